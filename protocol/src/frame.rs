@@ -1,0 +1,501 @@
+//! WebSocket frames of `/v1/ws`.
+//!
+//! Every frame is one JSON text message with a `type` tag. A client request may carry a
+//! numeric `id`; the server answers it with an `ack` or an `error` frame echoing that id.
+//! Server events carry no id.
+//!
+//! # Resume
+//!
+//! A client that reconnects sends `subscribe` with, per chat, the highest `rev` it holds
+//! (`since`). The server first sends every message, edit and delete of that chat with a
+//! higher `rev` that the caller may see (oldest first), then the `ack`, then live events;
+//! nothing is skipped and nothing is sent twice. If it cannot fill the gap (the client's
+//! cursor is ahead of the chat, e.g. after a restore from backup) it sends a `gap` frame
+//! instead, and the client should reload the chat's history.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorCode;
+use crate::limits::Limits;
+use crate::metadata::Metadata;
+use crate::model::{Chat, Message, User};
+use crate::rest::SendMessageRequest;
+
+/// One chat of a `subscribe` request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SubscribeChat {
+    /// The chat.
+    pub chat_id: String,
+    /// Highest `rev` the client holds; the server replays everything newer. Absent = live
+    /// events only, no replay.
+    #[serde(default)]
+    pub since: Option<i64>,
+}
+
+/// What a subscription answered, per chat.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscribed {
+    /// The chat.
+    pub chat_id: String,
+    /// The chat's highest `rev` the caller may see, after the replay.
+    pub last_seq: i64,
+    /// How many replayed events were sent before this ack.
+    pub replayed: u64,
+}
+
+/// A chat of a `subscribe` request that failed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribeFailure {
+    /// The chat.
+    pub chat_id: String,
+    /// Why.
+    pub code: ErrorCode,
+    /// In words.
+    pub message: String,
+}
+
+/// `subscribe`: start receiving chats' events (`connectToChatroom`), replaying what was
+/// missed.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubscribeFrame {
+    /// Request id.
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// The chats, each with its resume cursor.
+    pub chats: Vec<SubscribeChat>,
+}
+
+/// `unsubscribe`: stop receiving chats' events (`disconnectFromChatroom`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UnsubscribeFrame {
+    /// Request id.
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// The chats.
+    pub chat_ids: Vec<String>,
+}
+
+/// `send`: send a message; answered by an `ack` carrying the stored message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendFrame {
+    /// Request id.
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// The chat.
+    pub chat_id: String,
+    /// The message.
+    pub message: SendMessageRequest,
+}
+
+/// `edit`: edit one's own message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EditFrame {
+    /// Request id.
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// The chat.
+    pub chat_id: String,
+    /// The message.
+    pub message_id: String,
+    /// New text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// New metadata.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Metadata>,
+}
+
+/// `delete`: delete one's own message (staff: any message in rooms and conversations).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteFrame {
+    /// Request id.
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// The chat.
+    pub chat_id: String,
+    /// The message.
+    pub message_id: String,
+}
+
+/// `typing`: typing started or stopped; a visitor's `draft` is shown to consultants only.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypingFrame {
+    /// Request id.
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// The chat.
+    pub chat_id: String,
+    /// Started (`true`) or stopped.
+    pub typing: bool,
+    /// The visitor's current draft (`visitorType`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
+}
+
+/// `seen`: mark messages seen up to one (absent = the newest).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SeenFrame {
+    /// Request id.
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// The chat.
+    pub chat_id: String,
+    /// The message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+/// `ping`: application-level heartbeat; answered by `pong`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PingFrame {
+    /// Request id.
+    #[serde(default)]
+    pub id: Option<u64>,
+}
+
+/// Frames a client sends, tagged by `type`.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum ClientFrame {
+    /// See [`SubscribeFrame`].
+    Subscribe(SubscribeFrame),
+    /// See [`UnsubscribeFrame`].
+    Unsubscribe(UnsubscribeFrame),
+    /// See [`SendFrame`].
+    Send(SendFrame),
+    /// See [`EditFrame`].
+    Edit(EditFrame),
+    /// See [`DeleteFrame`].
+    Delete(DeleteFrame),
+    /// See [`TypingFrame`].
+    Typing(TypingFrame),
+    /// See [`SeenFrame`].
+    Seen(SeenFrame),
+    /// See [`PingFrame`].
+    Ping(PingFrame),
+}
+
+/// The frame types a client may send.
+pub const CLIENT_FRAME_TYPES: [&str; 8] = [
+    "subscribe",
+    "unsubscribe",
+    "send",
+    "edit",
+    "delete",
+    "typing",
+    "seen",
+    "ping",
+];
+
+impl ClientFrame {
+    /// The request id, if the client gave one.
+    pub fn id(&self) -> Option<u64> {
+        match self {
+            ClientFrame::Subscribe(f) => f.id,
+            ClientFrame::Unsubscribe(f) => f.id,
+            ClientFrame::Send(f) => f.id,
+            ClientFrame::Edit(f) => f.id,
+            ClientFrame::Delete(f) => f.id,
+            ClientFrame::Typing(f) => f.id,
+            ClientFrame::Seen(f) => f.id,
+            ClientFrame::Ping(f) => f.id,
+        }
+    }
+
+    /// Parses a frame, with an error that names the offending field (`chatId: invalid
+    /// type: integer 5, expected a string`), which serde's tagged-enum errors do not.
+    pub fn parse(text: &str) -> Result<ClientFrame, String> {
+        fn one<T: serde::de::DeserializeOwned>(
+            v: serde_json::Value,
+            wrap: fn(T) -> ClientFrame,
+        ) -> Result<ClientFrame, String> {
+            serde_path_to_error::deserialize::<_, T>(v)
+                .map(wrap)
+                .map_err(|e| match e.path().to_string().as_str() {
+                    "." => e.inner().to_string(),
+                    path => format!("{path}: {}", e.inner()),
+                })
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let ty = match v.get("type") {
+            Some(serde_json::Value::String(t)) => t.clone(),
+            Some(_) => return Err("type must be a string".into()),
+            None => return Err("missing field `type`".into()),
+        };
+        match ty.as_str() {
+            "subscribe" => one(v, ClientFrame::Subscribe),
+            "unsubscribe" => one(v, ClientFrame::Unsubscribe),
+            "send" => one(v, ClientFrame::Send),
+            "edit" => one(v, ClientFrame::Edit),
+            "delete" => one(v, ClientFrame::Delete),
+            "typing" => one(v, ClientFrame::Typing),
+            "seen" => one(v, ClientFrame::Seen),
+            "ping" => one(v, ClientFrame::Ping),
+            other => Err(format!(
+                "unknown frame type {other:?}; expected one of {}",
+                CLIENT_FRAME_TYPES.join(", ")
+            )),
+        }
+    }
+}
+
+/// The result an `ack` carries, depending on the request.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AckBody {
+    /// `send`, `edit`, `delete`: the stored message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<Message>,
+    /// `subscribe`: per chat, where the replay ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscribed: Option<Vec<Subscribed>>,
+    /// `subscribe`: chats that could not be subscribed, with the reason.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<Vec<SubscribeFailure>>,
+    /// `seen`: the caller's mark after the call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_seen_seq: Option<i64>,
+    /// `send`: `true` when the client id had been used already and the original message
+    /// is returned.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub duplicate: bool,
+}
+
+/// Frames the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum ServerFrame {
+    /// First frame after the upgrade: who the socket is, and the limits in force.
+    Ready {
+        /// This connection's id (for logs).
+        session_id: String,
+        /// The authenticated user.
+        user: User,
+        /// [`crate::PROTOCOL_VERSION`].
+        protocol: u32,
+        /// Limits in force.
+        limits: Limits,
+    },
+    /// A request succeeded.
+    Ack {
+        /// The request's id.
+        id: u64,
+        /// What it produced.
+        #[serde(flatten)]
+        body: AckBody,
+    },
+    /// A request failed, or the connection broke a rule (then `id` is absent).
+    Error {
+        /// The request's id, when the failing frame had one.
+        #[serde(default)]
+        id: Option<u64>,
+        /// Stable code.
+        code: ErrorCode,
+        /// What was wrong.
+        message: String,
+    },
+    /// A new message in a subscribed chat.
+    Message {
+        /// The chat.
+        chat_id: String,
+        /// The message.
+        message: Message,
+    },
+    /// A message was edited.
+    MessageUpdated {
+        /// The chat.
+        chat_id: String,
+        /// The message as it is now.
+        message: Message,
+    },
+    /// A message was deleted; `message` is its tombstone.
+    MessageDeleted {
+        /// The chat.
+        chat_id: String,
+        /// The tombstone.
+        message: Message,
+    },
+    /// A member marked messages seen.
+    Seen {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user_id: String,
+        /// Up to which sequence number.
+        seq: i64,
+        /// Up to which message.
+        message_id: Option<String>,
+    },
+    /// A member started or stopped typing.
+    Typing {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user_id: String,
+        /// Started or stopped.
+        typing: bool,
+        /// Visitor's draft; sent to consultants only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        draft: Option<String>,
+    },
+    /// A user opened a subscription to the chat (connected to the chatroom).
+    MemberConnected {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user: User,
+    },
+    /// A user closed their subscription (or their last socket).
+    MemberDisconnected {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user: User,
+    },
+    /// Members were added.
+    MembersAdded {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        users: Vec<User>,
+    },
+    /// Members were removed or left.
+    MembersRemoved {
+        /// The chat.
+        chat_id: String,
+        /// Who (user ids).
+        user_ids: Vec<String>,
+    },
+    /// A chat the receiver may see was created, or the receiver was added to one.
+    ChatCreated {
+        /// The chat, as the receiver sees it.
+        chat: Chat,
+    },
+    /// A chat's name, avatar, metadata or visibility changed.
+    ChatUpdated {
+        /// The chat.
+        chat: Chat,
+    },
+    /// A chat was (soft-)deleted.
+    ChatDeleted {
+        /// The chat.
+        chat_id: String,
+    },
+    /// A deleted chat was restored.
+    ChatRestored {
+        /// The chat.
+        chat: Chat,
+    },
+    /// A user went online or offline.
+    Presence {
+        /// Who.
+        user_id: String,
+        /// Online now.
+        online: bool,
+    },
+    /// A user's profile changed (sent to staff: a visitor's `setVisitor`).
+    UserUpdated {
+        /// The user as it is now.
+        user: User,
+    },
+    /// The server cannot replay what the client missed in a chat; reload its history.
+    Gap {
+        /// The chat.
+        chat_id: String,
+        /// The client's cursor.
+        since: i64,
+        /// The chat's current highest sequence number.
+        last_seq: i64,
+        /// Why.
+        reason: String,
+    },
+    /// Answer to `ping`.
+    Pong {
+        /// The ping's id.
+        #[serde(default)]
+        id: Option<u64>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_round_trip_with_camel_case_fields() {
+        let f = ClientFrame::parse(
+            r#"{"type":"send","id":7,"chatId":"c1","message":{"clientId":"k","text":"hi"}}"#,
+        )
+        .unwrap();
+        assert_eq!(f.id(), Some(7));
+        match &f {
+            ClientFrame::Send(s) => {
+                assert_eq!(s.chat_id, "c1");
+                assert_eq!(s.message.text.as_deref(), Some("hi"));
+            }
+            other => panic!("wrong frame {other:?}"),
+        }
+        assert_eq!(
+            serde_json::from_str::<ClientFrame>(&serde_json::to_string(&f).unwrap()).unwrap(),
+            f
+        );
+        let back = serde_json::to_string(&f).unwrap();
+        assert!(back.contains(r#""chatId":"c1""#), "{back}");
+    }
+
+    #[test]
+    fn unknown_type_and_unknown_field_are_refused() {
+        let err = ClientFrame::parse(r#"{"type":"nope"}"#).unwrap_err();
+        assert!(err.contains("unknown frame type \"nope\""), "{err}");
+        let err = ClientFrame::parse(r#"{"type":"send","chatId":"c","message":{"txt":"x"}}"#)
+            .unwrap_err();
+        assert!(err.contains("txt"), "{err}");
+        let err = ClientFrame::parse(r#"{"type":"send","chatId":5,"message":{}}"#).unwrap_err();
+        assert!(err.starts_with("chatId: invalid type"), "{err}");
+        assert!(ClientFrame::parse("{").unwrap_err().starts_with("not JSON"));
+    }
+
+    #[test]
+    fn ack_flattens_its_body() {
+        let f = ServerFrame::Ack {
+            id: 3,
+            body: AckBody {
+                last_seen_seq: Some(9),
+                ..Default::default()
+            },
+        };
+        let s = serde_json::to_string(&f).unwrap();
+        assert_eq!(s, r#"{"type":"ack","id":3,"lastSeenSeq":9}"#);
+        let back: ServerFrame = serde_json::from_str(&s).unwrap();
+        assert_eq!(back, f);
+    }
+}

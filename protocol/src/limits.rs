@@ -1,0 +1,67 @@
+//! The documented limits. The server enforces them (its flags can change most of them) and
+//! announces the values in force in its `ready` frame, so a client never has to guess.
+
+use serde::{Deserialize, Serialize};
+
+/// Largest WebSocket frame the server accepts, in bytes (after any decompression).
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Longest message text, in characters (Unicode scalar values).
+pub const MAX_MESSAGE_CHARS: usize = 8_000;
+/// Largest uploaded file, in bytes (20 MiB).
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+/// Largest JSON body of a REST request, in bytes.
+pub const MAX_JSON_BODY_BYTES: usize = 256 * 1024;
+/// Most entries in one metadata map.
+pub const MAX_METADATA_ENTRIES: usize = 32;
+/// Longest metadata key, and longest string value, in characters.
+pub const MAX_METADATA_KEY_CHARS: usize = 64;
+/// Longest string value in a metadata map, in characters.
+pub const MAX_METADATA_VALUE_CHARS: usize = 1_000;
+/// Longest name (user name, chat name), in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest username, in characters.
+pub const MAX_USERNAME_CHARS: usize = 100;
+/// Longest client id (idempotency key), in characters.
+pub const MAX_CLIENT_ID_CHARS: usize = 100;
+/// Most members in one group chat creation or add-members call.
+pub const MAX_MEMBERS_PER_CALL: usize = 1_000;
+/// Most usernames in one `getUsers` call.
+pub const MAX_USERS_PER_FETCH: usize = 100;
+/// Chats per page of `getChats`.
+pub const CHATS_PER_PAGE: u32 = 25;
+/// Messages per page of `getMessages`.
+pub const MESSAGES_PER_PAGE: u32 = 25;
+/// Default and largest `perPage` of `getChatrooms` and `getChatroomMembers`.
+pub const DEFAULT_PER_PAGE: u32 = 10;
+/// Largest `perPage`.
+pub const MAX_PER_PAGE: u32 = 100;
+/// Default and largest `count` of a cursor history request.
+pub const DEFAULT_CURSOR_COUNT: u32 = 50;
+/// Largest `count` of a cursor history request.
+pub const MAX_CURSOR_COUNT: u32 = 100;
+/// Longest typing draft a visitor's `visitorType` sends, in characters.
+pub const MAX_DRAFT_CHARS: usize = 2_000;
+
+/// The limits in force on a server, as announced in the `ready` frame.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Limits {
+    /// Largest accepted WebSocket frame, bytes.
+    pub max_frame_bytes: usize,
+    /// Longest message text, characters.
+    pub max_message_chars: usize,
+    /// Largest upload, bytes.
+    pub max_upload_bytes: usize,
+    /// Socket frames per second per connection (sustained).
+    pub frames_per_second: u32,
+    /// Socket frames allowed in a burst above the sustained rate.
+    pub frame_burst: u32,
+    /// REST requests per second per client IP (sustained).
+    pub requests_per_second: u32,
+    /// REST requests allowed in a burst above the sustained rate.
+    pub request_burst: u32,
+    /// Interval of the server's heartbeat, milliseconds; a peer silent for three
+    /// intervals is dropped.
+    pub heartbeat_ms: u64,
+}

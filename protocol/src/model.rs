@@ -1,0 +1,304 @@
+//! The resources of the API, as the server returns them (REST bodies and socket events).
+
+use serde::{Deserialize, Serialize};
+
+use crate::metadata::Metadata;
+
+/// Who a user is to the website. Decides what they may see and do.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// An anonymous visitor of the website, identified by a server-issued visitor id.
+    Visitor,
+    /// A known user of the website's app, authenticated by a token the app's backend signed.
+    User,
+    /// Website staff (a "manager" in the chat-rooms service): sees every chatroom and every
+    /// visitor conversation, may send whispers.
+    Consultant,
+}
+
+impl Role {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Visitor => "visitor",
+            Role::User => "user",
+            Role::Consultant => "consultant",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "visitor" => Some(Role::Visitor),
+            "user" => Some(Role::User),
+            "consultant" => Some(Role::Consultant),
+            _ => None,
+        }
+    }
+
+    /// Staff may read whispers, join any chatroom and see every conversation.
+    pub fn is_staff(self) -> bool {
+        self == Role::Consultant
+    }
+}
+
+/// Whether a user has at least one live connection.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    /// At least one socket open on some server node.
+    Online,
+    /// No socket open.
+    Offline,
+}
+
+/// A user (visitor, app user or consultant) of one website.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// Server-assigned id, stable for the user's life.
+    pub id: String,
+    /// Unique per website. For visitors, the visitor id; for app users, the app's own
+    /// username; for consultants, their login.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Avatar URL, if any.
+    pub avatar: Option<String>,
+    /// Visitor's e-mail (`setEmail`), if given.
+    pub email: Option<String>,
+    /// Flat user metadata (the chat-rooms service calls these a visitor's fields).
+    pub metadata: Metadata,
+    /// Role; see [`Role`].
+    pub role: Role,
+    /// Live presence.
+    pub presence: Presence,
+    /// Last time the user had a connection or made a request, ms.
+    pub last_active: Option<i64>,
+    /// Creation time, ms.
+    pub created_at: i64,
+    /// Last profile change, ms.
+    pub updated_at: i64,
+}
+
+/// The kind of a chat.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChatKind {
+    /// One-to-one; the same pair of users always gets the same chat.
+    Direct,
+    /// A group chat, which the chat-rooms service calls a chatroom.
+    Group,
+    /// A visitor's support conversation with the website's consultants (one per visitor).
+    Conversation,
+}
+
+impl ChatKind {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChatKind::Direct => "direct",
+            ChatKind::Group => "group",
+            ChatKind::Conversation => "conversation",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<ChatKind> {
+        match s {
+            "direct" => Some(ChatKind::Direct),
+            "group" => Some(ChatKind::Group),
+            "conversation" => Some(ChatKind::Conversation),
+            _ => None,
+        }
+    }
+}
+
+/// Who can find and enter a group chat.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Listed to every visitor; a visitor may connect on their own.
+    Public,
+    /// Invisible and closed to visitors who are not members; visitors become members
+    /// only through the admin API. Direct chats and conversations are always private.
+    Private,
+}
+
+impl Visibility {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Private => "private",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Visibility> {
+        match s {
+            "public" => Some(Visibility::Public),
+            "private" => Some(Visibility::Private),
+            _ => None,
+        }
+    }
+}
+
+/// A chat of any kind, as seen by the caller (unread count and last message are the
+/// caller's own view: a visitor never sees a whisper there).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Chat {
+    /// Server-assigned id.
+    pub id: String,
+    /// Kind; see [`ChatKind`].
+    pub kind: ChatKind,
+    /// Name of a group chat; `None` for direct chats and conversations.
+    pub name: Option<String>,
+    /// Avatar URL of a group chat.
+    pub avatar: Option<String>,
+    /// Flat chat metadata.
+    pub metadata: Metadata,
+    /// Visibility; direct chats and conversations are `private`.
+    pub visibility: Visibility,
+    /// Soft-deleted (restorable through the admin API). Only staff and the admin API see
+    /// deleted chats.
+    pub deleted: bool,
+    /// Number of members.
+    pub member_count: u64,
+    /// The members, for direct chats and conversations (at most a handful); empty for
+    /// group chats (page through them with the members endpoint instead).
+    pub members: Vec<User>,
+    /// Highest sequence number in the chat (messages and edits), as the caller may see it.
+    pub last_seq: i64,
+    /// Newest message the caller may see, if any.
+    pub last_message: Option<Message>,
+    /// Messages the caller has not seen (excluding their own and, for non-staff, whispers).
+    pub unread: u64,
+    /// Whether the caller is a member.
+    pub is_member: bool,
+    /// Creation time, ms.
+    pub created_at: i64,
+    /// Last change of the chat itself, ms.
+    pub updated_at: i64,
+    /// Time of the newest message (or of creation), ms: the order of `getChats`.
+    pub last_activity_at: i64,
+}
+
+/// The kind of a message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Text only.
+    Text,
+    /// A file attachment (any accepted type that is not a previewable image).
+    File,
+    /// An image attachment (JPEG, PNG, WebP or GIF), with a thumbnail for JPEG and PNG.
+    Image,
+}
+
+impl MessageKind {
+    /// Wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::Text => "text",
+            MessageKind::File => "file",
+            MessageKind::Image => "image",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        match s {
+            "text" => Some(MessageKind::Text),
+            "file" => Some(MessageKind::File),
+            "image" => Some(MessageKind::Image),
+            _ => None,
+        }
+    }
+}
+
+/// An uploaded file, as attached to a message or returned by the upload endpoint.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileInfo {
+    /// Server-assigned id (random: the URL is a capability).
+    pub id: String,
+    /// Where to download it (relative to the server's base URL).
+    pub url: String,
+    /// The uploader's file name, sanitised (no path, no control characters).
+    pub name: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// MIME type decided from the bytes, not from the name.
+    pub mime: String,
+    /// `image` for previewable images, `file` otherwise.
+    pub kind: MessageKind,
+    /// Thumbnail URL (JPEG and PNG images).
+    pub thumbnail_url: Option<String>,
+}
+
+/// A message in a chat.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// Server-assigned id.
+    pub id: String,
+    /// The chat it belongs to.
+    pub chat_id: String,
+    /// Position in the chat: assigned by the server in the transaction that stores the
+    /// message, strictly increasing per chat, never reused.
+    pub seq: i64,
+    /// Revision: equals `seq` for a new message; takes the chat's next sequence number on
+    /// every edit or delete, so that a resume replays changes in order too.
+    pub rev: i64,
+    /// Kind; see [`MessageKind`].
+    pub kind: MessageKind,
+    /// Text (may be empty for a file message; empty once deleted).
+    pub text: String,
+    /// Attachment, for `file` and `image` messages.
+    pub file: Option<FileInfo>,
+    /// Flat message metadata.
+    pub metadata: Metadata,
+    /// Sent by a consultant to consultants only; never delivered or counted for others.
+    pub whisper: bool,
+    /// Sender's user id.
+    pub sender_id: String,
+    /// Sender's role at send time (`visitor` / `user` / `consultant`).
+    pub sender_role: Role,
+    /// Sender's display name at send time.
+    pub sender_name: String,
+    /// The sender's own idempotency key; a retry with the same key returns this message.
+    pub client_id: Option<String>,
+    /// Id of the message this one replies to, if any.
+    pub reply_to: Option<String>,
+    /// Send time, ms.
+    pub created_at: i64,
+    /// Last edit time, ms.
+    pub edited_at: Option<i64>,
+    /// Deleted: a tombstone whose text, file and metadata are gone.
+    pub deleted: bool,
+}
+
+/// A member of a chat, as listed by the members endpoint.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    /// The user.
+    pub user: User,
+    /// When they joined, ms.
+    pub joined_at: i64,
+    /// Sequence number of the newest message they have marked seen.
+    pub last_seen_seq: i64,
+}

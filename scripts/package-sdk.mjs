@@ -1,0 +1,88 @@
+// Writes pkg/package.json (the npm package `chatix-core`) and the bundler entry, after
+// scripts/build.sh ran wasm-pack for the web target (pkg/) and the bundler target
+// (pkg/bundler/).
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const cargo = readFileSync('Cargo.toml', 'utf8');
+
+// wasm-bindgen names parameters after the Rust ones (snake_case) and cannot mark an
+// argument optional when it is typed with `unchecked_param_type = "T | undefined"`.
+// Make the declarations read as JavaScript callers expect: camelCase names, and trailing
+// `| undefined` parameters optional (`getChatrooms(pageId?: number, perPage?: number)`).
+function polishDts(path) {
+  const camel = (n) => n.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
+  const out = readFileSync(path, 'utf8').split('\n').map((line) => {
+    const m = /^(\s+(?:static\s+)?[A-Za-z_$][\w$]*)\((.*)\)((?:: .*)?;)$/.exec(line);
+    if (!m || line.includes('=>') && !m[2]) return line;
+    const params = [];
+    let depth = 0, cur = '';
+    for (const ch of m[2]) {
+      if ('<({['.includes(ch)) depth++;
+      if ('>)}]'.includes(ch)) depth--;
+      if (ch === ',' && depth === 0) { params.push(cur.trim()); cur = ''; } else cur += ch;
+    }
+    if (cur.trim()) params.push(cur.trim());
+    let optionalTail = true;
+    for (let i = params.length - 1; i >= 0; i--) {
+      const pm = /^([A-Za-z_$][\w$]*)(\??): (.*)$/s.exec(params[i]);
+      if (!pm) { optionalTail = false; continue; }
+      let [, name, q, type] = pm;
+      name = camel(name);
+      if (optionalTail && / \| undefined$/.test(type)) {
+        q = '?';
+        type = type.replace(/ \| undefined$/, '');
+      } else {
+        optionalTail = false;
+      }
+      params[i] = `${name}${q}: ${type}`;
+    }
+    return `${m[1]}(${params.join(', ')})${m[3]}`;
+  });
+  writeFileSync(path, out.join('\n'));
+}
+polishDts('pkg/chatix_core.d.ts');
+polishDts('pkg/bundler/chatix_core.d.ts');
+const version = /\[package\][^[]*?version\s*=\s*"([^"]+)"/s.exec(cargo)[1];
+
+// The bundler build initialises itself on import; a no-op default `init` keeps
+// `import init, { ChatixCore } from 'chatix-core/bundler'; await init();` working unchanged.
+writeFileSync('pkg/bundler/index.js',
+  "export * from './chatix_core.js';\nexport default async function init() {}\n");
+writeFileSync('pkg/bundler/index.d.ts',
+  "export * from './chatix_core';\nexport default function init(): Promise<void>;\n");
+
+const pkg = {
+  name: 'chatix-core',
+  version,
+  description: 'Chatix browser SDK: the ChatixCore class (Rust compiled to WebAssembly)',
+  license: 'MIT',
+  type: 'module',
+  main: 'chatix_core.js',
+  module: 'chatix_core.js',
+  types: 'chatix_core.d.ts',
+  sideEffects: ['./bundler/chatix_core.js', './bundler/index.js'],
+  files: [
+    'chatix_core.js', 'chatix_core.d.ts', 'chatix_core_bg.wasm', 'chatix_core_bg.wasm.d.ts',
+    'bundler/', 'README.md',
+  ],
+  exports: {
+    '.': { types: './chatix_core.d.ts', default: './chatix_core.js' },
+    './bundler': { types: './bundler/index.d.ts', default: './bundler/index.js' },
+    './chatix_core_bg.wasm': './chatix_core_bg.wasm',
+    './package.json': './package.json',
+  },
+};
+writeFileSync('pkg/package.json', JSON.stringify(pkg, null, 2) + '\n');
+writeFileSync('pkg/README.md', `# chatix-core
+
+The Chatix browser SDK. See the Chatix README for the server and the full API.
+
+\`\`\`js
+import init, { ChatixCore } from 'chatix-core';   // bundlers: 'chatix-core/bundler'
+await init();
+const core = new ChatixCore(websiteId, { serverUrl: 'https://chat.example.com' });
+await core.start();
+core.onChatroomMessageReceived = (roomId, message) => console.log(roomId, message.text);
+const off = core.on('message', (message) => console.log(message.text));
+\`\`\`
+`);

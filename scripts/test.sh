@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# `npm test`: installs what is missing, then runs every check and test:
+#   1. cargo fmt --check, cargo clippy -D warnings
+#   2. Rust unit + integration tests (the server over real HTTP/WebSocket; the storage
+#      suite on SQLite, and on PostgreSQL when CHATIX_TEST_DATABASE_URL is set)
+#   3. the SDK's browser tests (headless Chromium against a real server)
+#   4. the release package in a page, and the www end-to-end tests
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+step() { printf '\n== %s\n' "$*" >&2; }
+
+step "format and lint"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p chatix-core --all-targets -- -D warnings
+
+step "Rust tests"
+[ -n "${CHATIX_TEST_DATABASE_URL:-}" ] || echo "note: CHATIX_TEST_DATABASE_URL unset: PostgreSQL tests will say SKIPPED" >&2
+cargo test --workspace
+
+step "SDK browser tests (headless Chromium, real server)"
+cargo build -p chatix-server
+node tests/run-browser-tests.mjs
+
+step "release package in a page"
+scripts/build.sh --skip-setup
+node tests/release-package.mjs
+
+for t in tests/e2e/*.mjs; do
+  [ -e "$t" ] || continue
+  step "end-to-end: $t"
+  node "$t"
+done

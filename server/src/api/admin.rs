@@ -1,0 +1,90 @@
+//! Backend-only endpoints (the website's secret key), and the operator's.
+//!
+//! - `POST /v1/admin/consultants`: create a consultant with a password.
+//! - `POST /v1/admin/tokens`: mint a user token (what an app backend does itself with the
+//!   secret; handy for demos and tests).
+//! - `POST /v1/operator/websites` (operator token): create a website.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use chatix_protocol::rest::{
+    CreateConsultantRequest, CreateWebsiteRequest, MintTokenRequest, SessionResponse, WebsiteKeys,
+};
+use chatix_protocol::User;
+
+use super::extract::Json;
+use crate::auth::extract::AdminKey;
+use crate::auth::passwords::same_digest;
+use crate::auth::Actor;
+use crate::error::{AppError, AppResult};
+use crate::service::users;
+use crate::state::AppState;
+
+/// `POST /v1/admin/consultants`.
+#[utoipa::path(post, path = "/v1/admin/consultants", tag = "admin", request_body = CreateConsultantRequest, responses((status = 201, description = "Created", body = User), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("secret_key" = [])))]
+pub async fn create_consultant(
+    State(state): State<AppState>,
+    AdminKey(site): AdminKey,
+    Json(req): Json<CreateConsultantRequest>,
+) -> AppResult<(StatusCode, Json<User>)> {
+    let u = users::create_consultant(&state, &Actor::Admin(site), req).await?;
+    Ok((StatusCode::CREATED, Json(u)))
+}
+
+/// `POST /v1/admin/tokens`.
+#[utoipa::path(post, path = "/v1/admin/tokens", tag = "admin", request_body = MintTokenRequest, responses((status = 200, description = "A user token", body = SessionResponse), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("secret_key" = [])))]
+pub async fn mint_token(
+    State(state): State<AppState>,
+    AdminKey(site): AdminKey,
+    Json(req): Json<MintTokenRequest>,
+) -> AppResult<Json<SessionResponse>> {
+    Ok(Json(
+        users::mint_token(&state, &Actor::Admin(site), req).await?,
+    ))
+}
+
+/// `POST /v1/operator/websites`.
+#[utoipa::path(post, path = "/v1/operator/websites", tag = "admin", request_body = CreateWebsiteRequest, responses((status = 201, description = "Created", body = WebsiteKeys), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("operator" = [])))]
+pub async fn create_website(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<CreateWebsiteRequest>,
+) -> AppResult<(StatusCode, Json<WebsiteKeys>)> {
+    let Some(expected) = state.config.operator_token.as_deref() else {
+        return Err(AppError::not_found(
+            "website creation is not enabled on this server (--operator-token)",
+        ));
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if !same_digest(given, expected) {
+        return Err(AppError::unauthorized("wrong operator token"));
+    }
+    let name = crate::util::check_text(
+        "name",
+        &req.name,
+        1,
+        chatix_protocol::limits::MAX_NAME_CHARS,
+    )?;
+    for o in &req.allowed_origins {
+        if !(o == "*" || o.starts_with("http://") || o.starts_with("https://")) {
+            return Err(AppError::invalid(format!(
+                "allowedOrigins: {o:?} is not an http(s) origin"
+            )));
+        }
+    }
+    let site = crate::demo::new_website(&name, req.allowed_origins);
+    state.store.create_website(&site).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(WebsiteKeys {
+            website_id: site.id,
+            secret_key: site.secret,
+            name: site.name,
+            allowed_origins: site.allowed_origins,
+        }),
+    ))
+}

@@ -1,0 +1,134 @@
+//! Messages of a chat.
+//!
+//! - `GET /v1/chats/{id}/messages?page=` (`getMessages`: 25 per page, page 1 newest).
+//! - `GET /v1/chats/{id}/history?lastMessageId=&count=` (`getChatroomMessages`: cursor).
+//! - `POST /v1/chats/{id}/messages` (`sendMessage`; idempotent by `clientId`).
+//! - `PATCH|DELETE /v1/chats/{id}/messages/{messageId}`.
+//! - `POST /v1/chats/{id}/seen`, `POST /v1/chats/{id}/typing`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use chatix_protocol::rest::{
+    EditMessageRequest, MessagesCursorPage, MessagesPage, SeenRequest, SeenResponse,
+    SendMessageRequest,
+};
+use chatix_protocol::Message;
+use serde::Deserialize;
+
+use super::chats::PageQuery;
+use super::extract::{Json, Path, Query};
+use crate::auth::Actor;
+use crate::error::AppResult;
+use crate::service::messages;
+use crate::state::AppState;
+
+/// `?lastMessageId=&count=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HistoryQuery {
+    /// Messages before this one; absent = the newest.
+    pub last_message_id: Option<String>,
+    /// 1-100, default 50.
+    pub count: Option<u32>,
+}
+
+/// Body of `POST /v1/chats/{id}/typing`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypingRequest {
+    /// Started or stopped.
+    pub typing: bool,
+    /// A visitor's draft (shown to consultants only).
+    #[serde(default)]
+    pub draft: Option<String>,
+}
+
+/// `GET /v1/chats/{id}/messages`.
+#[utoipa::path(get, path = "/v1/chats/{id}/messages", tag = "messages", params(("id" = String, Path, description = "Chat id"), PageQuery), responses((status = 200, description = "A page of history", body = MessagesPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+pub async fn page(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> AppResult<Json<MessagesPage>> {
+    Ok(Json(messages::page(&state, &actor, &id, q.page).await?))
+}
+
+/// `GET /v1/chats/{id}/history`.
+#[utoipa::path(get, path = "/v1/chats/{id}/history", tag = "messages", params(("id" = String, Path, description = "Chat id"), HistoryQuery), responses((status = 200, description = "Messages before the cursor", body = MessagesCursorPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+pub async fn history(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> AppResult<Json<MessagesCursorPage>> {
+    Ok(Json(
+        messages::before(&state, &actor, &id, q.last_message_id.as_deref(), q.count).await?,
+    ))
+}
+
+/// `POST /v1/chats/{id}/messages`: 201 when stored, 200 for a repeated client id.
+#[utoipa::path(post, path = "/v1/chats/{id}/messages", tag = "messages", params(("id" = String, Path, description = "Chat id")), request_body = SendMessageRequest, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "Repeated clientId: the original", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+pub async fn send(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Json(req): Json<SendMessageRequest>,
+) -> AppResult<(StatusCode, Json<Message>)> {
+    let (m, dup) = messages::send(&state, &actor, &id, req).await?;
+    Ok((
+        if dup {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        },
+        Json(m),
+    ))
+}
+
+/// `PATCH /v1/chats/{id}/messages/{messageId}`.
+#[utoipa::path(patch, path = "/v1/chats/{id}/messages/{message_id}", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("message_id" = String, Path, description = "Message id")), request_body = EditMessageRequest, responses((status = 200, description = "Edited", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+pub async fn edit(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, mid)): Path<(String, String)>,
+    Json(req): Json<EditMessageRequest>,
+) -> AppResult<Json<Message>> {
+    Ok(Json(messages::edit(&state, &actor, &id, &mid, req).await?))
+}
+
+/// `DELETE /v1/chats/{id}/messages/{messageId}`.
+#[utoipa::path(delete, path = "/v1/chats/{id}/messages/{message_id}", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("message_id" = String, Path, description = "Message id")), responses((status = 200, description = "The tombstone", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+pub async fn delete(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, mid)): Path<(String, String)>,
+) -> AppResult<Json<Message>> {
+    Ok(Json(messages::delete(&state, &actor, &id, &mid).await?))
+}
+
+/// `POST /v1/chats/{id}/seen`.
+#[utoipa::path(post, path = "/v1/chats/{id}/seen", tag = "messages", params(("id" = String, Path, description = "Chat id")), request_body = SeenRequest, responses((status = 200, description = "The seen mark", body = SeenResponse), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+pub async fn seen(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Json(req): Json<SeenRequest>,
+) -> AppResult<Json<SeenResponse>> {
+    Ok(Json(
+        messages::seen(&state, &actor, &id, req.message_id.as_deref()).await?,
+    ))
+}
+
+/// `POST /v1/chats/{id}/typing`.
+#[utoipa::path(post, path = "/v1/chats/{id}/typing", tag = "messages", params(("id" = String, Path, description = "Chat id")), request_body = TypingRequest, responses((status = 204, description = "Announced"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+pub async fn typing(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Json(req): Json<TypingRequest>,
+) -> AppResult<StatusCode> {
+    messages::typing(&state, &actor, &id, req.typing, req.draft).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,150 @@
+//! Assembling and running a server: storage, hub, routes, static files, graceful shutdown.
+
+use axum::Router;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::services::ServeDir;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::demo::{self, DemoCredentials};
+use crate::files::FileStore;
+use crate::hub::bus::RedisBus;
+use crate::hub::Hub;
+use crate::state::AppState;
+use crate::store::sql::SqlStore;
+use crate::store::Store;
+
+/// A server that is listening.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// Its shared state (tests reach into the store through it).
+    pub state: AppState,
+    /// Demo credentials, when the demo website exists.
+    pub demo: Option<DemoCredentials>,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    store: SqlStore,
+}
+
+impl Running {
+    /// The base URL, e.g. `http://127.0.0.1:8080`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, closes sockets (1001), lets in-flight requests finish, then closes
+    /// the database.
+    pub async fn shutdown(self) {
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+        self.store.close().await;
+    }
+
+    /// Waits until the server stops (after [`Running::trigger`] or a fatal error).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let res = match self.task.await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        };
+        self.store.close().await;
+        res
+    }
+
+    /// A handle that starts the graceful shutdown when cancelled.
+    pub fn trigger(&self) -> CancellationToken {
+        self.shutdown.clone()
+    }
+}
+
+fn static_dir(explicit: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
+    match explicit {
+        Some(p) => Some(p.clone()),
+        None => Some(PathBuf::from(default)).filter(|p| p.is_dir()),
+    }
+}
+
+/// Starts a server with `config` and returns once it listens.
+pub async fn start(config: Config) -> anyhow::Result<Running> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = SqlStore::connect(&config.database_url()).await?;
+    let dyn_store: Arc<dyn Store> = Arc::new(store.clone());
+    let demo = if config.no_demo {
+        None
+    } else {
+        demo::ensure(dyn_store.as_ref(), &config.data_dir).await?
+    };
+    let hub = Hub::new(dyn_store.clone());
+    let files = FileStore::new(config.data_dir.join("files"))?;
+    let shutdown = CancellationToken::new();
+    if let Some(url) = &config.redis_url {
+        let bus = RedisBus::start(
+            url,
+            hub.node_id().to_owned(),
+            Arc::downgrade(&hub),
+            shutdown.clone(),
+        )
+        .await?;
+        hub.set_bus(bus);
+        let (h, stop) = (Arc::downgrade(&hub), shutdown.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tokio::select! {
+                    _ = stop.cancelled() => break,
+                    _ = tick.tick() => match h.upgrade() { Some(h) => h.maintain(), None => break },
+                }
+            }
+        });
+    }
+    let state = AppState::new(config.clone(), dyn_store, hub, files, shutdown.clone());
+
+    let mut app: Router = crate::api::router(state.clone());
+    if let Some(pkg) = static_dir(&config.pkg_dir, "pkg") {
+        app = app.nest_service("/pkg", ServeDir::new(pkg));
+    }
+    if let Some(www) = static_dir(&config.www_dir, "www") {
+        app = app.fallback_service(ServeDir::new(www));
+    }
+    let app = app.layer(TraceLayer::new_for_http().make_span_with(
+        |req: &axum::http::Request<_>| {
+            // The path only: the socket's token travels in the query string.
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+        },
+    ));
+
+    let listener = TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let stop = shutdown.clone();
+    let limiter_state = state.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tokio::select! {
+                _ = limiter_state.shutdown.cancelled() => break,
+                _ = tick.tick() => limiter_state.rest_limiter.prune(),
+            }
+        }
+    });
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+    });
+    Ok(Running {
+        addr,
+        state,
+        demo,
+        shutdown,
+        task,
+        store,
+    })
+}

@@ -1,0 +1,157 @@
+//! Fan-out across nodes: the [`Bus`] trait and its Redis pub/sub implementation.
+//!
+//! With one node there is no bus: the hub delivers locally. With several, every event a
+//! node publishes is delivered locally at once *and* published on Redis (channel
+//! `chatix:events`); every other node dispatches it to its own connections.
+//!
+//! The bus carries ids and sequence numbers only, never message bodies: a node that hears
+//! "chat C changed at rev R" has its room load the changes from the database, which stays
+//! the source of truth. Pub/sub is fire-and-forget, so a lost event shows up as a gap (the
+//! next rev is not the one expected) and the room backfills before delivering anything
+//! newer; after a Redis reconnection, and every few seconds, rooms also check the database
+//! for changes they did not hear about.
+
+use futures_util::StreamExt;
+use redis::AsyncCommands;
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::{Event, Hub};
+
+/// The Redis channel every node publishes to and listens on.
+pub const CHANNEL: &str = "chatix:events";
+
+/// Something that carries events to the other nodes.
+pub trait Bus: Send + Sync + 'static {
+    /// Name for `/healthz`.
+    fn name(&self) -> &'static str;
+    /// Queues an event for the other nodes (never blocks; may drop when the bus is down:
+    /// receivers recover from the database).
+    fn publish(&self, ev: &Event);
+}
+
+/// An event on the wire, stamped with the node that published it.
+#[derive(Serialize, Deserialize)]
+struct Envelope {
+    origin: String,
+    event: Event,
+}
+
+/// Redis pub/sub.
+pub struct RedisBus {
+    node: String,
+    tx: mpsc::UnboundedSender<String>,
+}
+
+impl Bus for RedisBus {
+    fn name(&self) -> &'static str {
+        "redis"
+    }
+
+    fn publish(&self, ev: &Event) {
+        let env = Envelope {
+            origin: self.node.clone(),
+            event: ev.clone(),
+        };
+        match serde_json::to_string(&env) {
+            Ok(s) => {
+                let _ = self.tx.send(s);
+            }
+            Err(e) => tracing::error!(error = %e, "could not serialise a bus event"),
+        }
+    }
+}
+
+impl RedisBus {
+    /// Connects to Redis and starts the publisher and subscriber tasks for `hub`.
+    pub async fn start(
+        url: &str,
+        node: String,
+        hub: Weak<Hub>,
+        stop: CancellationToken,
+    ) -> anyhow::Result<Arc<RedisBus>> {
+        let client = redis::Client::open(url)?;
+        let publisher = redis::aio::ConnectionManager::new(client.clone()).await?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(publish_loop(publisher, rx, stop.clone()));
+        tokio::spawn(subscribe_loop(client, node.clone(), hub, stop));
+        Ok(Arc::new(RedisBus { node, tx }))
+    }
+}
+
+async fn publish_loop(
+    mut conn: redis::aio::ConnectionManager,
+    mut rx: mpsc::UnboundedReceiver<String>,
+    stop: CancellationToken,
+) {
+    loop {
+        let msg = tokio::select! {
+            _ = stop.cancelled() => return,
+            m = rx.recv() => match m { Some(m) => m, None => return },
+        };
+        if let Err(e) = conn.publish::<_, _, i64>(CHANNEL, msg).await {
+            // Dropped: other nodes recover it from the database (gap check, resync).
+            tracing::warn!(error = %e, "redis publish failed; event dropped");
+        }
+    }
+}
+
+async fn subscribe_loop(
+    client: redis::Client,
+    node: String,
+    hub: Weak<Hub>,
+    stop: CancellationToken,
+) {
+    let mut attempt = 0u32;
+    loop {
+        if stop.is_cancelled() {
+            return;
+        }
+        match client.get_async_pubsub().await {
+            Ok(mut pubsub) => {
+                if let Err(e) = pubsub.subscribe(CHANNEL).await {
+                    tracing::warn!(error = %e, "redis subscribe failed");
+                } else {
+                    attempt = 0;
+                    tracing::info!("subscribed to redis fan-out");
+                    // Anything published while we were not listening is in the database:
+                    // every room checks, and every node tells who is online on it.
+                    if let Some(h) = hub.upgrade() {
+                        h.resync();
+                    }
+                    let mut stream = pubsub.on_message();
+                    loop {
+                        let msg = tokio::select! {
+                            _ = stop.cancelled() => return,
+                            m = stream.next() => m,
+                        };
+                        let Some(msg) = msg else { break };
+                        let Ok(payload) = msg.get_payload::<String>() else {
+                            continue;
+                        };
+                        let Ok(env) = serde_json::from_str::<Envelope>(&payload) else {
+                            tracing::warn!("ignoring an unreadable bus event");
+                            continue;
+                        };
+                        if env.origin == node {
+                            continue;
+                        }
+                        let Some(h) = hub.upgrade() else { return };
+                        h.receive(&env.origin, env.event);
+                    }
+                    tracing::warn!("redis fan-out connection lost; reconnecting");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot reach redis; retrying"),
+        }
+        attempt += 1;
+        let wait = Duration::from_millis((100u64 << attempt.min(6)).min(5_000));
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}

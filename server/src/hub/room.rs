@@ -1,0 +1,316 @@
+//! A room: the task that delivers one chat's events to this node's subscribers, in order.
+//!
+//! The room holds `last_rev`, the chat's highest sequence number it has delivered (or
+//! that was already stored when it started). For each message event:
+//!
+//! - `rev <= last_rev`: already delivered (or stored before anyone here subscribed) → drop;
+//! - `rev == last_rev + 1` with the message attached → deliver it;
+//! - otherwise (out of order, or no message attached) → load every change after `last_rev`
+//!   from the database and deliver those, in order. The database is the source of truth;
+//!   events only say "look".
+//!
+//! A subscription with a cursor is served here too, between two events: the changes in
+//! `(since, last_rev]` the subscriber may see are queued to it, then it joins the live
+//! list. Everything after `last_rev` reaches it live. Nothing is in both, nothing in neither.
+
+use chatix_protocol::frame::Subscribed;
+use chatix_protocol::{ErrorCode, Message, ServerFrame};
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+
+use super::{frame, Change, ConnHandle, Event, Frame, Hub};
+use crate::error::{AppError, AppResult};
+use crate::store::{Audience, Store};
+
+/// Rows read per database round trip during replay and backfill.
+const PAGE: i64 = 500;
+/// How long a replay may wait for room in a subscriber's queue.
+const REPLAY_WAIT: Duration = Duration::from_secs(5);
+
+/// Commands a room handles, one at a time.
+pub enum RoomCmd {
+    /// Add a subscriber after replaying from `since`.
+    Subscribe {
+        /// The connection.
+        conn: ConnHandle,
+        /// Its cursor.
+        since: Option<i64>,
+        /// Where the replay ended.
+        reply: oneshot::Sender<AppResult<Subscribed>>,
+    },
+    /// Remove a subscriber.
+    Unsubscribe {
+        /// The connection.
+        conn_id: u64,
+    },
+    /// An event for this chat.
+    Event(Event),
+    /// Check the database for changes not heard about (cluster upkeep, bus reconnect).
+    Tick,
+}
+
+/// One chat's delivery state on this node.
+pub struct Room {
+    chat_id: String,
+    store: Arc<dyn Store>,
+    hub: Weak<Hub>,
+    /// Highest sequence number delivered; `None` until loaded.
+    last_rev: Option<i64>,
+    subs: HashMap<u64, ConnHandle>,
+}
+
+impl Room {
+    /// A room for a chat; it loads its position when it starts.
+    pub fn new(chat_id: String, store: Arc<dyn Store>, hub: Weak<Hub>) -> Room {
+        Room {
+            chat_id,
+            store,
+            hub,
+            last_rev: None,
+            subs: HashMap::new(),
+        }
+    }
+
+    /// Runs until the last subscriber leaves.
+    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<RoomCmd>) {
+        while let Some(cmd) = rx.recv().await {
+            match cmd {
+                RoomCmd::Subscribe { conn, since, reply } => {
+                    let res = self.subscribe(conn, since).await;
+                    let _ = reply.send(res);
+                }
+                RoomCmd::Unsubscribe { conn_id } => {
+                    if let Some(conn) = self.subs.remove(&conn_id) {
+                        self.announce_presence(&conn, false);
+                    }
+                }
+                RoomCmd::Event(ev) => self.on_event(ev).await,
+                RoomCmd::Tick => self.check_store().await,
+            }
+            self.subs.retain(|_, c| !c.is_closed());
+            if self.subs.is_empty() && self.close_if_idle(&mut rx) {
+                return;
+            }
+        }
+    }
+
+    /// With no subscriber left, the room unregisters itself. Under the hub's room-map lock
+    /// nobody can take a new sender to this room, so an empty inbox then stays empty;
+    /// senders taken earlier see the closed channel and retry on a new room.
+    fn close_if_idle(&self, rx: &mut mpsc::UnboundedReceiver<RoomCmd>) -> bool {
+        let Some(hub) = self.hub.upgrade() else {
+            return true;
+        };
+        let mut rooms = super::lock(&hub.rooms);
+        if !rx.is_empty() {
+            return false;
+        }
+        // The entry is ours: a room is only replaced once its channel is closed.
+        rooms.remove(&self.chat_id);
+        rx.close();
+        true
+    }
+
+    async fn position(&mut self) -> AppResult<i64> {
+        if let Some(r) = self.last_rev {
+            return Ok(r);
+        }
+        let r = self
+            .store
+            .last_rev(&self.chat_id, Audience { whispers: true }, i64::MAX)
+            .await?;
+        self.last_rev = Some(r);
+        Ok(r)
+    }
+
+    async fn subscribe(&mut self, conn: ConnHandle, since: Option<i64>) -> AppResult<Subscribed> {
+        let last = self.position().await?;
+        let aud = Audience {
+            whispers: conn.staff,
+        };
+        let mut replayed = 0u64;
+        let mut cursor = since.unwrap_or(last);
+        if cursor > last {
+            conn.push(frame(&ServerFrame::Gap {
+                chat_id: self.chat_id.clone(),
+                since: cursor,
+                last_seq: last,
+                reason: "the client's cursor is ahead of the chat's history; reload it".into(),
+            }));
+            cursor = last;
+        }
+        let since_cursor = cursor;
+        while cursor < last {
+            let page = self
+                .store
+                .changes_since(&self.chat_id, aud, cursor, PAGE)
+                .await?;
+            let mut progressed = false;
+            for m in page.iter().filter(|m| m.rev <= last) {
+                progressed = true;
+                cursor = m.rev;
+                if let Some(change) = Change::for_reader(m, since_cursor) {
+                    if !conn.push_wait(frame(&change.frame(m)), REPLAY_WAIT).await {
+                        return Err(AppError::new(
+                            ErrorCode::RateLimited,
+                            "the connection did not take the replay fast enough",
+                        ));
+                    }
+                    replayed += 1;
+                }
+            }
+            if !progressed || (page.len() as i64) < PAGE {
+                break;
+            }
+        }
+        let visible_last = if conn.staff {
+            last
+        } else {
+            self.store.last_rev(&self.chat_id, aud, last).await?
+        };
+        let first_of_user = !self.subs.values().any(|c| c.user.id == conn.user.id);
+        self.subs.insert(conn.id, conn.clone());
+        if first_of_user {
+            self.announce_presence(&conn, true);
+        }
+        Ok(Subscribed {
+            chat_id: self.chat_id.clone(),
+            last_seq: visible_last,
+            replayed,
+        })
+    }
+
+    /// Tells the others that a user connected to (or left) the chat, once per user.
+    fn announce_presence(&self, conn: &ConnHandle, connected: bool) {
+        if !connected && self.subs.values().any(|c| c.user.id == conn.user.id) {
+            return;
+        }
+        let user = (*conn.user).clone();
+        let chat_id = self.chat_id.clone();
+        let f = frame(&if connected {
+            ServerFrame::MemberConnected { chat_id, user }
+        } else {
+            ServerFrame::MemberDisconnected { chat_id, user }
+        });
+        for c in self.subs.values().filter(|c| c.id != conn.id) {
+            c.push(f.clone());
+        }
+    }
+
+    async fn on_event(&mut self, ev: Event) {
+        match ev {
+            Event::Message {
+                rev,
+                change,
+                message,
+                ..
+            } => {
+                let last = match self.position().await {
+                    Ok(r) => r,
+                    Err(_) => return,
+                };
+                if rev <= last {
+                    return;
+                }
+                match message {
+                    Some(m) if rev == last + 1 => {
+                        self.deliver(&m, change);
+                        self.last_rev = Some(rev);
+                    }
+                    _ => self.backfill(last).await,
+                }
+            }
+            Event::Chat {
+                all,
+                staff,
+                staff_only,
+                ..
+            } => {
+                for c in self.subs.values() {
+                    if c.staff {
+                        c.push(staff.clone().unwrap_or_else(|| all.clone()));
+                    } else if !staff_only {
+                        c.push(all.clone());
+                    }
+                }
+            }
+            Event::Recheck {
+                removed,
+                deleted,
+                now_private,
+                ..
+            } => {
+                let mut drop_ids: Vec<u64> = self
+                    .subs
+                    .values()
+                    .filter(|c| removed.contains(&c.user.id) || (deleted && !c.staff))
+                    .map(|c| c.id)
+                    .collect();
+                if now_private {
+                    for c in self.subs.values().filter(|c| !c.staff) {
+                        let member = self.store.member(&self.chat_id, &c.user.id).await;
+                        if !matches!(member, Ok(Some(_))) {
+                            drop_ids.push(c.id);
+                        }
+                    }
+                }
+                for id in drop_ids {
+                    self.subs.remove(&id);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Backfills when the database holds changes this room did not hear about.
+    async fn check_store(&mut self) {
+        let Some(last) = self.last_rev else { return };
+        let stored = self
+            .store
+            .last_rev(&self.chat_id, Audience { whispers: true }, i64::MAX)
+            .await;
+        if matches!(stored, Ok(s) if s > last) {
+            self.backfill(last).await;
+        }
+    }
+
+    /// Delivers every stored change after `from`, in order.
+    async fn backfill(&mut self, from: i64) {
+        let mut cursor = from;
+        loop {
+            let page = match self
+                .store
+                .changes_since(&self.chat_id, Audience { whispers: true }, cursor, PAGE)
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(chat = %self.chat_id, error = %e.0, "backfill failed");
+                    break;
+                }
+            };
+            for m in &page {
+                if let Some(change) = Change::for_reader(m, from) {
+                    self.deliver(m, change);
+                }
+                cursor = m.rev;
+            }
+            if (page.len() as i64) < PAGE {
+                break;
+            }
+        }
+        self.last_rev = Some(cursor);
+    }
+
+    fn deliver(&self, m: &Message, change: Change) {
+        let f: Frame = frame(&change.frame(m));
+        for c in self.subs.values() {
+            if m.whisper && !c.staff {
+                continue;
+            }
+            c.push(f.clone());
+        }
+    }
+}

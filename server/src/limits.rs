@@ -1,0 +1,47 @@
+//! Rate limits: per client IP for REST, per connection for socket frames (GCRA, from the
+//! `governor` crate). Breaking one gets `rate_limited` (HTTP 429 with `Retry-After`, or an
+//! error frame); nobody else is affected.
+
+use governor::clock::DefaultClock;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::IpAddr;
+use std::num::NonZeroU32;
+
+fn quota(per_second: u32, burst: u32) -> Quota {
+    let rate = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+    let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::per_second(rate).allow_burst(burst)
+}
+
+/// REST requests per client IP.
+pub struct IpLimiter(DefaultKeyedRateLimiter<IpAddr>);
+
+impl IpLimiter {
+    /// A limiter allowing `per_second` sustained and `burst` at once per IP.
+    pub fn new(per_second: u32, burst: u32) -> IpLimiter {
+        IpLimiter(RateLimiter::keyed(quota(per_second, burst)))
+    }
+    /// Whether one more request from `ip` is allowed now.
+    pub fn check(&self, ip: IpAddr) -> bool {
+        self.0.check_key(&ip).is_ok()
+    }
+    /// Forgets idle IPs (called periodically so the map does not grow without bound).
+    pub fn prune(&self) {
+        self.0.retain_recent();
+    }
+}
+
+/// Socket frames of one connection.
+pub struct FrameLimiter(RateLimiter<NotKeyed, InMemoryState, DefaultClock>);
+
+impl FrameLimiter {
+    /// A limiter allowing `per_second` sustained and `burst` at once.
+    pub fn new(per_second: u32, burst: u32) -> FrameLimiter {
+        FrameLimiter(RateLimiter::direct(quota(per_second, burst)))
+    }
+    /// Whether one more frame is allowed now.
+    pub fn check(&self) -> bool {
+        self.0.check().is_ok()
+    }
+}

@@ -1,0 +1,67 @@
+//! Who may see and use a chat. The rules (README "Access rules"):
+//!
+//! | chat | visitor / app user | consultant | admin key |
+//! |---|---|---|---|
+//! | public group | see, connect, join | everything | everything |
+//! | private group | only if a member | everything | everything |
+//! | direct | only if a member | only if a member | everything |
+//! | conversation | its visitor only | everything | everything |
+//!
+//! A chat a caller may not see answers `not_found` (its existence is not revealed); a
+//! deleted chat answers `gone` to those who could see it, and only the admin key reads it.
+
+use chatix_protocol::{ChatKind, ErrorCode, Visibility};
+
+use crate::auth::Actor;
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::store::{ChatRecord, MemberRecord};
+
+/// A chat together with the caller's membership.
+#[derive(Debug, Clone)]
+pub struct ChatAccess {
+    /// The chat.
+    pub chat: ChatRecord,
+    /// The caller's membership, if any.
+    pub member: Option<MemberRecord>,
+}
+
+/// Whether `actor` may see `chat`, given its membership.
+pub fn can_see(actor: &Actor, chat: &ChatRecord, member: Option<&MemberRecord>) -> bool {
+    if actor.is_admin() || member.is_some() {
+        return true;
+    }
+    match chat.kind {
+        ChatKind::Group => actor.is_staff() || chat.visibility == Visibility::Public,
+        ChatKind::Conversation => actor.is_staff(),
+        ChatKind::Direct => false,
+    }
+}
+
+/// Whether `actor` may become a member of `chat` on their own (connect, send).
+pub fn can_self_join(actor: &Actor, chat: &ChatRecord) -> bool {
+    chat.kind == ChatKind::Group
+        && actor.session().is_some()
+        && (actor.is_staff() || chat.visibility == Visibility::Public)
+}
+
+/// Loads a chat the caller may see.
+pub async fn chat_for(state: &AppState, actor: &Actor, chat_id: &str) -> AppResult<ChatAccess> {
+    let website = &actor.website().id;
+    let chat = state
+        .store
+        .chat(website, chat_id)
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("no chat {chat_id:?}")))?;
+    let member = match actor.user_id() {
+        Some(uid) => state.store.member(&chat.id, uid).await?,
+        None => None,
+    };
+    if !can_see(actor, &chat, member.as_ref()) {
+        return Err(AppError::not_found(format!("no chat {chat_id:?}")));
+    }
+    if chat.deleted_at.is_some() && !actor.is_admin() {
+        return Err(AppError::new(ErrorCode::Gone, "the chat was deleted"));
+    }
+    Ok(ChatAccess { chat, member })
+}

@@ -1,0 +1,400 @@
+//! Sending, editing and deleting messages; history by page and by cursor; seen marks;
+//! typing.
+
+use chatix_protocol::limits::{
+    DEFAULT_CURSOR_COUNT, MAX_CLIENT_ID_CHARS, MAX_CURSOR_COUNT, MAX_DRAFT_CHARS, MESSAGES_PER_PAGE,
+};
+use chatix_protocol::rest::{
+    EditMessageRequest, MessagesCursorPage, MessagesPage, SeenResponse, SendMessageRequest,
+};
+use chatix_protocol::{metadata, ChatKind, ErrorCode, Message, MessageKind, Role, ServerFrame};
+use std::sync::Arc;
+
+use super::access::{self, ChatAccess};
+use super::{chats, views};
+use crate::auth::Actor;
+use crate::error::{AppError, AppResult};
+use crate::hub::{frame, Change, Event};
+use crate::state::AppState;
+use crate::store::{Inserted, NewMessage};
+use crate::util::{now_ms, page_offset, total_pages};
+
+fn acting_user<'a>(actor: &'a Actor, what: &str) -> AppResult<&'a crate::auth::Session> {
+    actor.session().ok_or_else(|| {
+        AppError::forbidden(format!(
+            "{what} needs a user token: the secret key has no user to act as"
+        ))
+    })
+}
+
+/// Loads a chat the caller may write to, joining it first where they may join on their
+/// own (public chatrooms; staff: any chatroom). Staff write to conversations without
+/// joining them first; their first message makes them a member.
+pub async fn writable(state: &AppState, actor: &Actor, chat_id: &str) -> AppResult<ChatAccess> {
+    let a = access::chat_for(state, actor, chat_id).await?;
+    if a.member.is_some() {
+        return Ok(a);
+    }
+    if a.chat.kind == ChatKind::Conversation && actor.is_staff() {
+        return Ok(a);
+    }
+    chats::join_access(state, actor, a).await
+}
+
+fn check_body(state: &AppState, text: &str) -> AppResult<()> {
+    let n = text.chars().count();
+    if n > state.config.max_message_chars {
+        return Err(AppError::new(
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "the text is {n} characters; at most {} are allowed",
+                state.config.max_message_chars
+            ),
+        ));
+    }
+    if text
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
+    {
+        return Err(AppError::invalid(
+            "the text must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+/// `sendMessage`: stores a message (or returns the one already stored under the same
+/// client id) and publishes it. Returns the message and whether it was a duplicate.
+pub async fn send(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    req: SendMessageRequest,
+) -> AppResult<(Message, bool)> {
+    let s = acting_user(actor, "sending")?;
+    let text = req.text.unwrap_or_default();
+    check_body(state, &text)?;
+    if text.trim().is_empty() && req.file_id.is_none() {
+        return Err(AppError::invalid("a message needs text or a fileId"));
+    }
+    if let Some(cid) = &req.client_id {
+        let n = cid.chars().count();
+        if n == 0 || n > MAX_CLIENT_ID_CHARS {
+            return Err(AppError::invalid(format!(
+                "clientId must be 1 to {MAX_CLIENT_ID_CHARS} characters"
+            )));
+        }
+    }
+    let meta = req.metadata.unwrap_or_default();
+    metadata::validate(&meta).map_err(AppError::invalid)?;
+    if req.whisper && !actor.is_staff() {
+        return Err(AppError::forbidden("only consultants can whisper"));
+    }
+    let a = writable(state, actor, chat_id).await?;
+    if req.whisper && a.chat.kind == ChatKind::Direct {
+        return Err(AppError::invalid(
+            "whispers go to chatrooms and conversations, not direct chats",
+        ));
+    }
+    let kind = match &req.file_id {
+        Some(fid) => {
+            let f = state
+                .store
+                .file(fid)
+                .await?
+                .filter(|f| f.website_id == s.website.id && f.uploader_id == s.user_id())
+                .ok_or_else(|| AppError::not_found(format!("no file {fid:?} uploaded by you")))?;
+            f.kind
+        }
+        None => MessageKind::Text,
+    };
+    if let Some(r) = &req.reply_to {
+        let target = state.store.message(&a.chat.id, r).await?;
+        let visible = target.is_some_and(|m| !m.deleted && (!m.whisper || actor.is_staff()));
+        if !visible {
+            return Err(AppError::not_found(format!(
+                "replyTo: no message {r:?} in this chat"
+            )));
+        }
+    }
+    let new = NewMessage {
+        chat_id: a.chat.id.clone(),
+        sender_id: s.user_id().to_owned(),
+        sender_role: s.role(),
+        sender_name: s.user.user.name.clone(),
+        kind,
+        text,
+        file_id: req.file_id,
+        metadata: meta,
+        whisper: req.whisper,
+        client_id: req.client_id,
+        reply_to: req.reply_to,
+        created_at: now_ms(),
+    };
+    let inserted = state.writer.insert(new).await?;
+    let duplicate = matches!(inserted, Inserted::Duplicate(_));
+    let message = match inserted {
+        Inserted::New(m) => {
+            publish_message(state, &m, Change::New);
+            if a.member.is_none()
+                && a.chat.kind == ChatKind::Conversation
+                && s.role() == Role::Consultant
+            {
+                // A consultant answering a conversation becomes one of its members.
+                state
+                    .store
+                    .add_members(&a.chat.id, &[s.user_id().to_owned()], now_ms())
+                    .await?;
+            }
+            m
+        }
+        Inserted::Duplicate(m) => m,
+    };
+    Ok((message, duplicate))
+}
+
+fn publish_message(state: &AppState, m: &Message, change: Change) {
+    state.hub.publish(Event::Message {
+        chat_id: m.chat_id.clone(),
+        rev: m.rev,
+        change,
+        message: Some(Arc::new(m.clone())),
+    });
+}
+
+async fn own_message(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    message_id: &str,
+    may_moderate: bool,
+) -> AppResult<(ChatAccess, Message)> {
+    let a = access::chat_for(state, actor, chat_id).await?;
+    let m = state
+        .store
+        .message(&a.chat.id, message_id)
+        .await?
+        .filter(|m| !m.deleted && (!m.whisper || actor.is_staff()))
+        .ok_or_else(|| AppError::not_found(format!("no message {message_id:?} in this chat")))?;
+    let own = actor.user_id() == Some(m.sender_id.as_str());
+    let moderator = may_moderate && actor.is_staff() && a.chat.kind != ChatKind::Direct;
+    if !own && !moderator && !actor.is_admin() {
+        return Err(AppError::forbidden(if may_moderate {
+            "only the sender or a consultant may delete this message"
+        } else {
+            "only the sender may edit a message"
+        }));
+    }
+    Ok((a, m))
+}
+
+/// `updateMessage`: the sender edits text and/or metadata.
+pub async fn edit(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    message_id: &str,
+    req: EditMessageRequest,
+) -> AppResult<Message> {
+    if req.text.is_none() && req.metadata.is_none() {
+        return Err(AppError::invalid("give text and/or metadata to change"));
+    }
+    if let Some(t) = &req.text {
+        check_body(state, t)?;
+    }
+    if let Some(m) = &req.metadata {
+        metadata::validate(m).map_err(AppError::invalid)?;
+    }
+    let (a, m) = own_message(state, actor, chat_id, message_id, false).await?;
+    if req.text.as_deref().is_some_and(|t| t.trim().is_empty()) && m.file.is_none() {
+        return Err(AppError::invalid(
+            "a text message cannot be edited to empty text; delete it instead",
+        ));
+    }
+    let edited = state
+        .store
+        .edit_message(&a.chat.id, &m.id, req.text, req.metadata, now_ms())
+        .await?
+        .ok_or_else(|| AppError::not_found("the message was deleted meanwhile"))?;
+    publish_message(state, &edited, Change::Updated);
+    Ok(edited)
+}
+
+/// `deleteMessage`: the sender, or staff in chatrooms and conversations. Leaves a
+/// tombstone that is delivered as `messageDeleted`.
+pub async fn delete(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    message_id: &str,
+) -> AppResult<Message> {
+    let (a, m) = own_message(state, actor, chat_id, message_id, true).await?;
+    let tomb = state
+        .store
+        .delete_message(&a.chat.id, &m.id, now_ms())
+        .await?
+        .ok_or_else(|| AppError::not_found("the message was deleted meanwhile"))?;
+    publish_message(state, &tomb, Change::Deleted);
+    Ok(tomb)
+}
+
+/// `getMessages(page)`: 25 per page, page 1 the newest.
+pub async fn page(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    page: Option<u32>,
+) -> AppResult<MessagesPage> {
+    let a = access::chat_for(state, actor, chat_id).await?;
+    let page = page.unwrap_or(1);
+    let offset = page_offset(page, MESSAGES_PER_PAGE)?;
+    let (messages, total) = state
+        .store
+        .messages_page(
+            &a.chat.id,
+            views::audience(actor),
+            offset,
+            MESSAGES_PER_PAGE as i64,
+        )
+        .await?;
+    Ok(MessagesPage {
+        messages,
+        page,
+        total_messages: total,
+        total_pages: total_pages(total, MESSAGES_PER_PAGE),
+    })
+}
+
+/// `getChatroomMessages(id, lastMessageId, count)`: `count` messages before a message.
+pub async fn before(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    last_message_id: Option<&str>,
+    count: Option<u32>,
+) -> AppResult<MessagesCursorPage> {
+    let count = count.unwrap_or(DEFAULT_CURSOR_COUNT);
+    if count == 0 || count > MAX_CURSOR_COUNT {
+        return Err(AppError::invalid(format!(
+            "count must be 1 to {MAX_CURSOR_COUNT}"
+        )));
+    }
+    let a = access::chat_for(state, actor, chat_id).await?;
+    let aud = views::audience(actor);
+    let before_seq = match last_message_id {
+        Some(id) => {
+            let m = state
+                .store
+                .message(&a.chat.id, id)
+                .await?
+                .filter(|m| !m.whisper || aud.whispers)
+                .ok_or_else(|| {
+                    AppError::not_found(format!("lastMessageId: no message {id:?} in this chat"))
+                })?;
+            Some(m.seq)
+        }
+        None => None,
+    };
+    let mut messages = state
+        .store
+        .messages_before(&a.chat.id, aud, before_seq, count as i64 + 1)
+        .await?;
+    let has_more = messages.len() > count as usize;
+    if has_more {
+        messages.remove(0);
+    }
+    Ok(MessagesCursorPage { messages, has_more })
+}
+
+/// `setSeen(messageId?)`: raises the caller's seen mark and tells the chat.
+pub async fn seen(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    message_id: Option<&str>,
+) -> AppResult<SeenResponse> {
+    let s = acting_user(actor, "marking seen")?;
+    let a = access::chat_for(state, actor, chat_id).await?;
+    if a.member.is_none() {
+        return Err(AppError::forbidden(
+            "only members have a seen mark in a chat",
+        ));
+    }
+    let aud = views::audience(actor);
+    let seq = match message_id {
+        Some(id) => {
+            state
+                .store
+                .message(&a.chat.id, id)
+                .await?
+                .filter(|m| !m.whisper || aud.whispers)
+                .ok_or_else(|| AppError::not_found(format!("no message {id:?} in this chat")))?
+                .seq
+        }
+        None => state.store.last_rev(&a.chat.id, aud, i64::MAX).await?,
+    };
+    let mark = state.store.mark_seen(&a.chat.id, s.user_id(), seq).await?;
+    let unread = state
+        .store
+        .unread_count(&a.chat.id, s.user_id(), mark, aud)
+        .await?;
+    state.hub.publish(Event::Chat {
+        chat_id: a.chat.id.clone(),
+        all: frame(&ServerFrame::Seen {
+            chat_id: a.chat.id.clone(),
+            user_id: s.user_id().to_owned(),
+            seq: mark,
+            message_id: message_id.map(str::to_owned),
+        }),
+        staff: None,
+        staff_only: false,
+    });
+    Ok(SeenResponse {
+        last_seen_seq: mark,
+        unread,
+    })
+}
+
+/// `startTyping` / `stopTyping` / `visitorType(draft)`. A visitor's draft reaches staff only.
+pub async fn typing(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    typing: bool,
+    draft: Option<String>,
+) -> AppResult<()> {
+    let s = acting_user(actor, "typing")?;
+    if let Some(d) = &draft {
+        if d.chars().count() > MAX_DRAFT_CHARS {
+            return Err(AppError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("draft is longer than {MAX_DRAFT_CHARS} characters"),
+            ));
+        }
+    }
+    let a = access::chat_for(state, actor, chat_id).await?;
+    if a.member.is_none() && !actor.is_staff() {
+        return Err(AppError::forbidden("only members may type in a chat"));
+    }
+    let draft = if s.role() == Role::Visitor {
+        draft
+    } else {
+        None
+    };
+    let base = |draft: Option<String>| {
+        frame(&ServerFrame::Typing {
+            chat_id: a.chat.id.clone(),
+            user_id: s.user_id().to_owned(),
+            typing,
+            draft,
+        })
+    };
+    let staff = draft.is_some().then(|| base(draft.clone()));
+    state.hub.publish(Event::Chat {
+        chat_id: a.chat.id.clone(),
+        all: base(None),
+        staff,
+        staff_only: false,
+    });
+    Ok(())
+}

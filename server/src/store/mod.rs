@@ -1,0 +1,448 @@
+//! Storage: the [`Store`] trait every handler goes through, and its records.
+//!
+//! One implementation, [`sql::SqlStore`], serves both backends (SQLite embedded by default,
+//! PostgreSQL for clusters) through sqlx's `Any` driver: the schema and every query are
+//! written in the SQL the two share. The trait keeps handlers independent of that choice,
+//! and `tests/store_suite.rs` runs one suite against every backend available.
+//!
+//! Everything is scoped by website: no method returns a row of another website than the
+//! one it was asked about.
+
+pub mod batch;
+pub mod sql;
+
+use async_trait::async_trait;
+use chatix_protocol::{ChatKind, Message, MessageKind, Metadata, Role, User, Visibility};
+
+use crate::error::AppResult;
+
+/// A website (tenant).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Website {
+    /// Public id (`wid_…`).
+    pub id: String,
+    /// Secret key (`sk_…`): admin REST and HMAC key of user tokens.
+    pub secret: String,
+    /// Display name.
+    pub name: String,
+    /// Origins allowed to open the socket from a browser.
+    pub allowed_origins: Vec<String>,
+    /// Creation time, ms.
+    pub created_at: i64,
+}
+
+/// A user row: the public [`User`] plus what only the server may know.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    /// The public part (presence is filled in by the hub, not stored).
+    pub user: User,
+    /// The website.
+    pub website_id: String,
+    /// Consultants: argon2id PHC string of the password.
+    pub password_hash: Option<String>,
+    /// Visitors: argon2id PHC string of the resume secret.
+    pub visitor_secret_hash: Option<String>,
+    /// Consultants: may do what the secret key may in the console (restore chatrooms, add
+    /// visitors to private ones).
+    pub can_admin: bool,
+}
+
+/// What creating a user needs.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// The website.
+    pub website_id: String,
+    /// Unique per website.
+    pub username: String,
+    /// Display name.
+    pub name: String,
+    /// Avatar URL.
+    pub avatar: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Flat metadata.
+    pub metadata: Metadata,
+    /// Role.
+    pub role: Role,
+    /// Consultants' password hash.
+    pub password_hash: Option<String>,
+    /// Visitors' secret hash.
+    pub visitor_secret_hash: Option<String>,
+    /// Consultants' admin permission.
+    pub can_admin: bool,
+}
+
+/// A change to a user; `None` leaves a field as it is. `Some("")` clears avatar and email.
+#[derive(Debug, Clone, Default)]
+pub struct UserPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New avatar.
+    pub avatar: Option<String>,
+    /// New e-mail.
+    pub email: Option<String>,
+    /// The whole new metadata map (the caller merges).
+    pub metadata: Option<Metadata>,
+}
+
+/// A chat row, without the per-viewer parts of the public [`chatix_protocol::Chat`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChatRecord {
+    /// Id.
+    pub id: String,
+    /// Website.
+    pub website_id: String,
+    /// Kind.
+    pub kind: ChatKind,
+    /// Group name.
+    pub name: Option<String>,
+    /// Group avatar.
+    pub avatar: Option<String>,
+    /// Metadata.
+    pub metadata: Metadata,
+    /// Visibility.
+    pub visibility: Visibility,
+    /// The chat's sequence counter: highest `seq`/`rev` handed out.
+    pub last_seq: i64,
+    /// Time of the newest message or of creation, ms.
+    pub last_activity_at: i64,
+    /// Creator's user id (none for chats made with the admin key).
+    pub created_by: Option<String>,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+    /// Soft-delete time.
+    pub deleted_at: Option<i64>,
+}
+
+/// What creating a group chat needs.
+#[derive(Debug, Clone)]
+pub struct NewGroup {
+    /// Website.
+    pub website_id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Avatar.
+    pub avatar: Option<String>,
+    /// Metadata.
+    pub metadata: Metadata,
+    /// Visibility.
+    pub visibility: Visibility,
+    /// Creator (also made a member when set).
+    pub created_by: Option<String>,
+    /// Member user ids (besides the creator).
+    pub member_ids: Vec<String>,
+}
+
+/// A change to a chat; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ChatPatch {
+    /// New name.
+    pub name: Option<String>,
+    /// New avatar (`Some("")` clears).
+    pub avatar: Option<String>,
+    /// New metadata.
+    pub metadata: Option<Metadata>,
+    /// New visibility.
+    pub visibility: Option<Visibility>,
+}
+
+/// A membership row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberRecord {
+    /// Chat.
+    pub chat_id: String,
+    /// User.
+    pub user_id: String,
+    /// Join time.
+    pub joined_at: i64,
+    /// Newest sequence number the member marked seen.
+    pub last_seen_seq: i64,
+}
+
+/// What storing a message needs.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// Chat.
+    pub chat_id: String,
+    /// Sender.
+    pub sender_id: String,
+    /// Sender's role.
+    pub sender_role: Role,
+    /// Sender's name at send time.
+    pub sender_name: String,
+    /// Kind.
+    pub kind: MessageKind,
+    /// Text.
+    pub text: String,
+    /// Attached file id.
+    pub file_id: Option<String>,
+    /// Metadata.
+    pub metadata: Metadata,
+    /// Consultants-only.
+    pub whisper: bool,
+    /// Idempotency key.
+    pub client_id: Option<String>,
+    /// Replied-to message.
+    pub reply_to: Option<String>,
+    /// Send time.
+    pub created_at: i64,
+}
+
+/// Result of storing a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inserted {
+    /// Stored now.
+    New(Message),
+    /// The client id had been used: the message stored the first time.
+    Duplicate(Message),
+}
+
+impl Inserted {
+    /// The message either way.
+    pub fn message(&self) -> &Message {
+        match self {
+            Inserted::New(m) | Inserted::Duplicate(m) => m,
+        }
+    }
+}
+
+/// A stored file's row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileRecord {
+    /// Id (random).
+    pub id: String,
+    /// Website.
+    pub website_id: String,
+    /// Uploader.
+    pub uploader_id: String,
+    /// Sanitised name.
+    pub name: String,
+    /// Sniffed MIME type.
+    pub mime: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// `image` or `file`.
+    pub kind: MessageKind,
+    /// A thumbnail was made.
+    pub has_thumbnail: bool,
+    /// Upload time.
+    pub created_at: i64,
+}
+
+/// Which messages a reader may see: whispers only for staff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Audience {
+    /// Include whispers.
+    pub whispers: bool,
+}
+
+/// The storage interface. Every method is one logical operation, atomic where it writes.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Backend name for `/healthz` (`sqlite`, `postgres`).
+    fn backend(&self) -> &'static str;
+
+    // --- websites
+    /// Creates a website.
+    async fn create_website(&self, site: &Website) -> AppResult<()>;
+    /// Finds a website by public id.
+    async fn website(&self, id: &str) -> AppResult<Option<Website>>;
+    /// Finds a website by secret key.
+    async fn website_by_secret(&self, secret: &str) -> AppResult<Option<Website>>;
+    /// Lists every website (oldest first).
+    async fn websites(&self) -> AppResult<Vec<Website>>;
+
+    // --- users
+    /// Creates a user, or returns the existing one with that username (`false`).
+    async fn create_user(&self, new: NewUser) -> AppResult<(UserRecord, bool)>;
+    /// Finds a user by id.
+    async fn user(&self, website: &str, id: &str) -> AppResult<Option<UserRecord>>;
+    /// Finds a user by username.
+    async fn user_by_username(
+        &self,
+        website: &str,
+        username: &str,
+    ) -> AppResult<Option<UserRecord>>;
+    /// Finds many users by username (unknown ones left out).
+    async fn users_by_usernames(
+        &self,
+        website: &str,
+        usernames: &[String],
+    ) -> AppResult<Vec<UserRecord>>;
+    /// Finds many users by id (unknown ones left out).
+    async fn users_by_ids(&self, website: &str, ids: &[String]) -> AppResult<Vec<UserRecord>>;
+    /// Applies a patch; `None` when the user does not exist.
+    async fn update_user(
+        &self,
+        website: &str,
+        id: &str,
+        patch: UserPatch,
+        now: i64,
+    ) -> AppResult<Option<UserRecord>>;
+    /// Sets a visitor's resume-secret hash.
+    async fn set_visitor_secret(&self, website: &str, id: &str, hash: &str) -> AppResult<()>;
+    /// Deletes a user and their memberships, leaving a tombstone; `false` if absent.
+    async fn delete_user(&self, website: &str, id: &str, now: i64) -> AppResult<bool>;
+    /// When a username was deleted, if it was.
+    async fn user_tombstone(&self, website: &str, username: &str) -> AppResult<Option<i64>>;
+    /// Records activity.
+    async fn touch_user(&self, website: &str, id: &str, now: i64) -> AppResult<()>;
+    /// Users of a role, by name.
+    async fn users_by_role(&self, website: &str, role: Role) -> AppResult<Vec<UserRecord>>;
+
+    // --- chats
+    /// The direct chat of two users, created with both as members if missing.
+    async fn direct_chat(
+        &self,
+        website: &str,
+        a: &str,
+        b: &str,
+        now: i64,
+    ) -> AppResult<(ChatRecord, bool)>;
+    /// A visitor's conversation, created with the visitor as member if missing.
+    async fn conversation(
+        &self,
+        website: &str,
+        visitor: &str,
+        now: i64,
+    ) -> AppResult<(ChatRecord, bool)>;
+    /// Creates a group chat with its members.
+    async fn create_group(&self, new: NewGroup, now: i64) -> AppResult<ChatRecord>;
+    /// Finds a chat (deleted ones too).
+    async fn chat(&self, website: &str, id: &str) -> AppResult<Option<ChatRecord>>;
+    /// Applies a patch.
+    async fn update_chat(
+        &self,
+        website: &str,
+        id: &str,
+        patch: ChatPatch,
+        now: i64,
+    ) -> AppResult<Option<ChatRecord>>;
+    /// Soft-deletes (`Some(now)`) or restores (`None`).
+    async fn set_chat_deleted(
+        &self,
+        website: &str,
+        id: &str,
+        deleted_at: Option<i64>,
+    ) -> AppResult<Option<ChatRecord>>;
+    /// A user's chats, newest activity first, and their total.
+    async fn user_chats(
+        &self,
+        website: &str,
+        user: &str,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<ChatRecord>, u64)>;
+    /// Group chats a reader may see: all (staff) or public plus the ones they are in.
+    async fn chatrooms(
+        &self,
+        website: &str,
+        reader: &str,
+        staff: bool,
+        only_mine: bool,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<ChatRecord>, u64)>;
+    /// Deleted group chats of a website, most recently deleted first (staff).
+    async fn deleted_chatrooms(
+        &self,
+        website: &str,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<ChatRecord>, u64)>;
+    /// Every visitor conversation of a website, newest activity first (staff).
+    async fn conversations(
+        &self,
+        website: &str,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<ChatRecord>, u64)>;
+    /// Ids of the chats a user is a member of (most recent activity first, bounded).
+    async fn chat_ids_of_user(&self, user: &str, limit: i64) -> AppResult<Vec<String>>;
+
+    // --- members
+    /// Adds members; returns the user ids actually added.
+    async fn add_members(&self, chat: &str, users: &[String], now: i64) -> AppResult<Vec<String>>;
+    /// Removes members; returns the user ids actually removed.
+    async fn remove_members(&self, chat: &str, users: &[String]) -> AppResult<Vec<String>>;
+    /// One membership.
+    async fn member(&self, chat: &str, user: &str) -> AppResult<Option<MemberRecord>>;
+    /// A page of members with their users (by join time), and the total.
+    async fn members(
+        &self,
+        website: &str,
+        chat: &str,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<(MemberRecord, UserRecord)>, u64)>;
+    /// Number of members of a chat.
+    async fn member_count(&self, chat: &str) -> AppResult<u64>;
+    /// Raises a member's seen mark to `seq` (never lowers it); returns the mark.
+    async fn mark_seen(&self, chat: &str, user: &str, seq: i64) -> AppResult<i64>;
+
+    // --- messages
+    /// Stores a message: next sequence number of the chat, in one transaction; a used
+    /// client id returns the original instead. Fails with `gone` on a deleted chat.
+    async fn insert_message(&self, new: NewMessage) -> AppResult<Inserted>;
+    /// Stores many messages, each as `insert_message` would, in as few transactions as the
+    /// backend allows; results in input order.
+    async fn insert_messages(&self, batch: Vec<NewMessage>) -> Vec<AppResult<Inserted>>;
+    /// Finds a message of a chat.
+    async fn message(&self, chat: &str, id: &str) -> AppResult<Option<Message>>;
+    /// Edits text and/or metadata, giving the message the chat's next sequence as `rev`.
+    async fn edit_message(
+        &self,
+        chat: &str,
+        id: &str,
+        text: Option<String>,
+        metadata: Option<Metadata>,
+        now: i64,
+    ) -> AppResult<Option<Message>>;
+    /// Turns a message into a tombstone with the chat's next sequence as `rev`.
+    async fn delete_message(&self, chat: &str, id: &str, now: i64) -> AppResult<Option<Message>>;
+    /// A page of live (not deleted) messages, newest page first, ascending within; total.
+    async fn messages_page(
+        &self,
+        chat: &str,
+        aud: Audience,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<Message>, u64)>;
+    /// Up to `limit` live messages with `seq` below `before` (all when `None`), ascending.
+    async fn messages_before(
+        &self,
+        chat: &str,
+        aud: Audience,
+        before: Option<i64>,
+        limit: i64,
+    ) -> AppResult<Vec<Message>>;
+    /// Everything that changed after `rev` (new, edited, deleted), ascending by `rev`.
+    async fn changes_since(
+        &self,
+        chat: &str,
+        aud: Audience,
+        rev: i64,
+        limit: i64,
+    ) -> AppResult<Vec<Message>>;
+    /// Newest live message the audience may see.
+    async fn last_message(&self, chat: &str, aud: Audience) -> AppResult<Option<Message>>;
+    /// Highest `rev` at most `cap` the audience may see (0 when none). For staff that is
+    /// the chat's counter (capped); for others the newest non-whisper change.
+    async fn last_rev(&self, chat: &str, aud: Audience, cap: i64) -> AppResult<i64>;
+    /// Live messages after `seq` not sent by `user`.
+    async fn unread_count(
+        &self,
+        chat: &str,
+        user: &str,
+        after_seq: i64,
+        aud: Audience,
+    ) -> AppResult<u64>;
+
+    // --- files
+    /// Records an uploaded file.
+    async fn insert_file(&self, file: &FileRecord) -> AppResult<()>;
+    /// Finds a file.
+    async fn file(&self, id: &str) -> AppResult<Option<FileRecord>>;
+}

@@ -1,0 +1,1362 @@
+//! [`SqlStore`]: the [`Store`] on SQLite (embedded default) or PostgreSQL, through sqlx's
+//! `Any` driver.
+//!
+//! Every query is written once, in SQL both engines accept (`$n` parameters, `ON CONFLICT`,
+//! `RETURNING`, 0/1 booleans, BIGINT times). The differences are confined to
+//! [`SqlStore::connect`]: SQLite gets WAL mode, full synchronous commits and a single writer
+//! connection (SQLite has one writer anyway; one connection avoids `SQLITE_BUSY` between
+//! our own writers), PostgreSQL one pool for reads and writes.
+//!
+//! Sequence numbers come from `UPDATE chats SET last_seq = last_seq + 1 … RETURNING
+//! last_seq` inside the transaction that stores the message: the row lock serialises
+//! writers of one chat on any number of nodes, and a sequence number is visible only with
+//! its message.
+
+use async_trait::async_trait;
+use chatix_protocol::{
+    ChatKind, ErrorCode, FileInfo, Message, MessageKind, Metadata, Presence, Role, User, Visibility,
+};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::time::Duration;
+
+use super::*;
+use crate::error::{AppError, AppResult};
+use crate::util::new_id;
+
+/// Which engine a [`SqlStore`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// Embedded SQLite file.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// The SQL store. Cheap to clone (pools are shared).
+#[derive(Clone)]
+pub struct SqlStore {
+    /// Reads (several connections; SQLite's WAL lets them run beside the writer).
+    read: AnyPool,
+    /// Writes (one connection on SQLite, the same pool as `read` on PostgreSQL).
+    write: AnyPool,
+    /// Engine in use.
+    engine: Engine,
+}
+
+const USER_COLS: &str = "id, website_id, username, name, avatar, email, metadata, role, \
+    password_hash, visitor_secret_hash, can_admin, last_active, created_at, updated_at";
+const CHAT_COLS: &str = "c.id, c.website_id, c.kind, c.name, c.avatar, c.metadata, c.visibility, \
+    c.last_seq, c.last_activity_at, c.created_by, c.created_at, c.updated_at, c.deleted_at";
+const MSG_SELECT: &str = "SELECT m.id, m.chat_id, m.seq, m.rev, m.kind, m.text, m.file_id, \
+    m.metadata, m.whisper, m.sender_id, m.sender_role, m.sender_name, m.client_id, m.reply_to, \
+    m.created_at, m.edited_at, m.deleted_at, f.name AS f_name, f.mime AS f_mime, \
+    f.size AS f_size, f.kind AS f_kind, f.has_thumbnail AS f_thumb \
+    FROM messages m LEFT JOIN files f ON f.id = m.file_id";
+
+fn whisper_filter(aud: Audience) -> &'static str {
+    if aud.whispers {
+        ""
+    } else {
+        " AND m.whisper = 0"
+    }
+}
+
+impl SqlStore {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and runs migrations.
+    pub async fn connect(url: &str) -> anyhow::Result<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let store = if url.starts_with("sqlite:") {
+            let write = AnyPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(|c, _| Box::pin(sqlite_pragmas(c)))
+                .connect(url)
+                .await?;
+            let read = AnyPoolOptions::new()
+                .max_connections(4)
+                .after_connect(|c, _| Box::pin(sqlite_pragmas(c)))
+                .connect(url)
+                .await?;
+            SqlStore {
+                read,
+                write,
+                engine: Engine::Sqlite,
+            }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = AnyPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect(url)
+                .await?;
+            SqlStore {
+                read: pool.clone(),
+                write: pool,
+                engine: Engine::Postgres,
+            }
+        } else {
+            anyhow::bail!("unsupported database URL {url:?}: use sqlite://… or postgres://…");
+        };
+        sqlx::migrate!("./migrations").run(&store.write).await?;
+        Ok(store)
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Closes both pools (waits for in-flight queries).
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    async fn insert_one_in(
+        tx: &mut sqlx::AnyConnection,
+        new: &NewMessage,
+    ) -> Result<AppResult<Inserted>, sqlx::Error> {
+        if let Some(cid) = &new.client_id {
+            let q = format!(
+                "{MSG_SELECT} WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3"
+            );
+            if let Some(row) = sqlx::query(&q)
+                .bind(&new.chat_id)
+                .bind(&new.sender_id)
+                .bind(cid)
+                .fetch_optional(&mut *tx)
+                .await?
+            {
+                return Ok(message_from_row(&row).map(Inserted::Duplicate));
+            }
+        }
+        let seq: Option<i64> = sqlx::query_scalar(
+            "UPDATE chats SET last_seq = last_seq + 1, last_activity_at = $2 \
+             WHERE id = $1 AND deleted_at IS NULL RETURNING last_seq",
+        )
+        .bind(&new.chat_id)
+        .bind(new.created_at)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(seq) = seq else {
+            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM chats WHERE id = $1")
+                .bind(&new.chat_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Ok(Err(match exists {
+                Some(_) => AppError::new(ErrorCode::Gone, "the chat was deleted"),
+                None => AppError::not_found("no such chat"),
+            }));
+        };
+        let id = new_id("msg");
+        sqlx::query(
+            "INSERT INTO messages (id, chat_id, seq, rev, kind, text, file_id, metadata, whisper, \
+             sender_id, sender_role, sender_name, client_id, reply_to, created_at) \
+             VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(&id)
+        .bind(&new.chat_id)
+        .bind(seq)
+        .bind(new.kind.as_str())
+        .bind(&new.text)
+        .bind(&new.file_id)
+        .bind(meta_json(&new.metadata))
+        .bind(new.whisper as i64)
+        .bind(&new.sender_id)
+        .bind(new.sender_role.as_str())
+        .bind(&new.sender_name)
+        .bind(&new.client_id)
+        .bind(&new.reply_to)
+        .bind(new.created_at)
+        .execute(&mut *tx)
+        .await?;
+        let file = match &new.file_id {
+            Some(fid) => {
+                let q = "SELECT id, website_id, uploader_id, name, mime, size, kind, \
+                         has_thumbnail, created_at FROM files WHERE id = $1";
+                let row = sqlx::query(q).bind(fid).fetch_optional(&mut *tx).await?;
+                match row.map(|r| file_from_row(&r)).transpose() {
+                    Ok(f) => f.map(|f| file_info(&f)),
+                    Err(e) => return Ok(Err(e)),
+                }
+            }
+            None => None,
+        };
+        Ok(Ok(Inserted::New(Message {
+            id,
+            chat_id: new.chat_id.clone(),
+            seq,
+            rev: seq,
+            kind: new.kind,
+            text: new.text.clone(),
+            file,
+            metadata: new.metadata.clone(),
+            whisper: new.whisper,
+            sender_id: new.sender_id.clone(),
+            sender_role: new.sender_role,
+            sender_name: new.sender_name.clone(),
+            client_id: new.client_id.clone(),
+            reply_to: new.reply_to.clone(),
+            created_at: new.created_at,
+            edited_at: None,
+            deleted: false,
+        })))
+    }
+
+    async fn insert_batch_tx(
+        &self,
+        batch: &[NewMessage],
+    ) -> Result<Vec<AppResult<Inserted>>, sqlx::Error> {
+        let mut tx = self.write.begin().await?;
+        let mut out = Vec::with_capacity(batch.len());
+        for new in batch {
+            out.push(Self::insert_one_in(&mut tx, new).await?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Gives a live message the chat's next sequence number as `rev` and applies `change`
+    /// (which receives the transaction and that rev), in one transaction. `None` when the
+    /// message does not exist or is already deleted.
+    async fn bump_message<F>(&self, chat: &str, id: &str, change: F) -> AppResult<Option<Message>>
+    where
+        F: for<'c> FnOnce(
+                &'c mut sqlx::AnyConnection,
+                i64,
+            )
+                -> futures_util::future::BoxFuture<'c, Result<(), sqlx::Error>>
+            + Send,
+    {
+        let mut tx = self.write.begin().await?;
+        let live: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM messages WHERE chat_id = $1 AND id = $2 AND deleted_at IS NULL",
+        )
+        .bind(chat)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if live.is_none() {
+            return Ok(None);
+        }
+        let rev: Option<i64> = sqlx::query_scalar(
+            "UPDATE chats SET last_seq = last_seq + 1 WHERE id = $1 AND deleted_at IS NULL \
+             RETURNING last_seq",
+        )
+        .bind(chat)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(rev) = rev else {
+            return Err(AppError::new(ErrorCode::Gone, "the chat was deleted"));
+        };
+        change(&mut tx, rev).await?;
+        tx.commit().await?;
+        self.message(chat, id).await
+    }
+
+    async fn count(&self, sql: &str, binds: &[&str]) -> AppResult<u64> {
+        let mut q = sqlx::query_scalar::<_, i64>(sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        Ok(q.fetch_one(&self.read).await?.max(0) as u64)
+    }
+
+    async fn chats_query(
+        &self,
+        sql: &str,
+        binds: &[&str],
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<Vec<ChatRecord>> {
+        let n = binds.len();
+        let q = format!("{sql} LIMIT ${} OFFSET ${}", n + 1, n + 2);
+        let mut query = sqlx::query(&q);
+        for b in binds {
+            query = query.bind(*b);
+        }
+        let rows = query.bind(limit).bind(offset).fetch_all(&self.read).await?;
+        rows.iter().map(chat_from_row).collect()
+    }
+}
+
+/// Per-connection SQLite settings: WAL (readers beside the writer), full fsync on commit
+/// (an acknowledged message survives a power cut), foreign keys, and a busy timeout.
+async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    for p in [
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA synchronous = FULL",
+        "PRAGMA foreign_keys = ON",
+        "PRAGMA busy_timeout = 5000",
+    ] {
+        sqlx::query(p).execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+fn meta_json(m: &Metadata) -> String {
+    serde_json::to_string(m).unwrap_or_else(|_| "{}".into())
+}
+
+fn meta_parse(s: &str) -> Metadata {
+    serde_json::from_str(s).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "stored metadata is not valid JSON; using an empty map");
+        Metadata::new()
+    })
+}
+
+fn bad_row(what: &str, value: &str) -> AppError {
+    AppError::internal(format_args!("stored {what} {value:?} is not valid"))
+}
+
+fn user_from_row(r: &AnyRow) -> AppResult<UserRecord> {
+    let role: String = r.try_get("role")?;
+    Ok(UserRecord {
+        user: User {
+            id: r.try_get("id")?,
+            username: r.try_get("username")?,
+            name: r.try_get("name")?,
+            avatar: r.try_get("avatar")?,
+            email: r.try_get("email")?,
+            metadata: meta_parse(&r.try_get::<String, _>("metadata")?),
+            role: Role::parse(&role).ok_or_else(|| bad_row("role", &role))?,
+            presence: Presence::Offline,
+            last_active: r.try_get("last_active")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        },
+        website_id: r.try_get("website_id")?,
+        password_hash: r.try_get("password_hash")?,
+        visitor_secret_hash: r.try_get("visitor_secret_hash")?,
+        can_admin: r.try_get::<i64, _>("can_admin")? != 0,
+    })
+}
+
+fn chat_from_row(r: &AnyRow) -> AppResult<ChatRecord> {
+    let kind: String = r.try_get("kind")?;
+    let vis: String = r.try_get("visibility")?;
+    Ok(ChatRecord {
+        id: r.try_get("id")?,
+        website_id: r.try_get("website_id")?,
+        kind: ChatKind::parse(&kind).ok_or_else(|| bad_row("chat kind", &kind))?,
+        name: r.try_get("name")?,
+        avatar: r.try_get("avatar")?,
+        metadata: meta_parse(&r.try_get::<String, _>("metadata")?),
+        visibility: Visibility::parse(&vis).ok_or_else(|| bad_row("visibility", &vis))?,
+        last_seq: r.try_get("last_seq")?,
+        last_activity_at: r.try_get("last_activity_at")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        deleted_at: r.try_get("deleted_at")?,
+    })
+}
+
+fn file_from_row(r: &AnyRow) -> AppResult<FileRecord> {
+    let kind: String = r.try_get("kind")?;
+    Ok(FileRecord {
+        id: r.try_get("id")?,
+        website_id: r.try_get("website_id")?,
+        uploader_id: r.try_get("uploader_id")?,
+        name: r.try_get("name")?,
+        mime: r.try_get("mime")?,
+        size: r.try_get::<i64, _>("size")?.max(0) as u64,
+        kind: MessageKind::parse(&kind).ok_or_else(|| bad_row("file kind", &kind))?,
+        has_thumbnail: r.try_get::<i64, _>("has_thumbnail")? != 0,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// The public view of a stored file.
+pub fn file_info(f: &FileRecord) -> FileInfo {
+    FileInfo {
+        id: f.id.clone(),
+        url: format!("/v1/files/{}", f.id),
+        name: f.name.clone(),
+        size: f.size,
+        mime: f.mime.clone(),
+        kind: f.kind,
+        thumbnail_url: f
+            .has_thumbnail
+            .then(|| format!("/v1/files/{}/thumbnail", f.id)),
+    }
+}
+
+fn message_from_row(r: &AnyRow) -> AppResult<Message> {
+    let kind: String = r.try_get("kind")?;
+    let role: String = r.try_get("sender_role")?;
+    let deleted_at: Option<i64> = r.try_get("deleted_at")?;
+    let file_id: Option<String> = r.try_get("file_id")?;
+    let file = match (file_id, r.try_get::<Option<String>, _>("f_name")?) {
+        (Some(id), Some(name)) => {
+            let fkind: String = r.try_get("f_kind")?;
+            Some(file_info(&FileRecord {
+                id,
+                website_id: String::new(),
+                uploader_id: String::new(),
+                name,
+                mime: r.try_get("f_mime")?,
+                size: r.try_get::<i64, _>("f_size")?.max(0) as u64,
+                kind: MessageKind::parse(&fkind).ok_or_else(|| bad_row("file kind", &fkind))?,
+                has_thumbnail: r.try_get::<i64, _>("f_thumb")? != 0,
+                created_at: 0,
+            }))
+        }
+        _ => None,
+    };
+    Ok(Message {
+        id: r.try_get("id")?,
+        chat_id: r.try_get("chat_id")?,
+        seq: r.try_get("seq")?,
+        rev: r.try_get("rev")?,
+        kind: MessageKind::parse(&kind).ok_or_else(|| bad_row("message kind", &kind))?,
+        text: r.try_get("text")?,
+        file,
+        metadata: meta_parse(&r.try_get::<String, _>("metadata")?),
+        whisper: r.try_get::<i64, _>("whisper")? != 0,
+        sender_id: r.try_get("sender_id")?,
+        sender_role: Role::parse(&role).ok_or_else(|| bad_row("role", &role))?,
+        sender_name: r.try_get("sender_name")?,
+        client_id: r.try_get("client_id")?,
+        reply_to: r.try_get("reply_to")?,
+        created_at: r.try_get("created_at")?,
+        edited_at: r.try_get("edited_at")?,
+        deleted: deleted_at.is_some(),
+    })
+}
+
+fn website_from_row(r: &AnyRow) -> AppResult<Website> {
+    let origins: String = r.try_get("allowed_origins")?;
+    Ok(Website {
+        id: r.try_get("id")?,
+        secret: r.try_get("secret")?,
+        name: r.try_get("name")?,
+        allowed_origins: serde_json::from_str(&origins).unwrap_or_default(),
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// `$first, $first+1, …` for an `IN (…)` list of `n` values.
+fn placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        match self.engine {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+
+    async fn create_website(&self, site: &Website) -> AppResult<()> {
+        sqlx::query(
+            "INSERT INTO websites (id, secret, name, allowed_origins, created_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&site.id)
+        .bind(&site.secret)
+        .bind(&site.name)
+        .bind(serde_json::to_string(&site.allowed_origins).unwrap_or_else(|_| "[]".into()))
+        .bind(site.created_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn website(&self, id: &str) -> AppResult<Option<Website>> {
+        let row = sqlx::query("SELECT * FROM websites WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(website_from_row).transpose()
+    }
+
+    async fn website_by_secret(&self, secret: &str) -> AppResult<Option<Website>> {
+        let row = sqlx::query("SELECT * FROM websites WHERE secret = $1")
+            .bind(secret)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(website_from_row).transpose()
+    }
+
+    async fn websites(&self) -> AppResult<Vec<Website>> {
+        let rows = sqlx::query("SELECT * FROM websites ORDER BY created_at, id")
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(website_from_row).collect()
+    }
+
+    async fn create_user(&self, new: NewUser) -> AppResult<(UserRecord, bool)> {
+        let now = crate::util::now_ms();
+        let res = sqlx::query(
+            "INSERT INTO users (id, website_id, username, name, avatar, email, metadata, role, \
+             password_hash, visitor_secret_hash, can_admin, last_active, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, NULL, $11, $11) \
+             ON CONFLICT (website_id, username) DO NOTHING",
+        )
+        .bind(new_id("usr"))
+        .bind(&new.website_id)
+        .bind(&new.username)
+        .bind(&new.name)
+        .bind(&new.avatar)
+        .bind(&new.email)
+        .bind(meta_json(&new.metadata))
+        .bind(new.role.as_str())
+        .bind(&new.password_hash)
+        .bind(&new.visitor_secret_hash)
+        .bind(now)
+        .bind(new.can_admin as i64)
+        .execute(&self.write)
+        .await?;
+        let created = res.rows_affected() == 1;
+        let q = format!("SELECT {USER_COLS} FROM users WHERE website_id = $1 AND username = $2");
+        let row = sqlx::query(&q)
+            .bind(&new.website_id)
+            .bind(&new.username)
+            .fetch_one(&self.write)
+            .await?;
+        Ok((user_from_row(&row)?, created))
+    }
+
+    async fn user(&self, website: &str, id: &str) -> AppResult<Option<UserRecord>> {
+        let q = format!("SELECT {USER_COLS} FROM users WHERE website_id = $1 AND id = $2");
+        let row = sqlx::query(&q)
+            .bind(website)
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn user_by_username(
+        &self,
+        website: &str,
+        username: &str,
+    ) -> AppResult<Option<UserRecord>> {
+        let q = format!("SELECT {USER_COLS} FROM users WHERE website_id = $1 AND username = $2");
+        let row = sqlx::query(&q)
+            .bind(website)
+            .bind(username)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn users_by_usernames(
+        &self,
+        website: &str,
+        usernames: &[String],
+    ) -> AppResult<Vec<UserRecord>> {
+        if usernames.is_empty() {
+            return Ok(Vec::new());
+        }
+        let q = format!(
+            "SELECT {USER_COLS} FROM users WHERE website_id = $1 AND username IN ({}) \
+             ORDER BY username",
+            placeholders(2, usernames.len())
+        );
+        let mut query = sqlx::query(&q).bind(website);
+        for u in usernames {
+            query = query.bind(u);
+        }
+        let rows = query.fetch_all(&self.read).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn users_by_ids(&self, website: &str, ids: &[String]) -> AppResult<Vec<UserRecord>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let q = format!(
+            "SELECT {USER_COLS} FROM users WHERE website_id = $1 AND id IN ({})",
+            placeholders(2, ids.len())
+        );
+        let mut query = sqlx::query(&q).bind(website);
+        for u in ids {
+            query = query.bind(u);
+        }
+        let rows = query.fetch_all(&self.read).await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn update_user(
+        &self,
+        website: &str,
+        id: &str,
+        patch: UserPatch,
+        now: i64,
+    ) -> AppResult<Option<UserRecord>> {
+        let blank = |o: Option<String>| o.map(|s| if s.is_empty() { None } else { Some(s) });
+        let (set_avatar, avatar) = match blank(patch.avatar) {
+            Some(v) => (1i64, v),
+            None => (0, None),
+        };
+        let (set_email, email) = match blank(patch.email) {
+            Some(v) => (1i64, v),
+            None => (0, None),
+        };
+        sqlx::query(
+            "UPDATE users SET name = COALESCE($3, name), \
+             avatar = CASE WHEN $4 = 1 THEN $5 ELSE avatar END, \
+             email = CASE WHEN $6 = 1 THEN $7 ELSE email END, \
+             metadata = COALESCE($8, metadata), updated_at = $9 \
+             WHERE website_id = $1 AND id = $2",
+        )
+        .bind(website)
+        .bind(id)
+        .bind(patch.name)
+        .bind(set_avatar)
+        .bind(avatar)
+        .bind(set_email)
+        .bind(email)
+        .bind(patch.metadata.as_ref().map(meta_json))
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        let q = format!("SELECT {USER_COLS} FROM users WHERE website_id = $1 AND id = $2");
+        let row = sqlx::query(&q)
+            .bind(website)
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    async fn set_visitor_secret(&self, website: &str, id: &str, hash: &str) -> AppResult<()> {
+        sqlx::query("UPDATE users SET visitor_secret_hash = $3 WHERE website_id = $1 AND id = $2")
+            .bind(website)
+            .bind(id)
+            .bind(hash)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_user(&self, website: &str, id: &str, now: i64) -> AppResult<bool> {
+        let mut tx = self.write.begin().await?;
+        let username: Option<String> =
+            sqlx::query_scalar("SELECT username FROM users WHERE website_id = $1 AND id = $2")
+                .bind(website)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(username) = username else {
+            return Ok(false);
+        };
+        sqlx::query("DELETE FROM members WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM users WHERE website_id = $1 AND id = $2")
+            .bind(website)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO user_tombstones (website_id, username, deleted_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (website_id, username) DO UPDATE SET deleted_at = excluded.deleted_at",
+        )
+        .bind(website)
+        .bind(&username)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn user_tombstone(&self, website: &str, username: &str) -> AppResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT deleted_at FROM user_tombstones WHERE website_id = $1 AND username = $2",
+        )
+        .bind(website)
+        .bind(username)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
+    async fn touch_user(&self, website: &str, id: &str, now: i64) -> AppResult<()> {
+        sqlx::query("UPDATE users SET last_active = $3 WHERE website_id = $1 AND id = $2")
+            .bind(website)
+            .bind(id)
+            .bind(now)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    async fn users_by_role(&self, website: &str, role: Role) -> AppResult<Vec<UserRecord>> {
+        let q = format!(
+            "SELECT {USER_COLS} FROM users WHERE website_id = $1 AND role = $2 ORDER BY name, id"
+        );
+        let rows = sqlx::query(&q)
+            .bind(website)
+            .bind(role.as_str())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    async fn direct_chat(
+        &self,
+        website: &str,
+        a: &str,
+        b: &str,
+        now: i64,
+    ) -> AppResult<(ChatRecord, bool)> {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let key = format!("d:{lo}:{hi}");
+        unique_chat(self, website, ChatKind::Direct, &key, &[lo, hi], now).await
+    }
+
+    async fn conversation(
+        &self,
+        website: &str,
+        visitor: &str,
+        now: i64,
+    ) -> AppResult<(ChatRecord, bool)> {
+        let key = format!("c:{visitor}");
+        unique_chat(self, website, ChatKind::Conversation, &key, &[visitor], now).await
+    }
+
+    async fn create_group(&self, new: NewGroup, now: i64) -> AppResult<ChatRecord> {
+        let id = new_id("chat");
+        let mut tx = self.write.begin().await?;
+        sqlx::query(
+            "INSERT INTO chats (id, website_id, kind, name, avatar, metadata, visibility, \
+             unique_key, last_seq, last_activity_at, created_by, created_at, updated_at) \
+             VALUES ($1, $2, 'group', $3, $4, $5, $6, NULL, 0, $7, $8, $7, $7)",
+        )
+        .bind(&id)
+        .bind(&new.website_id)
+        .bind(&new.name)
+        .bind(&new.avatar)
+        .bind(meta_json(&new.metadata))
+        .bind(new.visibility.as_str())
+        .bind(now)
+        .bind(&new.created_by)
+        .execute(&mut *tx)
+        .await?;
+        let mut members: Vec<&str> = new.member_ids.iter().map(String::as_str).collect();
+        if let Some(c) = &new.created_by {
+            members.push(c);
+        }
+        for m in members {
+            sqlx::query(
+                "INSERT INTO members (chat_id, user_id, joined_at, last_seen_seq) \
+                 VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING",
+            )
+            .bind(&id)
+            .bind(m)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        self.chat(&new.website_id, &id)
+            .await?
+            .ok_or_else(|| AppError::internal("group vanished after insert"))
+    }
+
+    async fn chat(&self, website: &str, id: &str) -> AppResult<Option<ChatRecord>> {
+        let q = format!("SELECT {CHAT_COLS} FROM chats c WHERE c.website_id = $1 AND c.id = $2");
+        let row = sqlx::query(&q)
+            .bind(website)
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await?;
+        row.as_ref().map(chat_from_row).transpose()
+    }
+
+    async fn update_chat(
+        &self,
+        website: &str,
+        id: &str,
+        patch: ChatPatch,
+        now: i64,
+    ) -> AppResult<Option<ChatRecord>> {
+        let (set_avatar, avatar) = match patch.avatar {
+            Some(a) if a.is_empty() => (1i64, None),
+            Some(a) => (1, Some(a)),
+            None => (0, None),
+        };
+        sqlx::query(
+            "UPDATE chats SET name = COALESCE($3, name), \
+             avatar = CASE WHEN $4 = 1 THEN $5 ELSE avatar END, \
+             metadata = COALESCE($6, metadata), visibility = COALESCE($7, visibility), \
+             updated_at = $8 WHERE website_id = $1 AND id = $2",
+        )
+        .bind(website)
+        .bind(id)
+        .bind(patch.name)
+        .bind(set_avatar)
+        .bind(avatar)
+        .bind(patch.metadata.as_ref().map(meta_json))
+        .bind(patch.visibility.map(|v| v.as_str()))
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        self.chat(website, id).await
+    }
+
+    async fn set_chat_deleted(
+        &self,
+        website: &str,
+        id: &str,
+        deleted_at: Option<i64>,
+    ) -> AppResult<Option<ChatRecord>> {
+        sqlx::query("UPDATE chats SET deleted_at = $3 WHERE website_id = $1 AND id = $2")
+            .bind(website)
+            .bind(id)
+            .bind(deleted_at)
+            .execute(&self.write)
+            .await?;
+        self.chat(website, id).await
+    }
+
+    async fn user_chats(
+        &self,
+        website: &str,
+        user: &str,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<ChatRecord>, u64)> {
+        let from = "FROM chats c JOIN members m ON m.chat_id = c.id \
+                    WHERE c.website_id = $1 AND m.user_id = $2 AND c.deleted_at IS NULL";
+        let total = self
+            .count(&format!("SELECT COUNT(*) {from}"), &[website, user])
+            .await?;
+        let sql = format!("SELECT {CHAT_COLS} {from} ORDER BY c.last_activity_at DESC, c.id DESC");
+        let chats = self
+            .chats_query(&sql, &[website, user], offset, limit)
+            .await?;
+        Ok((chats, total))
+    }
+
+    async fn chatrooms(
+        &self,
+        website: &str,
+        reader: &str,
+        staff: bool,
+        only_mine: bool,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<ChatRecord>, u64)> {
+        let cond = if only_mine {
+            "EXISTS (SELECT 1 FROM members m WHERE m.chat_id = c.id AND m.user_id = $2)"
+        } else if staff {
+            "$2 = $2"
+        } else {
+            "(c.visibility = 'public' OR EXISTS \
+             (SELECT 1 FROM members m WHERE m.chat_id = c.id AND m.user_id = $2))"
+        };
+        let from = format!(
+            "FROM chats c WHERE c.website_id = $1 AND c.kind = 'group' \
+             AND c.deleted_at IS NULL AND {cond}"
+        );
+        let total = self
+            .count(&format!("SELECT COUNT(*) {from}"), &[website, reader])
+            .await?;
+        let sql = format!("SELECT {CHAT_COLS} {from} ORDER BY c.created_at, c.id");
+        let chats = self
+            .chats_query(&sql, &[website, reader], offset, limit)
+            .await?;
+        Ok((chats, total))
+    }
+
+    async fn deleted_chatrooms(
+        &self,
+        website: &str,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<ChatRecord>, u64)> {
+        let from = "FROM chats c WHERE c.website_id = $1 AND c.kind = 'group' \
+                    AND c.deleted_at IS NOT NULL";
+        let total = self
+            .count(&format!("SELECT COUNT(*) {from}"), &[website])
+            .await?;
+        let sql = format!("SELECT {CHAT_COLS} {from} ORDER BY c.deleted_at DESC, c.id");
+        let chats = self.chats_query(&sql, &[website], offset, limit).await?;
+        Ok((chats, total))
+    }
+
+    async fn conversations(
+        &self,
+        website: &str,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<ChatRecord>, u64)> {
+        let from = "FROM chats c WHERE c.website_id = $1 AND c.kind = 'conversation' \
+                    AND c.deleted_at IS NULL";
+        let total = self
+            .count(&format!("SELECT COUNT(*) {from}"), &[website])
+            .await?;
+        let sql = format!("SELECT {CHAT_COLS} {from} ORDER BY c.last_activity_at DESC, c.id DESC");
+        let chats = self.chats_query(&sql, &[website], offset, limit).await?;
+        Ok((chats, total))
+    }
+
+    async fn chat_ids_of_user(&self, user: &str, limit: i64) -> AppResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT c.id FROM chats c JOIN members m ON m.chat_id = c.id \
+             WHERE m.user_id = $1 AND c.deleted_at IS NULL \
+             ORDER BY c.last_activity_at DESC LIMIT $2",
+        )
+        .bind(user)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    async fn add_members(&self, chat: &str, users: &[String], now: i64) -> AppResult<Vec<String>> {
+        let mut tx = self.write.begin().await?;
+        let mut added = Vec::new();
+        for u in users {
+            let res = sqlx::query(
+                "INSERT INTO members (chat_id, user_id, joined_at, last_seen_seq) \
+                 VALUES ($1, $2, $3, (SELECT last_seq FROM chats WHERE id = $1)) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(chat)
+            .bind(u)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if res.rows_affected() == 1 {
+                added.push(u.clone());
+            }
+        }
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn remove_members(&self, chat: &str, users: &[String]) -> AppResult<Vec<String>> {
+        let mut tx = self.write.begin().await?;
+        let mut removed = Vec::new();
+        for u in users {
+            let res = sqlx::query("DELETE FROM members WHERE chat_id = $1 AND user_id = $2")
+                .bind(chat)
+                .bind(u)
+                .execute(&mut *tx)
+                .await?;
+            if res.rows_affected() == 1 {
+                removed.push(u.clone());
+            }
+        }
+        tx.commit().await?;
+        Ok(removed)
+    }
+
+    async fn member(&self, chat: &str, user: &str) -> AppResult<Option<MemberRecord>> {
+        let row = sqlx::query(
+            "SELECT chat_id, user_id, joined_at, last_seen_seq FROM members \
+             WHERE chat_id = $1 AND user_id = $2",
+        )
+        .bind(chat)
+        .bind(user)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| -> AppResult<MemberRecord> {
+            Ok(MemberRecord {
+                chat_id: r.try_get("chat_id")?,
+                user_id: r.try_get("user_id")?,
+                joined_at: r.try_get("joined_at")?,
+                last_seen_seq: r.try_get("last_seen_seq")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn members(
+        &self,
+        website: &str,
+        chat: &str,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<(MemberRecord, UserRecord)>, u64)> {
+        let total = self.member_count(chat).await?;
+        let q = format!(
+            "SELECT m.joined_at AS m_joined_at, m.last_seen_seq AS m_last_seen_seq, {} \
+             FROM members m JOIN users u ON u.id = m.user_id \
+             WHERE m.chat_id = $1 AND u.website_id = $2 \
+             ORDER BY m.joined_at, u.id LIMIT $3 OFFSET $4",
+            USER_COLS
+                .split(", ")
+                .map(|c| format!("u.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let rows = sqlx::query(&q)
+            .bind(chat)
+            .bind(website)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.read)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let user = user_from_row(r)?;
+            out.push((
+                MemberRecord {
+                    chat_id: chat.to_owned(),
+                    user_id: user.user.id.clone(),
+                    joined_at: r.try_get("m_joined_at")?,
+                    last_seen_seq: r.try_get("m_last_seen_seq")?,
+                },
+                user,
+            ));
+        }
+        Ok((out, total))
+    }
+
+    async fn member_count(&self, chat: &str) -> AppResult<u64> {
+        self.count("SELECT COUNT(*) FROM members WHERE chat_id = $1", &[chat])
+            .await
+    }
+
+    async fn mark_seen(&self, chat: &str, user: &str, seq: i64) -> AppResult<i64> {
+        sqlx::query(
+            "UPDATE members SET last_seen_seq = $3 \
+             WHERE chat_id = $1 AND user_id = $2 AND last_seen_seq < $3",
+        )
+        .bind(chat)
+        .bind(user)
+        .bind(seq)
+        .execute(&self.write)
+        .await?;
+        let mark: Option<i64> = sqlx::query_scalar(
+            "SELECT last_seen_seq FROM members WHERE chat_id = $1 AND user_id = $2",
+        )
+        .bind(chat)
+        .bind(user)
+        .fetch_optional(&self.write)
+        .await?;
+        mark.ok_or_else(|| AppError::forbidden("not a member of this chat"))
+    }
+
+    async fn insert_message(&self, new: NewMessage) -> AppResult<Inserted> {
+        self.insert_messages(vec![new])
+            .await
+            .pop()
+            .unwrap_or_else(|| Err(AppError::internal("empty batch result")))
+    }
+
+    async fn insert_messages(&self, batch: Vec<NewMessage>) -> Vec<AppResult<Inserted>> {
+        match self.insert_batch_tx(&batch).await {
+            Ok(out) => out,
+            Err(e) if batch.len() == 1 => {
+                // A concurrent writer (another node) used the same client id between our
+                // check and our insert: answer with the message it stored.
+                if let sqlx::Error::Database(db) = &e {
+                    if db.is_unique_violation() {
+                        let new = &batch[0];
+                        if let Some(cid) = &new.client_id {
+                            let q = format!(
+                                "{MSG_SELECT} WHERE m.chat_id = $1 AND m.sender_id = $2 \
+                                 AND m.client_id = $3"
+                            );
+                            let row = sqlx::query(&q)
+                                .bind(&new.chat_id)
+                                .bind(&new.sender_id)
+                                .bind(cid)
+                                .fetch_optional(&self.read)
+                                .await;
+                            if let Ok(Some(row)) = row {
+                                return vec![message_from_row(&row).map(Inserted::Duplicate)];
+                            }
+                        }
+                    }
+                }
+                vec![Err(e.into())]
+            }
+            Err(_) => {
+                // One bad apple (a unique violation under concurrency) aborts the whole
+                // transaction: store the batch one message at a time instead.
+                let mut out = Vec::with_capacity(batch.len());
+                for new in batch {
+                    out.push(self.insert_message(new).await);
+                }
+                out
+            }
+        }
+    }
+
+    async fn message(&self, chat: &str, id: &str) -> AppResult<Option<Message>> {
+        let q = format!("{MSG_SELECT} WHERE m.chat_id = $1 AND m.id = $2");
+        let row = sqlx::query(&q)
+            .bind(chat)
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await?;
+        row.as_ref().map(message_from_row).transpose()
+    }
+
+    async fn edit_message(
+        &self,
+        chat: &str,
+        id: &str,
+        text: Option<String>,
+        metadata: Option<Metadata>,
+        now: i64,
+    ) -> AppResult<Option<Message>> {
+        let meta = metadata.as_ref().map(meta_json);
+        let (chat_id, msg_id) = (chat.to_owned(), id.to_owned());
+        self.bump_message(chat, id, move |tx, rev| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE messages SET rev = $3, edited_at = $4, text = COALESCE($5, text), \
+                     metadata = COALESCE($6, metadata) WHERE chat_id = $1 AND id = $2",
+                )
+                .bind(chat_id)
+                .bind(msg_id)
+                .bind(rev)
+                .bind(now)
+                .bind(text)
+                .bind(meta)
+                .execute(tx)
+                .await
+                .map(|_| ())
+            })
+        })
+        .await
+    }
+
+    async fn delete_message(&self, chat: &str, id: &str, now: i64) -> AppResult<Option<Message>> {
+        let (chat_id, msg_id) = (chat.to_owned(), id.to_owned());
+        self.bump_message(chat, id, move |tx, rev| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE messages SET rev = $3, deleted_at = $4, text = '', metadata = '{}', \
+                     file_id = NULL WHERE chat_id = $1 AND id = $2",
+                )
+                .bind(chat_id)
+                .bind(msg_id)
+                .bind(rev)
+                .bind(now)
+                .execute(tx)
+                .await
+                .map(|_| ())
+            })
+        })
+        .await
+    }
+
+    async fn messages_page(
+        &self,
+        chat: &str,
+        aud: Audience,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<Message>, u64)> {
+        let filter = whisper_filter(aud);
+        let total = self
+            .count(
+                &format!(
+                    "SELECT COUNT(*) FROM messages m WHERE m.chat_id = $1 \
+                     AND m.deleted_at IS NULL{filter}"
+                ),
+                &[chat],
+            )
+            .await?;
+        let q = format!(
+            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.deleted_at IS NULL{filter} \
+             ORDER BY m.seq DESC LIMIT $2 OFFSET $3"
+        );
+        let rows = sqlx::query(&q)
+            .bind(chat)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.read)
+            .await?;
+        let mut msgs = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<AppResult<Vec<_>>>()?;
+        msgs.reverse();
+        Ok((msgs, total))
+    }
+
+    async fn messages_before(
+        &self,
+        chat: &str,
+        aud: Audience,
+        before: Option<i64>,
+        limit: i64,
+    ) -> AppResult<Vec<Message>> {
+        let q = format!(
+            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.seq < $2 AND m.deleted_at IS NULL{} \
+             ORDER BY m.seq DESC LIMIT $3",
+            whisper_filter(aud)
+        );
+        let rows = sqlx::query(&q)
+            .bind(chat)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        let mut msgs = rows
+            .iter()
+            .map(message_from_row)
+            .collect::<AppResult<Vec<_>>>()?;
+        msgs.reverse();
+        Ok(msgs)
+    }
+
+    async fn changes_since(
+        &self,
+        chat: &str,
+        aud: Audience,
+        rev: i64,
+        limit: i64,
+    ) -> AppResult<Vec<Message>> {
+        let q = format!(
+            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.rev > $2{} ORDER BY m.rev LIMIT $3",
+            whisper_filter(aud)
+        );
+        let rows = sqlx::query(&q)
+            .bind(chat)
+            .bind(rev)
+            .bind(limit)
+            .fetch_all(&self.write)
+            .await?;
+        rows.iter().map(message_from_row).collect()
+    }
+
+    async fn last_message(&self, chat: &str, aud: Audience) -> AppResult<Option<Message>> {
+        let q = format!(
+            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.deleted_at IS NULL{} \
+             ORDER BY m.seq DESC LIMIT 1",
+            whisper_filter(aud)
+        );
+        let row = sqlx::query(&q)
+            .bind(chat)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(message_from_row).transpose()
+    }
+
+    async fn last_rev(&self, chat: &str, aud: Audience, cap: i64) -> AppResult<i64> {
+        if aud.whispers {
+            let v: Option<i64> = sqlx::query_scalar("SELECT last_seq FROM chats WHERE id = $1")
+                .bind(chat)
+                .fetch_optional(&self.write)
+                .await?;
+            return Ok(v.unwrap_or(0).min(cap));
+        }
+        let v: Option<i64> = sqlx::query_scalar(
+            "SELECT MAX(m.rev) FROM messages m WHERE m.chat_id = $1 AND m.whisper = 0 \
+             AND m.rev <= $2",
+        )
+        .bind(chat)
+        .bind(cap)
+        .fetch_one(&self.write)
+        .await?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn unread_count(
+        &self,
+        chat: &str,
+        user: &str,
+        after_seq: i64,
+        aud: Audience,
+    ) -> AppResult<u64> {
+        let q = format!(
+            "SELECT COUNT(*) FROM messages m WHERE m.chat_id = $1 AND m.seq > $2 \
+             AND m.sender_id <> $3 AND m.deleted_at IS NULL{}",
+            whisper_filter(aud)
+        );
+        let n: i64 = sqlx::query_scalar(&q)
+            .bind(chat)
+            .bind(after_seq)
+            .bind(user)
+            .fetch_one(&self.read)
+            .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    async fn insert_file(&self, f: &FileRecord) -> AppResult<()> {
+        sqlx::query(
+            "INSERT INTO files (id, website_id, uploader_id, name, mime, size, kind, \
+             has_thumbnail, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&f.id)
+        .bind(&f.website_id)
+        .bind(&f.uploader_id)
+        .bind(&f.name)
+        .bind(&f.mime)
+        .bind(f.size as i64)
+        .bind(f.kind.as_str())
+        .bind(f.has_thumbnail as i64)
+        .bind(f.created_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn file(&self, id: &str) -> AppResult<Option<FileRecord>> {
+        let row = sqlx::query(
+            "SELECT id, website_id, uploader_id, name, mime, size, kind, has_thumbnail, \
+             created_at FROM files WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(file_from_row).transpose()
+    }
+}
+
+/// Finds or creates the chat with a unique key (direct pair, visitor conversation), making
+/// `members` its members on creation. Returns whether it was created.
+async fn unique_chat(
+    s: &SqlStore,
+    website: &str,
+    kind: ChatKind,
+    key: &str,
+    members: &[&str],
+    now: i64,
+) -> AppResult<(ChatRecord, bool)> {
+    let id = new_id("chat");
+    let mut tx = s.write.begin().await?;
+    let res = sqlx::query(
+        "INSERT INTO chats (id, website_id, kind, name, avatar, metadata, visibility, \
+         unique_key, last_seq, last_activity_at, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, NULL, NULL, '{}', 'private', $4, 0, $5, NULL, $5, $5) \
+         ON CONFLICT (website_id, unique_key) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(website)
+    .bind(kind.as_str())
+    .bind(key)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let created = res.rows_affected() == 1;
+    if created {
+        for m in members {
+            sqlx::query(
+                "INSERT INTO members (chat_id, user_id, joined_at, last_seen_seq) \
+                 VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING",
+            )
+            .bind(&id)
+            .bind(*m)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    let q =
+        format!("SELECT {CHAT_COLS} FROM chats c WHERE c.website_id = $1 AND c.unique_key = $2");
+    let row = sqlx::query(&q)
+        .bind(website)
+        .bind(key)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok((chat_from_row(&row)?, created))
+}

@@ -1,0 +1,92 @@
+//! The socket endpoint `GET /v1/ws?token=…`.
+//!
+//! The token is checked before the upgrade (a bad one gets a plain 401 JSON error, not a
+//! socket). A browser's `Origin` must be on the website's allow-list; clients that send no
+//! `Origin` (servers, native apps) are not browsers and cannot be driven by a foreign page,
+//! so they are let through. The frames themselves are handled in [`connection`].
+
+pub mod connection;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::auth::resolve;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Query string of the upgrade request.
+#[derive(Debug, Deserialize)]
+pub struct WsQuery {
+    /// The session or user token.
+    token: Option<String>,
+}
+
+/// Whether a browser origin is allowed by a website's list. An entry without a port
+/// (`http://localhost`) allows every port of that scheme and host; `*` allows all.
+pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
+    let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+    allowed.iter().any(|a| {
+        let a = a.trim_end_matches('/').to_ascii_lowercase();
+        if a == "*" || a == origin {
+            return true;
+        }
+        match origin.strip_prefix(&a) {
+            Some(rest) => rest.starts_with(':') && rest[1..].bytes().all(|b| b.is_ascii_digit()),
+            None => false,
+        }
+    })
+}
+
+/// `GET /v1/ws`.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Query(q): Query<WsQuery>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Some(token) = q.token else {
+        return AppError::unauthorized("missing ?token= on the socket URL").into_response();
+    };
+    let session = match resolve::session_from_token(&state, &token).await {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        if !origin_allowed(&session.website.allowed_origins, origin) {
+            return AppError::forbidden(format!(
+                "origin {origin:?} is not allowed for this website"
+            ))
+            .into_response();
+        }
+    }
+    let limit = state.config.max_frame_bytes;
+    // Frames up to 4x the limit are read and answered with a clear error frame; beyond
+    // that the socket library closes the connection (1009).
+    ws.max_message_size(limit.saturating_mul(4))
+        .max_frame_size(limit.saturating_mul(4))
+        .on_upgrade(move |socket| connection::run(state, session, socket))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::origin_allowed;
+
+    #[test]
+    fn origins() {
+        let list = vec![
+            "http://localhost".to_owned(),
+            "https://shop.example".to_owned(),
+        ];
+        assert!(origin_allowed(&list, "http://localhost:5173"));
+        assert!(origin_allowed(&list, "http://localhost"));
+        assert!(origin_allowed(&list, "https://shop.example"));
+        assert!(!origin_allowed(&list, "https://shop.example.evil.com"));
+        assert!(!origin_allowed(&list, "http://localhost.evil.com"));
+        assert!(!origin_allowed(&list, "https://localhost:1"));
+        assert!(origin_allowed(&["*".to_owned()], "https://any.where"));
+    }
+}

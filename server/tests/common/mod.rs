@@ -1,0 +1,400 @@
+//! Test harness: a real server on 127.0.0.1:0 with a fresh data folder, an HTTP client,
+//! and a small WebSocket client that speaks the real protocol.
+#![allow(dead_code)]
+
+use chatix_protocol::{ServerFrame, User};
+use chatix_server::{Config, Running};
+use futures_util::{SinkExt, StreamExt};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::VecDeque;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message as WsMsg;
+
+pub struct TestServer {
+    pub running: Option<Running>,
+    pub url: String,
+    pub http: reqwest::Client,
+    pub website: String,
+    pub secret: String,
+    pub consultant_password: String,
+    pub _dir: tempfile::TempDir,
+}
+
+/// Configuration for tests: generous rate limits so that tests measure behaviour, not
+/// throttling (the limit tests set their own).
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut c = Config::defaults();
+    c.listen = "127.0.0.1:0".parse().unwrap();
+    c.data_dir = dir.to_path_buf();
+    c.frames_per_second = 10_000;
+    c.frame_burst = 10_000;
+    c.requests_per_second = 10_000;
+    c.request_burst = 10_000;
+    c.operator_token = Some("op-token".into());
+    c.www_dir = Some(dir.join("no-www"));
+    c.pkg_dir = Some(dir.join("no-pkg"));
+    c
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = test_config(dir.path());
+        tweak(&mut c);
+        let running = chatix_server::start(c).await.expect("server starts");
+        let demo = running.demo.clone().expect("demo website");
+        TestServer {
+            url: running.url(),
+            running: Some(running),
+            http: reqwest::Client::new(),
+            website: demo.website_id,
+            secret: demo.secret_key,
+            consultant_password: demo.consultant_password,
+            _dir: dir,
+        }
+    }
+
+    pub fn state(&self) -> &chatix_server::state::AppState {
+        &self.running.as_ref().unwrap().state
+    }
+
+    /// Raw request; returns status and JSON body (Null when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        auth: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.url, path));
+        if let Some(a) = auth {
+            req = req.bearer_auth(a);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let v = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, v)
+    }
+
+    pub async fn get(&self, path: &str, auth: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(auth), None).await
+    }
+    pub async fn post(&self, path: &str, auth: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(auth), Some(body)).await
+    }
+    pub async fn patch(&self, path: &str, auth: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, Some(auth), Some(body)).await
+    }
+    pub async fn delete(&self, path: &str, auth: &str) -> (StatusCode, Value) {
+        self.call(Method::DELETE, path, Some(auth), None).await
+    }
+
+    /// A new anonymous visitor: (token, user, visitor secret).
+    pub async fn visitor(&self) -> (String, User, String) {
+        self.visitor_of(&self.website.clone()).await
+    }
+
+    pub async fn visitor_of(&self, website: &str) -> (String, User, String) {
+        let (s, v) = self
+            .call(
+                Method::POST,
+                "/v1/auth/visitor",
+                None,
+                Some(json!({"websiteId": website})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        (
+            v["token"].as_str().unwrap().to_owned(),
+            serde_json::from_value(v["user"].clone()).unwrap(),
+            v["visitorSecret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// The demo consultant's token.
+    pub async fn consultant(&self) -> (String, User) {
+        let (s, v) = self
+            .call(Method::POST, "/v1/auth/consultant", None, Some(json!({
+                "websiteId": self.website, "username": "consultant", "password": self.consultant_password
+            })))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        (
+            v["token"].as_str().unwrap().to_owned(),
+            serde_json::from_value(v["user"].clone()).unwrap(),
+        )
+    }
+
+    /// A consultant without the admin permission (created on first use).
+    pub async fn plain_consultant(&self) -> String {
+        let secret = self.secret.clone();
+        let _ = self
+            .post(
+                "/v1/admin/consultants",
+                &secret,
+                json!({"username": "plain", "name": "Plain", "password": "plain-password"}),
+            )
+            .await;
+        let (s, v) = self
+            .call(
+                Method::POST,
+                "/v1/auth/consultant",
+                None,
+                Some(json!({
+                    "websiteId": self.website, "username": "plain", "password": "plain-password"
+                })),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A token for an app user (created on first use), minted with the admin key.
+    pub async fn user(&self, username: &str) -> (String, User) {
+        let (s, v) = self
+            .post(
+                "/v1/admin/tokens",
+                &self.secret.clone(),
+                json!({"username": username}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        (
+            v["token"].as_str().unwrap().to_owned(),
+            serde_json::from_value(v["user"].clone()).unwrap(),
+        )
+    }
+
+    /// A second website, with (id, secret).
+    pub async fn other_website(&self) -> (String, String) {
+        let (s, v) = self
+            .post(
+                "/v1/operator/websites",
+                "op-token",
+                json!({"name": "Other", "allowedOrigins": ["http://localhost"]}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        (
+            v["websiteId"].as_str().unwrap().to_owned(),
+            v["secretKey"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Creates a chatroom with the admin key.
+    pub async fn room(&self, name: &str, visibility: &str) -> String {
+        let (s, v) = self
+            .post(
+                "/v1/chats/group",
+                &self.secret.clone(),
+                json!({"name": name, "visibility": visibility}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn ws(&self, token: &str) -> Ws {
+        Ws::connect(&self.url, token).await
+    }
+
+    pub async fn stop(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await;
+        }
+    }
+}
+
+/// Sends a message over REST; returns the message JSON.
+pub async fn send_rest(srv: &TestServer, token: &str, chat: &str, text: &str) -> Value {
+    let (s, v) = srv
+        .post(
+            &format!("/v1/chats/{chat}/messages"),
+            token,
+            json!({"text": text}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v
+}
+
+type Stream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub struct Ws {
+    stream: Stream,
+    next_id: u64,
+    pub backlog: VecDeque<ServerFrame>,
+    pub ready_user: User,
+}
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+impl Ws {
+    pub async fn connect(base: &str, token: &str) -> Ws {
+        let url = format!("{}/v1/ws?token={}", base.replace("http://", "ws://"), token);
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("socket connects");
+        let mut ws = Ws { stream, next_id: 1, backlog: VecDeque::new(), ready_user: serde_json::from_value(json!({
+            "id":"","username":"","name":"","avatar":null,"email":null,"metadata":{},"role":"visitor",
+            "presence":"offline","lastActive":null,"createdAt":0,"updatedAt":0})).unwrap() };
+        match ws.read().await {
+            Some(ServerFrame::Ready { user, .. }) => ws.ready_user = user,
+            other => panic!("expected ready, got {other:?}"),
+        }
+        ws
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.stream
+            .send(WsMsg::Text(text.into()))
+            .await
+            .expect("send");
+    }
+
+    /// Reads one frame from the socket (not the backlog). None when closed.
+    pub async fn read(&mut self) -> Option<ServerFrame> {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("a frame within the wait")?;
+            match msg {
+                Ok(WsMsg::Text(t)) => {
+                    return Some(
+                        serde_json::from_str(&t).unwrap_or_else(|e| panic!("bad frame {t}: {e}")),
+                    )
+                }
+                Ok(WsMsg::Close(_)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+    }
+
+    /// Reads until the socket closes; returns the close code.
+    pub async fn read_close_code(&mut self) -> Option<u16> {
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("close within the wait")?;
+            match msg {
+                Ok(WsMsg::Close(Some(f))) => return Some(f.code.into()),
+                Ok(WsMsg::Close(None)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+    }
+
+    /// Sends a request frame (an id is added) and returns its ack or error; other frames
+    /// that arrive meanwhile go to the backlog.
+    pub async fn request(&mut self, mut frame: Value) -> ServerFrame {
+        let id = self.next_id;
+        self.next_id += 1;
+        frame["id"] = json!(id);
+        self.send_text(frame.to_string()).await;
+        loop {
+            let f = self.read().await.expect("socket open");
+            match &f {
+                ServerFrame::Ack { id: i, .. } if *i == id => return f,
+                ServerFrame::Error { id: Some(i), .. } if *i == id => return f,
+                _ => self.backlog.push_back(f),
+            }
+        }
+    }
+
+    /// Next frame, backlog first.
+    pub async fn next(&mut self) -> ServerFrame {
+        if let Some(f) = self.backlog.pop_front() {
+            return f;
+        }
+        self.read().await.expect("socket open")
+    }
+
+    /// Next frame matching `pred`, skipping (and dropping) others.
+    pub async fn next_matching(&mut self, pred: impl Fn(&ServerFrame) -> bool) -> ServerFrame {
+        loop {
+            let f = self.next().await;
+            if pred(&f) {
+                return f;
+            }
+        }
+    }
+
+    /// Whether a frame matching `pred` arrives within `wait` (frames read are kept).
+    pub async fn sees_within(
+        &mut self,
+        wait: Duration,
+        pred: impl Fn(&ServerFrame) -> bool,
+    ) -> bool {
+        if self.backlog.iter().any(&pred) {
+            return true;
+        }
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            match tokio::time::timeout(left, self.stream.next()).await {
+                Err(_) => return false,
+                Ok(None) | Ok(Some(Err(_))) => return false,
+                Ok(Some(Ok(WsMsg::Text(t)))) => {
+                    let f: ServerFrame = serde_json::from_str(&t).unwrap();
+                    let hit = pred(&f);
+                    self.backlog.push_back(f);
+                    if hit {
+                        return true;
+                    }
+                }
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    }
+
+    pub async fn subscribe(&mut self, chat: &str, since: Option<i64>) -> ServerFrame {
+        let mut c = json!({"chatId": chat});
+        if let Some(s) = since {
+            c["since"] = json!(s);
+        }
+        self.request(json!({"type": "subscribe", "chats": [c]}))
+            .await
+    }
+
+    pub async fn send_msg(&mut self, chat: &str, body: Value) -> ServerFrame {
+        self.request(json!({"type": "send", "chatId": chat, "message": body}))
+            .await
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
+
+pub fn is_ack(f: &ServerFrame) -> bool {
+    matches!(f, ServerFrame::Ack { .. })
+}
+
+pub fn error_code(f: &ServerFrame) -> Option<String> {
+    match f {
+        ServerFrame::Error { code, .. } => Some(code.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+/// The error code of a REST error body.
+pub fn code(v: &Value) -> &str {
+    v["error"]["code"].as_str().unwrap_or("<no error code>")
+}

@@ -1,0 +1,487 @@
+//! Messages: send, idempotency, edit, delete, history by page and cursor, seen and unread,
+//! whispers on every path, typing.
+
+mod common;
+
+use chatix_protocol::ServerFrame;
+use common::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test]
+async fn a_retry_with_the_same_client_id_stores_one_message() {
+    let srv = TestServer::start().await;
+    let (vt, _, _) = srv.visitor().await;
+    let room = srv.room("R", "public").await;
+    let body = json!({"text": "once", "clientId": "c-1"});
+    let (s1, m1) = srv
+        .post(&format!("/v1/chats/{room}/messages"), &vt, body.clone())
+        .await;
+    let (s2, m2) = srv
+        .post(&format!("/v1/chats/{room}/messages"), &vt, body.clone())
+        .await;
+    assert_eq!((s1, s2), (StatusCode::CREATED, StatusCode::OK));
+    assert_eq!(m1["id"], m2["id"]);
+    assert_eq!(m1["seq"], m2["seq"]);
+    let mut ws = srv.ws(&vt).await;
+    let f = ws.send_msg(&room, body).await;
+    match f {
+        ServerFrame::Ack { body, .. } => {
+            assert!(body.duplicate);
+            assert_eq!(body.message.unwrap().id, m1["id"].as_str().unwrap());
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_, page) = srv.get(&format!("/v1/chats/{room}/messages"), &vt).await;
+    assert_eq!(page["totalMessages"], 1);
+    // another sender may use the same client id: it is per sender
+    let (v2, _, _) = srv.visitor().await;
+    let (s, m3) = srv
+        .post(
+            &format!("/v1/chats/{room}/messages"),
+            &v2,
+            json!({"text": "mine", "clientId": "c-1"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_ne!(m3["id"], m1["id"]);
+}
+
+#[tokio::test]
+async fn sequence_numbers_increase_per_chat_under_concurrent_senders() {
+    let srv = TestServer::start().await;
+    let room = srv.room("R", "public").await;
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let (t, _, _) = srv.visitor().await;
+        let (http, url, room) = (srv.http.clone(), srv.url.clone(), room.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut seqs = Vec::new();
+            for j in 0..10 {
+                let r: serde_json::Value = http
+                    .post(format!("{url}/v1/chats/{room}/messages"))
+                    .bearer_auth(&t)
+                    .json(&json!({"text": format!("{i}-{j}")}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                seqs.push(r["seq"].as_i64().unwrap());
+            }
+            seqs
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        let seqs = t.await.unwrap();
+        assert!(
+            seqs.windows(2).all(|w| w[0] < w[1]),
+            "one sender's messages are in order: {seqs:?}"
+        );
+        all.extend(seqs);
+    }
+    all.sort();
+    assert_eq!(
+        all,
+        (1..=80).collect::<Vec<i64>>(),
+        "no sequence number is used twice or skipped"
+    );
+}
+
+#[tokio::test]
+async fn edit_and_delete_reach_subscribers_and_history() {
+    let srv = TestServer::start().await;
+    let (at, _) = srv.user("al").await;
+    let (bt, _) = srv.user("bo").await;
+    let (_, chat) = srv
+        .post("/v1/chats/direct", &at, json!({"username": "bo"}))
+        .await;
+    let chat = chat["id"].as_str().unwrap().to_owned();
+    let mut bws = srv.ws(&bt).await;
+    assert!(is_ack(&bws.subscribe(&chat, None).await));
+    let m = send_rest(&srv, &at, &chat, "helo").await;
+    let mid = m["id"].as_str().unwrap();
+    let f = bws
+        .next_matching(|f| matches!(f, ServerFrame::Message { .. }))
+        .await;
+    assert!(matches!(&f, ServerFrame::Message { message, .. } if message.text == "helo"));
+
+    let (s, v) = srv
+        .patch(
+            &format!("/v1/chats/{chat}/messages/{mid}"),
+            &bt,
+            json!({"text": "hacked"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&v)),
+        (StatusCode::FORBIDDEN, "forbidden"),
+        "only the sender edits"
+    );
+    let (s, e) = srv
+        .patch(
+            &format!("/v1/chats/{chat}/messages/{mid}"),
+            &at,
+            json!({"text": "hello"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(e["editedAt"].is_number());
+    assert!(e["rev"].as_i64() > m["rev"].as_i64());
+    let f = bws
+        .next_matching(|f| matches!(f, ServerFrame::MessageUpdated { .. }))
+        .await;
+    assert!(matches!(&f, ServerFrame::MessageUpdated { message, .. } if message.text == "hello"));
+
+    let (s, d) = srv
+        .delete(&format!("/v1/chats/{chat}/messages/{mid}"), &at)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (d["deleted"].as_bool(), d["text"].as_str()),
+        (Some(true), Some(""))
+    );
+    let f = bws
+        .next_matching(|f| matches!(f, ServerFrame::MessageDeleted { .. }))
+        .await;
+    assert!(
+        matches!(&f, ServerFrame::MessageDeleted { message, .. } if message.id == mid && message.deleted)
+    );
+    let (_, page) = srv.get(&format!("/v1/chats/{chat}/messages"), &bt).await;
+    assert_eq!(
+        page["totalMessages"], 0,
+        "deleted messages leave the history"
+    );
+    let (s, _) = srv
+        .delete(&format!("/v1/chats/{chat}/messages/{mid}"), &at)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn history_by_page_and_by_cursor() {
+    let srv = TestServer::start().await;
+    let (vt, _, _) = srv.visitor().await;
+    let room = srv.room("R", "public").await;
+    let mut ids = Vec::new();
+    for i in 1..=60 {
+        ids.push(
+            send_rest(&srv, &vt, &room, &format!("m{i}")).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let texts = |v: &serde_json::Value| -> Vec<String> {
+        v["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["text"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (_, p1) = srv.get(&format!("/v1/chats/{room}/messages"), &vt).await;
+    assert_eq!(
+        (
+            p1["page"].as_u64(),
+            p1["totalMessages"].as_u64(),
+            p1["totalPages"].as_u64()
+        ),
+        (Some(1), Some(60), Some(3))
+    );
+    let t1 = texts(&p1);
+    assert_eq!(
+        (t1.len(), t1[0].as_str(), t1[24].as_str()),
+        (25, "m36", "m60"),
+        "page 1 = newest, ascending"
+    );
+    let (_, p3) = srv
+        .get(&format!("/v1/chats/{room}/messages?page=3"), &vt)
+        .await;
+    assert_eq!(
+        texts(&p3),
+        (1..=10).map(|i| format!("m{i}")).collect::<Vec<_>>()
+    );
+
+    let (_, c) = srv.get(&format!("/v1/chats/{room}/history"), &vt).await;
+    let t = texts(&c);
+    assert_eq!(
+        (
+            t.len(),
+            t[0].as_str(),
+            t[49].as_str(),
+            c["hasMore"].as_bool()
+        ),
+        (50, "m11", "m60", Some(true))
+    );
+    let (_, c) = srv
+        .get(
+            &format!("/v1/chats/{room}/history?lastMessageId={}&count=5", ids[10]),
+            &vt,
+        )
+        .await;
+    assert_eq!(texts(&c), ["m6", "m7", "m8", "m9", "m10"]);
+    let (_, c) = srv
+        .get(
+            &format!(
+                "/v1/chats/{room}/history?lastMessageId={}&count=100",
+                ids[2]
+            ),
+            &vt,
+        )
+        .await;
+    assert_eq!(
+        (texts(&c), c["hasMore"].as_bool()),
+        (vec!["m1".to_owned(), "m2".to_owned()], Some(false))
+    );
+    let (_, c) = srv
+        .get(
+            &format!("/v1/chats/{room}/history?lastMessageId={}", ids[0]),
+            &vt,
+        )
+        .await;
+    assert!(texts(&c).is_empty(), "empty = start of history");
+    for bad in ["count=0", "count=101", "lastMessageId=msg_nope"] {
+        let (s, _) = srv
+            .get(&format!("/v1/chats/{room}/history?{bad}"), &vt)
+            .await;
+        assert!(
+            s == StatusCode::BAD_REQUEST || s == StatusCode::NOT_FOUND,
+            "{bad}: {s}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn seen_marks_and_unread_counts() {
+    let srv = TestServer::start().await;
+    let (at, a) = srv.user("ua").await;
+    let (bt, _) = srv.user("ub").await;
+    let (_, chat) = srv
+        .post("/v1/chats/direct", &at, json!({"username": "ub"}))
+        .await;
+    let chat = chat["id"].as_str().unwrap().to_owned();
+    let mut aws = srv.ws(&at).await;
+    assert!(is_ack(&aws.subscribe(&chat, None).await));
+    let mut last = serde_json::Value::Null;
+    for i in 0..3 {
+        last = send_rest(&srv, &at, &chat, &format!("x{i}")).await;
+    }
+    let (_, c) = srv.get(&format!("/v1/chats/{chat}"), &bt).await;
+    assert_eq!(c["unread"], 3);
+    let (_, c) = srv.get(&format!("/v1/chats/{chat}"), &at).await;
+    assert_eq!(c["unread"], 0, "one's own messages are not unread");
+    let (s, r) = srv
+        .post(
+            &format!("/v1/chats/{chat}/seen"),
+            &bt,
+            json!({"messageId": last["id"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (r["unread"].as_u64(), r["lastSeenSeq"].as_i64()),
+        (Some(0), last["seq"].as_i64())
+    );
+    let f = aws
+        .next_matching(|f| matches!(f, ServerFrame::Seen { .. }))
+        .await;
+    assert!(matches!(f, ServerFrame::Seen { user_id, .. } if user_id != a.id));
+    let (_, list) = srv.get("/v1/chats", &bt).await;
+    assert_eq!(list["chats"][0]["unread"], 0);
+}
+
+#[tokio::test]
+async fn whispers_never_reach_a_visitor_by_any_path() {
+    let srv = TestServer::start().await;
+    let (vt, _, _) = srv.visitor().await;
+    let (ct, _) = srv.consultant().await;
+    let room = srv.room("Support", "public").await;
+    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
+        .await;
+    let mut vws = srv.ws(&vt).await;
+    let mut cws = srv.ws(&ct).await;
+    assert!(is_ack(&vws.subscribe(&room, None).await));
+    assert!(is_ack(&cws.subscribe(&room, None).await));
+    send_rest(&srv, &vt, &room, "visible").await;
+    let (s, w) = srv
+        .post(
+            &format!("/v1/chats/{room}/messages"),
+            &ct,
+            json!({"text": "psst, staff only", "whisper": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    let wid = w["id"].as_str().unwrap().to_owned();
+    // the visitor cannot whisper
+    let (s, _) = srv
+        .post(
+            &format!("/v1/chats/{room}/messages"),
+            &vt,
+            json!({"text": "x", "whisper": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    // edit the whisper too (an edit event must not leak either)
+    srv.patch(
+        &format!("/v1/chats/{room}/messages/{wid}"),
+        &ct,
+        json!({"text": "psst (edited)"}),
+    )
+    .await;
+    let after = send_rest(&srv, &ct, &room, "after").await;
+
+    // consultant sees it live
+    assert!(
+        cws.sees_within(
+            Duration::from_secs(5),
+            |f| matches!(f, ServerFrame::Message { message, .. } if message.whisper)
+        )
+        .await
+    );
+    // the visitor: live
+    let leaked = |f: &ServerFrame| format!("{f:?}").contains("psst");
+    let saw_after = vws.sees_within(Duration::from_secs(5), |f| matches!(f, ServerFrame::Message { message, .. } if message.id == after["id"].as_str().unwrap())).await;
+    assert!(saw_after);
+    assert!(!vws.backlog.iter().any(leaked), "live: {:?}", vws.backlog);
+    // history, cursor, last message, unread, chat list, single fetch as cursor
+    let (_, page) = srv.get(&format!("/v1/chats/{room}/messages"), &vt).await;
+    assert!(!page.to_string().contains("psst"));
+    assert_eq!(page["totalMessages"], 2);
+    let (_, cur) = srv.get(&format!("/v1/chats/{room}/history"), &vt).await;
+    assert!(!cur.to_string().contains("psst"));
+    let (s, _) = srv
+        .get(
+            &format!("/v1/chats/{room}/history?lastMessageId={wid}"),
+            &vt,
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "a whisper id is no cursor for a visitor"
+    );
+    // the last message is a whisper for staff, not for the visitor
+    srv.post(
+        &format!("/v1/chats/{room}/messages"),
+        &ct,
+        json!({"text": "psst last", "whisper": true}),
+    )
+    .await;
+    let (_, c) = srv.get(&format!("/v1/chats/{room}"), &vt).await;
+    assert_eq!(c["lastMessage"]["text"], "after", "{c}");
+    assert_eq!(
+        c["unread"], 1,
+        "only \"after\" (\"visible\" is the visitor's own; whispers not counted): {c}"
+    );
+    let (_, c) = srv.get(&format!("/v1/chats/{room}"), &ct).await;
+    assert_eq!(c["lastMessage"]["text"], "psst last");
+    let (_, rooms) = srv.get("/v1/chatrooms/mine", &vt).await;
+    assert!(!rooms.to_string().contains("psst"));
+    // a resume replay from the start
+    let mut again = srv.ws(&vt).await;
+    assert!(is_ack(&again.subscribe(&room, Some(0)).await));
+    assert!(
+        !again.backlog.iter().any(leaked),
+        "replay: {:?}",
+        again.backlog
+    );
+    assert_eq!(
+        again
+            .backlog
+            .iter()
+            .filter(|f| matches!(f, ServerFrame::Message { .. }))
+            .count(),
+        2
+    );
+    // a consultant's replay has them
+    let mut c2 = srv.ws(&ct).await;
+    assert!(is_ack(&c2.subscribe(&room, Some(0)).await));
+    assert!(c2.backlog.iter().any(leaked));
+}
+
+#[tokio::test]
+async fn typing_events_and_visitor_drafts_for_staff_only() {
+    let srv = TestServer::start().await;
+    let (vt, v, _) = srv.visitor().await;
+    let (ct, _) = srv.consultant().await;
+    let (_, conv) = srv.get("/v1/conversation", &vt).await;
+    let conv = conv["id"].as_str().unwrap().to_owned();
+    let room = srv.room("R", "public").await;
+    let (v2t, _, _) = srv.visitor().await;
+    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
+        .await;
+    let mut cws = srv.ws(&ct).await;
+    let mut v2ws = srv.ws(&v2t).await;
+    assert!(is_ack(&cws.subscribe(&conv, None).await));
+    assert!(is_ack(&cws.subscribe(&room, None).await));
+    assert!(is_ack(&v2ws.subscribe(&room, None).await));
+    let mut vws = srv.ws(&vt).await;
+    let f = vws
+        .request(
+            json!({"type": "typing", "chatId": conv, "typing": true, "draft": "I need help with"}),
+        )
+        .await;
+    assert!(is_ack(&f), "{f:?}");
+    let f = cws
+        .next_matching(|f| matches!(f, ServerFrame::Typing { .. }))
+        .await;
+    assert!(
+        matches!(&f, ServerFrame::Typing { user_id, draft: Some(d), typing: true, .. } if *user_id == v.id && d == "I need help with"),
+        "{f:?}"
+    );
+    // in a room, another visitor sees the typing but not the draft
+    vws.request(json!({"type": "typing", "chatId": room, "typing": true, "draft": "secret draft"}))
+        .await;
+    let f = v2ws
+        .next_matching(|f| matches!(f, ServerFrame::Typing { .. }))
+        .await;
+    assert!(
+        matches!(&f, ServerFrame::Typing { draft: None, .. }),
+        "{f:?}"
+    );
+    let f = cws
+        .next_matching(|f| matches!(f, ServerFrame::Typing { chat_id, .. } if *chat_id == room))
+        .await;
+    assert!(matches!(&f, ServerFrame::Typing { draft: Some(_), .. }));
+    // a non-member visitor may not type in someone's conversation
+    let f = v2ws
+        .request(json!({"type": "typing", "chatId": conv, "typing": true}))
+        .await;
+    assert_eq!(error_code(&f).as_deref(), Some("not_found"));
+}
+
+#[tokio::test]
+async fn bad_message_input_is_refused_and_stores_nothing() {
+    let srv = TestServer::start_with(|c| c.max_message_chars = 100).await;
+    let (vt, _, _) = srv.visitor().await;
+    let room = srv.room("R", "public").await;
+    let p = format!("/v1/chats/{room}/messages");
+    for (body, status, needle) in [
+        (json!({}), 400, "text or a fileId"),
+        (json!({"text": "   "}), 400, "text or a fileId"),
+        (json!({"text": "x".repeat(101)}), 413, "at most 100"),
+        (
+            json!({"text": "ok", "metadata": {"a": {"b": 1}}}),
+            400,
+            "flat",
+        ),
+        (json!({"text": "ok", "clientId": ""}), 400, "clientId"),
+        (json!({"text": "ok", "fileId": "f_nope"}), 404, "f_nope"),
+        (json!({"text": "ok", "replyTo": "msg_nope"}), 404, "replyTo"),
+        (json!({"text": 42}), 400, "text"),
+        (json!({"txt": "x"}), 400, "txt"),
+    ] {
+        let (s, v) = srv.post(&p, &vt, body.clone()).await;
+        assert_eq!(s.as_u16(), status, "{body}: {v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(needle),
+            "{body}: {v}"
+        );
+    }
+    let (_, page) = srv.get(&p, &vt).await;
+    assert_eq!(page["totalMessages"], 0);
+}

@@ -1,0 +1,458 @@
+//! One storage suite, run against every backend available: SQLite always, PostgreSQL when
+//! `CHATIX_TEST_DATABASE_URL` is set (each run uses a fresh schema-less database: the
+//! suite creates a uniquely named database on that server and drops it afterwards).
+
+use chatix_protocol::{ChatKind, MessageKind, Metadata, Role, Visibility};
+use chatix_server::store::sql::SqlStore;
+use chatix_server::store::*;
+use std::sync::Arc;
+
+fn site(id: &str) -> Website {
+    Website {
+        id: id.into(),
+        secret: format!("sk_{id}"),
+        name: id.into(),
+        allowed_origins: vec![],
+        created_at: 1,
+    }
+}
+
+fn user(site: &str, name: &str, role: Role) -> NewUser {
+    NewUser {
+        website_id: site.into(),
+        username: name.into(),
+        name: name.into(),
+        avatar: None,
+        email: None,
+        metadata: Metadata::new(),
+        role,
+        password_hash: None,
+        visitor_secret_hash: None,
+        can_admin: false,
+    }
+}
+
+fn msg(chat: &str, sender: &str, text: &str, whisper: bool, client: Option<&str>) -> NewMessage {
+    NewMessage {
+        chat_id: chat.into(),
+        sender_id: sender.into(),
+        sender_role: Role::User,
+        sender_name: "n".into(),
+        kind: MessageKind::Text,
+        text: text.into(),
+        file_id: None,
+        metadata: Metadata::new(),
+        whisper,
+        client_id: client.map(str::to_owned),
+        reply_to: None,
+        created_at: 10,
+    }
+}
+
+/// The suite itself: every store must pass it.
+async fn suite(s: Arc<dyn Store>) {
+    // websites are isolated
+    s.create_website(&site("wa")).await.unwrap();
+    s.create_website(&site("wb")).await.unwrap();
+    assert_eq!(
+        s.website_by_secret("sk_wb").await.unwrap().unwrap().id,
+        "wb"
+    );
+    assert!(s.website("nope").await.unwrap().is_none());
+
+    // users: idempotent create, per-website usernames, patch, delete with tombstone
+    let (a, created) = s.create_user(user("wa", "ann", Role::User)).await.unwrap();
+    assert!(created);
+    let (a2, created) = s
+        .create_user(user("wa", "ann", Role::Visitor))
+        .await
+        .unwrap();
+    assert!(!created);
+    assert_eq!(a.user.id, a2.user.id);
+    let (b_other_site, _) = s.create_user(user("wb", "ann", Role::User)).await.unwrap();
+    assert_ne!(b_other_site.user.id, a.user.id);
+    assert!(
+        s.user("wb", &a.user.id).await.unwrap().is_none(),
+        "no cross-website reads"
+    );
+    let (b, _) = s.create_user(user("wa", "ben", Role::User)).await.unwrap();
+    let (c, _) = s
+        .create_user(user("wa", "cat", Role::Consultant))
+        .await
+        .unwrap();
+    let many = s
+        .users_by_usernames("wa", &["ben".into(), "ann".into(), "zed".into()])
+        .await
+        .unwrap();
+    assert_eq!(
+        many.iter()
+            .map(|u| u.user.username.as_str())
+            .collect::<Vec<_>>(),
+        ["ann", "ben"]
+    );
+    let mut meta = Metadata::new();
+    meta.insert("k".into(), chatix_protocol::MetaValue::Bool(true));
+    let patched = s
+        .update_user(
+            "wa",
+            &a.user.id,
+            UserPatch {
+                name: Some("Ann B".into()),
+                avatar: Some("https://x/a.png".into()),
+                email: None,
+                metadata: Some(meta.clone()),
+            },
+            20,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            patched.user.name.as_str(),
+            patched.user.avatar.as_deref(),
+            patched.user.updated_at
+        ),
+        ("Ann B", Some("https://x/a.png"), 20)
+    );
+    assert_eq!(patched.user.metadata, meta);
+    let cleared = s
+        .update_user(
+            "wa",
+            &a.user.id,
+            UserPatch {
+                avatar: Some(String::new()),
+                ..Default::default()
+            },
+            21,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (cleared.user.avatar, cleared.user.name.as_str()),
+        (None, "Ann B")
+    );
+    assert_eq!(
+        s.users_by_role("wa", Role::Consultant).await.unwrap().len(),
+        1
+    );
+
+    // direct chats: one per pair, either order
+    let (d1, created) = s
+        .direct_chat("wa", &a.user.id, &b.user.id, 30)
+        .await
+        .unwrap();
+    let (d2, created2) = s
+        .direct_chat("wa", &b.user.id, &a.user.id, 31)
+        .await
+        .unwrap();
+    assert!(created && !created2);
+    assert_eq!(d1.id, d2.id);
+    assert_eq!(
+        (d1.kind, s.member_count(&d1.id).await.unwrap()),
+        (ChatKind::Direct, 2)
+    );
+    // conversations: one per visitor
+    let (v, _) = s
+        .create_user(user("wa", "v_1", Role::Visitor))
+        .await
+        .unwrap();
+    let (conv, _) = s.conversation("wa", &v.user.id, 32).await.unwrap();
+    assert_eq!(
+        s.conversation("wa", &v.user.id, 33).await.unwrap().0.id,
+        conv.id
+    );
+    assert_eq!(s.conversations("wa", 0, 10).await.unwrap().1, 1);
+
+    // groups and visibility of chatrooms
+    let g = |name: &str, vis| NewGroup {
+        website_id: "wa".into(),
+        name: Some(name.into()),
+        avatar: None,
+        metadata: Metadata::new(),
+        visibility: vis,
+        created_by: Some(c.user.id.clone()),
+        member_ids: vec![],
+    };
+    let public = s
+        .create_group(g("pub", Visibility::Public), 40)
+        .await
+        .unwrap();
+    let private = s
+        .create_group(g("priv", Visibility::Private), 41)
+        .await
+        .unwrap();
+    let ids = |v: Vec<ChatRecord>| v.into_iter().map(|c| c.id).collect::<Vec<String>>();
+    assert_eq!(
+        ids(s
+            .chatrooms("wa", &v.user.id, false, false, 0, 10)
+            .await
+            .unwrap()
+            .0),
+        vec![public.id.clone()]
+    );
+    assert_eq!(
+        s.chatrooms("wa", &c.user.id, true, false, 0, 10)
+            .await
+            .unwrap()
+            .1,
+        2
+    );
+    assert_eq!(
+        s.add_members(&private.id, &[v.user.id.clone(), v.user.id.clone()], 42)
+            .await
+            .unwrap(),
+        vec![v.user.id.clone()]
+    );
+    assert_eq!(
+        s.chatrooms("wa", &v.user.id, false, false, 0, 10)
+            .await
+            .unwrap()
+            .1,
+        2
+    );
+    assert_eq!(
+        ids(s
+            .chatrooms("wa", &v.user.id, false, true, 0, 10)
+            .await
+            .unwrap()
+            .0),
+        vec![private.id.clone()]
+    );
+    assert_eq!(
+        s.chatrooms("wb", &v.user.id, true, false, 0, 10)
+            .await
+            .unwrap()
+            .1,
+        0,
+        "no cross-website rooms"
+    );
+
+    // messages: sequence, idempotency, whispers, edits and deletes bump rev
+    let first = s
+        .insert_message(msg(&public.id, &a.user.id, "one", false, Some("k1")))
+        .await
+        .unwrap();
+    let Inserted::New(m1) = first else {
+        panic!("new")
+    };
+    assert_eq!((m1.seq, m1.rev), (1, 1));
+    let again = s
+        .insert_message(msg(&public.id, &a.user.id, "one again", false, Some("k1")))
+        .await
+        .unwrap();
+    assert_eq!(again, Inserted::Duplicate(m1.clone()));
+    let batch = s
+        .insert_messages(vec![
+            msg(&public.id, &c.user.id, "whisper", true, None),
+            msg(&public.id, &b.user.id, "three", false, None),
+            msg("chat_missing", &b.user.id, "lost", false, None),
+        ])
+        .await;
+    assert_eq!(batch[0].as_ref().unwrap().message().seq, 2);
+    assert_eq!(batch[1].as_ref().unwrap().message().seq, 3);
+    assert_eq!(
+        batch[2].as_ref().unwrap_err().code(),
+        chatix_protocol::ErrorCode::NotFound
+    );
+    let staff = Audience { whispers: true };
+    let others = Audience { whispers: false };
+    assert_eq!(
+        s.messages_page(&public.id, staff, 0, 25).await.unwrap().1,
+        3
+    );
+    let (page, total) = s.messages_page(&public.id, others, 0, 25).await.unwrap();
+    assert_eq!(
+        (
+            total,
+            page.iter().map(|m| m.text.as_str()).collect::<Vec<_>>()
+        ),
+        (2, vec!["one", "three"])
+    );
+    assert_eq!(s.last_rev(&public.id, staff, i64::MAX).await.unwrap(), 3);
+    assert_eq!(
+        s.last_rev(&public.id, others, 2).await.unwrap(),
+        1,
+        "capped, whisper-free"
+    );
+    assert_eq!(
+        s.last_message(&public.id, others)
+            .await
+            .unwrap()
+            .unwrap()
+            .text,
+        "three"
+    );
+    let edited = s
+        .edit_message(&public.id, &m1.id, Some("uno".into()), None, 50)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            edited.seq,
+            edited.rev,
+            edited.text.as_str(),
+            edited.edited_at
+        ),
+        (1, 4, "uno", Some(50))
+    );
+    let tomb = s
+        .delete_message(&public.id, &m1.id, 51)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((tomb.rev, tomb.deleted, tomb.text.as_str()), (5, true, ""));
+    assert!(
+        s.delete_message(&public.id, &m1.id, 52)
+            .await
+            .unwrap()
+            .is_none(),
+        "already deleted"
+    );
+    let changes = s.changes_since(&public.id, others, 1, 100).await.unwrap();
+    assert_eq!(
+        changes.iter().map(|m| m.rev).collect::<Vec<_>>(),
+        [3, 5],
+        "edits and deletes replay; whispers do not"
+    );
+    let before = s
+        .messages_before(&public.id, staff, Some(3), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        before.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        [2],
+        "tombstones are not history"
+    );
+
+    // unread and seen marks
+    s.add_members(&public.id, &[b.user.id.clone(), a.user.id.clone()], 60)
+        .await
+        .unwrap();
+    let mark = s
+        .member(&public.id, &a.user.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .last_seen_seq;
+    assert_eq!(mark, 5, "new members start with everything seen");
+    let mut newer = msg(&public.id, &b.user.id, "new", false, None);
+    newer.created_at = 65;
+    s.insert_message(newer).await.unwrap();
+    assert_eq!(
+        s.unread_count(&public.id, &a.user.id, mark, others)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        s.unread_count(&public.id, &b.user.id, mark, others)
+            .await
+            .unwrap(),
+        0,
+        "own messages"
+    );
+    assert_eq!(s.mark_seen(&public.id, &a.user.id, 6).await.unwrap(), 6);
+    assert_eq!(
+        s.mark_seen(&public.id, &a.user.id, 2).await.unwrap(),
+        6,
+        "never lowered"
+    );
+
+    // user chats by activity; soft delete hides; restore shows
+    let (mine, total) = s.user_chats("wa", &a.user.id, 0, 25).await.unwrap();
+    assert_eq!((total, mine[0].id.as_str()), (2, public.id.as_str()));
+    s.set_chat_deleted("wa", &public.id, Some(70))
+        .await
+        .unwrap();
+    assert_eq!(s.user_chats("wa", &a.user.id, 0, 25).await.unwrap().1, 1);
+    let err = s
+        .insert_message(msg(&public.id, &a.user.id, "x", false, None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), chatix_protocol::ErrorCode::Gone);
+    s.set_chat_deleted("wa", &public.id, None).await.unwrap();
+    assert_eq!(s.user_chats("wa", &a.user.id, 0, 25).await.unwrap().1, 2);
+
+    // members: remove and list
+    assert_eq!(
+        s.remove_members(&public.id, &[b.user.id.clone(), "nobody".into()])
+            .await
+            .unwrap(),
+        vec![b.user.id.clone()]
+    );
+    let (members, total) = s.members("wa", &public.id, 0, 10).await.unwrap();
+    assert_eq!((total, members.len()), (2, 2));
+
+    // files
+    let f = FileRecord {
+        id: "f_1".into(),
+        website_id: "wa".into(),
+        uploader_id: a.user.id.clone(),
+        name: "a.png".into(),
+        mime: "image/png".into(),
+        size: 3,
+        kind: MessageKind::Image,
+        has_thumbnail: true,
+        created_at: 1,
+    };
+    s.insert_file(&f).await.unwrap();
+    assert_eq!(s.file("f_1").await.unwrap().unwrap(), f);
+    let mut with_file = msg(&private.id, &a.user.id, "", false, None);
+    with_file.file_id = Some("f_1".into());
+    with_file.kind = MessageKind::Image;
+    let m = s.insert_message(with_file).await.unwrap();
+    assert_eq!(
+        m.message().file.as_ref().unwrap().thumbnail_url.as_deref(),
+        Some("/v1/files/f_1/thumbnail")
+    );
+    let page = s.messages_page(&private.id, others, 0, 5).await.unwrap().0;
+    assert_eq!(page[0].file.as_ref().unwrap().mime, "image/png");
+
+    // deleting a user removes memberships and leaves a tombstone
+    assert!(s.delete_user("wa", &a.user.id, 80).await.unwrap());
+    assert!(s.member(&public.id, &a.user.id).await.unwrap().is_none());
+    assert_eq!(s.user_tombstone("wa", "ann").await.unwrap(), Some(80));
+    assert_eq!(s.user_tombstone("wb", "ann").await.unwrap(), None);
+    assert!(!s.delete_user("wa", &a.user.id, 81).await.unwrap());
+}
+
+#[tokio::test]
+async fn sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/suite.db?mode=rwc", dir.path().display());
+    let store = SqlStore::connect(&url).await.unwrap();
+    suite(Arc::new(store.clone())).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn postgres() {
+    let Ok(base) = std::env::var("CHATIX_TEST_DATABASE_URL") else {
+        eprintln!("SKIPPED store suite on PostgreSQL: CHATIX_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let db = format!("chatix_suite_{}", chatix_server::util::random_hex(6));
+    let admin = sqlx::PgPool::connect(&base)
+        .await
+        .expect("PostgreSQL reachable");
+    sqlx::query(&format!("CREATE DATABASE {db}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let url = match base.rfind('/') {
+        Some(i) if base[..i].contains("://") && i > base.find("://").unwrap() + 2 => {
+            format!("{}/{db}", &base[..i])
+        }
+        _ => format!("{base}/{db}"),
+    };
+    let store = SqlStore::connect(&url).await.unwrap();
+    suite(Arc::new(store.clone())).await;
+    store.close().await;
+    sqlx::query(&format!("DROP DATABASE {db}"))
+        .execute(&admin)
+        .await
+        .unwrap();
+}
