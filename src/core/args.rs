@@ -1,0 +1,218 @@
+//! Checks of arguments that come from JavaScript, before anything goes on the wire.
+//!
+//! The browser face turns each JS value into an [`Arg`] (its `typeof`, and the value for
+//! primitives); the functions here accept or refuse it with an `invalid_argument` error
+//! whose message names the parameter and says what was expected.
+
+use chatix_protocol::{limits, ApiError, ErrorCode};
+
+/// A JS argument, as far as validation cares.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// `undefined` (or absent).
+    Undefined,
+    /// `null`.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A number.
+    Number(f64),
+    /// A string.
+    Str(String),
+    /// Anything else, with its kind (`object`, `array`, `function`, …).
+    Other(&'static str),
+}
+
+impl Arg {
+    fn kind(&self) -> String {
+        match self {
+            Arg::Undefined => "undefined".into(),
+            Arg::Null => "null".into(),
+            Arg::Bool(_) => "a boolean".into(),
+            Arg::Number(n) => format!("the number {n}"),
+            Arg::Str(_) => "a string".into(),
+            Arg::Other(k) => format!(
+                "a{} {k}",
+                if k.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "n"
+                } else {
+                    ""
+                }
+            ),
+        }
+    }
+
+    /// Absent (`undefined` or `null`).
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Arg::Undefined | Arg::Null)
+    }
+}
+
+/// An `invalid_argument` error.
+pub fn invalid(msg: impl Into<String>) -> ApiError {
+    ApiError::new(ErrorCode::InvalidArgument, msg)
+}
+
+/// A required non-empty string.
+pub fn string(name: &str, a: &Arg) -> Result<String, ApiError> {
+    match a {
+        Arg::Str(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
+        Arg::Str(_) => Err(invalid(format!("{name} must not be empty"))),
+        other => Err(invalid(format!(
+            "{name} must be a string, got {}",
+            other.kind()
+        ))),
+    }
+}
+
+/// An optional string (absent → `None`).
+pub fn opt_string(name: &str, a: &Arg) -> Result<Option<String>, ApiError> {
+    if a.is_absent() {
+        Ok(None)
+    } else {
+        string(name, a).map(Some)
+    }
+}
+
+/// A username: a non-empty string of letters, digits and `._@+-`, at most 100 characters.
+pub fn username(name: &str, a: &Arg) -> Result<String, ApiError> {
+    let u = string(name, a)?;
+    if u.chars().count() > limits::MAX_USERNAME_CHARS
+        || !u
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '@' | '+' | '-'))
+    {
+        return Err(invalid(format!(
+            "{name} {u:?} must be 1-{} letters, digits or . _ @ + -",
+            limits::MAX_USERNAME_CHARS
+        )));
+    }
+    Ok(u)
+}
+
+/// An optional positive integer in `1..=max` (absent → `None`).
+pub fn opt_int(name: &str, a: &Arg, max: u32) -> Result<Option<u32>, ApiError> {
+    match a {
+        Arg::Undefined | Arg::Null => Ok(None),
+        Arg::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= max as f64 => Ok(Some(*n as u32)),
+        Arg::Number(n) => Err(invalid(format!(
+            "{name} must be a whole number from 1 to {max}, got {n}"
+        ))),
+        other => Err(invalid(format!(
+            "{name} must be a number, got {}",
+            other.kind()
+        ))),
+    }
+}
+
+/// A page number (1-based).
+pub fn page(name: &str, a: &Arg) -> Result<Option<u32>, ApiError> {
+    opt_int(name, a, 1_000_000)
+}
+
+/// Message text for a send: a string within the length limit.
+pub fn text(name: &str, a: &Arg, max_chars: usize) -> Result<String, ApiError> {
+    let t = match a {
+        Arg::Str(s) => s.clone(),
+        other => {
+            return Err(invalid(format!(
+                "{name} must be a string, got {}",
+                other.kind()
+            )))
+        }
+    };
+    if t.trim().is_empty() {
+        return Err(invalid(format!("{name} must not be empty")));
+    }
+    let n = t.chars().count();
+    if n > max_chars {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("{name} is {n} characters; at most {max_chars} are allowed"),
+        ));
+    }
+    Ok(t)
+}
+
+/// A list of usernames (at most `max`).
+pub fn usernames(name: &str, items: &[Arg], max: usize) -> Result<Vec<String>, ApiError> {
+    if items.len() > max {
+        return Err(invalid(format!(
+            "{name} has {} entries; at most {max} are allowed",
+            items.len()
+        )));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, a)| username(&format!("{name}[{i}]"), a))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_and_usernames() {
+        assert_eq!(
+            string("username", &Arg::Str(" ann ".into())).unwrap(),
+            "ann"
+        );
+        let e = string("username", &Arg::Undefined).unwrap_err();
+        assert_eq!(e.code, ErrorCode::InvalidArgument);
+        assert_eq!(e.message, "username must be a string, got undefined");
+        assert!(string("username", &Arg::Number(5.0))
+            .unwrap_err()
+            .message
+            .contains("got the number 5"));
+        assert!(string("username", &Arg::Str("  ".into()))
+            .unwrap_err()
+            .message
+            .contains("empty"));
+        assert!(username("username", &Arg::Str("a b".into())).is_err());
+        assert!(string("x", &Arg::Other("object"))
+            .unwrap_err()
+            .message
+            .ends_with("an object"));
+    }
+
+    #[test]
+    fn pages_and_counts() {
+        assert_eq!(page("page", &Arg::Undefined).unwrap(), None);
+        assert_eq!(page("page", &Arg::Number(3.0)).unwrap(), Some(3));
+        for bad in [
+            Arg::Number(0.0),
+            Arg::Number(-1.0),
+            Arg::Number(1.5),
+            Arg::Str("2".into()),
+        ] {
+            assert_eq!(
+                page("page", &bad).unwrap_err().code,
+                ErrorCode::InvalidArgument,
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            opt_int("count", &Arg::Number(100.0), 100).unwrap(),
+            Some(100)
+        );
+        assert!(opt_int("count", &Arg::Number(101.0), 100).is_err());
+    }
+
+    #[test]
+    fn text_limits() {
+        assert_eq!(
+            text("text", &Arg::Str("x".repeat(11)), 10)
+                .unwrap_err()
+                .code,
+            ErrorCode::PayloadTooLarge
+        );
+        assert!(text("text", &Arg::Str(" ".into()), 10).is_err());
+        let names = [Arg::Str("a".into()), Arg::Number(1.0)];
+        assert!(usernames("usernames", &names, 10)
+            .unwrap_err()
+            .message
+            .starts_with("usernames[1]"));
+    }
+}

@@ -1,0 +1,178 @@
+//! The events the core emits, in the order it emits them. The JS face maps each to its
+//! `on(name)` listeners and to the assignable `onX` properties users of the two hosted
+//! services know (see `web::dispatch`).
+
+use chatix_protocol::{ApiError, Chat, Message, User};
+
+/// Connection state, as `connectionStateChanged` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnState {
+    /// Not started, or stopped.
+    Closed,
+    /// First connection attempt in progress.
+    Connecting,
+    /// Socket open and resumed.
+    Open,
+    /// Connection lost; retrying.
+    Reconnecting,
+}
+
+impl ConnState {
+    /// Name used in JS.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnState::Closed => "closed",
+            ConnState::Connecting => "connecting",
+            ConnState::Open => "open",
+            ConnState::Reconnecting => "reconnecting",
+        }
+    }
+}
+
+/// Something the application should hear about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The connection state changed.
+    State(ConnState),
+    /// Connected and resumed (every followed chat re-subscribed).
+    Connected,
+    /// The socket closed; `retrying` says whether the SDK will reconnect.
+    Disconnected {
+        /// Close code.
+        code: u16,
+        /// Close reason.
+        reason: String,
+        /// Reconnecting automatically.
+        retrying: bool,
+    },
+    /// A new message (live, replayed after a reconnect, or our own once confirmed).
+    Message(Message),
+    /// A message was edited.
+    MessageUpdated(Message),
+    /// A message was deleted (the tombstone).
+    MessageDeleted(Message),
+    /// Our own send, shown at once while it is pending (id = client id, seq 0).
+    Pending(Message),
+    /// Our own send was refused for good.
+    SendFailed {
+        /// The chat.
+        chat_id: String,
+        /// The send's client id.
+        client_id: String,
+        /// Why.
+        error: ApiError,
+    },
+    /// A member marked messages seen.
+    Seen {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user_id: String,
+        /// Up to which sequence number.
+        seq: i64,
+        /// Up to which message.
+        message_id: Option<String>,
+    },
+    /// Someone started typing (a visitor's draft for staff).
+    TypingStarted {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user_id: String,
+        /// Draft.
+        draft: Option<String>,
+    },
+    /// Someone stopped typing (or went quiet for six seconds).
+    TypingStopped {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user_id: String,
+    },
+    /// A user connected to a chat.
+    MemberConnected {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user: User,
+    },
+    /// A user disconnected from a chat.
+    MemberDisconnected {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user: User,
+    },
+    /// Members joined.
+    MembersAdded {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        users: Vec<User>,
+    },
+    /// Members left or were removed.
+    MembersRemoved {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user_ids: Vec<String>,
+    },
+    /// A chat appeared for us.
+    ChatCreated(Chat),
+    /// A chat changed.
+    ChatUpdated(Chat),
+    /// A chat was deleted.
+    ChatDeleted(String),
+    /// A chat was restored.
+    ChatRestored(Chat),
+    /// A user went online or offline (emitted on change only).
+    Presence {
+        /// Who.
+        user_id: String,
+        /// Online now.
+        online: bool,
+    },
+    /// A user's profile changed.
+    UserUpdated(User),
+    /// A chat's unread count changed.
+    Unread {
+        /// The chat.
+        chat_id: String,
+        /// Its unread count.
+        count: u64,
+        /// Across every chat the SDK knows.
+        total: u64,
+    },
+    /// The server could not replay what a chat missed; its cache was cleared.
+    Gap {
+        /// The chat.
+        chat_id: String,
+    },
+    /// An error the server reported outside any request.
+    Error(ApiError),
+}
+
+impl Event {
+    /// The chat an event concerns, if any.
+    pub fn chat_id(&self) -> Option<&str> {
+        match self {
+            Event::Message(m)
+            | Event::MessageUpdated(m)
+            | Event::MessageDeleted(m)
+            | Event::Pending(m) => Some(&m.chat_id),
+            Event::SendFailed { chat_id, .. }
+            | Event::Seen { chat_id, .. }
+            | Event::TypingStarted { chat_id, .. }
+            | Event::TypingStopped { chat_id, .. }
+            | Event::MemberConnected { chat_id, .. }
+            | Event::MemberDisconnected { chat_id, .. }
+            | Event::MembersAdded { chat_id, .. }
+            | Event::MembersRemoved { chat_id, .. }
+            | Event::Unread { chat_id, .. }
+            | Event::Gap { chat_id } => Some(chat_id),
+            Event::ChatCreated(c) | Event::ChatUpdated(c) | Event::ChatRestored(c) => Some(&c.id),
+            Event::ChatDeleted(id) => Some(id),
+            _ => None,
+        }
+    }
+}

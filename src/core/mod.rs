@@ -1,0 +1,721 @@
+//! The sans-I/O core of the SDK: chat state, event dispatch, outbox and resume, in plain
+//! Rust with no browser types, so the hard logic is unit-tested natively in milliseconds.
+//!
+//! The core is driven by inputs (a server frame, the socket opening or closing, a send
+//! the application made, the clock) and answers with [`Effect`]s: frames to write, events
+//! to emit, replies to hand to waiting callers. The browser face (`crate::web`) owns the
+//! socket, the timers and the JS callbacks, and does nothing but carry effects out.
+//!
+//! - [`log`]: one chat's messages: ordered by sequence number, deduplicated, merged with
+//!   history pages.
+//! - [`outbox`]: sends not yet confirmed; retried with the same client id.
+//! - [`backoff`]: reconnect delays.
+//! - [`events`]: what the application hears.
+//! - [`args`]: checks of arguments coming from JS.
+
+pub mod args;
+pub mod backoff;
+pub mod events;
+pub mod log;
+pub mod outbox;
+
+use chatix_protocol::frame::{AckBody, SendFrame, SubscribeChat, SubscribeFrame};
+use chatix_protocol::rest::SendMessageRequest;
+use chatix_protocol::{
+    ApiError, Chat, ChatKind, ClientFrame, ErrorCode, Message, MessageKind, Role, ServerFrame, User,
+};
+use std::collections::{BTreeSet, HashMap};
+
+pub use events::{ConnState, Event};
+use log::{Applied, MessageLog};
+use outbox::Outbox;
+
+/// How long a typing indicator lasts without news, ms.
+pub const TYPING_TTL_MS: i64 = 6_000;
+
+/// Something the browser face must do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Write this frame (JSON text) to the socket.
+    Send(String),
+    /// Tell the application.
+    Emit(Event),
+    /// Request `id` (made with [`Core::request`]) finished.
+    Reply {
+        /// The request.
+        id: u64,
+        /// Its result.
+        result: Result<AckBody, ApiError>,
+    },
+    /// A send made with [`Core::send`] finished: stored, or refused for good.
+    Settled {
+        /// The send's client id.
+        client_id: String,
+        /// The stored message, or why not.
+        result: Result<Message, ApiError>,
+    },
+    /// A send was rate limited: flush the outbox again after this many ms.
+    RetryLater(u64),
+}
+
+/// What a request on the current socket was.
+#[derive(Debug, Clone, PartialEq)]
+enum Req {
+    /// A subscription (explicit, or the resume of every followed chat).
+    Subscribe,
+    /// Anything else.
+    Other,
+}
+
+/// One chat as the core knows it.
+#[derive(Debug, Default, Clone)]
+pub struct ChatEntry {
+    /// The chat's data, when fetched or announced.
+    pub info: Option<Chat>,
+    /// Cached messages.
+    pub log: MessageLog,
+    /// Messages from others after our seen mark.
+    pub unread: u64,
+    /// Our seen mark.
+    pub last_seen_seq: i64,
+}
+
+/// The SDK's state.
+#[derive(Debug, Default)]
+pub struct Core {
+    me: Option<User>,
+    state: Option<ConnState>,
+    chats: HashMap<String, ChatEntry>,
+    /// Chats subscribed on every connection (and re-subscribed after each reconnect).
+    follows: BTreeSet<String>,
+    outbox: Outbox,
+    next_id: u64,
+    requests: HashMap<u64, Req>,
+    typing: HashMap<(String, String), i64>,
+    presence: HashMap<String, bool>,
+    /// Follow new chats announced to us (the users/conversations service's model: `onChat`
+    /// hears every chat).
+    pub auto_follow: bool,
+}
+
+fn network_error(msg: &str) -> ApiError {
+    ApiError::new(ErrorCode::Network, msg)
+}
+
+impl Core {
+    /// A core with nothing known.
+    pub fn new() -> Core {
+        Core::default()
+    }
+
+    /// The signed-in user, once the socket said who we are.
+    pub fn me(&self) -> Option<&User> {
+        self.me.as_ref()
+    }
+
+    /// Sets the signed-in user (known from the session before the socket opens).
+    pub fn set_me(&mut self, u: User) {
+        self.auto_follow = u.role == Role::User;
+        self.me = Some(u);
+    }
+
+    /// Connection state.
+    pub fn state(&self) -> ConnState {
+        self.state.unwrap_or(ConnState::Closed)
+    }
+
+    /// Whether requests can be written now.
+    pub fn is_open(&self) -> bool {
+        self.state() == ConnState::Open
+    }
+
+    fn set_state(&mut self, s: ConnState, out: &mut Vec<Effect>) {
+        if self.state != Some(s) {
+            self.state = Some(s);
+            out.push(Effect::Emit(Event::State(s)));
+        }
+    }
+
+    /// A fresh request id.
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn frame_text(f: &ClientFrame) -> String {
+        serde_json::to_string(f).unwrap_or_default()
+    }
+
+    /// A connection attempt starts (`first`: not a reconnect).
+    pub fn connecting(&mut self, first: bool) -> Vec<Effect> {
+        let mut out = Vec::new();
+        self.set_state(
+            if first {
+                ConnState::Connecting
+            } else {
+                ConnState::Reconnecting
+            },
+            &mut out,
+        );
+        out
+    }
+
+    /// The socket said `ready`: resume every followed chat from its cursor, flush the
+    /// outbox, and go live.
+    fn on_ready(&mut self, user: User) -> Vec<Effect> {
+        let mut out = Vec::new();
+        self.me = Some(user);
+        if !self.follows.is_empty() {
+            let chats: Vec<String> = self.follows.iter().cloned().collect();
+            let (id, f) = self.subscribe_frame(&chats);
+            self.requests.insert(id, Req::Subscribe);
+            out.push(Effect::Send(f));
+        }
+        self.set_state(ConnState::Open, &mut out);
+        self.flush(&mut out);
+        out.push(Effect::Emit(Event::Connected));
+        out
+    }
+
+    /// The `subscribe` frame for chats, each from its cursor (what we hold); a chat we hold
+    /// nothing of starts live.
+    fn subscribe_frame(&mut self, chats: &[String]) -> (u64, String) {
+        let id = self.next_id();
+        let chats = chats
+            .iter()
+            .map(|c| SubscribeChat {
+                chat_id: c.clone(),
+                since: self.cursor(c),
+            })
+            .collect();
+        let f = ClientFrame::Subscribe(SubscribeFrame {
+            id: Some(id),
+            chats,
+        });
+        (id, Self::frame_text(&f))
+    }
+
+    /// Where a resume of `chat` starts: the highest `rev` held, if anything is held.
+    pub fn cursor(&self, chat: &str) -> Option<i64> {
+        let e = self.chats.get(chat)?;
+        let held = e
+            .log
+            .cursor()
+            .max(e.info.as_ref().map_or(0, |c| c.last_seq));
+        (held > 0 || e.info.is_some()).then_some(held)
+    }
+
+    /// Writes every queued send (when open).
+    fn flush(&mut self, out: &mut Vec<Effect>) {
+        if !self.is_open() {
+            return;
+        }
+        let mut next = self.next_id;
+        let sends = self.outbox.take_queued(|| {
+            next += 1;
+            next
+        });
+        self.next_id = next;
+        for (id, p) in sends {
+            let f = ClientFrame::Send(SendFrame {
+                id: Some(id),
+                chat_id: p.chat_id.clone(),
+                message: p.req.clone(),
+            });
+            out.push(Effect::Send(Self::frame_text(&f)));
+        }
+    }
+
+    /// Writes queued sends again (after a rate-limit pause).
+    pub fn flush_outbox(&mut self) -> Vec<Effect> {
+        let mut out = Vec::new();
+        self.flush(&mut out);
+        out
+    }
+
+    /// The socket closed. Every request on it fails with `network`; sends in flight go
+    /// back to the outbox (their client ids make the retry safe).
+    pub fn closed(&mut self, code: u16, reason: &str, retrying: bool) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let mut ids: Vec<u64> = self.requests.drain().map(|(id, _)| id).collect();
+        ids.sort_unstable();
+        for id in ids {
+            out.push(Effect::Reply {
+                id,
+                result: Err(network_error(
+                    "the connection was lost before the server answered",
+                )),
+            });
+        }
+        self.outbox.requeue_in_flight();
+        let mut typing: Vec<_> = self.typing.drain().map(|(k, _)| k).collect();
+        typing.sort();
+        for (chat_id, user_id) in typing {
+            out.push(Effect::Emit(Event::TypingStopped { chat_id, user_id }));
+        }
+        let was_open = self.is_open();
+        self.set_state(
+            if retrying {
+                ConnState::Reconnecting
+            } else {
+                ConnState::Closed
+            },
+            &mut out,
+        );
+        if was_open || !retrying {
+            out.push(Effect::Emit(Event::Disconnected {
+                code,
+                reason: reason.to_owned(),
+                retrying,
+            }));
+        }
+        out
+    }
+
+    /// Stop for good: pending sends fail.
+    pub fn stop(&mut self) -> Vec<Effect> {
+        let mut out = self.closed(1000, "stopped", false);
+        for p in self.outbox.drain() {
+            out.push(Effect::Settled {
+                client_id: p.client_id().to_owned(),
+                result: Err(ApiError::new(
+                    ErrorCode::Network,
+                    "the SDK was stopped before this message was sent",
+                )),
+            });
+        }
+        out
+    }
+
+    /// Registers a request the caller will wait for; returns its id and the frame text.
+    pub fn request(&mut self, make: impl FnOnce(u64) -> ClientFrame) -> (u64, String) {
+        let id = self.next_id();
+        let f = make(id);
+        let req = if matches!(f, ClientFrame::Subscribe(_)) {
+            Req::Subscribe
+        } else {
+            Req::Other
+        };
+        self.requests.insert(id, req);
+        (id, Self::frame_text(&f))
+    }
+
+    /// Follows a chat: it is (re)subscribed on every connection from now on. Returns the
+    /// subscribe request when the socket is open.
+    pub fn follow(&mut self, chat: &str) -> Option<(u64, String)> {
+        self.follows.insert(chat.to_owned());
+        self.chats.entry(chat.to_owned()).or_default();
+        if !self.is_open() {
+            return None;
+        }
+        let (id, f) = self.subscribe_frame(&[chat.to_owned()]);
+        self.requests.insert(id, Req::Subscribe);
+        Some((id, f))
+    }
+
+    /// Stops following a chat; returns the unsubscribe frame when open.
+    pub fn unfollow(&mut self, chat: &str) -> Option<(u64, String)> {
+        if !self.follows.remove(chat) || !self.is_open() {
+            return None;
+        }
+        Some(self.request(|id| {
+            ClientFrame::Unsubscribe(chatix_protocol::frame::UnsubscribeFrame {
+                id: Some(id),
+                chat_ids: vec![chat.to_owned()],
+            })
+        }))
+    }
+
+    /// Forgets a follow without telling the server (its subscription failed).
+    pub fn forget_follow(&mut self, chat: &str) {
+        self.follows.remove(chat);
+    }
+
+    /// Whether a chat is followed.
+    pub fn follows(&self, chat: &str) -> bool {
+        self.follows.contains(chat)
+    }
+
+    /// Queues a send and shows it at once as pending. It is written now when the socket is
+    /// open, otherwise when it opens.
+    pub fn send(
+        &mut self,
+        chat: &str,
+        req: SendMessageRequest,
+        client_id: String,
+        now: i64,
+    ) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let me = self.me.clone();
+        let p = self.outbox.push(chat, req, client_id.clone());
+        let optimistic = Message {
+            id: client_id.clone(),
+            chat_id: chat.to_owned(),
+            seq: 0,
+            rev: 0,
+            kind: if p.req.file_id.is_some() {
+                MessageKind::File
+            } else {
+                MessageKind::Text
+            },
+            text: p.req.text.clone().unwrap_or_default(),
+            file: None,
+            metadata: p.req.metadata.clone().unwrap_or_default(),
+            whisper: p.req.whisper,
+            sender_id: me.as_ref().map(|u| u.id.clone()).unwrap_or_default(),
+            sender_role: me.as_ref().map_or(Role::Visitor, |u| u.role),
+            sender_name: me.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
+            client_id: Some(client_id),
+            reply_to: p.req.reply_to.clone(),
+            created_at: now,
+            edited_at: None,
+            deleted: false,
+        };
+        out.push(Effect::Emit(Event::Pending(optimistic)));
+        self.flush(&mut out);
+        out
+    }
+
+    /// Sends waiting in the outbox.
+    pub fn pending_sends(&self) -> impl Iterator<Item = &outbox::Pending> {
+        self.outbox.iter()
+    }
+
+    /// Records a chat fetched over REST (its data, unread count and our seen mark).
+    pub fn set_chat(&mut self, chat: Chat) {
+        let e = self.chats.entry(chat.id.clone()).or_default();
+        e.unread = chat.unread;
+        if let Some(last) = &chat.last_message {
+            if chat.unread == 0 {
+                e.last_seen_seq = e.last_seen_seq.max(last.seq);
+            }
+        }
+        e.info = Some(chat);
+    }
+
+    /// A chat's entry.
+    pub fn chat(&self, id: &str) -> Option<&ChatEntry> {
+        self.chats.get(id)
+    }
+
+    /// A chat's kind, when known.
+    pub fn chat_kind(&self, id: &str) -> Option<ChatKind> {
+        self.chats.get(id)?.info.as_ref().map(|c| c.kind)
+    }
+
+    /// Merges a page of history into a chat's cache (no events: the caller gets the page).
+    pub fn merge_history(&mut self, chat: &str, messages: &[Message], reached_start: bool) {
+        let e = self.chats.entry(chat.to_owned()).or_default();
+        e.log.merge_page(messages.to_vec());
+        if reached_start {
+            e.log.reached_start = true;
+        }
+    }
+
+    /// Our seen mark moved to `seq` with `unread` left (from the server's answer).
+    pub fn seen_locally(&mut self, chat: &str, seq: i64, unread: u64) -> Vec<Effect> {
+        let e = self.chats.entry(chat.to_owned()).or_default();
+        e.last_seen_seq = e.last_seen_seq.max(seq);
+        let changed = e.unread != unread;
+        e.unread = unread;
+        let mut out = Vec::new();
+        if changed {
+            out.push(self.unread_event(chat));
+        }
+        out
+    }
+
+    /// Total unread across chats.
+    pub fn total_unread(&self) -> u64 {
+        self.chats.values().map(|e| e.unread).sum()
+    }
+
+    fn unread_event(&self, chat: &str) -> Effect {
+        Effect::Emit(Event::Unread {
+            chat_id: chat.to_owned(),
+            count: self.chats.get(chat).map_or(0, |e| e.unread),
+            total: self.total_unread(),
+        })
+    }
+
+    /// Expires typing indicators older than [`TYPING_TTL_MS`].
+    pub fn tick(&mut self, now: i64) -> Vec<Effect> {
+        let mut gone: Vec<(String, String)> = self
+            .typing
+            .iter()
+            .filter(|(_, &deadline)| deadline <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        gone.sort();
+        gone.into_iter()
+            .map(|k| {
+                self.typing.remove(&k);
+                Effect::Emit(Event::TypingStopped {
+                    chat_id: k.0,
+                    user_id: k.1,
+                })
+            })
+            .collect()
+    }
+
+    /// Handles one frame from the server, at time `now` (ms).
+    pub fn on_frame(&mut self, f: ServerFrame, now: i64) -> Vec<Effect> {
+        let mut out = Vec::new();
+        match f {
+            ServerFrame::Ready { user, .. } => return self.on_ready(user),
+            ServerFrame::Ack { id, body } => self.on_ack(id, body, &mut out),
+            ServerFrame::Error {
+                id: Some(id),
+                code,
+                message,
+            } => self.on_refused(id, ApiError::new(code, message), &mut out),
+            ServerFrame::Error {
+                id: None,
+                code,
+                message,
+            } => out.push(Effect::Emit(Event::Error(ApiError::new(code, message)))),
+            ServerFrame::Message { message, .. } => self.on_message(message, &mut out),
+            ServerFrame::MessageUpdated { message, .. } => {
+                if self.entry(&message.chat_id).log.apply(message.clone()) == Applied::Replaced {
+                    out.push(Effect::Emit(Event::MessageUpdated(message)));
+                }
+            }
+            ServerFrame::MessageDeleted { message, .. } => {
+                let chat = message.chat_id.clone();
+                let was_unread = self.is_unread(&message);
+                if self.entry(&chat).log.apply(message.clone()) == Applied::Replaced {
+                    if was_unread {
+                        let e = self.entry(&chat);
+                        e.unread = e.unread.saturating_sub(1);
+                        out.push(self.unread_event(&chat));
+                    }
+                    out.push(Effect::Emit(Event::MessageDeleted(message)));
+                }
+            }
+            ServerFrame::Seen {
+                chat_id,
+                user_id,
+                seq,
+                message_id,
+            } => {
+                if self.me.as_ref().is_some_and(|m| m.id == user_id) {
+                    // our own mark, moved from another tab or device
+                    let e = self.entry(&chat_id);
+                    if seq > e.last_seen_seq {
+                        e.last_seen_seq = seq;
+                        let left = e
+                            .log
+                            .live()
+                            .filter(|m| m.seq > seq && m.sender_id != user_id)
+                            .count() as u64;
+                        e.unread = left;
+                        out.push(self.unread_event(&chat_id));
+                    }
+                }
+                out.push(Effect::Emit(Event::Seen {
+                    chat_id,
+                    user_id,
+                    seq,
+                    message_id,
+                }));
+            }
+            ServerFrame::Typing {
+                chat_id,
+                user_id,
+                typing,
+                draft,
+            } => {
+                if self.me.as_ref().is_some_and(|m| m.id == user_id) {
+                    return out;
+                }
+                let key = (chat_id.clone(), user_id.clone());
+                if typing {
+                    self.typing.insert(key, now + TYPING_TTL_MS);
+                    out.push(Effect::Emit(Event::TypingStarted {
+                        chat_id,
+                        user_id,
+                        draft,
+                    }));
+                } else if self.typing.remove(&key).is_some() {
+                    out.push(Effect::Emit(Event::TypingStopped { chat_id, user_id }));
+                }
+            }
+            ServerFrame::MemberConnected { chat_id, user } => {
+                out.push(Effect::Emit(Event::MemberConnected { chat_id, user }))
+            }
+            ServerFrame::MemberDisconnected { chat_id, user } => {
+                out.push(Effect::Emit(Event::MemberDisconnected { chat_id, user }))
+            }
+            ServerFrame::MembersAdded { chat_id, users } => {
+                out.push(Effect::Emit(Event::MembersAdded { chat_id, users }))
+            }
+            ServerFrame::MembersRemoved { chat_id, user_ids } => {
+                if self.me.as_ref().is_some_and(|m| user_ids.contains(&m.id)) {
+                    self.follows.remove(&chat_id);
+                }
+                out.push(Effect::Emit(Event::MembersRemoved { chat_id, user_ids }))
+            }
+            ServerFrame::ChatCreated { chat } => {
+                let id = chat.id.clone();
+                let new = self.chats.get(&id).is_none_or(|e| e.info.is_none());
+                self.entry(&id).info = Some(chat.clone());
+                if new && self.auto_follow && chat.is_member && !self.follows.contains(&id) {
+                    if let Some((rid, f)) = self.follow(&id) {
+                        let _ = rid;
+                        out.push(Effect::Send(f));
+                    }
+                }
+                out.push(Effect::Emit(Event::ChatCreated(chat)));
+            }
+            ServerFrame::ChatUpdated { chat } => {
+                self.entry(&chat.id).info = Some(chat.clone());
+                out.push(Effect::Emit(Event::ChatUpdated(chat)));
+            }
+            ServerFrame::ChatDeleted { chat_id } => {
+                self.follows.remove(&chat_id);
+                out.push(Effect::Emit(Event::ChatDeleted(chat_id)));
+            }
+            ServerFrame::ChatRestored { chat } => {
+                self.entry(&chat.id).info = Some(chat.clone());
+                out.push(Effect::Emit(Event::ChatRestored(chat)));
+            }
+            ServerFrame::Presence { user_id, online } => {
+                if self.presence.insert(user_id.clone(), online) != Some(online) {
+                    out.push(Effect::Emit(Event::Presence { user_id, online }));
+                }
+            }
+            ServerFrame::UserUpdated { user } => out.push(Effect::Emit(Event::UserUpdated(user))),
+            ServerFrame::Gap {
+                chat_id, last_seq, ..
+            } => {
+                let e = self.entry(&chat_id);
+                e.log.clear();
+                e.log.advance(last_seq);
+                out.push(Effect::Emit(Event::Gap { chat_id }));
+            }
+            ServerFrame::Pong { id: Some(id) } => {
+                if self.requests.remove(&id).is_some() {
+                    out.push(Effect::Reply {
+                        id,
+                        result: Ok(AckBody::default()),
+                    });
+                }
+            }
+            ServerFrame::Pong { id: None } => {}
+        }
+        out
+    }
+
+    fn entry(&mut self, chat: &str) -> &mut ChatEntry {
+        self.chats.entry(chat.to_owned()).or_default()
+    }
+
+    fn is_unread(&self, m: &Message) -> bool {
+        let Some(e) = self.chats.get(&m.chat_id) else {
+            return false;
+        };
+        let mine = self.me.as_ref().is_some_and(|u| u.id == m.sender_id);
+        !mine && m.seq > e.last_seen_seq && e.log.get(&m.id).is_some_and(|cur| !cur.deleted)
+    }
+
+    fn on_message(&mut self, m: Message, out: &mut Vec<Effect>) {
+        let chat = m.chat_id.clone();
+        let mine = self.me.as_ref().is_some_and(|u| u.id == m.sender_id);
+        let applied = self.entry(&chat).log.apply(m.clone());
+        if applied != Applied::Inserted {
+            return;
+        }
+        if self
+            .typing
+            .remove(&(chat.clone(), m.sender_id.clone()))
+            .is_some()
+        {
+            out.push(Effect::Emit(Event::TypingStopped {
+                chat_id: chat.clone(),
+                user_id: m.sender_id.clone(),
+            }));
+        }
+        let e = self.entry(&chat);
+        let counts = !mine && m.seq > e.last_seen_seq;
+        if counts {
+            e.unread += 1;
+        }
+        out.push(Effect::Emit(Event::Message(m)));
+        if counts {
+            out.push(self.unread_event(&chat));
+        }
+    }
+
+    fn on_ack(&mut self, id: u64, body: AckBody, out: &mut Vec<Effect>) {
+        if let Some(p) = self.outbox.confirm(id) {
+            let client_id = p.client_id().to_owned();
+            match body.message {
+                Some(m) => {
+                    self.on_message(m.clone(), out);
+                    out.push(Effect::Settled {
+                        client_id,
+                        result: Ok(m),
+                    });
+                }
+                None => out.push(Effect::Settled {
+                    client_id,
+                    result: Err(ApiError::new(
+                        ErrorCode::Internal,
+                        "the server acknowledged a send without its message",
+                    )),
+                }),
+            }
+            return;
+        }
+        let Some(req) = self.requests.remove(&id) else {
+            return;
+        };
+        if req == Req::Subscribe {
+            for s in body.subscribed.iter().flatten() {
+                self.entry(&s.chat_id).log.advance(s.last_seq);
+            }
+            for f in body.failed.iter().flatten() {
+                self.follows.remove(&f.chat_id);
+                out.push(Effect::Emit(Event::Error(ApiError::new(
+                    f.code,
+                    format!("chat {}: {}", f.chat_id, f.message),
+                ))));
+            }
+        }
+        out.push(Effect::Reply {
+            id,
+            result: Ok(body),
+        });
+    }
+
+    fn on_refused(&mut self, id: u64, e: ApiError, out: &mut Vec<Effect>) {
+        if self.outbox.owns(id) {
+            let retry = e.code == ErrorCode::RateLimited;
+            if let Some(p) = self.outbox.refuse(id, &e) {
+                out.push(Effect::Emit(Event::SendFailed {
+                    chat_id: p.chat_id.clone(),
+                    client_id: p.client_id().to_owned(),
+                    error: e.clone(),
+                }));
+                out.push(Effect::Settled {
+                    client_id: p.client_id().to_owned(),
+                    result: Err(e),
+                });
+            } else if retry {
+                out.push(Effect::RetryLater(1_000));
+            }
+            return;
+        }
+        if self.requests.remove(&id).is_some() {
+            out.push(Effect::Reply { id, result: Err(e) });
+        }
+    }
+
+    /// Approximate bytes held by cached messages (benchmarks).
+    pub fn approx_cache_bytes(&self) -> usize {
+        self.chats.values().map(|e| e.log.approx_bytes()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests;

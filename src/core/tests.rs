@@ -1,0 +1,582 @@
+//! The core, driven like the browser face drives it: frames in, effects out.
+
+use super::*;
+use chatix_protocol::frame::Subscribed;
+use chatix_protocol::limits::Limits;
+use chatix_protocol::{Metadata, Presence, Visibility};
+
+fn user(id: &str, role: Role) -> User {
+    User {
+        id: id.into(),
+        username: id.into(),
+        name: id.to_uppercase(),
+        avatar: None,
+        email: None,
+        metadata: Metadata::new(),
+        role,
+        presence: Presence::Online,
+        last_active: None,
+        created_at: 0,
+        updated_at: 0,
+    }
+}
+
+fn ready(me: &str) -> ServerFrame {
+    ServerFrame::Ready {
+        session_id: "s".into(),
+        user: user(me, Role::User),
+        protocol: 1,
+        limits: Limits {
+            max_frame_bytes: 1,
+            max_message_chars: 1,
+            max_upload_bytes: 1,
+            frames_per_second: 1,
+            frame_burst: 1,
+            requests_per_second: 1,
+            request_burst: 1,
+            heartbeat_ms: 1,
+        },
+    }
+}
+
+fn msg(chat: &str, id: &str, seq: i64, from: &str) -> Message {
+    let mut m = log::tests::msg(id, seq, seq, id);
+    m.chat_id = chat.into();
+    m.sender_id = from.into();
+    m
+}
+
+fn chat(id: &str, kind: ChatKind, unread: u64, last_seq: i64) -> Chat {
+    Chat {
+        id: id.into(),
+        kind,
+        name: None,
+        avatar: None,
+        metadata: Metadata::new(),
+        visibility: Visibility::Private,
+        deleted: false,
+        member_count: 2,
+        members: vec![],
+        last_seq,
+        last_message: None,
+        unread,
+        is_member: true,
+        created_at: 0,
+        updated_at: 0,
+        last_activity_at: 0,
+    }
+}
+
+fn sent(effects: &[Effect]) -> Vec<ClientFrame> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send(t) => Some(ClientFrame::parse(t).unwrap()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn events(effects: &[Effect]) -> Vec<Event> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Emit(ev) => Some(ev.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn live(core: &mut Core, me: &str) {
+    core.connecting(true);
+    core.on_frame(ready(me), 0);
+}
+
+#[test]
+fn connecting_then_ready_emits_states_then_connected() {
+    let mut c = Core::new();
+    let mut fx = c.connecting(true);
+    fx.extend(c.on_frame(ready("me"), 0));
+    assert_eq!(
+        events(&fx),
+        [
+            Event::State(ConnState::Connecting),
+            Event::State(ConnState::Open),
+            Event::Connected
+        ]
+    );
+    assert!(c.is_open());
+    assert_eq!(c.me().unwrap().id, "me");
+}
+
+#[test]
+fn a_reconnect_resubscribes_every_followed_chat_from_its_cursor() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    let (_, f) = c.follow("room").unwrap();
+    assert!(f.contains("\"room\""));
+    c.set_chat(chat("dm", ChatKind::Direct, 0, 7));
+    c.follow("dm");
+    for s in 1..=5 {
+        c.on_frame(
+            ServerFrame::Message {
+                chat_id: "room".into(),
+                message: msg("room", &format!("m{s}"), s, "bob"),
+            },
+            0,
+        );
+    }
+    let fx = c.closed(1006, "", true);
+    assert_eq!(
+        events(&fx).last(),
+        Some(&Event::Disconnected {
+            code: 1006,
+            reason: String::new(),
+            retrying: true
+        })
+    );
+    assert_eq!(c.state(), ConnState::Reconnecting);
+    let fx = c.on_frame(ready("me"), 0);
+    let frames = sent(&fx);
+    let ClientFrame::Subscribe(sub) = &frames[0] else {
+        panic!("{frames:?}")
+    };
+    let mut got: Vec<(String, Option<i64>)> = sub
+        .chats
+        .iter()
+        .map(|c| (c.chat_id.clone(), c.since))
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        [("dm".to_owned(), Some(7)), ("room".to_owned(), Some(5))]
+    );
+    assert_eq!(
+        events(&fx),
+        [Event::State(ConnState::Open), Event::Connected]
+    );
+}
+
+#[test]
+fn a_replay_after_reconnect_delivers_nothing_twice_and_in_order() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    c.follow("r");
+    let mut fx = Vec::new();
+    // live 1..3, then a replay that overlaps (2..6) arriving after a reconnect, out of order
+    for s in [1, 2, 3, 2, 4, 3, 5, 6] {
+        fx.extend(c.on_frame(
+            ServerFrame::Message {
+                chat_id: "r".into(),
+                message: msg("r", &format!("m{s}"), s, "bob"),
+            },
+            0,
+        ));
+    }
+    let got: Vec<i64> = events(&fx)
+        .iter()
+        .filter_map(|e| match e {
+            Event::Message(m) => Some(m.seq),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(got, [1, 2, 3, 4, 5, 6]);
+    let order: Vec<i64> = c.chat("r").unwrap().log.live().map(|m| m.seq).collect();
+    assert_eq!(order, [1, 2, 3, 4, 5, 6]);
+}
+
+#[test]
+fn a_send_while_offline_is_pending_then_sent_once_on_reconnect_and_confirmed() {
+    let mut c = Core::new();
+    c.set_me(user("me", Role::User));
+    let fx = c.send(
+        "r",
+        SendMessageRequest {
+            text: Some("hi".into()),
+            ..Default::default()
+        },
+        "k1".into(),
+        42,
+    );
+    let evs = events(&fx);
+    assert!(
+        matches!(&evs[..], [Event::Pending(m)] if m.id == "k1" && m.text == "hi" && m.seq == 0 && m.sender_id == "me")
+    );
+    assert!(sent(&fx).is_empty(), "nothing on the wire while offline");
+    c.connecting(true);
+    let fx = c.on_frame(ready("me"), 0);
+    let frames = sent(&fx);
+    let [ClientFrame::Send(s)] = &frames[..] else {
+        panic!("{frames:?}")
+    };
+    assert_eq!(s.message.client_id.as_deref(), Some("k1"));
+    let id = s.id.unwrap();
+    // connection lost before the ack: the retry carries the same client id
+    c.closed(1006, "", true);
+    let fx = c.on_frame(ready("me"), 0);
+    let frames = sent(&fx);
+    let [ClientFrame::Send(s2)] = &frames[..] else {
+        panic!("{frames:?}")
+    };
+    assert_eq!(s2.message.client_id.as_deref(), Some("k1"));
+    assert_ne!(s2.id, Some(id));
+    let mut stored = msg("r", "msg_1", 1, "me");
+    stored.client_id = Some("k1".into());
+    let fx = c.on_frame(
+        ServerFrame::Ack {
+            id: s2.id.unwrap(),
+            body: AckBody {
+                message: Some(stored.clone()),
+                duplicate: true,
+                ..Default::default()
+            },
+        },
+        0,
+    );
+    assert!(fx.contains(&Effect::Settled {
+        client_id: "k1".into(),
+        result: Ok(stored.clone())
+    }));
+    assert_eq!(events(&fx), [Event::Message(stored.clone())]);
+    // the live echo of the same message changes nothing
+    let fx = c.on_frame(
+        ServerFrame::Message {
+            chat_id: "r".into(),
+            message: stored,
+        },
+        0,
+    );
+    assert!(fx.is_empty());
+    assert_eq!(c.pending_sends().count(), 0);
+    assert_eq!(
+        c.chat("r").unwrap().unread,
+        0,
+        "one's own message is not unread"
+    );
+}
+
+#[test]
+fn a_refused_send_fails_and_a_rate_limited_one_is_retried() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    let fx = c.send(
+        "r",
+        SendMessageRequest {
+            text: Some("a".into()),
+            ..Default::default()
+        },
+        "k1".into(),
+        0,
+    );
+    let ClientFrame::Send(s) = &sent(&fx)[0] else {
+        panic!()
+    };
+    let fx = c.on_frame(
+        ServerFrame::Error {
+            id: s.id,
+            code: ErrorCode::RateLimited,
+            message: "slow".into(),
+        },
+        0,
+    );
+    assert_eq!(fx, [Effect::RetryLater(1_000)]);
+    let fx = c.flush_outbox();
+    let ClientFrame::Send(s) = &sent(&fx)[0] else {
+        panic!()
+    };
+    let fx = c.on_frame(
+        ServerFrame::Error {
+            id: s.id,
+            code: ErrorCode::Forbidden,
+            message: "no".into(),
+        },
+        0,
+    );
+    let err = ApiError::new(ErrorCode::Forbidden, "no");
+    assert_eq!(
+        events(&fx),
+        [Event::SendFailed {
+            chat_id: "r".into(),
+            client_id: "k1".into(),
+            error: err.clone()
+        }]
+    );
+    assert!(fx.contains(&Effect::Settled {
+        client_id: "k1".into(),
+        result: Err(err)
+    }));
+    assert_eq!(c.pending_sends().count(), 0);
+}
+
+#[test]
+fn unread_counts_follow_messages_deletes_and_seen_marks() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    c.set_chat(chat("a", ChatKind::Direct, 2, 2));
+    c.set_chat(chat("b", ChatKind::Direct, 0, 0));
+    let fx = c.on_frame(
+        ServerFrame::Message {
+            chat_id: "b".into(),
+            message: msg("b", "x", 1, "bob"),
+        },
+        0,
+    );
+    assert_eq!(
+        events(&fx)[1],
+        Event::Unread {
+            chat_id: "b".into(),
+            count: 1,
+            total: 3
+        }
+    );
+    c.on_frame(
+        ServerFrame::Message {
+            chat_id: "b".into(),
+            message: msg("b", "y", 2, "bob"),
+        },
+        0,
+    );
+    c.on_frame(
+        ServerFrame::Message {
+            chat_id: "b".into(),
+            message: msg("b", "z", 3, "me"),
+        },
+        0,
+    );
+    assert_eq!(c.chat("b").unwrap().unread, 2, "own messages do not count");
+    let mut tomb = msg("b", "y", 2, "bob");
+    tomb.rev = 4;
+    tomb.deleted = true;
+    let fx = c.on_frame(
+        ServerFrame::MessageDeleted {
+            chat_id: "b".into(),
+            message: tomb,
+        },
+        0,
+    );
+    assert_eq!(
+        events(&fx)[0],
+        Event::Unread {
+            chat_id: "b".into(),
+            count: 1,
+            total: 3
+        }
+    );
+    // seen from another tab of ours
+    let fx = c.on_frame(
+        ServerFrame::Seen {
+            chat_id: "b".into(),
+            user_id: "me".into(),
+            seq: 3,
+            message_id: None,
+        },
+        0,
+    );
+    assert_eq!(
+        events(&fx)[0],
+        Event::Unread {
+            chat_id: "b".into(),
+            count: 0,
+            total: 2
+        }
+    );
+    let fx = c.seen_locally("a", 2, 0);
+    assert_eq!(
+        events(&fx),
+        [Event::Unread {
+            chat_id: "a".into(),
+            count: 0,
+            total: 0
+        }]
+    );
+}
+
+#[test]
+fn events_keep_the_order_of_the_frames_and_typing_expires() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    let mut fx = Vec::new();
+    fx.extend(c.on_frame(
+        ServerFrame::Typing {
+            chat_id: "r".into(),
+            user_id: "bob".into(),
+            typing: true,
+            draft: Some("he".into()),
+        },
+        1_000,
+    ));
+    fx.extend(c.on_frame(
+        ServerFrame::Message {
+            chat_id: "r".into(),
+            message: msg("r", "m1", 1, "bob"),
+        },
+        1_500,
+    ));
+    fx.extend(c.on_frame(
+        ServerFrame::Typing {
+            chat_id: "r".into(),
+            user_id: "ann".into(),
+            typing: true,
+            draft: None,
+        },
+        2_000,
+    ));
+    fx.extend(c.on_frame(
+        ServerFrame::Typing {
+            chat_id: "r".into(),
+            user_id: "me".into(),
+            typing: true,
+            draft: None,
+        },
+        2_000,
+    ));
+    let names: Vec<String> = events(&fx)
+        .iter()
+        .map(|e| {
+            format!("{e:?}")
+                .split([' ', '('])
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "TypingStarted",
+            "TypingStopped",
+            "Message",
+            "Unread",
+            "TypingStarted"
+        ],
+        "our own typing is not echoed"
+    );
+    assert!(c.tick(2_000 + TYPING_TTL_MS - 1).is_empty());
+    assert_eq!(
+        events(&c.tick(2_000 + TYPING_TTL_MS)),
+        [Event::TypingStopped {
+            chat_id: "r".into(),
+            user_id: "ann".into()
+        }]
+    );
+}
+
+#[test]
+fn requests_on_a_lost_socket_fail_with_network_and_presence_is_deduplicated() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    let (id, _) =
+        c.request(|id| ClientFrame::Ping(chatix_protocol::frame::PingFrame { id: Some(id) }));
+    let fx = c.closed(1001, "bye", true);
+    assert!(
+        matches!(&fx[0], Effect::Reply { id: i, result: Err(e) } if *i == id && e.code == ErrorCode::Network)
+    );
+    let on = |c: &mut Core, v| {
+        events(&c.on_frame(
+            ServerFrame::Presence {
+                user_id: "bob".into(),
+                online: v,
+            },
+            0,
+        ))
+    };
+    assert_eq!(on(&mut c, true).len(), 1);
+    assert!(on(&mut c, true).is_empty());
+    assert_eq!(on(&mut c, false).len(), 1);
+}
+
+#[test]
+fn subscribe_acks_move_cursors_and_failures_unfollow() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    let (id, _) = c.follow("r").unwrap();
+    let fx = c.on_frame(
+        ServerFrame::Ack {
+            id,
+            body: AckBody {
+                subscribed: Some(vec![Subscribed {
+                    chat_id: "r".into(),
+                    last_seq: 40,
+                    replayed: 0,
+                }]),
+                ..Default::default()
+            },
+        },
+        0,
+    );
+    assert!(matches!(&fx[0], Effect::Reply { result: Ok(_), .. }));
+    assert_eq!(c.cursor("r"), Some(40));
+    let (id, _) = c.follow("gone").unwrap();
+    let fx = c.on_frame(
+        ServerFrame::Error {
+            id: Some(id),
+            code: ErrorCode::NotFound,
+            message: "no".into(),
+        },
+        0,
+    );
+    assert!(
+        matches!(&fx[0], Effect::Reply { result: Err(e), .. } if e.code == ErrorCode::NotFound)
+    );
+    c.forget_follow("gone");
+    assert!(!c.follows("gone"));
+}
+
+#[test]
+fn app_users_follow_new_chats_announced_to_them() {
+    let mut c = Core::new();
+    c.set_me(user("me", Role::User));
+    live(&mut c, "me");
+    let fx = c.on_frame(
+        ServerFrame::ChatCreated {
+            chat: chat("new", ChatKind::Direct, 0, 0),
+        },
+        0,
+    );
+    let frames = sent(&fx);
+    assert!(matches!(&frames[..], [ClientFrame::Subscribe(s)] if s.chats[0].chat_id == "new"));
+    assert!(c.follows("new"));
+    let mut v = Core::new();
+    v.set_me(user("v", Role::Visitor));
+    live(&mut v, "v");
+    assert!(
+        sent(&v.on_frame(
+            ServerFrame::ChatCreated {
+                chat: chat("room", ChatKind::Group, 0, 0)
+            },
+            0
+        ))
+        .is_empty(),
+        "visitors choose their rooms"
+    );
+}
+
+#[test]
+fn a_gap_clears_the_chat_cache() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    c.on_frame(
+        ServerFrame::Message {
+            chat_id: "r".into(),
+            message: msg("r", "m1", 1, "bob"),
+        },
+        0,
+    );
+    let fx = c.on_frame(
+        ServerFrame::Gap {
+            chat_id: "r".into(),
+            since: 9,
+            last_seq: 3,
+            reason: "x".into(),
+        },
+        0,
+    );
+    assert_eq!(
+        events(&fx),
+        [Event::Gap {
+            chat_id: "r".into()
+        }]
+    );
+    assert!(c.chat("r").unwrap().log.is_empty());
+    assert_eq!(c.cursor("r"), Some(3));
+}

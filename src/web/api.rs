@@ -1,0 +1,1510 @@
+//! `ChatixCore`: the SDK object (`new ChatixCore(websiteId, options)`, and
+//! `chatixWidget.core` in the widget). Every method of `API.md` §2-4 under its known name;
+//! async methods return Promises that reject with a `ChatixError` carrying a stable `code`.
+
+use chatix_protocol::frame::TypingFrame;
+use chatix_protocol::limits::{MAX_CURSOR_COUNT, MAX_PER_PAGE, MAX_USERS_PER_FETCH};
+use chatix_protocol::rest::{
+    ChatroomsPage, ChatsPage, CreateUserRequest, GetUsersRequest, GroupChatRequest, MembersPage,
+    MessagesCursorPage, SendMessageRequest, UpdateUserRequest, UsersResponse,
+};
+use chatix_protocol::{
+    ApiError, Chat, ClientFrame, ErrorCode, FileInfo, MetaValue, Metadata, User,
+};
+use gloo_net::http::Method;
+use js_sys::{Function, Promise};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::chat::ChatHandle;
+use super::client::{Auth, Client};
+use super::js::{self, arg, to_js};
+use super::promise::{checked, reject, run};
+use super::{http, storage};
+use crate::core::args;
+
+/// The Chatix SDK.
+#[wasm_bindgen]
+pub struct ChatixCore {
+    pub(crate) client: Rc<Client>,
+}
+
+fn enc(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+/// The blob (File) in a value, if it is one.
+pub(crate) fn blob(v: &JsValue) -> Option<web_sys::Blob> {
+    v.dyn_ref::<web_sys::Blob>().cloned()
+}
+
+/// Uploads a file with progress events; returns the stored file.
+pub(crate) async fn upload(
+    c: &Rc<Client>,
+    file: web_sys::Blob,
+    chat_id: Option<String>,
+    on_progress: Option<Function>,
+) -> Result<FileInfo, ApiError> {
+    let name = file.dyn_ref::<web_sys::File>().map(|f| f.name());
+    let limit = c
+        .limits
+        .borrow()
+        .as_ref()
+        .map_or(chatix_protocol::limits::MAX_UPLOAD_BYTES, |l| {
+            l.max_upload_bytes
+        });
+    if file.size() > limit as f64 {
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the file is {} bytes; the limit is {limit}", file.size()),
+        ));
+    }
+    let token = c.token()?;
+    let weak = Rc::downgrade(c);
+    let fname = name.clone().unwrap_or_default();
+    let progress = Box::new(move |loaded: f64, total: f64| {
+        let o = js_sys::Object::new();
+        js::set(&o, "loaded", &loaded.into());
+        js::set(&o, "total", &total.into());
+        js::set(&o, "name", &fname.as_str().into());
+        js::set(
+            &o,
+            "chatId",
+            &chat_id.clone().map_or(JsValue::NULL, Into::into),
+        );
+        if let Some(f) = &on_progress {
+            let _ = f.call1(&JsValue::NULL, &o);
+        }
+        if let Some(c) = weak.upgrade() {
+            let t = c.listeners.borrow_mut().targets("uploadProgress", None);
+            super::listeners::call_all(&t, &[o.into()]);
+        }
+    });
+    let mut f = http::upload(&c.base, &token, &file, name.as_deref(), progress).await?;
+    if f.url.starts_with("/v1/") {
+        f.url = format!("{}{}", c.base, f.url);
+    }
+    js::absolute(&c.base, &mut f.thumbnail_url);
+    Ok(f)
+}
+
+/// An avatar argument: a URL string, or a File to upload first.
+async fn avatar_url(c: &Rc<Client>, v: JsValue) -> Result<Option<String>, ApiError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Some(s));
+    }
+    match blob(&v) {
+        Some(b) => {
+            let f = upload(c, b, None, None).await?;
+            Ok(Some(f.url.trim_start_matches(&c.base).to_owned()))
+        }
+        None => Err(args::invalid("avatar must be a URL string or a File")),
+    }
+}
+
+/// Wraps chats as `Chat` objects.
+pub(crate) fn chat_objects(c: &Rc<Client>, chats: Vec<Chat>) -> js_sys::Array {
+    chats
+        .into_iter()
+        .map(|ch| JsValue::from(ChatHandle::wrap(c, ch)))
+        .collect()
+}
+
+fn page_obj(c: &Rc<Client>, p: ChatsPage) -> JsValue {
+    let o = js_sys::Object::new();
+    js::set(&o, "chats", &chat_objects(c, p.chats).into());
+    js::set(&o, "page", &p.page.into());
+    js::set(&o, "totalChats", &(p.total_chats as f64).into());
+    js::set(&o, "totalPages", &p.total_pages.into());
+    o.into()
+}
+
+fn rooms_js(c: &Rc<Client>, mut p: ChatroomsPage) -> JsValue {
+    for ch in &p.chatrooms {
+        c.core.borrow_mut().set_chat(ch.clone());
+    }
+    p.chatrooms = p
+        .chatrooms
+        .into_iter()
+        .map(|ch| js::chat(&c.base, ch))
+        .collect();
+    to_js(&p)
+}
+
+fn metadata_arg(name: &str, v: &JsValue) -> Result<Option<Metadata>, ApiError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    let m: Metadata = js::from_js(name, v.clone())?;
+    chatix_protocol::metadata::validate(&m).map_err(args::invalid)?;
+    Ok(Some(m))
+}
+
+/// Users: `{username, name, avatar?, email?, metadata?}` with avatar URL or File.
+fn user_patch(v: &JsValue, allowed: &[&str]) -> Result<(UpdateUserRequest, JsValue), ApiError> {
+    let o = js::options("the update", v, allowed)?;
+    let name = args::opt_string("name", &arg(&js::get(&o, "name")))?;
+    let email = match arg(&js::get(&o, "email")) {
+        args::Arg::Str(s) => Some(s),
+        a if a.is_absent() => None,
+        other => {
+            return Err(args::invalid(format!(
+                "email must be a string, got {other:?}"
+            )))
+        }
+    };
+    let metadata = metadata_arg("metadata", &js::get(&o, "metadata"))?;
+    Ok((
+        UpdateUserRequest {
+            name,
+            avatar: None,
+            email,
+            metadata,
+        },
+        js::get(&o, "avatar"),
+    ))
+}
+
+#[wasm_bindgen]
+impl ChatixCore {
+    /// `new ChatixCore(websiteId, visitorId?)` or `new ChatixCore(websiteId, options)`.
+    /// Throws a `ChatixError` (`invalid_argument`) on a bad argument.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "string")] website_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | ChatixOptions | undefined")]
+        options: JsValue,
+    ) -> Result<ChatixCore, JsValue> {
+        Self::build(website_id, options).map_err(|e| js::error(&e))
+    }
+
+    fn build(website_id: JsValue, options: JsValue) -> Result<ChatixCore, ApiError> {
+        let website_id = args::string("websiteId", &arg(&website_id))?;
+        let options = if let Some(id) = options.as_string() {
+            let o = js_sys::Object::new();
+            js::set(&o, "visitorId", &id.into());
+            o.into()
+        } else {
+            options
+        };
+        let o = js::options(
+            "options",
+            &options,
+            &[
+                "serverUrl",
+                "token",
+                "tokenProvider",
+                "consultant",
+                "visitorId",
+                "visitorSecret",
+                "persistVisitor",
+            ],
+        )?;
+        let base = match args::opt_string("options.serverUrl", &arg(&js::get(&o, "serverUrl")))? {
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                u.trim_end_matches('/').to_owned()
+            }
+            Some(u) => {
+                return Err(args::invalid(format!(
+                    "options.serverUrl {u:?} must start with http:// or https://"
+                )))
+            }
+            None => web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .ok_or_else(|| args::invalid("options.serverUrl is required outside a page"))?,
+        };
+        let provider = js::get(&o, "tokenProvider");
+        let provider = match arg(&provider) {
+            a if a.is_absent() => None,
+            args::Arg::Other("function") => Some(provider.unchecked_into::<Function>()),
+            other => {
+                return Err(args::invalid(format!(
+                    "options.tokenProvider must be a function, got {other:?}"
+                )))
+            }
+        };
+        let token = args::opt_string("options.token", &arg(&js::get(&o, "token")))?;
+        let consultant = js::get(&o, "consultant");
+        let auth = if !consultant.is_undefined() && !consultant.is_null() {
+            let c = js::options("options.consultant", &consultant, &["username", "password"])?;
+            Auth::Consultant {
+                username: args::string(
+                    "options.consultant.username",
+                    &arg(&js::get(&c, "username")),
+                )?,
+                password: args::string(
+                    "options.consultant.password",
+                    &arg(&js::get(&c, "password")),
+                )?,
+            }
+        } else if token.is_some() || provider.is_some() {
+            Auth::Token {
+                token: token.unwrap_or_default(),
+                provider,
+            }
+        } else {
+            let persist = match arg(&js::get(&o, "persistVisitor")) {
+                args::Arg::Bool(b) => b,
+                a if a.is_absent() => true,
+                other => {
+                    return Err(args::invalid(format!(
+                        "options.persistVisitor must be a boolean, got {other:?}"
+                    )))
+                }
+            };
+            Auth::Visitor {
+                visitor_id: args::opt_string("visitorId", &arg(&js::get(&o, "visitorId")))?,
+                visitor_secret: args::opt_string(
+                    "options.visitorSecret",
+                    &arg(&js::get(&o, "visitorSecret")),
+                )?,
+                persist,
+            }
+        };
+        Ok(ChatixCore {
+            client: Client::new(website_id, base, auth),
+        })
+    }
+
+    /// Authenticates and connects; resolves with the signed-in user once the socket is
+    /// open (it keeps reconnecting by itself afterwards).
+    #[wasm_bindgen(unchecked_return_type = "Promise<User>")]
+    pub fn start(&self) -> Promise {
+        run(start(self.client.clone()))
+    }
+
+    /// Closes the connection for good; pending sends reject with `network`.
+    pub fn stop(&self) {
+        self.client.stop();
+    }
+
+    /// The users/conversations service's `connectUser({username, name, avatar})`. Chatix
+    /// needs a token your backend signed (`options.token` or `tokenProvider`): the user is
+    /// signed in with it, and their name and avatar are updated when they differ.
+    #[wasm_bindgen(js_name = connectUser, unchecked_return_type = "Promise<User>")]
+    pub fn connect_user(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ username: string; name?: string; avatar?: string | File }"
+        )]
+        user: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        let token_auth = matches!(&*c.auth.borrow(), Auth::Token { .. });
+        checked(
+            || {
+                if !token_auth {
+                    return Err(ApiError::new(ErrorCode::Unauthorized, "connectUser needs a token signed by your backend (options.token or options.tokenProvider); Chatix never accepts an app-wide key in the browser"));
+                }
+                let o = js::options("user", &user, &["username", "name", "avatar"])?;
+                let username = args::username("user.username", &arg(&js::get(&o, "username")))?;
+                let name = args::opt_string("user.name", &arg(&js::get(&o, "name")))?;
+                Ok((username, name, js::get(&o, "avatar")))
+            },
+            move |(username, name, avatar)| async move {
+                start(c.clone()).await?;
+                let me = c
+                    .core
+                    .borrow()
+                    .me()
+                    .cloned()
+                    .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
+                if me.username != username {
+                    return Err(ApiError::new(
+                        ErrorCode::Unauthorized,
+                        format!("the token is for {:?}, not {username:?}", me.username),
+                    ));
+                }
+                let avatar = avatar_url(&c, avatar).await?;
+                let changed = name.as_ref().is_some_and(|n| *n != me.name) || avatar.is_some();
+                let u: User = if changed {
+                    let req = UpdateUserRequest {
+                        name,
+                        avatar,
+                        email: None,
+                        metadata: None,
+                    };
+                    c.rest(Method::PATCH, "/v1/me", Some(&req)).await?
+                } else {
+                    me
+                };
+                Ok(to_js(&js::user(&c.base, u)))
+            },
+        )
+    }
+
+    /// `connecting`, `open`, `reconnecting` or `closed`.
+    #[wasm_bindgen(getter, js_name = connectionState, unchecked_return_type = "ConnectionState")]
+    pub fn connection_state(&self) -> String {
+        self.client.state().as_str().to_owned()
+    }
+
+    /// The signed-in user (after `start()`), or `null`.
+    #[wasm_bindgen(getter, unchecked_return_type = "User | null")]
+    pub fn me(&self) -> JsValue {
+        let me = self.client.core.borrow().me().cloned();
+        me.map(|u| to_js(&js::user(&self.client.base, u)))
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// The website id.
+    #[wasm_bindgen(getter, js_name = websiteId)]
+    pub fn website_id(&self) -> String {
+        self.client.website_id.clone()
+    }
+
+    /// The server URL in use.
+    #[wasm_bindgen(getter, js_name = serverUrl)]
+    pub fn server_url(&self) -> String {
+        self.client.base.clone()
+    }
+
+    /// The session token (for calling the REST API directly).
+    #[wasm_bindgen(getter, unchecked_return_type = "string | null")]
+    pub fn token(&self) -> JsValue {
+        self.client
+            .token()
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// Forgets the stored visitor (the next start creates a new one).
+    #[wasm_bindgen(js_name = forgetVisitor)]
+    pub fn forget_visitor(&self) {
+        storage::clear(&self.client.website_id);
+    }
+
+    // ---------------------------------------------------------------- visitors
+
+    /// The chat-rooms service's `getVisitor()`: the signed-in user, fresh from the server.
+    #[wasm_bindgen(js_name = getVisitor, unchecked_return_type = "Promise<User>")]
+    pub fn get_visitor(&self) -> Promise {
+        let c = self.client.clone();
+        run(async move {
+            let u: User = c.rest::<_, ()>(Method::GET, "/v1/me", None).await?;
+            Ok(to_js(&js::user(&c.base, u)))
+        })
+    }
+
+    /// `setVisitor({name, email, fields})`: fields are flat metadata.
+    #[wasm_bindgen(js_name = setVisitor, unchecked_return_type = "Promise<User>")]
+    pub fn set_visitor(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ name?: string; email?: string; fields?: Metadata }"
+        )]
+        visitor: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                let o = js::options("visitor", &visitor, &["name", "email", "fields"])?;
+                Ok(UpdateUserRequest {
+                    name: args::opt_string("name", &arg(&js::get(&o, "name")))?,
+                    avatar: None,
+                    email: match arg(&js::get(&o, "email")) {
+                        args::Arg::Str(s) => Some(s),
+                        a if a.is_absent() => None,
+                        other => {
+                            return Err(args::invalid(format!(
+                                "email must be a string, got {other:?}"
+                            )))
+                        }
+                    },
+                    metadata: metadata_arg("fields", &js::get(&o, "fields"))?,
+                })
+            },
+            move |req| async move {
+                let u: User = c.rest(Method::PATCH, "/v1/me", Some(&req)).await?;
+                Ok(to_js(&js::user(&c.base, u)))
+            },
+        )
+    }
+
+    /// `setName(name)`.
+    #[wasm_bindgen(js_name = setName, unchecked_return_type = "Promise<User>")]
+    pub fn set_name(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Promise {
+        let o = js_sys::Object::new();
+        js::set(&o, "name", &name);
+        match args::string("name", &arg(&name)) {
+            Ok(_) => self.set_visitor(o.into()),
+            Err(e) => reject(e),
+        }
+    }
+
+    /// `setEmail(email)`.
+    #[wasm_bindgen(js_name = setEmail, unchecked_return_type = "Promise<User>")]
+    pub fn set_email(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+    ) -> Promise {
+        let o = js_sys::Object::new();
+        js::set(&o, "email", &email);
+        match args::string("email", &arg(&email)) {
+            Ok(_) => self.set_visitor(o.into()),
+            Err(e) => reject(e),
+        }
+    }
+
+    /// `setField(key, value)`: one flat field (string, number or boolean).
+    #[wasm_bindgen(js_name = setField, unchecked_return_type = "Promise<User>")]
+    pub fn set_field(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | number | boolean")] value: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                let key = args::string("key", &arg(&key))?;
+                let v = match arg(&value) {
+                    args::Arg::Str(s) => MetaValue::Str(s),
+                    args::Arg::Number(n) if n.is_finite() => MetaValue::Num(n),
+                    args::Arg::Bool(b) => MetaValue::Bool(b),
+                    other => return Err(args::invalid(format!("value must be a string, a number or a boolean (fields are flat), got {other:?}"))),
+                };
+                let mut m = Metadata::new();
+                m.insert(key, v);
+                chatix_protocol::metadata::validate(&m).map_err(args::invalid)?;
+                Ok(UpdateUserRequest {
+                    metadata: Some(m),
+                    ..Default::default()
+                })
+            },
+            move |req| async move {
+                let u: User = c.rest(Method::PATCH, "/v1/me", Some(&req)).await?;
+                Ok(to_js(&js::user(&c.base, u)))
+            },
+        )
+    }
+
+    /// `getAllManagers()`: the website's consultants.
+    #[wasm_bindgen(js_name = getAllManagers, unchecked_return_type = "Promise<User[]>")]
+    pub fn get_all_managers(&self) -> Promise {
+        self.managers(false)
+    }
+
+    /// `getConnectedManagers()`: consultants online now.
+    #[wasm_bindgen(js_name = getConnectedManagers, unchecked_return_type = "Promise<User[]>")]
+    pub fn get_connected_managers(&self) -> Promise {
+        self.managers(true)
+    }
+
+    fn managers(&self, online: bool) -> Promise {
+        let c = self.client.clone();
+        run(async move {
+            let path = if online {
+                "/v1/consultants?online=true"
+            } else {
+                "/v1/consultants"
+            };
+            let r: UsersResponse = c.rest::<_, ()>(Method::GET, path, None).await?;
+            Ok(to_js(
+                &r.users
+                    .into_iter()
+                    .map(|u| js::user(&c.base, u))
+                    .collect::<Vec<_>>(),
+            ))
+        })
+    }
+
+    // ---------------------------------------------------------------- users
+
+    /// `createUser({username, name, avatar?, metadata?})`: an existing username returns
+    /// that user (idempotent). Avatar: a URL or a File (JPEG/PNG/WebP).
+    #[wasm_bindgen(js_name = createUser, unchecked_return_type = "Promise<User>")]
+    pub fn create_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "NewUser")] user: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                let o = js::options(
+                    "user",
+                    &user,
+                    &["username", "name", "avatar", "email", "metadata"],
+                )?;
+                let username = args::username("username", &arg(&js::get(&o, "username")))?;
+                let (patch, avatar) =
+                    user_patch(&o, &["username", "name", "avatar", "email", "metadata"])?;
+                let name = patch
+                    .name
+                    .clone()
+                    .ok_or_else(|| args::invalid("name must be a string, got undefined"))?;
+                Ok((username, name, patch, avatar))
+            },
+            move |(username, name, patch, avatar)| async move {
+                let avatar = avatar_url(&c, avatar).await?;
+                let req = CreateUserRequest {
+                    username,
+                    name,
+                    avatar,
+                    email: patch.email,
+                    metadata: patch.metadata,
+                };
+                let u: User = c.rest(Method::POST, "/v1/users", Some(&req)).await?;
+                Ok(to_js(&js::user(&c.base, u)))
+            },
+        )
+    }
+
+    /// `fetchUser(username)`.
+    #[wasm_bindgen(js_name = fetchUser, unchecked_return_type = "Promise<User>")]
+    pub fn fetch_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::username("username", &arg(&username)),
+            move |u| async move {
+                let user: User = c
+                    .rest::<_, ()>(
+                        Method::GET,
+                        &format!("/v1/users/by-username/{}", enc(&u)),
+                        None,
+                    )
+                    .await?;
+                Ok(to_js(&js::user(&c.base, user)))
+            },
+        )
+    }
+
+    /// `fetchUserById(id)`.
+    #[wasm_bindgen(js_name = fetchUserById, unchecked_return_type = "Promise<User>")]
+    pub fn fetch_user_by_id(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::string("id", &arg(&id)),
+            move |id| async move {
+                let user: User = c
+                    .rest::<_, ()>(Method::GET, &format!("/v1/users/{}", enc(&id)), None)
+                    .await?;
+                Ok(to_js(&js::user(&c.base, user)))
+            },
+        )
+    }
+
+    /// `getUsers(usernames)`: unknown usernames are left out.
+    #[wasm_bindgen(js_name = getUsers, unchecked_return_type = "Promise<User[]>")]
+    pub fn get_users(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] usernames: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                if !js_sys::Array::is_array(&usernames) {
+                    return Err(args::invalid("usernames must be an array of strings"));
+                }
+                let items: Vec<args::Arg> = js_sys::Array::from(&usernames)
+                    .iter()
+                    .map(|v| arg(&v))
+                    .collect();
+                args::usernames("usernames", &items, MAX_USERS_PER_FETCH)
+            },
+            move |usernames| async move {
+                let r: UsersResponse = c
+                    .rest(
+                        Method::POST,
+                        "/v1/users/batch",
+                        Some(&GetUsersRequest { usernames }),
+                    )
+                    .await?;
+                Ok(to_js(
+                    &r.users
+                        .into_iter()
+                        .map(|u| js::user(&c.base, u))
+                        .collect::<Vec<_>>(),
+                ))
+            },
+        )
+    }
+
+    /// `updateUser(username, {name?, avatar?, email?, metadata?})`: the user themself.
+    #[wasm_bindgen(js_name = updateUser, unchecked_return_type = "Promise<User>")]
+    pub fn update_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UserUpdate")] patch: JsValue,
+    ) -> Promise {
+        self.update(username, patch, false)
+    }
+
+    /// `updateUserById(id, {name?, avatar?, email?, metadata?})`.
+    #[wasm_bindgen(js_name = updateUserById, unchecked_return_type = "Promise<User>")]
+    pub fn update_user_by_id(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "UserUpdate")] patch: JsValue,
+    ) -> Promise {
+        self.update(id, patch, true)
+    }
+
+    fn update(&self, key: JsValue, patch: JsValue, by_id: bool) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                let key = if by_id {
+                    args::string("id", &arg(&key))?
+                } else {
+                    args::username("username", &arg(&key))?
+                };
+                let (req, avatar) = user_patch(&patch, &["name", "avatar", "email", "metadata"])?;
+                Ok((key, req, avatar))
+            },
+            move |(key, mut req, avatar)| async move {
+                req.avatar = avatar_url(&c, avatar).await?;
+                let path = if by_id {
+                    format!("/v1/users/{}", enc(&key))
+                } else {
+                    format!("/v1/users/by-username/{}", enc(&key))
+                };
+                let u: User = c.rest(Method::PATCH, &path, Some(&req)).await?;
+                Ok(to_js(&js::user(&c.base, u)))
+            },
+        )
+    }
+
+    /// `deleteUser(username)`: needs the secret key, so from a browser it rejects with
+    /// `unauthorized`/`forbidden` (delete users from your backend).
+    #[wasm_bindgen(js_name = deleteUser, unchecked_return_type = "Promise<void>")]
+    pub fn delete_user(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::username("username", &arg(&username)),
+            move |u| async move {
+                c.rest::<serde_json::Value, ()>(
+                    Method::DELETE,
+                    &format!("/v1/users/by-username/{}", enc(&u)),
+                    None,
+                )
+                .await?;
+                Ok(JsValue::UNDEFINED)
+            },
+        )
+    }
+
+    /// `deleteUserById(id)`: see `deleteUser`.
+    #[wasm_bindgen(js_name = deleteUserById, unchecked_return_type = "Promise<void>")]
+    pub fn delete_user_by_id(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::string("id", &arg(&id)),
+            move |id| async move {
+                c.rest::<serde_json::Value, ()>(
+                    Method::DELETE,
+                    &format!("/v1/users/{}", enc(&id)),
+                    None,
+                )
+                .await?;
+                Ok(JsValue::UNDEFINED)
+            },
+        )
+    }
+
+    // ---------------------------------------------------------------- chats
+
+    /// `getChats(page?)`: 25 per page, newest activity first, as `Chat` objects.
+    #[wasm_bindgen(js_name = getChats, unchecked_return_type = "Promise<ChatsPage>")]
+    pub fn get_chats(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::page("page", &arg(&page)),
+            move |page| async move {
+                let path = match page {
+                    Some(p) => format!("/v1/chats?page={p}"),
+                    None => "/v1/chats".into(),
+                };
+                let p: ChatsPage = c.rest::<_, ()>(Method::GET, &path, None).await?;
+                let follow = c.core.borrow().auto_follow;
+                for ch in &p.chats {
+                    c.core.borrow_mut().set_chat(ch.clone());
+                    if follow && !c.core.borrow().follows(&ch.id) {
+                        let (c2, id) = (c.clone(), ch.id.clone());
+                        wasm_bindgen_futures::spawn_local(async move {
+                            let _ = c2.follow(&id).await;
+                        });
+                    }
+                }
+                Ok(page_obj(&c, p))
+            },
+        )
+    }
+
+    /// `chat(username)`: the one-to-one chat with an existing user.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Chat>")]
+    pub fn chat(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::username("username", &arg(&username)),
+            move |u| async move {
+                let req = chatix_protocol::rest::DirectChatRequest { username: u };
+                let ch: Chat = c.rest(Method::POST, "/v1/chats/direct", Some(&req)).await?;
+                ChatHandle::open(&c, ch).await
+            },
+        )
+    }
+
+    /// `groupChat({name?, memberUsernames, avatar?, metadata?, visibility?})`.
+    #[wasm_bindgen(js_name = groupChat, unchecked_return_type = "Promise<Chat>")]
+    pub fn group_chat(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "GroupChatOptions")] options: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                let o = js::options(
+                    "options",
+                    &options,
+                    &[
+                        "name",
+                        "memberUsernames",
+                        "avatar",
+                        "metadata",
+                        "visibility",
+                    ],
+                )?;
+                let members = js::get(&o, "memberUsernames");
+                let members = if members.is_undefined() {
+                    Vec::new()
+                } else if js_sys::Array::is_array(&members) {
+                    let items: Vec<args::Arg> = js_sys::Array::from(&members)
+                        .iter()
+                        .map(|v| arg(&v))
+                        .collect();
+                    args::usernames(
+                        "memberUsernames",
+                        &items,
+                        chatix_protocol::limits::MAX_MEMBERS_PER_CALL,
+                    )?
+                } else {
+                    return Err(args::invalid(
+                        "memberUsernames must be an array of usernames",
+                    ));
+                };
+                let visibility =
+                    match args::opt_string("visibility", &arg(&js::get(&o, "visibility")))?
+                        .as_deref()
+                    {
+                        None => None,
+                        Some("public") => Some(chatix_protocol::Visibility::Public),
+                        Some("private") => Some(chatix_protocol::Visibility::Private),
+                        Some(v) => {
+                            return Err(args::invalid(format!(
+                                "visibility must be \"public\" or \"private\", got {v:?}"
+                            )))
+                        }
+                    };
+                Ok((
+                    GroupChatRequest {
+                        name: args::opt_string("name", &arg(&js::get(&o, "name")))?,
+                        member_usernames: members,
+                        avatar: None,
+                        metadata: metadata_arg("metadata", &js::get(&o, "metadata"))?,
+                        visibility,
+                    },
+                    js::get(&o, "avatar"),
+                ))
+            },
+            move |(mut req, avatar)| async move {
+                req.avatar = avatar_url(&c, avatar).await?;
+                let ch: Chat = c.rest(Method::POST, "/v1/chats/group", Some(&req)).await?;
+                ChatHandle::open(&c, ch).await
+            },
+        )
+    }
+
+    /// `getChat(id)`: a chat as a `Chat` object (not followed until you listen or connect).
+    #[wasm_bindgen(js_name = getChat, unchecked_return_type = "Promise<Chat>")]
+    pub fn get_chat(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::string("id", &arg(&id)),
+            move |id| async move {
+                let ch: Chat = c
+                    .rest::<_, ()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
+                    .await?;
+                c.core.borrow_mut().set_chat(ch.clone());
+                Ok(ChatHandle::wrap(&c, ch).into())
+            },
+        )
+    }
+
+    // ---------------------------------------------------------------- chatrooms
+
+    /// `getChatrooms(pageId = 1, perPage = 10)`: the chatrooms this user may see.
+    #[wasm_bindgen(js_name = getChatrooms, unchecked_return_type = "Promise<ChatroomsPage>")]
+    pub fn get_chatrooms(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] per_page: JsValue,
+    ) -> Promise {
+        self.rooms(page_id, per_page, "/v1/chatrooms")
+    }
+
+    /// `getMyChatrooms(pageId?, perPage?)`: chatrooms this user is a member of.
+    #[wasm_bindgen(js_name = getMyChatrooms, unchecked_return_type = "Promise<ChatroomsPage>")]
+    pub fn get_my_chatrooms(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] per_page: JsValue,
+    ) -> Promise {
+        self.rooms(page_id, per_page, "/v1/chatrooms/mine")
+    }
+
+    fn rooms(&self, page_id: JsValue, per_page: JsValue, path: &'static str) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                Ok((
+                    args::page("pageId", &arg(&page_id))?.unwrap_or(1),
+                    args::opt_int("perPage", &arg(&per_page), MAX_PER_PAGE)?.unwrap_or(10),
+                ))
+            },
+            move |(p, pp)| async move {
+                let r: ChatroomsPage = c
+                    .rest::<_, ()>(
+                        Method::GET,
+                        &format!("{path}?pageId={p}&perPage={pp}"),
+                        None,
+                    )
+                    .await?;
+                Ok(rooms_js(&c, r))
+            },
+        )
+    }
+
+    /// `getAllChatrooms()`: every chatroom this user may see (all pages).
+    #[wasm_bindgen(js_name = getAllChatrooms, unchecked_return_type = "Promise<ChatData[]>")]
+    pub fn get_all_chatrooms(&self) -> Promise {
+        let c = self.client.clone();
+        run(async move {
+            let mut all = Vec::new();
+            for p in 1..=50 {
+                let r: ChatroomsPage = c
+                    .rest::<_, ()>(
+                        Method::GET,
+                        &format!("/v1/chatrooms?pageId={p}&perPage=100"),
+                        None,
+                    )
+                    .await?;
+                let last = p >= r.total_pages;
+                all.extend(r.chatrooms);
+                if last {
+                    break;
+                }
+            }
+            for ch in &all {
+                c.core.borrow_mut().set_chat(ch.clone());
+            }
+            Ok(to_js(
+                &all.into_iter()
+                    .map(|ch| js::chat(&c.base, ch))
+                    .collect::<Vec<_>>(),
+            ))
+        })
+    }
+
+    /// `getChatroom(id)`: one chatroom's data.
+    #[wasm_bindgen(js_name = getChatroom, unchecked_return_type = "Promise<ChatData>")]
+    pub fn get_chatroom(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::string("chatroomId", &arg(&id)),
+            move |id| async move {
+                let ch: Chat = c
+                    .rest::<_, ()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
+                    .await?;
+                c.core.borrow_mut().set_chat(ch.clone());
+                Ok(to_js(&js::chat(&c.base, ch)))
+            },
+        )
+    }
+
+    /// `getChatroomMembers(id, page = 1, perPage = 10)`.
+    #[wasm_bindgen(js_name = getChatroomMembers, unchecked_return_type = "Promise<MembersPage>")]
+    pub fn get_chatroom_members(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] per_page: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                Ok((
+                    args::string("chatroomId", &arg(&id))?,
+                    args::page("page", &arg(&page))?.unwrap_or(1),
+                    args::opt_int("perPage", &arg(&per_page), MAX_PER_PAGE)?.unwrap_or(10),
+                ))
+            },
+            move |(id, p, pp)| async move {
+                let mut r: MembersPage = c
+                    .rest::<_, ()>(
+                        Method::GET,
+                        &format!("/v1/chats/{}/members?page={p}&perPage={pp}", enc(&id)),
+                        None,
+                    )
+                    .await?;
+                for m in &mut r.members {
+                    js::absolute(&c.base, &mut m.user.avatar);
+                }
+                Ok(to_js(&r))
+            },
+        )
+    }
+
+    /// `connectToChatroom(id)`: receive the room's traffic (a visitor joins a public room;
+    /// private rooms need membership). Kept across reconnects, with nothing missed.
+    #[wasm_bindgen(js_name = connectToChatroom, unchecked_return_type = "Promise<ChatData>")]
+    pub fn connect_to_chatroom(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::string("chatroomId", &arg(&id)),
+            move |id| async move {
+                let ch: Chat = c
+                    .rest::<_, ()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
+                    .await?;
+                c.core.borrow_mut().set_chat(ch);
+                c.follow(&id).await?;
+                let ch: Chat = c
+                    .rest::<_, ()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
+                    .await?;
+                c.core.borrow_mut().set_chat(ch.clone());
+                Ok(to_js(&js::chat(&c.base, ch)))
+            },
+        )
+    }
+
+    /// `disconnectFromChatroom(id)`: stop receiving the room's traffic.
+    #[wasm_bindgen(js_name = disconnectFromChatroom, unchecked_return_type = "Promise<void>")]
+    pub fn disconnect_from_chatroom(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::string("chatroomId", &arg(&id)),
+            move |id| async move {
+                if !c.core.borrow().follows(&id) {
+                    return Err(args::invalid(format!("not connected to chatroom {id:?}")));
+                }
+                c.unfollow(&id).await?;
+                Ok(JsValue::UNDEFINED)
+            },
+        )
+    }
+
+    /// `sendChatroomTextMessage(id, text, metadata?)`.
+    #[wasm_bindgen(js_name = sendChatroomTextMessage, unchecked_return_type = "Promise<Message>")]
+    pub fn send_chatroom_text_message(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Metadata | undefined")] metadata: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        let max = self.max_chars();
+        checked(
+            || {
+                Ok((
+                    args::string("chatroomId", &arg(&id))?,
+                    args::text("text", &arg(&text), max)?,
+                    metadata_arg("metadata", &metadata)?,
+                ))
+            },
+            move |(id, text, metadata)| async move {
+                let m = c
+                    .send(
+                        &id,
+                        SendMessageRequest {
+                            text: Some(text),
+                            metadata,
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                Ok(to_js(&m))
+            },
+        )
+    }
+
+    /// `sendChatroomFileMessage(id, file, text?)`: uploads (with `uploadProgress` events),
+    /// then sends.
+    #[wasm_bindgen(js_name = sendChatroomFileMessage, unchecked_return_type = "Promise<Message>")]
+    pub fn send_chatroom_file_message(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "File | Blob")] file: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] text: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                Ok((
+                    args::string("chatroomId", &arg(&id))?,
+                    blob(&file).ok_or_else(|| args::invalid("file must be a File or a Blob"))?,
+                    args::opt_string("text", &arg(&text))?,
+                ))
+            },
+            move |(id, file, text)| async move {
+                let f = upload(&c, file, Some(id.clone()), None).await?;
+                let m = c
+                    .send(
+                        &id,
+                        SendMessageRequest {
+                            text,
+                            file_id: Some(f.id),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                Ok(to_js(&m))
+            },
+        )
+    }
+
+    /// `getChatroomMessages(id, lastMessageId?, count = 50)`: the `count` (1-100) messages
+    /// before `lastMessageId` (or the newest), oldest first; empty = start of history.
+    #[wasm_bindgen(js_name = getChatroomMessages, unchecked_return_type = "Promise<Message[]>")]
+    pub fn get_chatroom_messages(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] last_message_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] count: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                Ok((
+                    args::string("chatroomId", &arg(&id))?,
+                    args::opt_string("lastMessageId", &arg(&last_message_id))?,
+                    args::opt_int("count", &arg(&count), MAX_CURSOR_COUNT)?,
+                ))
+            },
+            move |(id, last, count)| async move { history(&c, &id, last, count).await },
+        )
+    }
+
+    // ---------------------------------------------------------------- conversation
+
+    /// The visitor's conversation with the website's consultants (created on first use),
+    /// followed from now on.
+    #[wasm_bindgen(js_name = getConversation, unchecked_return_type = "Promise<Chat>")]
+    pub fn get_conversation(&self) -> Promise {
+        let c = self.client.clone();
+        run(async move {
+            let ch = conversation(&c).await?;
+            ChatHandle::open(&c, ch).await
+        })
+    }
+
+    /// `sendConversationTextMessage(text, metadata?)`.
+    #[wasm_bindgen(js_name = sendConversationTextMessage, unchecked_return_type = "Promise<Message>")]
+    pub fn send_conversation_text_message(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Metadata | undefined")] metadata: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        let max = self.max_chars();
+        checked(
+            || {
+                Ok((
+                    args::text("text", &arg(&text), max)?,
+                    metadata_arg("metadata", &metadata)?,
+                ))
+            },
+            move |(text, metadata)| async move {
+                let ch = conversation(&c).await?;
+                let m = c
+                    .send(
+                        &ch.id,
+                        SendMessageRequest {
+                            text: Some(text),
+                            metadata,
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                Ok(to_js(&m))
+            },
+        )
+    }
+
+    /// `sendConversationFileMessage(file, text?)`.
+    #[wasm_bindgen(js_name = sendConversationFileMessage, unchecked_return_type = "Promise<Message>")]
+    pub fn send_conversation_file_message(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "File | Blob")] file: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] text: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                Ok((
+                    blob(&file).ok_or_else(|| args::invalid("file must be a File or a Blob"))?,
+                    args::opt_string("text", &arg(&text))?,
+                ))
+            },
+            move |(file, text)| async move {
+                let ch = conversation(&c).await?;
+                let f = upload(&c, file, Some(ch.id.clone()), None).await?;
+                let m = c
+                    .send(
+                        &ch.id,
+                        SendMessageRequest {
+                            text,
+                            file_id: Some(f.id),
+                            ..Default::default()
+                        },
+                    )
+                    .await?;
+                Ok(to_js(&m))
+            },
+        )
+    }
+
+    /// `getConversationMessages(lastMessageId?, count = 50)`.
+    #[wasm_bindgen(js_name = getConversationMessages, unchecked_return_type = "Promise<Message[]>")]
+    pub fn get_conversation_messages(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] last_message_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] count: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                Ok((
+                    args::opt_string("lastMessageId", &arg(&last_message_id))?,
+                    args::opt_int("count", &arg(&count), MAX_CURSOR_COUNT)?,
+                ))
+            },
+            move |(last, count)| async move {
+                let ch = conversation(&c).await?;
+                history(&c, &ch.id, last, count).await
+            },
+        )
+    }
+
+    /// `visitorType(draft)`: consultants see the visitor's draft live ("" = stopped).
+    #[wasm_bindgen(js_name = visitorType, unchecked_return_type = "Promise<void>")]
+    pub fn visitor_type(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] draft: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || match arg(&draft) {
+                args::Arg::Str(s) => Ok(s),
+                other => Err(args::invalid(format!(
+                    "draft must be a string, got {other:?}"
+                ))),
+            },
+            move |draft| async move {
+                let ch = conversation(&c).await?;
+                let typing = !draft.is_empty();
+                c.request(|id| {
+                    ClientFrame::Typing(TypingFrame {
+                        id: Some(id),
+                        chat_id: ch.id.clone(),
+                        typing,
+                        draft: typing.then_some(draft),
+                    })
+                })
+                .await?;
+                Ok(JsValue::UNDEFINED)
+            },
+        )
+    }
+
+    /// Staff: visitor conversations, newest activity first, as `Chat` objects.
+    #[wasm_bindgen(js_name = getConversations, unchecked_return_type = "Promise<ChatsPage>")]
+    pub fn get_conversations(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::page("page", &arg(&page)),
+            move |page| async move {
+                let p: ChatsPage = c
+                    .rest::<_, ()>(
+                        Method::GET,
+                        &format!("/v1/conversations?page={}", page.unwrap_or(1)),
+                        None,
+                    )
+                    .await?;
+                for ch in &p.chats {
+                    c.core.borrow_mut().set_chat(ch.clone());
+                }
+                Ok(page_obj(&c, p))
+            },
+        )
+    }
+
+    /// Uploads a file (`{onProgress}` reports `{loaded, total}`); resolves with its info
+    /// (use `url` as an avatar, or `id` as a message's `fileId`).
+    #[wasm_bindgen(js_name = uploadFile, unchecked_return_type = "Promise<FileInfo>")]
+    pub fn upload_file(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "File | Blob")] file: JsValue,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ onProgress?: (p: UploadProgress) => void } | undefined"
+        )]
+        options: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                let o = js::options("options", &options, &["onProgress"])?;
+                let cb = js::get(&o, "onProgress").dyn_into::<Function>().ok();
+                Ok((
+                    blob(&file).ok_or_else(|| args::invalid("file must be a File or a Blob"))?,
+                    cb,
+                ))
+            },
+            move |(file, cb)| async move { Ok(to_js(&upload(&c, file, None, cb).await?)) },
+        )
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// Adds a listener; returns a function that removes it.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
+        self.listen(event, listener, false)
+    }
+
+    /// Adds a listener called once.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn once(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
+        self.listen(event, listener, true)
+    }
+
+    fn listen(&self, event: JsValue, listener: JsValue, once: bool) -> Result<Function, JsValue> {
+        let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
+        if !super::types::CORE_EVENTS.contains(&name.as_str()) {
+            return Err(js::error(&args::invalid(format!(
+                "unknown event {name:?}; known events: {}",
+                super::types::CORE_EVENTS.join(", ")
+            ))));
+        }
+        let f = listener
+            .dyn_into::<Function>()
+            .map_err(|_| js::error(&args::invalid("listener must be a function")))?;
+        let id = self.client.listeners.borrow_mut().add(&name, f, once);
+        let weak = Rc::downgrade(&self.client);
+        let off = Closure::once_into_js(move || {
+            if let Some(c) = weak.upgrade() {
+                c.listeners.borrow_mut().remove_id(&name, id);
+            }
+        });
+        Ok(off.unchecked_into())
+    }
+
+    /// Removes a listener (or every listener of the event when none is given).
+    #[wasm_bindgen(skip_typescript)]
+    pub fn off(&self, event: JsValue, listener: JsValue) -> Result<(), JsValue> {
+        let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
+        let f = listener.dyn_into::<Function>().ok();
+        self.client.listeners.borrow_mut().remove(&name, f.as_ref());
+        Ok(())
+    }
+
+    /// Unread messages in one chat, or across every chat known (no argument).
+    #[wasm_bindgen(js_name = getUnreadCount)]
+    pub fn get_unread_count(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] chat_id: JsValue,
+    ) -> f64 {
+        let core = self.client.core.borrow();
+        match chat_id.as_string() {
+            Some(id) => core.chat(&id).map_or(0, |e| e.unread) as f64,
+            None => core.total_unread() as f64,
+        }
+    }
+
+    /// Messages sent but not yet confirmed by the server (shown as pending).
+    #[wasm_bindgen(js_name = getPendingMessages, unchecked_return_type = "PendingSend[]")]
+    pub fn get_pending_messages(&self) -> JsValue {
+        let core = self.client.core.borrow();
+        let list: Vec<serde_json::Value> = core
+            .pending_sends()
+            .map(|p| serde_json::json!({"chatId": p.chat_id, "clientId": p.client_id(), "text": p.req.text}))
+            .collect();
+        to_js(&list)
+    }
+
+    /// Approximate bytes held by the message cache (for memory measurements).
+    #[wasm_bindgen(js_name = cacheBytes)]
+    pub fn cache_bytes(&self) -> f64 {
+        self.client.core.borrow().approx_cache_bytes() as f64
+    }
+
+    /// Closes the socket now; the SDK reconnects and resumes by itself (use when the app
+    /// knows the network changed).
+    pub fn reconnect(&self) {
+        self.client.drop_connection();
+    }
+
+    fn max_chars(&self) -> usize {
+        self.client
+            .limits
+            .borrow()
+            .as_ref()
+            .map_or(chatix_protocol::limits::MAX_MESSAGE_CHARS, |l| {
+                l.max_message_chars
+            })
+    }
+}
+
+/// `start()`: authenticate, connect, and (for app users) follow the most recent chats.
+async fn start(c: Rc<Client>) -> Result<JsValue, ApiError> {
+    if !c.running() {
+        if c.starting.replace(true) {
+            c.wait_open().await?;
+        } else {
+            if let Auth::Token { token, provider } = &*c.auth.borrow() {
+                if token.is_empty() && provider.is_none() {
+                    return Err(args::invalid("options.token is empty"));
+                }
+            }
+            let needs_token =
+                matches!(&*c.auth.borrow(), Auth::Token { token, .. } if token.is_empty());
+            if needs_token {
+                c.renew().await.inspect_err(|_| c.starting.set(false))?;
+            }
+            let r = c.authenticate().await;
+            c.starting.set(false);
+            r?;
+            c.run();
+            c.wait_open().await?;
+            if c.core.borrow().auto_follow {
+                // onChat hears every chat: follow the most recent ones
+                let p: ChatsPage = c.rest::<_, ()>(Method::GET, "/v1/chats", None).await?;
+                for ch in p.chats {
+                    let id = ch.id.clone();
+                    c.core.borrow_mut().set_chat(ch);
+                    c.follow(&id).await?;
+                }
+            }
+        }
+    }
+    let me = c.core.borrow().me().cloned();
+    Ok(me
+        .map(|u| to_js(&js::user(&c.base, u)))
+        .unwrap_or(JsValue::NULL))
+}
+
+/// The caller's conversation (cached once known).
+async fn conversation(c: &Rc<Client>) -> Result<Chat, ApiError> {
+    let ch: Chat = c
+        .rest::<_, ()>(Method::GET, "/v1/conversation", None)
+        .await?;
+    c.core.borrow_mut().set_chat(ch.clone());
+    Ok(ch)
+}
+
+/// Cursor history of a chat, merged into the cache.
+pub(crate) async fn history(
+    c: &Rc<Client>,
+    chat_id: &str,
+    last: Option<String>,
+    count: Option<u32>,
+) -> Result<JsValue, ApiError> {
+    let mut q = format!("?count={}", count.unwrap_or(50));
+    if let Some(l) = &last {
+        q.push_str(&format!("&lastMessageId={}", enc(l)));
+    }
+    let r: MessagesCursorPage = c
+        .rest::<_, ()>(
+            Method::GET,
+            &format!("/v1/chats/{}/history{q}", enc(chat_id)),
+            None,
+        )
+        .await?;
+    c.core
+        .borrow_mut()
+        .merge_history(chat_id, &r.messages, !r.has_more);
+    Ok(to_js(
+        &r.messages
+            .into_iter()
+            .map(|m| js::message(&c.base, m))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+super::handlers::handler_props!(ChatixCore as ChatixCore;
+    onConnected / set_on_connected / get_on_connected : "(() => void) | undefined",
+    onDisconnected / set_on_disconnected / get_on_disconnected : "((info: DisconnectInfo) => void) | undefined",
+    onError / set_on_error / get_on_error : "((error: ChatixError) => void) | undefined",
+    onChat / set_on_chat / get_on_chat : "((chat: ChatData, message: Message) => void) | undefined",
+    onChatroomMessageReceived / set_on_chatroom_message_received / get_on_chatroom_message_received : "((chatroomId: string, message: Message) => void) | undefined",
+    onChatroomMessageUpdated / set_on_chatroom_message_updated / get_on_chatroom_message_updated : "((chatroomId: string, message: Message) => void) | undefined",
+    onChatroomMessageDeleted / set_on_chatroom_message_deleted / get_on_chatroom_message_deleted : "((chatroomId: string, message: Message) => void) | undefined",
+    onChatroomCreated / set_on_chatroom_created / get_on_chatroom_created : "((chatroom: ChatData) => void) | undefined",
+    onChatroomUpdated / set_on_chatroom_updated / get_on_chatroom_updated : "((chatroom: ChatData) => void) | undefined",
+    onChatroomDeleted / set_on_chatroom_deleted / get_on_chatroom_deleted : "((chatroomId: string) => void) | undefined",
+    onChatroomRestored / set_on_chatroom_restored / get_on_chatroom_restored : "((chatroom: ChatData) => void) | undefined",
+    onMemberConnectedToChatroom / set_on_member_connected_to_chatroom / get_on_member_connected_to_chatroom : "((chatroomId: string, member: User) => void) | undefined",
+    onMemberDisconnectedFromChatroom / set_on_member_disconnected_from_chatroom / get_on_member_disconnected_from_chatroom : "((chatroomId: string, member: User) => void) | undefined",
+    onManagerConnectedToChatroom / set_on_manager_connected_to_chatroom / get_on_manager_connected_to_chatroom : "((chatroomId: string, manager: User) => void) | undefined",
+    onManagerDisconnectedFromChatroom / set_on_manager_disconnected_from_chatroom / get_on_manager_disconnected_from_chatroom : "((chatroomId: string, manager: User) => void) | undefined",
+    onConversationMessageReceived / set_on_conversation_message_received / get_on_conversation_message_received : "((message: Message) => void) | undefined",
+    onConversationMessageUpdated / set_on_conversation_message_updated / get_on_conversation_message_updated : "((message: Message) => void) | undefined",
+    onConversationMessageDeleted / set_on_conversation_message_deleted / get_on_conversation_message_deleted : "((message: Message) => void) | undefined",
+    onManagerConnectedToConversation / set_on_manager_connected_to_conversation / get_on_manager_connected_to_conversation : "((manager: User) => void) | undefined",
+    onManagerDisconnectedFromConversation / set_on_manager_disconnected_from_conversation / get_on_manager_disconnected_from_conversation : "((manager: User) => void) | undefined",
+);
+
+impl ChatixCore {
+    fn set_handler(&self, name: &'static str, f: JsValue) -> Result<(), JsValue> {
+        let f = super::handlers::handler_value(name, f)?;
+        self.client.listeners.borrow_mut().set_prop(name, f);
+        Ok(())
+    }
+
+    fn get_handler(&self, name: &str) -> JsValue {
+        self.client
+            .listeners
+            .borrow()
+            .prop(name)
+            .map(JsValue::from)
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+}

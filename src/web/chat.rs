@@ -1,0 +1,771 @@
+//! `Chat`: one chat as an object with its own methods and events (the users/conversations
+//! service's chat object). Its listeners hear this chat only. Setting a listener (or
+//! calling `connect()`) follows the chat: it is subscribed now and after every reconnect.
+
+use chatix_protocol::frame::TypingFrame;
+use chatix_protocol::limits::{MAX_CURSOR_COUNT, MAX_MEMBERS_PER_CALL, MAX_PER_PAGE};
+use chatix_protocol::rest::{
+    EditMessageRequest, MembersPage, MembersRequest, MessagesPage, SeenRequest, SeenResponse,
+    SendMessageRequest, UpdateChatRequest,
+};
+use chatix_protocol::{ApiError, Chat, ClientFrame, Message};
+use gloo_net::http::Method;
+use js_sys::{Function, Promise};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::api::{blob, history, upload};
+use super::client::Client;
+use super::js::{self, arg, to_js};
+use super::listeners::Listeners;
+use super::promise::{checked, run};
+use crate::core::args;
+
+/// A chat.
+#[wasm_bindgen(js_name = Chat)]
+pub struct ChatHandle {
+    client: Rc<Client>,
+    id: String,
+    handle: u64,
+    snapshot: Chat,
+}
+
+fn enc(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
+impl ChatHandle {
+    /// Wraps a chat (caching its data).
+    pub fn wrap(c: &Rc<Client>, chat: Chat) -> ChatHandle {
+        c.core.borrow_mut().set_chat(chat.clone());
+        let handle = c.next_chat.get();
+        c.next_chat.set(handle + 1);
+        ChatHandle {
+            client: c.clone(),
+            id: chat.id.clone(),
+            handle,
+            snapshot: chat,
+        }
+    }
+
+    /// Wraps and follows a chat.
+    pub async fn open(c: &Rc<Client>, chat: Chat) -> Result<JsValue, ApiError> {
+        let h = ChatHandle::wrap(c, chat);
+        c.follow(&h.id).await?;
+        Ok(h.into())
+    }
+
+    fn info(&self) -> Chat {
+        self.client
+            .core
+            .borrow()
+            .chat(&self.id)
+            .and_then(|e| e.info.clone())
+            .unwrap_or_else(|| self.snapshot.clone())
+    }
+
+    fn path(&self, rest: &str) -> String {
+        format!("/v1/chats/{}{rest}", enc(&self.id))
+    }
+
+    fn follow_in_background(&self) {
+        if self.client.core.borrow().follows(&self.id) || !self.client.running() {
+            return;
+        }
+        let (c, id) = (self.client.clone(), self.id.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = c.follow(&id).await {
+                c.apply(vec![crate::core::Effect::Emit(crate::core::Event::Error(
+                    e,
+                ))]);
+            }
+        });
+    }
+
+    fn listeners<R>(&self, f: impl FnOnce(&mut Listeners) -> R) -> R {
+        let mut map = self.client.chat_listeners.borrow_mut();
+        let entry = map
+            .entry(self.handle)
+            .or_insert_with(|| (self.id.clone(), Listeners::default()));
+        f(&mut entry.1)
+    }
+
+    fn set_handler(&self, name: &'static str, f: JsValue) -> Result<(), JsValue> {
+        let f = super::handlers::handler_value(name, f)?;
+        let listening = f.is_some();
+        self.listeners(|l| l.set_prop(name, f));
+        if listening {
+            self.follow_in_background();
+        }
+        Ok(())
+    }
+
+    fn get_handler(&self, name: &str) -> JsValue {
+        self.client
+            .chat_listeners
+            .borrow()
+            .get(&self.handle)
+            .and_then(|(_, l)| l.prop(name))
+            .map(JsValue::from)
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn patch(&self, req: UpdateChatRequest) -> Promise {
+        let (c, path) = (self.client.clone(), self.path(""));
+        run(async move {
+            let ch: Chat = c.rest(Method::PATCH, &path, Some(&req)).await?;
+            c.core.borrow_mut().set_chat(ch.clone());
+            Ok(to_js(&js::chat(&c.base, ch)))
+        })
+    }
+
+    fn members_call(&self, usernames: JsValue, single: bool, remove: bool) -> Promise {
+        let (c, path) = (
+            self.client.clone(),
+            self.path(if remove {
+                "/members/remove"
+            } else {
+                "/members"
+            }),
+        );
+        checked(
+            || {
+                if single {
+                    return Ok(vec![args::username("username", &arg(&usernames))?]);
+                }
+                if !js_sys::Array::is_array(&usernames) {
+                    return Err(args::invalid("usernames must be an array of usernames"));
+                }
+                let items: Vec<args::Arg> = js_sys::Array::from(&usernames)
+                    .iter()
+                    .map(|v| arg(&v))
+                    .collect();
+                args::usernames("usernames", &items, MAX_MEMBERS_PER_CALL)
+            },
+            move |usernames| async move {
+                let ch: Chat = c
+                    .rest(Method::POST, &path, Some(&MembersRequest { usernames }))
+                    .await?;
+                c.core.borrow_mut().set_chat(ch.clone());
+                Ok(to_js(&js::chat(&c.base, ch)))
+            },
+        )
+    }
+
+    fn typing(&self, typing: bool) -> Promise {
+        let (c, id) = (self.client.clone(), self.id.clone());
+        run(async move {
+            c.request(|rid| {
+                ClientFrame::Typing(TypingFrame {
+                    id: Some(rid),
+                    chat_id: id,
+                    typing,
+                    draft: None,
+                })
+            })
+            .await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+#[wasm_bindgen(js_class = Chat)]
+impl ChatHandle {
+    /// The chat id.
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.id.clone()
+    }
+
+    /// `direct`, `group` or `conversation`.
+    #[wasm_bindgen(getter, unchecked_return_type = "ChatKind")]
+    pub fn kind(&self) -> String {
+        self.info().kind.as_str().to_owned()
+    }
+
+    /// The group's name.
+    #[wasm_bindgen(getter)]
+    pub fn name(&self) -> Option<String> {
+        self.info().name
+    }
+
+    /// The avatar URL.
+    #[wasm_bindgen(getter)]
+    pub fn avatar(&self) -> Option<String> {
+        js::chat(&self.client.base, self.info()).avatar
+    }
+
+    /// Flat metadata.
+    #[wasm_bindgen(getter, unchecked_return_type = "Metadata")]
+    pub fn metadata(&self) -> JsValue {
+        to_js(&self.info().metadata)
+    }
+
+    /// `public` or `private`.
+    #[wasm_bindgen(getter, unchecked_return_type = "Visibility")]
+    pub fn visibility(&self) -> String {
+        self.info().visibility.as_str().to_owned()
+    }
+
+    /// Members (direct chats and conversations; empty for groups: use `getMembers`).
+    #[wasm_bindgen(getter, unchecked_return_type = "User[]")]
+    pub fn members(&self) -> JsValue {
+        to_js(&js::chat(&self.client.base, self.info()).members)
+    }
+
+    /// Number of members.
+    #[wasm_bindgen(getter, js_name = memberCount)]
+    pub fn member_count(&self) -> f64 {
+        self.info().member_count as f64
+    }
+
+    /// The newest message known.
+    #[wasm_bindgen(getter, js_name = lastMessage, unchecked_return_type = "Message | null")]
+    pub fn last_message(&self) -> JsValue {
+        let cached = self
+            .client
+            .core
+            .borrow()
+            .chat(&self.id)
+            .and_then(|e| e.log.live().last().cloned());
+        let fetched = self.info().last_message;
+        let newest = match (cached, fetched) {
+            (Some(a), Some(b)) => Some(if a.seq >= b.seq { a } else { b }),
+            (a, b) => a.or(b),
+        };
+        newest
+            .map(|m| to_js(&js::message(&self.client.base, m)))
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// Unread messages (kept current by live events).
+    #[wasm_bindgen(getter)]
+    pub fn unread(&self) -> f64 {
+        self.client
+            .core
+            .borrow()
+            .chat(&self.id)
+            .map_or(0, |e| e.unread) as f64
+    }
+
+    /// Whether the signed-in user is a member.
+    #[wasm_bindgen(getter, js_name = isMember)]
+    pub fn is_member(&self) -> bool {
+        self.info().is_member
+    }
+
+    /// The chat's data as a plain object.
+    #[wasm_bindgen(getter, unchecked_return_type = "ChatData")]
+    pub fn data(&self) -> JsValue {
+        to_js(&js::chat(&self.client.base, self.info()))
+    }
+
+    /// Messages cached for this chat (live and loaded), oldest first.
+    #[wasm_bindgen(getter, js_name = cachedMessages, unchecked_return_type = "Message[]")]
+    pub fn cached_messages(&self) -> JsValue {
+        let list: Vec<Message> = self
+            .client
+            .core
+            .borrow()
+            .chat(&self.id)
+            .map(|e| {
+                e.log
+                    .live()
+                    .cloned()
+                    .map(|m| js::message(&self.client.base, m))
+                    .collect()
+            })
+            .unwrap_or_default();
+        to_js(&list)
+    }
+
+    /// `getMessages(page?)`: 25 per page, page 1 the newest; oldest first within a page.
+    #[wasm_bindgen(js_name = getMessages, unchecked_return_type = "Promise<MessagesPage>")]
+    pub fn get_messages(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
+    ) -> Promise {
+        let (c, id, path) = (self.client.clone(), self.id.clone(), self.path("/messages"));
+        checked(
+            || args::page("page", &arg(&page)),
+            move |page| async move {
+                let mut p: MessagesPage = c
+                    .rest::<_, ()>(
+                        Method::GET,
+                        &format!("{path}?page={}", page.unwrap_or(1)),
+                        None,
+                    )
+                    .await?;
+                c.core
+                    .borrow_mut()
+                    .merge_history(&id, &p.messages, p.page >= p.total_pages);
+                p.messages = p
+                    .messages
+                    .into_iter()
+                    .map(|m| js::message(&c.base, m))
+                    .collect();
+                Ok(to_js(&p))
+            },
+        )
+    }
+
+    /// Cursor history: `count` (1-100) messages before `lastMessageId`, oldest first.
+    #[wasm_bindgen(js_name = getMessagesBefore, unchecked_return_type = "Promise<Message[]>")]
+    pub fn get_messages_before(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] last_message_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] count: JsValue,
+    ) -> Promise {
+        let (c, id) = (self.client.clone(), self.id.clone());
+        checked(
+            || {
+                Ok((
+                    args::opt_string("lastMessageId", &arg(&last_message_id))?,
+                    args::opt_int("count", &arg(&count), MAX_CURSOR_COUNT)?,
+                ))
+            },
+            move |(last, count)| async move { history(&c, &id, last, count).await },
+        )
+    }
+
+    /// `sendMessage({text?, file?, metadata?, replyTo?, whisper?, onProgress?})`: shown at
+    /// once as pending; resolves when the server stored it (queued while offline).
+    #[wasm_bindgen(js_name = sendMessage, unchecked_return_type = "Promise<Message>")]
+    pub fn send_message(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SendMessageOptions")] options: JsValue,
+    ) -> Promise {
+        let (c, id) = (self.client.clone(), self.id.clone());
+        let max = c
+            .limits
+            .borrow()
+            .as_ref()
+            .map_or(chatix_protocol::limits::MAX_MESSAGE_CHARS, |l| {
+                l.max_message_chars
+            });
+        checked(
+            || {
+                let o = js::options(
+                    "message",
+                    &options,
+                    &[
+                        "text",
+                        "file",
+                        "metadata",
+                        "replyTo",
+                        "whisper",
+                        "onProgress",
+                    ],
+                )?;
+                let file = js::get(&o, "file");
+                let file = if file.is_undefined() || file.is_null() {
+                    None
+                } else {
+                    Some(
+                        blob(&file)
+                            .ok_or_else(|| args::invalid("file must be a File or a Blob"))?,
+                    )
+                };
+                let text_arg = arg(&js::get(&o, "text"));
+                let text = if file.is_some() && text_arg.is_absent() {
+                    None
+                } else {
+                    Some(args::text("text", &text_arg, max)?)
+                };
+                let metadata = {
+                    let m = js::get(&o, "metadata");
+                    if m.is_undefined() || m.is_null() {
+                        None
+                    } else {
+                        let m: chatix_protocol::Metadata = js::from_js("metadata", m)?;
+                        chatix_protocol::metadata::validate(&m).map_err(args::invalid)?;
+                        Some(m)
+                    }
+                };
+                let whisper = match arg(&js::get(&o, "whisper")) {
+                    args::Arg::Bool(b) => b,
+                    a if a.is_absent() => false,
+                    other => {
+                        return Err(args::invalid(format!(
+                            "whisper must be a boolean, got {other:?}"
+                        )))
+                    }
+                };
+                let reply_to = args::opt_string("replyTo", &arg(&js::get(&o, "replyTo")))?;
+                let progress = js::get(&o, "onProgress").dyn_into::<Function>().ok();
+                Ok((
+                    SendMessageRequest {
+                        client_id: None,
+                        text,
+                        file_id: None,
+                        metadata,
+                        whisper,
+                        reply_to,
+                    },
+                    file,
+                    progress,
+                ))
+            },
+            move |(mut req, file, progress)| async move {
+                if let Some(f) = file {
+                    req.file_id = Some(upload(&c, f, Some(id.clone()), progress).await?.id);
+                }
+                Ok(to_js(&c.send(&id, req).await?))
+            },
+        )
+    }
+
+    /// `updateMessage(id, {text?, metadata?})`: your own message.
+    #[wasm_bindgen(js_name = updateMessage, unchecked_return_type = "Promise<Message>")]
+    pub fn update_message(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "{ text?: string; metadata?: Metadata }")]
+        update: JsValue,
+    ) -> Promise {
+        let (c, base) = (self.client.clone(), self.path("/messages/"));
+        checked(
+            || {
+                let mid = args::string("messageId", &arg(&message_id))?;
+                let o = js::options("update", &update, &["text", "metadata"])?;
+                let req: EditMessageRequest = js::from_js("update", o)?;
+                if req.text.is_none() && req.metadata.is_none() {
+                    return Err(args::invalid("update needs text and/or metadata"));
+                }
+                Ok((mid, req))
+            },
+            move |(mid, req)| async move {
+                let m: Message = c
+                    .rest(Method::PATCH, &format!("{base}{}", enc(&mid)), Some(&req))
+                    .await?;
+                Ok(to_js(&js::message(&c.base, m)))
+            },
+        )
+    }
+
+    /// `deleteMessage(id)`: yours (consultants: any, in rooms and conversations).
+    #[wasm_bindgen(js_name = deleteMessage, unchecked_return_type = "Promise<Message>")]
+    pub fn delete_message(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
+    ) -> Promise {
+        let (c, base) = (self.client.clone(), self.path("/messages/"));
+        checked(
+            || args::string("messageId", &arg(&message_id)),
+            move |mid| async move {
+                let m: Message = c
+                    .rest::<_, ()>(Method::DELETE, &format!("{base}{}", enc(&mid)), None)
+                    .await?;
+                Ok(to_js(&js::message(&c.base, m)))
+            },
+        )
+    }
+
+    /// `setSeen(messageId?)`: marks messages seen up to one (default: the newest).
+    #[wasm_bindgen(js_name = setSeen, unchecked_return_type = "Promise<{ lastSeenSeq: number; unread: number }>")]
+    pub fn set_seen(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] message_id: JsValue,
+    ) -> Promise {
+        let (c, id, path) = (self.client.clone(), self.id.clone(), self.path("/seen"));
+        checked(
+            || args::opt_string("messageId", &arg(&message_id)),
+            move |mid| async move {
+                let r: SeenResponse = c
+                    .rest(Method::POST, &path, Some(&SeenRequest { message_id: mid }))
+                    .await?;
+                let fx = c
+                    .core
+                    .borrow_mut()
+                    .seen_locally(&id, r.last_seen_seq, r.unread);
+                c.apply(fx);
+                Ok(to_js(&r))
+            },
+        )
+    }
+
+    /// `startTyping()`.
+    #[wasm_bindgen(js_name = startTyping, unchecked_return_type = "Promise<void>")]
+    pub fn start_typing(&self) -> Promise {
+        self.typing(true)
+    }
+
+    /// `stopTyping()`.
+    #[wasm_bindgen(js_name = stopTyping, unchecked_return_type = "Promise<void>")]
+    pub fn stop_typing(&self) -> Promise {
+        self.typing(false)
+    }
+
+    /// `addMember(username)`.
+    #[wasm_bindgen(js_name = addMember, unchecked_return_type = "Promise<ChatData>")]
+    pub fn add_member(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
+    ) -> Promise {
+        self.members_call(username, true, false)
+    }
+
+    /// `addMembers(usernames)`.
+    #[wasm_bindgen(js_name = addMembers, unchecked_return_type = "Promise<ChatData>")]
+    pub fn add_members(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] usernames: JsValue,
+    ) -> Promise {
+        self.members_call(usernames, false, false)
+    }
+
+    /// `removeMember(username)`.
+    #[wasm_bindgen(js_name = removeMember, unchecked_return_type = "Promise<ChatData>")]
+    pub fn remove_member(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
+    ) -> Promise {
+        self.members_call(username, true, true)
+    }
+
+    /// `removeMembers(usernames)`.
+    #[wasm_bindgen(js_name = removeMembers, unchecked_return_type = "Promise<ChatData>")]
+    pub fn remove_members(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string[]")] usernames: JsValue,
+    ) -> Promise {
+        self.members_call(usernames, false, true)
+    }
+
+    /// `setName(name)`: saved on the server and announced to members.
+    #[wasm_bindgen(js_name = setName, unchecked_return_type = "Promise<ChatData>")]
+    pub fn set_name(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Promise {
+        match args::string("name", &arg(&name)) {
+            Ok(n) => self.patch(UpdateChatRequest {
+                name: Some(n),
+                ..Default::default()
+            }),
+            Err(e) => super::promise::reject(e),
+        }
+    }
+
+    /// `setAvatar(url | File)`.
+    #[wasm_bindgen(js_name = setAvatar, unchecked_return_type = "Promise<ChatData>")]
+    pub fn set_avatar(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | File")] avatar: JsValue,
+    ) -> Promise {
+        let (c, path) = (self.client.clone(), self.path(""));
+        checked(
+            || {
+                if avatar.as_string().is_some() || blob(&avatar).is_some() {
+                    Ok(avatar)
+                } else {
+                    Err(args::invalid("avatar must be a URL string or a File"))
+                }
+            },
+            move |avatar| async move {
+                let url = match avatar.as_string() {
+                    Some(s) => s,
+                    None => {
+                        let f = upload(
+                            &c,
+                            blob(&avatar).ok_or_else(|| args::invalid("avatar must be a File"))?,
+                            None,
+                            None,
+                        )
+                        .await?;
+                        f.url.trim_start_matches(&c.base).to_owned()
+                    }
+                };
+                let ch: Chat = c
+                    .rest(
+                        Method::PATCH,
+                        &path,
+                        Some(&UpdateChatRequest {
+                            avatar: Some(url),
+                            ..Default::default()
+                        }),
+                    )
+                    .await?;
+                c.core.borrow_mut().set_chat(ch.clone());
+                Ok(to_js(&js::chat(&c.base, ch)))
+            },
+        )
+    }
+
+    /// `setMetadata(metadata)`: replaces the chat's flat metadata.
+    #[wasm_bindgen(js_name = setMetadata, unchecked_return_type = "Promise<ChatData>")]
+    pub fn set_metadata(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Metadata")] metadata: JsValue,
+    ) -> Promise {
+        let m: Result<chatix_protocol::Metadata, ApiError> = js::from_js("metadata", metadata)
+            .and_then(|m| {
+                chatix_protocol::metadata::validate(&m)
+                    .map(|_| m)
+                    .map_err(args::invalid)
+            });
+        match m {
+            Ok(m) => self.patch(UpdateChatRequest {
+                metadata: Some(m),
+                ..Default::default()
+            }),
+            Err(e) => super::promise::reject(e),
+        }
+    }
+
+    /// `setVisibility("public" | "private")` (consultants).
+    #[wasm_bindgen(js_name = setVisibility, unchecked_return_type = "Promise<ChatData>")]
+    pub fn set_visibility(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Visibility")] v: JsValue,
+    ) -> Promise {
+        let vis = match v.as_string().as_deref() {
+            Some("public") => chatix_protocol::Visibility::Public,
+            Some("private") => chatix_protocol::Visibility::Private,
+            _ => {
+                return super::promise::reject(args::invalid(
+                    "visibility must be \"public\" or \"private\"",
+                ))
+            }
+        };
+        self.patch(UpdateChatRequest {
+            visibility: Some(vis),
+            ..Default::default()
+        })
+    }
+
+    /// `getMembers(page = 1, perPage = 10)`.
+    #[wasm_bindgen(js_name = getMembers, unchecked_return_type = "Promise<MembersPage>")]
+    pub fn get_members(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | undefined")] per_page: JsValue,
+    ) -> Promise {
+        let (c, path) = (self.client.clone(), self.path("/members"));
+        checked(
+            || {
+                Ok((
+                    args::page("page", &arg(&page))?.unwrap_or(1),
+                    args::opt_int("perPage", &arg(&per_page), MAX_PER_PAGE)?.unwrap_or(10),
+                ))
+            },
+            move |(p, pp)| async move {
+                let r: MembersPage = c
+                    .rest::<_, ()>(Method::GET, &format!("{path}?page={p}&perPage={pp}"), None)
+                    .await?;
+                Ok(to_js(&r))
+            },
+        )
+    }
+
+    /// `leave()`: leave a group chat.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn leave(&self) -> Promise {
+        let (c, id, path) = (self.client.clone(), self.id.clone(), self.path("/leave"));
+        run(async move {
+            c.rest::<serde_json::Value, ()>(Method::POST, &path, None)
+                .await?;
+            c.core.borrow_mut().forget_follow(&id);
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Deletes the chat (consultants, or the group's creator); restorable by the backend.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn delete(&self) -> Promise {
+        let (c, path) = (self.client.clone(), self.path(""));
+        run(async move {
+            c.rest::<serde_json::Value, ()>(Method::DELETE, &path, None)
+                .await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Subscribes to this chat's events (now and after every reconnect).
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn connect(&self) -> Promise {
+        let (c, id) = (self.client.clone(), self.id.clone());
+        run(async move {
+            c.follow(&id).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// Stops receiving this chat's events.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn disconnect(&self) -> Promise {
+        let (c, id) = (self.client.clone(), self.id.clone());
+        run(async move {
+            c.unfollow(&id).await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
+    /// `release()`: removes this object's listeners.
+    pub fn release(&self) {
+        self.client.chat_listeners.borrow_mut().remove(&self.handle);
+    }
+
+    /// Adds a listener for this chat (`message`, `messageUpdated`, …); returns its remover.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
+        self.listen(event, listener, false)
+    }
+
+    /// Adds a one-time listener for this chat.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn once(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
+        self.listen(event, listener, true)
+    }
+
+    /// Removes a listener (or all of an event).
+    #[wasm_bindgen(skip_typescript)]
+    pub fn off(&self, event: JsValue, listener: JsValue) -> Result<(), JsValue> {
+        let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
+        let f = listener.dyn_into::<Function>().ok();
+        self.listeners(|l| l.remove(&name, f.as_ref()));
+        Ok(())
+    }
+}
+
+impl ChatHandle {
+    fn listen(&self, event: JsValue, listener: JsValue, once: bool) -> Result<Function, JsValue> {
+        let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
+        if !super::types::CHAT_EVENTS.contains(&name.as_str()) {
+            return Err(js::error(&args::invalid(format!(
+                "unknown chat event {name:?}; known events: {}",
+                super::types::CHAT_EVENTS.join(", ")
+            ))));
+        }
+        let f = listener
+            .dyn_into::<Function>()
+            .map_err(|_| js::error(&args::invalid("listener must be a function")))?;
+        let id = self.listeners(|l| l.add(&name, f, once));
+        self.follow_in_background();
+        let (weak, handle) = (Rc::downgrade(&self.client), self.handle);
+        let off = Closure::once_into_js(move || {
+            if let Some(c) = weak.upgrade() {
+                if let Some((_, l)) = c.chat_listeners.borrow_mut().get_mut(&handle) {
+                    l.remove_id(&name, id);
+                }
+            }
+        });
+        Ok(off.unchecked_into())
+    }
+}
+
+super::handlers::handler_props!(ChatHandle as Chat;
+    onMessage / set_on_message / get_on_message : "((message: Message) => void) | undefined",
+    onMessageUpdated / set_on_message_updated / get_on_message_updated : "((message: Message) => void) | undefined",
+    onMessageDeleted / set_on_message_deleted / get_on_message_deleted : "((message: Message) => void) | undefined",
+    onMessageSeen / set_on_message_seen / get_on_message_seen : "((seen: SeenEvent) => void) | undefined",
+    onTypingStarted / set_on_typing_started / get_on_typing_started : "((typing: TypingEvent) => void) | undefined",
+    onTypingStopped / set_on_typing_stopped / get_on_typing_stopped : "((typing: TypingEvent) => void) | undefined",
+    onMemberStatusChanged / set_on_member_status_changed / get_on_member_status_changed : "((presence: PresenceEvent) => void) | undefined",
+    onMemberConnected / set_on_member_connected / get_on_member_connected : "((member: User) => void) | undefined",
+    onMemberDisconnected / set_on_member_disconnected / get_on_member_disconnected : "((member: User) => void) | undefined",
+    onPending / set_on_pending / get_on_pending : "((message: Message) => void) | undefined",
+    onSendFailed / set_on_send_failed / get_on_send_failed : "((failure: SendFailure) => void) | undefined",
+    onUnreadChanged / set_on_unread_changed / get_on_unread_changed : "((count: number) => void) | undefined",
+);

@@ -1,0 +1,711 @@
+//! `Client`: the state one `ChatixCore` shares with its `Chat` objects, its socket and its
+//! timers. It owns the browser resources and carries out the core's effects; it holds no
+//! chat logic of its own (that is in [`crate::core`]).
+//!
+//! Borrow discipline: no `RefCell` borrow is held across an `.await` or while a JS
+//! listener runs (a listener may call back into the SDK).
+
+use chatix_protocol::frame::AckBody;
+use chatix_protocol::limits::Limits;
+use chatix_protocol::{ApiError, ClientFrame, ErrorCode, Message, Role, ServerFrame, User};
+use futures_channel::oneshot;
+use futures_util::future::{select, Either};
+use gloo_net::http::Method;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::dispatch;
+use super::http;
+use super::js;
+use super::listeners::Listeners;
+use crate::core::{backoff, ConnState, Core, Effect, Event};
+
+/// How long a request waits for the socket to open, and then for its answer, ms.
+pub const REQUEST_TIMEOUT_MS: u32 = 15_000;
+/// App-level heartbeat interval, ms; a socket silent for 2.5 intervals is replaced.
+pub const HEARTBEAT_MS: f64 = 25_000.0;
+
+/// How the SDK authenticates.
+#[derive(Clone)]
+pub enum Auth {
+    /// An anonymous visitor (id and secret remembered in localStorage unless disabled).
+    Visitor {
+        /// Stored or given visitor id.
+        visitor_id: Option<String>,
+        /// Its secret.
+        visitor_secret: Option<String>,
+        /// Remember them in localStorage.
+        persist: bool,
+    },
+    /// A token signed by the app's backend (or a session token), refreshed by the provider.
+    Token {
+        /// Current token.
+        token: String,
+        /// Called for a new token when this one expires or is refused.
+        provider: Option<js_sys::Function>,
+    },
+    /// A consultant's login.
+    Consultant {
+        /// Login.
+        username: String,
+        /// Password.
+        password: String,
+    },
+}
+
+/// Who waits for a send's outcome.
+type SendWaiter = oneshot::Sender<Result<Message, ApiError>>;
+
+/// Everything a `ChatixCore` shares.
+pub struct Client {
+    /// Website public id.
+    pub website_id: String,
+    /// Server base URL, no trailing slash.
+    pub base: String,
+    /// How to authenticate.
+    pub auth: RefCell<Auth>,
+    /// The session token and its expiry (ms), once authenticated.
+    pub token: RefCell<Option<(String, i64)>>,
+    /// The sans-I/O core.
+    pub core: RefCell<Core>,
+    /// Listeners of the `ChatixCore`.
+    pub listeners: RefCell<Listeners>,
+    /// Listeners of `Chat` objects: handle → (chat id, listeners).
+    pub chat_listeners: RefCell<HashMap<u64, (String, Listeners)>>,
+    /// Next `Chat` handle.
+    pub next_chat: Cell<u64>,
+    /// Limits the server announced.
+    pub limits: RefCell<Option<Limits>>,
+    ws: RefCell<Option<Socket>>,
+    waiters: RefCell<HashMap<u64, oneshot::Sender<Result<AckBody, ApiError>>>>,
+    sends: RefCell<HashMap<String, Vec<SendWaiter>>>,
+    open_waiters: RefCell<Vec<oneshot::Sender<()>>>,
+    running: Cell<bool>,
+    generation: Cell<u32>,
+    attempt: Cell<u32>,
+    last_frame_at: Cell<f64>,
+    heartbeat: RefCell<Option<gloo_timers::callback::Interval>>,
+    /// A start() in progress, so concurrent calls share it.
+    pub starting: Cell<bool>,
+}
+
+struct Socket {
+    ws: web_sys::WebSocket,
+    got_ready: Rc<Cell<bool>>,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_close: Closure<dyn FnMut(web_sys::CloseEvent)>,
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        self.ws.set_onmessage(None);
+        self.ws.set_onclose(None);
+        let _ = self.ws.close();
+    }
+}
+
+fn ws_url(base: &str) -> String {
+    if let Some(rest) = base.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = base.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        base.to_owned()
+    }
+}
+
+/// Waits for `rx`, at most `ms`.
+pub async fn with_timeout<T>(rx: oneshot::Receiver<T>, ms: u32) -> Option<T> {
+    let timer = gloo_timers::future::TimeoutFuture::new(ms);
+    match select(rx, timer).await {
+        Either::Left((Ok(v), _)) => Some(v),
+        _ => None,
+    }
+}
+
+impl Client {
+    /// A client that has not started.
+    pub fn new(website_id: String, base: String, auth: Auth) -> Rc<Client> {
+        Rc::new(Client {
+            website_id,
+            base,
+            auth: RefCell::new(auth),
+            token: RefCell::new(None),
+            core: RefCell::new(Core::new()),
+            listeners: RefCell::new(Listeners::default()),
+            chat_listeners: RefCell::new(HashMap::new()),
+            next_chat: Cell::new(1),
+            limits: RefCell::new(None),
+            ws: RefCell::new(None),
+            waiters: RefCell::new(HashMap::new()),
+            sends: RefCell::new(HashMap::new()),
+            open_waiters: RefCell::new(Vec::new()),
+            running: Cell::new(false),
+            generation: Cell::new(0),
+            attempt: Cell::new(0),
+            last_frame_at: Cell::new(0.0),
+            heartbeat: RefCell::new(None),
+            starting: Cell::new(false),
+        })
+    }
+
+    /// Whether `start()` succeeded and `stop()` was not called.
+    pub fn running(&self) -> bool {
+        self.running.get()
+    }
+
+    /// The session token (after `start()`).
+    pub fn token(&self) -> Result<String, ApiError> {
+        self.token
+            .borrow()
+            .as_ref()
+            .map(|(t, _)| t.clone())
+            .ok_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Unauthorized,
+                    "call start() first: the SDK has no session yet",
+                )
+            })
+    }
+
+    /// One REST call with the session token; a refused token is renewed once and the call
+    /// retried.
+    pub async fn rest<T: serde::de::DeserializeOwned, B: serde::Serialize>(
+        self: &Rc<Self>,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<T, ApiError> {
+        let (status, text) = self.rest_text(method, path, http::json_body(body)?).await?;
+        http::parse(status, &text)
+    }
+
+    async fn rest_text(
+        self: &Rc<Self>,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<(u16, String), ApiError> {
+        let token = self.token()?;
+        let (status, text) =
+            http::call_text(&self.base, Some(&token), method.clone(), path, body.clone()).await?;
+        if status == 401 && self.renew().await.is_ok() {
+            let token = self.token()?;
+            return http::call_text(&self.base, Some(&token), method, path, body).await;
+        }
+        Ok((status, text))
+    }
+
+    /// Authenticates according to [`Auth`]; returns the user.
+    pub async fn authenticate(self: &Rc<Self>) -> Result<User, ApiError> {
+        let auth = self.auth.borrow().clone();
+        let session: chatix_protocol::rest::SessionResponse = match auth {
+            Auth::Visitor {
+                visitor_id,
+                visitor_secret,
+                persist,
+            } => {
+                let (id, secret) = match (visitor_id, visitor_secret) {
+                    (Some(i), Some(s)) => (Some(i), Some(s)),
+                    (given, _) if persist => match super::storage::load(&self.website_id) {
+                        Some((i, s)) if given.as_ref().is_none_or(|g| *g == i) => {
+                            (Some(i), Some(s))
+                        }
+                        _ => (given, None),
+                    },
+                    (given, _) => (given, None),
+                };
+                let req = chatix_protocol::rest::VisitorSessionRequest {
+                    website_id: self.website_id.clone(),
+                    visitor_id: id.clone(),
+                    visitor_secret: secret.clone(),
+                };
+                let s: chatix_protocol::rest::SessionResponse = http::call(
+                    &self.base,
+                    None,
+                    Method::POST,
+                    "/v1/auth/visitor",
+                    Some(&req),
+                )
+                .await?;
+                let secret = s.visitor_secret.clone().or(secret);
+                if let Some(secret) = &secret {
+                    if persist {
+                        super::storage::save(&self.website_id, &s.user.username, secret);
+                    }
+                    *self.auth.borrow_mut() = Auth::Visitor {
+                        visitor_id: Some(s.user.username.clone()),
+                        visitor_secret: Some(secret.clone()),
+                        persist,
+                    };
+                }
+                s
+            }
+            Auth::Consultant { username, password } => {
+                let req = chatix_protocol::rest::ConsultantLoginRequest {
+                    website_id: self.website_id.clone(),
+                    username,
+                    password,
+                };
+                http::call(
+                    &self.base,
+                    None,
+                    Method::POST,
+                    "/v1/auth/consultant",
+                    Some(&req),
+                )
+                .await?
+            }
+            Auth::Token { token, .. } => {
+                let user: User =
+                    http::call::<_, ()>(&self.base, Some(&token), Method::GET, "/v1/me", None)
+                        .await?;
+                chatix_protocol::rest::SessionResponse {
+                    expires_at: token_expiry(&token).unwrap_or(i64::MAX),
+                    token,
+                    user,
+                    visitor_secret: None,
+                }
+            }
+        };
+        *self.token.borrow_mut() = Some((session.token.clone(), session.expires_at));
+        self.core.borrow_mut().set_me(session.user.clone());
+        Ok(session.user)
+    }
+
+    /// Gets a new token: refresh for visitors and consultants, the provider for app users
+    /// (or a fresh visitor/consultant session when refresh is refused).
+    pub async fn renew(self: &Rc<Self>) -> Result<(), ApiError> {
+        let auth = self.auth.borrow().clone();
+        match auth {
+            Auth::Token {
+                provider: Some(p), ..
+            } => {
+                let v = p
+                    .call0(&JsValue::NULL)
+                    .map_err(|e| js::from_thrown(ErrorCode::Unauthorized, &e))?;
+                let v = match v.dyn_into::<js_sys::Promise>() {
+                    Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise)
+                        .await
+                        .map_err(|e| js::from_thrown(ErrorCode::Unauthorized, &e))?,
+                    Err(v) => v,
+                };
+                let token = v.as_string().ok_or_else(|| {
+                    ApiError::new(
+                        ErrorCode::Unauthorized,
+                        "tokenProvider must return a token string (or a Promise of one)",
+                    )
+                })?;
+                *self.auth.borrow_mut() = Auth::Token {
+                    token: token.clone(),
+                    provider: Some(p),
+                };
+                *self.token.borrow_mut() =
+                    Some((token.clone(), token_expiry(&token).unwrap_or(i64::MAX)));
+                Ok(())
+            }
+            Auth::Token { provider: None, .. } => Err(ApiError::new(
+                ErrorCode::Unauthorized,
+                "the token was refused or expired and no tokenProvider was given to renew it",
+            )),
+            _ => {
+                let old = self.token()?;
+                let r: Result<chatix_protocol::rest::SessionResponse, ApiError> =
+                    http::call::<_, ()>(
+                        &self.base,
+                        Some(&old),
+                        Method::POST,
+                        "/v1/auth/refresh",
+                        None,
+                    )
+                    .await;
+                match r {
+                    Ok(s) => {
+                        *self.token.borrow_mut() = Some((s.token, s.expires_at));
+                        Ok(())
+                    }
+                    Err(e) if e.code == ErrorCode::Unauthorized => {
+                        self.authenticate().await.map(|_| ())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    }
+
+    /// Starts the connection loop (after authentication).
+    pub fn run(self: &Rc<Self>) {
+        if self.running.replace(true) {
+            return;
+        }
+        self.connect(true);
+        let weak = Rc::downgrade(self);
+        let mut ticks = 0u32;
+        *self.heartbeat.borrow_mut() =
+            Some(gloo_timers::callback::Interval::new(1_000, move || {
+                if let Some(c) = weak.upgrade() {
+                    ticks += 1;
+                    c.tick(ticks);
+                }
+            }));
+    }
+
+    fn tick(self: &Rc<Self>, ticks: u32) {
+        let fx = self.core.borrow_mut().tick(js::now());
+        self.apply(fx);
+        if !self.core.borrow().is_open() {
+            return;
+        }
+        let now = js_sys::Date::now();
+        if now - self.last_frame_at.get() > HEARTBEAT_MS * 2.5 {
+            // silent socket (sleeping laptop, dead proxy): replace it
+            self.ws.borrow_mut().take();
+            self.on_closed(self.generation.get(), 4000, "heartbeat lost".into());
+            return;
+        }
+        if ticks % (HEARTBEAT_MS as u32 / 1000) == 0 {
+            let (_, f) = self.core.borrow_mut().request(|id| {
+                ClientFrame::Ping(chatix_protocol::frame::PingFrame { id: Some(id) })
+            });
+            self.write(&f);
+        }
+    }
+
+    fn connect(self: &Rc<Self>, first: bool) {
+        let gen = self.generation.get() + 1;
+        self.generation.set(gen);
+        let fx = self.core.borrow_mut().connecting(first);
+        self.apply(fx);
+        let token = match self.token() {
+            Ok(t) => t,
+            Err(_) => return,
+        };
+        let url = format!("{}/v1/ws?token={}", ws_url(&self.base), token);
+        let ws = match web_sys::WebSocket::new(&url) {
+            Ok(ws) => ws,
+            Err(_) => {
+                self.schedule_reconnect(gen);
+                return;
+            }
+        };
+        let got_ready = Rc::new(Cell::new(false));
+        let weak: Weak<Client> = Rc::downgrade(self);
+        let ready_flag = got_ready.clone();
+        let on_message = Closure::<dyn FnMut(_)>::new(move |e: web_sys::MessageEvent| {
+            let Some(c) = weak.upgrade() else { return };
+            if c.generation.get() != gen {
+                return;
+            }
+            if let Some(text) = e.data().as_string() {
+                if text.starts_with("{\"type\":\"ready\"") {
+                    ready_flag.set(true);
+                }
+                c.on_text(&text);
+            }
+        });
+        let weak: Weak<Client> = Rc::downgrade(self);
+        let on_close = Closure::<dyn FnMut(_)>::new(move |e: web_sys::CloseEvent| {
+            if let Some(c) = weak.upgrade() {
+                c.on_closed(gen, e.code(), e.reason());
+            }
+        });
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        *self.ws.borrow_mut() = Some(Socket {
+            ws,
+            got_ready,
+            _on_message: on_message,
+            _on_close: on_close,
+        });
+    }
+
+    fn on_text(self: &Rc<Self>, text: &str) {
+        self.last_frame_at.set(js_sys::Date::now());
+        let frame: ServerFrame = match serde_json::from_str(text) {
+            Ok(f) => f,
+            Err(e) => {
+                web_sys::console::warn_1(
+                    &format!("chatix: ignoring an unreadable frame: {e}").into(),
+                );
+                return;
+            }
+        };
+        if let ServerFrame::Ready { limits, .. } = &frame {
+            *self.limits.borrow_mut() = Some(limits.clone());
+            self.attempt.set(0);
+        }
+        let fx = self.core.borrow_mut().on_frame(frame, js::now());
+        self.apply(fx);
+    }
+
+    fn on_closed(self: &Rc<Self>, gen: u32, code: u16, reason: String) {
+        if self.generation.get() != gen {
+            return;
+        }
+        self.generation.set(gen + 1);
+        let had_ready = self
+            .ws
+            .borrow_mut()
+            .take()
+            .is_some_and(|s| s.got_ready.get());
+        let revoked = code == 4003;
+        let retrying = self.running.get() && !revoked;
+        let fx = self.core.borrow_mut().closed(code, &reason, retrying);
+        self.apply(fx);
+        if revoked {
+            self.running.set(false);
+            self.apply(vec![Effect::Emit(Event::Error(ApiError::new(
+                ErrorCode::Unauthorized,
+                "the server revoked this session (the user was deleted)",
+            )))]);
+            return;
+        }
+        if !retrying {
+            return;
+        }
+        let me = self.clone();
+        let gen = self.generation.get();
+        wasm_bindgen_futures::spawn_local(async move {
+            // A socket refused before `ready` may mean an expired or revoked token.
+            let expiring = me
+                .token
+                .borrow()
+                .as_ref()
+                .is_some_and(|(_, exp)| *exp - js::now() < 60_000);
+            if expiring || !had_ready {
+                if let Err(e) = me.check_session().await {
+                    if e.code == ErrorCode::Unauthorized {
+                        me.running.set(false);
+                        let fx = me.core.borrow_mut().closed(code, "unauthorized", false);
+                        me.apply(fx);
+                        me.apply(vec![Effect::Emit(Event::Error(e))]);
+                        return;
+                    }
+                }
+            }
+            me.schedule_reconnect(gen);
+        });
+    }
+
+    /// Makes sure the token is usable (renewing it when it expires soon or is refused).
+    async fn check_session(self: &Rc<Self>) -> Result<(), ApiError> {
+        let expiring = self
+            .token
+            .borrow()
+            .as_ref()
+            .is_some_and(|(_, exp)| *exp - js::now() < 60_000);
+        if expiring {
+            return self.renew().await;
+        }
+        let token = self.token()?;
+        match http::call::<User, ()>(&self.base, Some(&token), Method::GET, "/v1/me", None).await {
+            Err(e) if e.code == ErrorCode::Unauthorized => self.renew().await,
+            _ => Ok(()),
+        }
+    }
+
+    fn schedule_reconnect(self: &Rc<Self>, gen: u32) {
+        let attempt = self.attempt.get();
+        self.attempt.set(attempt + 1);
+        let delay = backoff::delay_ms(attempt, js_sys::Math::random()) as u32;
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(delay).await;
+            if me.running.get() && me.generation.get() == gen {
+                me.connect(false);
+            }
+        });
+    }
+
+    /// Closes the socket now (the SDK reconnects by itself): for tests and for apps that
+    /// know the network changed.
+    pub fn drop_connection(self: &Rc<Self>) {
+        let gen = self.generation.get();
+        if self.ws.borrow_mut().take().is_some() {
+            self.on_closed(gen, 4000, "closed by the application".into());
+        }
+    }
+
+    /// Stops for good: closes the socket, fails pending sends and requests.
+    pub fn stop(self: &Rc<Self>) {
+        self.running.set(false);
+        self.heartbeat.borrow_mut().take();
+        self.generation.set(self.generation.get() + 1);
+        self.ws.borrow_mut().take();
+        let fx = self.core.borrow_mut().stop();
+        self.apply(fx);
+    }
+
+    fn write(&self, text: &str) {
+        if let Some(s) = self.ws.borrow().as_ref() {
+            let _ = s.ws.send_with_str(text);
+        }
+    }
+
+    /// Carries out effects, in order.
+    pub fn apply(self: &Rc<Self>, effects: Vec<Effect>) {
+        for e in effects {
+            match e {
+                Effect::Send(text) => self.write(&text),
+                Effect::Emit(ev) => {
+                    if ev == Event::Connected {
+                        for w in self.open_waiters.borrow_mut().drain(..) {
+                            let _ = w.send(());
+                        }
+                    }
+                    dispatch::emit(self, &ev);
+                }
+                Effect::Reply { id, result } => {
+                    if let Some(w) = self.waiters.borrow_mut().remove(&id) {
+                        let _ = w.send(result);
+                    }
+                }
+                Effect::Settled { client_id, result } => {
+                    let waiting = self
+                        .sends
+                        .borrow_mut()
+                        .remove(&client_id)
+                        .unwrap_or_default();
+                    for w in waiting {
+                        let _ = w.send(result.clone());
+                    }
+                }
+                Effect::RetryLater(ms) => {
+                    let me = self.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        gloo_timers::future::TimeoutFuture::new(ms as u32).await;
+                        let fx = me.core.borrow_mut().flush_outbox();
+                        me.apply(fx);
+                    });
+                }
+            }
+        }
+    }
+
+    /// Waits until the socket is open (at most the request timeout).
+    pub async fn wait_open(self: &Rc<Self>) -> Result<(), ApiError> {
+        if self.core.borrow().is_open() {
+            return Ok(());
+        }
+        if !self.running.get() && !self.starting.get() {
+            return Err(ApiError::new(
+                ErrorCode::Network,
+                "not connected: call start() first",
+            ));
+        }
+        let (tx, rx) = oneshot::channel();
+        self.open_waiters.borrow_mut().push(tx);
+        with_timeout(rx, REQUEST_TIMEOUT_MS).await.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Timeout,
+                "the connection did not open in time; the SDK keeps retrying",
+            )
+        })
+    }
+
+    /// Sends a request frame on the socket and waits for its answer.
+    pub async fn request(
+        self: &Rc<Self>,
+        make: impl FnOnce(u64) -> ClientFrame,
+    ) -> Result<AckBody, ApiError> {
+        self.wait_open().await?;
+        let (id, text) = self.core.borrow_mut().request(make);
+        self.finish_request(id, text).await
+    }
+
+    async fn finish_request(self: &Rc<Self>, id: u64, text: String) -> Result<AckBody, ApiError> {
+        let (tx, rx) = oneshot::channel();
+        self.waiters.borrow_mut().insert(id, tx);
+        self.write(&text);
+        match with_timeout(rx, REQUEST_TIMEOUT_MS).await {
+            Some(r) => r,
+            None => {
+                self.waiters.borrow_mut().remove(&id);
+                Err(ApiError::new(
+                    ErrorCode::Timeout,
+                    "no answer from the server in time",
+                ))
+            }
+        }
+    }
+
+    /// Follows a chat (subscribe now if open, and after every reconnect).
+    pub async fn follow(self: &Rc<Self>, chat_id: &str) -> Result<(), ApiError> {
+        self.wait_open().await?;
+        let req = self.core.borrow_mut().follow(chat_id);
+        if let Some((id, text)) = req {
+            if let Err(e) = self.finish_request(id, text).await {
+                self.core.borrow_mut().forget_follow(chat_id);
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops following a chat.
+    pub async fn unfollow(self: &Rc<Self>, chat_id: &str) -> Result<(), ApiError> {
+        let req = self.core.borrow_mut().unfollow(chat_id);
+        if let Some((id, text)) = req {
+            self.finish_request(id, text).await?;
+        }
+        Ok(())
+    }
+
+    /// Queues a send (shown at once as pending) and waits until the server stored it.
+    pub async fn send(
+        self: &Rc<Self>,
+        chat_id: &str,
+        req: chatix_protocol::rest::SendMessageRequest,
+    ) -> Result<Message, ApiError> {
+        if !self.running.get() {
+            return Err(ApiError::new(
+                ErrorCode::Network,
+                "not started: call start() first",
+            ));
+        }
+        let client_id = req.client_id.clone().unwrap_or_else(js::client_id);
+        let (tx, rx) = oneshot::channel();
+        self.sends
+            .borrow_mut()
+            .entry(client_id.clone())
+            .or_default()
+            .push(tx);
+        let fx = self
+            .core
+            .borrow_mut()
+            .send(chat_id, req, client_id, js::now());
+        self.apply(fx);
+        rx.await
+            .unwrap_or_else(|_| Err(ApiError::new(ErrorCode::Network, "the SDK was stopped")))
+            .map(|m| js::message(&self.base, m))
+    }
+
+    /// The signed-in user's role.
+    pub fn role(&self) -> Option<Role> {
+        self.core.borrow().me().map(|u| u.role)
+    }
+
+    /// The connection state.
+    pub fn state(&self) -> ConnState {
+        self.core.borrow().state()
+    }
+}
+
+/// The `exp` claim of a JWT, in ms, read without verifying (the server verifies).
+fn token_expiry(token: &str) -> Option<i64> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = window_atob(payload)?;
+    let v: serde_json::Value = serde_json::from_str(&bytes).ok()?;
+    v.get("exp")?.as_i64().map(|s| s * 1000)
+}
+
+fn window_atob(b64url: &str) -> Option<String> {
+    let mut s = b64url.replace('-', "+").replace('_', "/");
+    while s.len() % 4 != 0 {
+        s.push('=');
+    }
+    web_sys::window()?.atob(&s).ok()
+}

@@ -1,0 +1,172 @@
+//! REST over `fetch` (gloo-net), with a timeout on every request; uploads over
+//! `XMLHttpRequest`, the one browser API that reports upload progress.
+//!
+//! Every failure becomes an [`ApiError`]: the server's own `{error: {code, message}}`, or
+//! `network` (no answer) or `timeout` (no answer in time).
+
+use chatix_protocol::{ApiError, ErrorBody, ErrorCode, FileInfo};
+use futures_channel::oneshot;
+use gloo_net::http::{Method, RequestBuilder};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::cell::Cell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Timeout of a REST request, ms.
+pub const TIMEOUT_MS: u32 = 15_000;
+
+pub fn parse<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
+    if (200..300).contains(&status) {
+        let body = if text.trim().is_empty() { "null" } else { text };
+        return serde_json::from_str(body).map_err(|e| {
+            ApiError::new(
+                ErrorCode::Internal,
+                format!("unexpected answer from the server: {e}"),
+            )
+        });
+    }
+    match serde_json::from_str::<ErrorBody>(text) {
+        Ok(b) => Err(b.error),
+        Err(_) => Err(ApiError::new(
+            if status >= 500 {
+                ErrorCode::Unavailable
+            } else {
+                ErrorCode::Internal
+            },
+            format!("the server answered HTTP {status}"),
+        )),
+    }
+}
+
+/// One REST call. `body` is sent as JSON when given.
+pub async fn call<T: DeserializeOwned, B: Serialize>(
+    base: &str,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+) -> Result<T, ApiError> {
+    let (status, text) = call_text(base, token, method, path, json_body(body)?).await?;
+    parse(status, &text)
+}
+
+/// A request body as JSON text.
+pub fn json_body<B: Serialize>(body: Option<&B>) -> Result<Option<String>, ApiError> {
+    body.map(|b| {
+        serde_json::to_string(b)
+            .map_err(|e| ApiError::new(ErrorCode::InvalidArgument, e.to_string()))
+    })
+    .transpose()
+}
+
+/// The untyped part of [`call`] (kept out of the generic one, so it exists once).
+pub async fn call_text(
+    base: &str,
+    token: Option<&str>,
+    method: Method,
+    path: &str,
+    body: Option<String>,
+) -> Result<(u16, String), ApiError> {
+    let controller = web_sys::AbortController::new()
+        .map_err(|e| super::js::from_thrown(ErrorCode::Internal, &e))?;
+    let timed_out = Rc::new(Cell::new(false));
+    let timer = {
+        let (c, t) = (controller.clone(), timed_out.clone());
+        gloo_timers::callback::Timeout::new(TIMEOUT_MS, move || {
+            t.set(true);
+            c.abort();
+        })
+    };
+    let signal = controller.signal();
+    let mut rb = RequestBuilder::new(&format!("{base}{path}"))
+        .method(method)
+        .abort_signal(Some(&signal));
+    if let Some(t) = token {
+        rb = rb.header("Authorization", &format!("Bearer {t}"));
+    }
+    let req = match body {
+        Some(b) => rb.header("Content-Type", "application/json").body(b),
+        None => rb.build(),
+    }
+    .map_err(|e| ApiError::new(ErrorCode::Internal, e.to_string()))?;
+    let res = match req.send().await {
+        Ok(r) => r,
+        Err(e) => {
+            return Err(if timed_out.get() {
+                ApiError::new(
+                    ErrorCode::Timeout,
+                    format!("no answer from {path} within {} s", TIMEOUT_MS / 1000),
+                )
+            } else {
+                ApiError::new(
+                    ErrorCode::Network,
+                    format!("could not reach the server: {e}"),
+                )
+            })
+        }
+    };
+    let status = res.status();
+    let text = res
+        .text()
+        .await
+        .map_err(|e| ApiError::new(ErrorCode::Network, e.to_string()))?;
+    drop(timer);
+    Ok((status, text))
+}
+
+/// Uploads a file (`POST /v1/uploads`), reporting `(loaded, total)` bytes as it goes.
+pub async fn upload(
+    base: &str,
+    token: &str,
+    file: &web_sys::Blob,
+    name: Option<&str>,
+    on_progress: Box<dyn Fn(f64, f64)>,
+) -> Result<FileInfo, ApiError> {
+    let thrown = |e: JsValue| super::js::from_thrown(ErrorCode::Network, &e);
+    let xhr = web_sys::XmlHttpRequest::new().map_err(thrown)?;
+    xhr.open("POST", &format!("{base}/v1/uploads"))
+        .map_err(thrown)?;
+    xhr.set_request_header("Authorization", &format!("Bearer {token}"))
+        .map_err(thrown)?;
+    xhr.set_timeout(10 * 60 * 1000);
+    let form = web_sys::FormData::new().map_err(thrown)?;
+    match name {
+        Some(n) => form.append_with_blob_and_filename("file", file, n),
+        None => form.append_with_blob("file", file),
+    }
+    .map_err(thrown)?;
+    let progress =
+        Closure::<dyn Fn(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            on_progress(e.loaded(), e.total());
+        });
+    if let Ok(up) = xhr.upload() {
+        up.set_onprogress(Some(progress.as_ref().unchecked_ref()));
+    }
+    let (tx, rx) = oneshot::channel::<Option<ErrorCode>>();
+    let tx = Rc::new(Cell::new(Some(tx)));
+    let done = |outcome: Option<ErrorCode>| {
+        let tx = tx.clone();
+        Closure::<dyn Fn()>::new(move || {
+            if let Some(t) = tx.take() {
+                let _ = t.send(outcome);
+            }
+        })
+    };
+    let (onload, onerror, ontimeout) = (
+        done(None),
+        done(Some(ErrorCode::Network)),
+        done(Some(ErrorCode::Timeout)),
+    );
+    xhr.set_onload(Some(onload.as_ref().unchecked_ref()));
+    xhr.set_onerror(Some(onerror.as_ref().unchecked_ref()));
+    xhr.set_ontimeout(Some(ontimeout.as_ref().unchecked_ref()));
+    xhr.send_with_opt_form_data(Some(&form)).map_err(thrown)?;
+    let outcome = rx.await.unwrap_or(Some(ErrorCode::Network));
+    if let Some(code) = outcome {
+        return Err(ApiError::new(code, "the upload did not complete"));
+    }
+    let text = xhr.response_text().ok().flatten().unwrap_or_default();
+    parse(xhr.status().unwrap_or(0), &text)
+}

@@ -1,0 +1,153 @@
+//! Conversions between Rust and JavaScript values: arguments in, data and errors out.
+
+use chatix_protocol::{ApiError, Chat, ErrorCode, Message, User};
+use js_sys::{Array, Object, Reflect};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::core::args::{self, Arg};
+
+/// A JS value as an [`Arg`] for validation.
+pub fn arg(v: &JsValue) -> Arg {
+    if v.is_undefined() {
+        Arg::Undefined
+    } else if v.is_null() {
+        Arg::Null
+    } else if let Some(b) = v.as_bool() {
+        Arg::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        Arg::Number(n)
+    } else if let Some(s) = v.as_string() {
+        Arg::Str(s)
+    } else if v.is_function() {
+        Arg::Other("function")
+    } else if Array::is_array(v) {
+        Arg::Other("array")
+    } else {
+        Arg::Other("object")
+    }
+}
+
+/// A plain JS value (objects, not Maps) from serialisable data.
+pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// Data from a plain JS object, with an `invalid_argument` error naming the parameter.
+pub fn from_js<T: DeserializeOwned>(name: &str, v: JsValue) -> Result<T, ApiError> {
+    serde_wasm_bindgen::from_value(v).map_err(|e| args::invalid(format!("{name}: {e}")))
+}
+
+/// A JS `Error` carrying a stable `code` (name `ChatixError`).
+pub fn error(e: &ApiError) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    err.set_name("ChatixError");
+    let _ = Reflect::set(&err, &"code".into(), &e.code.as_str().into());
+    err.into()
+}
+
+/// An `ApiError` from whatever a JS or web API threw.
+pub fn from_thrown(code: ErrorCode, v: &JsValue) -> ApiError {
+    let msg = v
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| v.as_string())
+        .unwrap_or_else(|| "unknown error".into());
+    ApiError::new(code, msg)
+}
+
+/// The object's own keys that are not in `allowed` (for "unknown option" errors).
+pub fn unknown_keys(obj: &JsValue, allowed: &[&str]) -> Vec<String> {
+    if !obj.is_object() {
+        return Vec::new();
+    }
+    Object::keys(obj.unchecked_ref::<Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .filter(|k| !allowed.contains(&k.as_str()))
+        .collect()
+}
+
+/// Requires `v` to be a plain object (or absent → empty), with only `allowed` keys.
+pub fn options(name: &str, v: &JsValue, allowed: &[&str]) -> Result<JsValue, ApiError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(Object::new().into());
+    }
+    if !v.is_object() || Array::is_array(v) || v.is_function() {
+        return Err(args::invalid(
+            format!("{name} must be an object, got {:?}", arg(v)).replace("Other(", "("),
+        ));
+    }
+    let unknown = unknown_keys(v, allowed);
+    if let Some(k) = unknown.first() {
+        return Err(args::invalid(format!(
+            "{name} has an unknown option {k:?}; known options: {}",
+            allowed.join(", ")
+        )));
+    }
+    Ok(v.clone())
+}
+
+/// A property of an object (undefined when absent).
+pub fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Sets a property.
+pub fn set(obj: &JsValue, key: &str, v: &JsValue) {
+    let _ = Reflect::set(obj, &key.into(), v);
+}
+
+/// Makes server-relative URLs (`/v1/files/…`) absolute, so that `<img src>` works on any
+/// page that embeds the SDK.
+pub fn absolute(base: &str, url: &mut Option<String>) {
+    if let Some(u) = url {
+        if u.starts_with("/v1/") {
+            *u = format!("{base}{u}");
+        }
+    }
+}
+
+/// A message with absolute file URLs.
+pub fn message(base: &str, mut m: Message) -> Message {
+    if let Some(f) = &mut m.file {
+        if f.url.starts_with("/v1/") {
+            f.url = format!("{base}{}", f.url);
+        }
+        absolute(base, &mut f.thumbnail_url);
+    }
+    m
+}
+
+/// A user with an absolute avatar URL.
+pub fn user(base: &str, mut u: User) -> User {
+    absolute(base, &mut u.avatar);
+    u
+}
+
+/// A chat with absolute URLs.
+pub fn chat(base: &str, mut c: Chat) -> Chat {
+    absolute(base, &mut c.avatar);
+    c.members = c.members.into_iter().map(|u| user(base, u)).collect();
+    c.last_message = c.last_message.map(|m| message(base, m));
+    c
+}
+
+/// The current time, ms.
+pub fn now() -> i64 {
+    js_sys::Date::now() as i64
+}
+
+/// A fresh client id for a send (random, never reused).
+pub fn client_id() -> String {
+    let r = |shift: f64| (js_sys::Math::random() * shift) as u64;
+    format!(
+        "c{:x}{:012x}{:012x}",
+        now(),
+        r(2f64.powi(48)),
+        r(2f64.powi(48))
+    )
+}

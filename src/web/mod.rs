@@ -1,0 +1,26 @@
+//! The JavaScript face of the SDK (wasm32 only): thin adapters around [`crate::core`].
+//!
+//! - [`api`]: the `ChatixCore` class (every method of API.md, as Promises).
+//! - [`chat`]: the `Chat` class (a chat's methods and per-chat events).
+//! - [`client`]: what they share: the socket (heartbeat, reconnect with backoff and
+//!   jitter, resume), the session token and its renewal, carrying out core effects.
+//! - [`dispatch`]: core events → `on(name)` listeners and `onX` handlers.
+//! - [`http`]: REST over fetch with timeouts; uploads with progress.
+//! - [`listeners`], [`handlers`]: the two event styles. [`js`]: conversions and errors.
+//! - [`promise`]: Promise helpers. [`storage`]: the remembered visitor. [`types`]: the
+//!   TypeScript declarations of the data shapes.
+
+pub mod api;
+pub mod chat;
+pub mod client;
+pub mod dispatch;
+pub mod handlers;
+pub mod http;
+pub mod js;
+pub mod listeners;
+pub mod promise;
+pub mod storage;
+pub mod types;
+
+pub use api::ChatixCore;
+pub use chat::ChatHandle;

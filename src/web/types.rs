@@ -1,0 +1,273 @@
+//! TypeScript declarations of the data the SDK hands out, and the event maps that type
+//! `on(event, listener)`. wasm-bindgen writes the classes; this section adds the shapes
+//! (they mirror `chatix-protocol`, which defines the JSON).
+
+use wasm_bindgen::prelude::*;
+
+/// Events of `ChatixCore.on`.
+pub const CORE_EVENTS: &[&str] = &[
+    "connectionStateChanged",
+    "connected",
+    "disconnected",
+    "message",
+    "messageUpdated",
+    "messageDeleted",
+    "pending",
+    "sendFailed",
+    "seen",
+    "typingStarted",
+    "typingStopped",
+    "memberConnected",
+    "memberDisconnected",
+    "membersAdded",
+    "membersRemoved",
+    "chatCreated",
+    "chatUpdated",
+    "chatDeleted",
+    "chatRestored",
+    "presence",
+    "userUpdated",
+    "unreadChanged",
+    "gap",
+    "error",
+    "uploadProgress",
+];
+
+/// Events of `Chat.on`.
+pub const CHAT_EVENTS: &[&str] = &[
+    "message",
+    "messageUpdated",
+    "messageDeleted",
+    "messageSeen",
+    "typingStarted",
+    "typingStopped",
+    "memberStatusChanged",
+    "memberConnected",
+    "memberDisconnected",
+    "membersAdded",
+    "membersRemoved",
+    "pending",
+    "sendFailed",
+    "unreadChanged",
+    "updated",
+    "deleted",
+    "gap",
+];
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS: &'static str = r#"
+/** Flat metadata: string, number or boolean values only. */
+export type Metadata = Record<string, string | number | boolean>;
+export type Role = "visitor" | "user" | "consultant";
+export type ChatKind = "direct" | "group" | "conversation";
+export type Visibility = "public" | "private";
+export type MessageKind = "text" | "file" | "image";
+export type ConnectionState = "connecting" | "open" | "reconnecting" | "closed";
+export type ChatixErrorCode =
+  | "unauthorized" | "forbidden" | "not_found" | "invalid_argument" | "conflict"
+  | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "gone"
+  | "internal" | "unavailable" | "network" | "timeout";
+
+/** Every rejected Promise carries one of these. */
+export interface ChatixError extends Error {
+  name: "ChatixError";
+  code: ChatixErrorCode;
+}
+
+export interface ChatixOptions {
+  /** Server base URL; default: the page's origin. */
+  serverUrl?: string;
+  /** A token your backend signed (HS256 JWT, see the README), or a consultant session token. */
+  token?: string;
+  /** Called for a fresh token when the current one expires or is refused. */
+  tokenProvider?: () => string | Promise<string>;
+  /** Sign in as a consultant. */
+  consultant?: { username: string; password: string };
+  /** Resume this visitor (with its secret); default: the one remembered in localStorage. */
+  visitorId?: string;
+  visitorSecret?: string;
+  /** Remember the visitor in localStorage (default true). */
+  persistVisitor?: boolean;
+}
+
+export interface User {
+  id: string;
+  username: string;
+  name: string;
+  avatar: string | null;
+  email: string | null;
+  metadata: Metadata;
+  role: Role;
+  presence: "online" | "offline";
+  lastActive: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface NewUser {
+  username: string;
+  name: string;
+  avatar?: string | File;
+  email?: string;
+  metadata?: Metadata;
+}
+
+export interface UserUpdate {
+  name?: string;
+  avatar?: string | File;
+  email?: string;
+  metadata?: Metadata;
+}
+
+export interface FileInfo {
+  id: string;
+  url: string;
+  name: string;
+  size: number;
+  mime: string;
+  kind: MessageKind;
+  thumbnailUrl: string | null;
+}
+
+export interface Message {
+  id: string;
+  chatId: string;
+  /** Position in the chat: strictly increasing, assigned by the server. */
+  seq: number;
+  /** Revision: the chat sequence number of the last change (edit, delete). */
+  rev: number;
+  kind: MessageKind;
+  text: string;
+  file: FileInfo | null;
+  metadata: Metadata;
+  whisper: boolean;
+  senderId: string;
+  senderRole: Role;
+  senderName: string;
+  clientId: string | null;
+  replyTo: string | null;
+  createdAt: number;
+  editedAt: number | null;
+  deleted: boolean;
+  /** Only on optimistic copies of your own sends (`pending` events). */
+  pending?: true;
+}
+
+/** A chat's data (chatrooms are group chats). */
+export interface ChatData {
+  id: string;
+  kind: ChatKind;
+  name: string | null;
+  avatar: string | null;
+  metadata: Metadata;
+  visibility: Visibility;
+  deleted: boolean;
+  memberCount: number;
+  members: User[];
+  lastSeq: number;
+  lastMessage: Message | null;
+  unread: number;
+  isMember: boolean;
+  createdAt: number;
+  updatedAt: number;
+  lastActivityAt: number;
+}
+
+export interface ChatsPage { chats: Chat[]; page: number; totalChats: number; totalPages: number; }
+export interface ChatroomsPage { chatrooms: ChatData[]; page: number; perPage: number; total: number; totalPages: number; }
+export interface MessagesPage { messages: Message[]; page: number; totalMessages: number; totalPages: number; }
+export interface Member { user: User; joinedAt: number; lastSeenSeq: number; }
+export interface MembersPage { members: Member[]; page: number; perPage: number; total: number; totalPages: number; }
+
+export interface GroupChatOptions {
+  name?: string;
+  memberUsernames?: string[];
+  avatar?: string | File;
+  metadata?: Metadata;
+  visibility?: Visibility;
+}
+
+export interface SendMessageOptions {
+  text?: string;
+  file?: File | Blob;
+  metadata?: Metadata;
+  replyTo?: string;
+  /** Consultants only: delivered to consultants only. */
+  whisper?: boolean;
+  onProgress?: (p: UploadProgress) => void;
+}
+
+export interface UploadProgress { loaded: number; total: number; name: string; chatId: string | null; }
+export interface DisconnectInfo { code: number; reason: string; retrying: boolean; }
+export interface SeenEvent { chatId: string; userId: string; seq: number; messageId: string | null; }
+export interface TypingEvent { chatId: string; userId: string; draft?: string | null; }
+export interface PresenceEvent { userId: string; online: boolean; status: "online" | "offline"; }
+export interface SendFailure { chatId: string; clientId: string; error: ChatixError; }
+export interface UnreadEvent { chatId: string; count: number; total: number; }
+export interface PendingSend { chatId: string; clientId: string; text: string | null; }
+
+/** Listener signatures of `ChatixCore.on`. */
+export interface ChatixEventMap {
+  connectionStateChanged: (state: ConnectionState) => void;
+  connected: () => void;
+  disconnected: (info: DisconnectInfo) => void;
+  message: (message: Message) => void;
+  messageUpdated: (message: Message) => void;
+  messageDeleted: (message: Message) => void;
+  pending: (message: Message) => void;
+  sendFailed: (failure: SendFailure) => void;
+  seen: (seen: SeenEvent) => void;
+  typingStarted: (typing: TypingEvent) => void;
+  typingStopped: (typing: TypingEvent) => void;
+  memberConnected: (chatId: string, user: User) => void;
+  memberDisconnected: (chatId: string, user: User) => void;
+  membersAdded: (chatId: string, users: User[]) => void;
+  membersRemoved: (chatId: string, userIds: string[]) => void;
+  chatCreated: (chat: ChatData) => void;
+  chatUpdated: (chat: ChatData) => void;
+  chatDeleted: (chatId: string) => void;
+  chatRestored: (chat: ChatData) => void;
+  presence: (presence: PresenceEvent) => void;
+  userUpdated: (user: User) => void;
+  unreadChanged: (unread: UnreadEvent) => void;
+  gap: (chatId: string) => void;
+  error: (error: ChatixError) => void;
+  uploadProgress: (progress: UploadProgress) => void;
+}
+
+/** Listener signatures of `Chat.on`. */
+export interface ChatEventMap {
+  message: (message: Message) => void;
+  messageUpdated: (message: Message) => void;
+  messageDeleted: (message: Message) => void;
+  messageSeen: (seen: SeenEvent) => void;
+  typingStarted: (typing: TypingEvent) => void;
+  typingStopped: (typing: TypingEvent) => void;
+  memberStatusChanged: (presence: PresenceEvent) => void;
+  memberConnected: (member: User) => void;
+  memberDisconnected: (member: User) => void;
+  membersAdded: (users: User[]) => void;
+  membersRemoved: (userIds: string[]) => void;
+  pending: (message: Message) => void;
+  sendFailed: (failure: SendFailure) => void;
+  unreadChanged: (count: number) => void;
+  updated: (chat: ChatData) => void;
+  deleted: () => void;
+  gap: () => void;
+}
+
+export interface ChatixCore {
+  /** Adds a listener; returns a function that removes it. */
+  on<K extends keyof ChatixEventMap>(event: K, listener: ChatixEventMap[K]): () => void;
+  /** Adds a listener that is called once. */
+  once<K extends keyof ChatixEventMap>(event: K, listener: ChatixEventMap[K]): () => void;
+  /** Removes a listener, or every listener of the event. */
+  off<K extends keyof ChatixEventMap>(event: K, listener?: ChatixEventMap[K]): void;
+}
+
+export interface Chat {
+  on<K extends keyof ChatEventMap>(event: K, listener: ChatEventMap[K]): () => void;
+  once<K extends keyof ChatEventMap>(event: K, listener: ChatEventMap[K]): () => void;
+  off<K extends keyof ChatEventMap>(event: K, listener?: ChatEventMap[K]): void;
+}
+"#;

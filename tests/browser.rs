@@ -1,0 +1,713 @@
+//! Browser tests of the SDK (headless Chromium, `wasm-pack test`), against a real
+//! `chatix-server` started by `tests/run-browser-tests.mjs` with test hooks enabled.
+//! They drive the same exported methods JavaScript calls.
+#![cfg(target_arch = "wasm32")]
+
+use chatix_core::web::{ChatHandle, ChatixCore};
+use gloo_net::http::{Method, RequestBuilder};
+use js_sys::{Array, Function, Promise, Reflect};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SERVER: &str = match option_env!("CHATIX_TEST_SERVER") {
+    Some(s) => s,
+    None => "http://127.0.0.1:18787",
+};
+
+// ------------------------------------------------------------------ helpers
+
+async fn http(method: Method, path: &str, body: Option<Value>) -> Value {
+    let rb = RequestBuilder::new(&format!("{SERVER}{path}")).method(method);
+    let res = match body {
+        Some(b) => rb.json(&b).unwrap().send().await,
+        None => rb.send().await,
+    }
+    .expect("test server reachable");
+    let text = res.text().await.unwrap();
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+async fn demo() -> Value {
+    http(Method::GET, "/v1/test/demo", None).await
+}
+
+async fn admin(method: &str, path: &str, body: Value) -> Value {
+    http(
+        Method::POST,
+        "/v1/test/admin",
+        Some(json!({"method": method, "path": path, "body": body})),
+    )
+    .await
+}
+
+fn obj(v: Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_string()).unwrap()
+}
+
+fn get(o: &JsValue, k: &str) -> JsValue {
+    Reflect::get(o, &k.into()).unwrap()
+}
+
+fn s(o: &JsValue, k: &str) -> String {
+    get(o, k).as_string().unwrap_or_default()
+}
+
+fn json_of(v: &JsValue) -> Value {
+    serde_json::from_str(&String::from(js_sys::JSON::stringify(v).unwrap())).unwrap_or(Value::Null)
+}
+
+async fn ok(p: Promise) -> JsValue {
+    match JsFuture::from(p).await {
+        Ok(v) => v,
+        Err(e) => panic!("promise rejected: {} {}", s(&e, "code"), s(&e, "message")),
+    }
+}
+
+/// The rejection's `code` (panics when the promise resolves).
+async fn err(p: Promise) -> String {
+    match JsFuture::from(p).await {
+        Ok(v) => panic!("expected a rejection, got {}", json_of(&v)),
+        Err(e) => {
+            assert_eq!(s(&e, "name"), "ChatixError", "a typed error");
+            assert!(!s(&e, "message").is_empty());
+            s(&e, "code")
+        }
+    }
+}
+
+async fn sleep(ms: u32) {
+    gloo_timers::future::TimeoutFuture::new(ms).await;
+}
+
+async fn until(what: &str, ms: u32, mut cond: impl FnMut() -> bool) {
+    let mut waited = 0;
+    while !cond() {
+        assert!(waited < ms, "timed out waiting for {what}");
+        sleep(20).await;
+        waited += 20;
+    }
+}
+
+async fn visitor() -> ChatixCore {
+    let d = demo().await;
+    let core = ChatixCore::new(
+        d["websiteId"].as_str().unwrap().into(),
+        obj(json!({"serverUrl": SERVER, "persistVisitor": false})),
+    )
+    .unwrap();
+    ok(core.start()).await;
+    core
+}
+
+async fn consultant() -> ChatixCore {
+    let d = demo().await;
+    let core = ChatixCore::new(
+        d["websiteId"].as_str().unwrap().into(),
+        obj(json!({"serverUrl": SERVER, "consultant": d["consultant"]})),
+    )
+    .unwrap();
+    ok(core.start()).await;
+    core
+}
+
+async fn user(name: &str) -> ChatixCore {
+    let d = demo().await;
+    let t = http(
+        Method::POST,
+        "/v1/test/token",
+        Some(json!({"username": name})),
+    )
+    .await;
+    let core = ChatixCore::new(
+        d["websiteId"].as_str().unwrap().into(),
+        obj(json!({"serverUrl": SERVER, "token": t["token"]})),
+    )
+    .unwrap();
+    ok(core.start()).await;
+    core
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}{}", (js_sys::Math::random() * 1e9) as u64)
+}
+
+type Log = Rc<RefCell<Vec<JsValue>>>;
+
+/// A JS function that records its arguments (first argument, or all as an array).
+fn recorder() -> (Function, Log) {
+    let log: Log = Rc::new(RefCell::new(Vec::new()));
+    let l = log.clone();
+    let f = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |a: JsValue, b: JsValue| {
+        l.borrow_mut().push(if b.is_undefined() {
+            a
+        } else {
+            Array::of2(&a, &b).into()
+        });
+    });
+    (f.into_js_value().unchecked_into(), log)
+}
+
+fn texts(log: &Log) -> Vec<String> {
+    log.borrow().iter().map(|m| s(m, "text")).collect()
+}
+
+/// A `Chat` object handed out by the SDK, back to its Rust handle.
+fn chat_of(v: JsValue) -> ChatHandle {
+    <ChatHandle as wasm_bindgen::convert::TryFromJsValue>::try_from_js_value(v)
+        .unwrap_or_else(|_| panic!("not a Chat object"))
+}
+
+// ------------------------------------------------------------------ tests
+
+#[wasm_bindgen_test]
+async fn bad_arguments_reject_with_invalid_argument_before_the_wire() {
+    assert!(
+        ChatixCore::new(5.into(), JsValue::UNDEFINED).is_err(),
+        "websiteId must be a string"
+    );
+    let e = ChatixCore::new("wid".into(), obj(json!({"serverUrl": "ftp://x"})))
+        .err()
+        .unwrap();
+    assert_eq!(s(&e, "code"), "invalid_argument");
+    let e = ChatixCore::new("wid".into(), obj(json!({"sevrerUrl": SERVER})))
+        .err()
+        .unwrap();
+    assert!(s(&e, "message").contains("sevrerUrl"));
+    let core = visitor().await;
+    assert_eq!(err(core.fetch_user(5.into())).await, "invalid_argument");
+    assert_eq!(
+        err(core.fetch_user(JsValue::UNDEFINED)).await,
+        "invalid_argument"
+    );
+    assert_eq!(err(core.get_chats(0.into())).await, "invalid_argument");
+    assert_eq!(err(core.get_chats("2".into())).await, "invalid_argument");
+    assert_eq!(
+        err(core.get_chatrooms(1.into(), 500.into())).await,
+        "invalid_argument"
+    );
+    assert_eq!(err(core.chat(JsValue::NULL)).await, "invalid_argument");
+    assert_eq!(err(core.get_users("ann".into())).await, "invalid_argument");
+    assert_eq!(
+        err(core.set_field("k".into(), obj(json!({"nested": 1})))).await,
+        "invalid_argument"
+    );
+    assert_eq!(
+        err(core.send_chatroom_text_message("room".into(), "".into(), JsValue::UNDEFINED)).await,
+        "invalid_argument"
+    );
+    assert_eq!(
+        err(core.get_chatroom_messages("room".into(), JsValue::UNDEFINED, 101.into())).await,
+        "invalid_argument"
+    );
+    assert_eq!(
+        err(core.group_chat(obj(json!({"memberUsernames": "ann"})))).await,
+        "invalid_argument"
+    );
+    assert!(core
+        .on("no-such-event".into(), Function::new_no_args("").into())
+        .is_err());
+    assert!(core.on("message".into(), 5.into()).is_err());
+    assert_eq!(
+        err(core.connect_user(obj(json!({"username": "x"})))).await,
+        "unauthorized",
+        "no token: no connectUser"
+    );
+    core.stop();
+}
+
+#[wasm_bindgen_test]
+async fn two_instances_talk_and_both_event_styles_fire() {
+    let (a_name, b_name) = (unique("ann"), unique("bob"));
+    let a = user(&a_name).await;
+    let b = user(&b_name).await;
+    let chat_ab = ok(a.chat(b_name.as_str().into())).await;
+    let chat_ab = chat_of(chat_ab);
+    sleep(300).await; // b follows the new chat (chatCreated)
+    let (on_chat, chats_log) = recorder();
+    b.set_on_chat(on_chat.into()).unwrap();
+    let (on_msg, msg_log) = recorder();
+    let off: Function = b.on("message".into(), on_msg.into()).unwrap();
+    let (once, once_log) = recorder();
+    b.once("message".into(), once.into()).unwrap();
+
+    // b's Chat object for this chat, and one for another chat: each hears its own only
+    let b_chat = chat_of(ok(b.chat(a_name.as_str().into())).await);
+    let (mine, mine_log) = recorder();
+    b_chat.set_on_message(mine.into()).unwrap();
+    let c_name = unique("cid");
+    let c = user(&c_name).await;
+    let b_other = chat_of(ok(b.chat(c_name.as_str().into())).await);
+    let (other, other_log) = recorder();
+    b_other.set_on_message(other.into()).unwrap();
+    sleep(200).await;
+
+    let m = ok(chat_ab.send_message(obj(json!({"text": "hello bob"})))).await;
+    assert_eq!(s(&m, "text"), "hello bob");
+    assert!(get(&m, "seq").as_f64().unwrap() >= 1.0);
+    until("bob hears it", 5000, || {
+        msg_log.borrow().len() == 1 && mine_log.borrow().len() == 1
+    })
+    .await;
+    assert_eq!(texts(&msg_log), ["hello bob"]);
+    assert_eq!(chats_log.borrow().len(), 1, "onChat(chat, message)");
+    assert_eq!(s(&get(&chats_log.borrow()[0], "0"), "id"), chat_ab.id());
+    assert!(
+        other_log.borrow().is_empty(),
+        "another chat's listener hears nothing"
+    );
+    off.call0(&JsValue::NULL).unwrap();
+    ok(chat_ab.send_message(obj(json!({"text": "second"})))).await;
+    until("second message", 5000, || mine_log.borrow().len() == 2).await;
+    assert_eq!(
+        msg_log.borrow().len(),
+        1,
+        "on() listener removed by its unsubscribe function"
+    );
+    assert_eq!(once_log.borrow().len(), 1, "once() fired once");
+    assert_eq!(b.get_unread_count(chat_ab.id().into()), 2.0);
+    ok(b_chat.set_seen(JsValue::UNDEFINED)).await;
+    assert_eq!(b.get_unread_count(chat_ab.id().into()), 0.0);
+    // typing reaches the other side, per chat
+    let (typing, typing_log) = recorder();
+    b_chat.set_on_typing_started(typing.into()).unwrap();
+    ok(chat_ab.start_typing()).await;
+    until("typing", 5000, || typing_log.borrow().len() == 1).await;
+    for core in [a, b, c] {
+        core.stop();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_whisper_never_reaches_a_visitor() {
+    let staff = consultant().await;
+    let room = chat_of(
+        ok(staff.group_chat(obj(
+            json!({"name": unique("support"), "visibility": "public"}),
+        )))
+        .await,
+    );
+    let v = visitor().await;
+    let (received, log) = recorder();
+    v.set_on_chatroom_message_received(received.into()).unwrap();
+    ok(v.connect_to_chatroom(room.id().into())).await;
+    let (staff_got, staff_log) = recorder();
+    staff.on("message".into(), staff_got.into()).unwrap();
+    ok(room.send_message(obj(json!({"text": "psst, staff only", "whisper": true})))).await;
+    ok(room.send_message(obj(json!({"text": "hello everyone"})))).await;
+    until("the public message", 5000, || log.borrow().len() == 1).await;
+    sleep(300).await;
+    let got: Vec<String> = log
+        .borrow()
+        .iter()
+        .map(|pair| s(&get(pair, "1"), "text"))
+        .collect();
+    assert_eq!(got, ["hello everyone"]);
+    until("staff sees both", 5000, || staff_log.borrow().len() == 2).await;
+    let history =
+        ok(v.get_chatroom_messages(room.id().into(), JsValue::UNDEFINED, JsValue::UNDEFINED)).await;
+    assert!(!json_of(&history).to_string().contains("psst"));
+    let info = ok(v.get_chatroom(room.id().into())).await;
+    assert_eq!(s(&get(&info, "lastMessage"), "text"), "hello everyone");
+    let v_room = chat_of(ok(v.get_chat(room.id().into())).await);
+    assert_eq!(
+        err(v_room.send_message(obj(json!({"text": "me too", "whisper": true})))).await,
+        "forbidden",
+        "visitors cannot whisper"
+    );
+    v.stop();
+    staff.stop();
+}
+
+#[wasm_bindgen_test]
+async fn a_private_chatroom_is_invisible_to_a_visitor_until_added() {
+    let staff = consultant().await;
+    let name = unique("vip");
+    let room =
+        chat_of(ok(staff.group_chat(obj(json!({"name": name, "visibility": "private"})))).await);
+    let v = visitor().await;
+    let listed = |rooms: &JsValue| json_of(rooms).to_string().contains(&room.id());
+    let all = ok(v.get_all_chatrooms()).await;
+    assert!(!listed(&all));
+    assert!(!listed(
+        &ok(v.get_chatrooms(JsValue::UNDEFINED, 100.into())).await
+    ));
+    assert_eq!(
+        err(v.connect_to_chatroom(room.id().into())).await,
+        "not_found"
+    );
+    assert_eq!(
+        err(v.get_chatroom_messages(room.id().into(), JsValue::UNDEFINED, JsValue::UNDEFINED))
+            .await,
+        "not_found"
+    );
+    let me = v.me();
+    let r = admin(
+        "POST",
+        &format!("/v1/chats/{}/members", room.id()),
+        json!({"usernames": [s(&me, "username")]}),
+    )
+    .await;
+    assert_eq!(r["id"], room.id().as_str(), "{r}");
+    assert!(listed(&ok(v.get_all_chatrooms()).await));
+    ok(v.connect_to_chatroom(room.id().into())).await;
+    v.stop();
+    staff.stop();
+}
+
+#[wasm_bindgen_test]
+async fn the_server_dropping_the_socket_mid_stream_loses_nothing() {
+    let (r_name, w_name) = (unique("reader"), unique("writer"));
+    let reader = user(&r_name).await;
+    let writer = user(&w_name).await;
+    let room = chat_of(
+        ok(writer.group_chat(obj(json!({"name": "stream", "memberUsernames": [r_name]})))).await,
+    );
+    let r_room = chat_of(ok(reader.get_chat(room.id().into())).await);
+    ok(r_room.connect()).await;
+    let (got, log) = recorder();
+    reader.on("message".into(), got.into()).unwrap();
+    let (states, state_log) = recorder();
+    reader
+        .on("connectionStateChanged".into(), states.into())
+        .unwrap();
+    let reader_id = s(&reader.me(), "id");
+    let mut sends = Vec::new();
+    for i in 0..200 {
+        sends.push(JsFuture::from(
+            room.send_message(obj(json!({"text": format!("n{i}")}))),
+        ));
+        if i == 60 {
+            http(
+                Method::POST,
+                "/v1/test/drop",
+                Some(json!({"userId": reader_id})),
+            )
+            .await;
+        }
+        if i % 20 == 0 {
+            sleep(10).await;
+        }
+    }
+    for f in sends {
+        f.await.expect("every send is stored");
+    }
+    until("all 200 after the reconnect", 20_000, || {
+        log.borrow().len() >= 200
+    })
+    .await;
+    sleep(500).await;
+    let t = texts(&log);
+    assert_eq!(
+        t,
+        (0..200).map(|i| format!("n{i}")).collect::<Vec<_>>(),
+        "all 200, once, in order"
+    );
+    let states: Vec<String> = state_log
+        .borrow()
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    assert!(
+        states.contains(&"reconnecting".to_owned())
+            && states.last().map(String::as_str) == Some("open"),
+        "{states:?}"
+    );
+    reader.stop();
+    writer.stop();
+}
+
+#[wasm_bindgen_test]
+async fn a_send_made_while_disconnected_is_delivered_once_after_reconnect() {
+    let (a_name, b_name) = (unique("off"), unique("on"));
+    let a = user(&a_name).await;
+    let b = user(&b_name).await;
+    let a_chat = chat_of(ok(a.chat(b_name.as_str().into())).await);
+    let b_chat = chat_of(ok(b.chat(a_name.as_str().into())).await);
+    let (heard, log) = recorder();
+    b_chat.set_on_message(heard.into()).unwrap();
+    let (pending, pending_log) = recorder();
+    a.on("pending".into(), pending.into()).unwrap();
+    sleep(200).await;
+    http(
+        Method::POST,
+        "/v1/test/drop",
+        Some(json!({"userId": s(&a.me(), "id")})),
+    )
+    .await;
+    until("a notices", 5000, || a.connection_state() == "reconnecting").await;
+    let sent = JsFuture::from(a_chat.send_message(obj(json!({"text": "sent offline"}))));
+    until("shown at once as pending", 100, || {
+        pending_log.borrow().len() == 1
+    })
+    .await;
+    assert_eq!(
+        a.connection_state(),
+        "reconnecting",
+        "still offline when it was shown"
+    );
+    assert_eq!(get(&pending_log.borrow()[0], "pending"), JsValue::TRUE);
+    assert_eq!(
+        json_of(&a.get_pending_messages()).as_array().unwrap().len(),
+        1
+    );
+    let m = sent.await.expect("delivered after the reconnect");
+    until("b receives it", 10_000, || log.borrow().len() == 1).await;
+    sleep(500).await;
+    assert_eq!(texts(&log), ["sent offline"], "exactly once");
+    assert_eq!(s(&m, "id"), s(&log.borrow()[0], "id"));
+    let page = ok(b_chat.get_messages(JsValue::UNDEFINED)).await;
+    assert_eq!(get(&page, "totalMessages").as_f64(), Some(1.0));
+    a.stop();
+    b.stop();
+}
+
+#[wasm_bindgen_test]
+async fn every_public_method_at_least_once() {
+    // --- users (an app user)
+    let me_name = unique("eve");
+    let eve = user(&me_name).await;
+    let other = unique("fay");
+    let made = ok(eve.create_user(obj(
+        json!({"username": other, "name": "Fay", "metadata": {"plan": "pro"}}),
+    )))
+    .await;
+    assert_eq!(s(&made, "username"), other);
+    let again = ok(eve.create_user(obj(json!({"username": other, "name": "Changed"})))).await;
+    assert_eq!(
+        (s(&again, "id"), s(&again, "name")),
+        (s(&made, "id"), "Fay".into()),
+        "idempotent"
+    );
+    assert_eq!(
+        s(&ok(eve.fetch_user(other.as_str().into())).await, "name"),
+        "Fay"
+    );
+    assert_eq!(
+        s(
+            &ok(eve.fetch_user_by_id(get(&made, "id"))).await,
+            "username"
+        ),
+        other
+    );
+    let many =
+        ok(eve.get_users(Array::of2(&other.as_str().into(), &"nobody-here".into()).into())).await;
+    assert_eq!(Array::from(&many).length(), 1);
+    let updated = ok(eve.update_user(me_name.as_str().into(), obj(json!({"name": "Eve E"})))).await;
+    assert_eq!(s(&updated, "name"), "Eve E");
+    let eve_id = s(&eve.me(), "id");
+    assert_eq!(
+        s(
+            &ok(eve.update_user_by_id(eve_id.as_str().into(), obj(json!({"metadata": {"k": 1}}))))
+                .await,
+            "id"
+        ),
+        eve_id
+    );
+    assert_eq!(
+        err(eve.update_user(other.as_str().into(), obj(json!({"name": "x"})))).await,
+        "forbidden"
+    );
+    assert_eq!(
+        err(eve.delete_user(other.as_str().into())).await,
+        "forbidden",
+        "deleting needs the secret key"
+    );
+    assert_eq!(
+        err(eve.delete_user_by_id(get(&made, "id"))).await,
+        "forbidden"
+    );
+    assert!(Array::from(&ok(eve.get_all_managers()).await).length() >= 1);
+    ok(eve.get_connected_managers()).await;
+    let connected =
+        ok(eve.connect_user(obj(json!({"username": me_name, "name": "Eve Connected"})))).await;
+    assert_eq!(s(&connected, "name"), "Eve Connected");
+
+    // --- group chat methods
+    let g = chat_of(
+        ok(eve.group_chat(obj(
+            json!({"name": "Team", "memberUsernames": [other], "metadata": {"a": true}}),
+        )))
+        .await,
+    );
+    assert_eq!(
+        (g.kind(), g.name()),
+        ("group".to_owned(), Some("Team".to_owned()))
+    );
+    ok(g.set_name("Team 2".into())).await;
+    assert_eq!(g.name(), Some("Team 2".into()));
+    ok(g.set_metadata(obj(json!({"b": 2})))).await;
+    ok(g.set_avatar("https://img.example/a.png".into())).await;
+    assert_eq!(err(g.set_visibility("public".into())).await, "forbidden");
+    let third = unique("gus");
+    ok(eve.create_user(obj(json!({"username": third, "name": "Gus"})))).await;
+    ok(g.add_member(third.as_str().into())).await;
+    ok(g.remove_member(third.as_str().into())).await;
+    ok(g.add_members(Array::of1(&third.as_str().into()).into())).await;
+    ok(g.remove_members(Array::of1(&third.as_str().into()).into())).await;
+    assert_eq!(
+        get(
+            &ok(g.get_members(JsValue::UNDEFINED, JsValue::UNDEFINED)).await,
+            "total"
+        )
+        .as_f64(),
+        Some(2.0)
+    );
+    let m1 = ok(g.send_message(obj(json!({"text": "first"})))).await;
+    let m2 = ok(g.send_message(obj(
+        json!({"text": "second", "replyTo": s(&m1, "id"), "metadata": {"x": 1}}),
+    )))
+    .await;
+    let edited = ok(g.update_message(get(&m1, "id"), obj(json!({"text": "first!"})))).await;
+    assert_eq!(s(&edited, "text"), "first!");
+    let tomb = ok(g.delete_message(get(&m2, "id"))).await;
+    assert_eq!(get(&tomb, "deleted"), JsValue::TRUE);
+    let page = ok(g.get_messages(JsValue::UNDEFINED)).await;
+    assert_eq!(get(&page, "totalMessages").as_f64(), Some(1.0));
+    let before = ok(g.get_messages_before(JsValue::UNDEFINED, 10.into())).await;
+    assert_eq!(Array::from(&before).length(), 1);
+    ok(g.set_seen(JsValue::UNDEFINED)).await;
+    ok(g.start_typing()).await;
+    ok(g.stop_typing()).await;
+    let (l, log) = recorder();
+    let off: Function = g.on("message".into(), l.into()).unwrap();
+    g.off("message".into(), JsValue::UNDEFINED).unwrap();
+    let _ = off;
+    let (l2, _) = recorder();
+    g.once("messageUpdated".into(), l2.into()).unwrap();
+    assert!(g
+        .on("bogus".into(), Function::new_no_args("").into())
+        .is_err());
+    g.release();
+    assert!(log.borrow().is_empty());
+    ok(g.disconnect()).await;
+    ok(g.connect()).await;
+    let chats = ok(eve.get_chats(JsValue::UNDEFINED)).await;
+    assert!(get(&chats, "totalChats").as_f64().unwrap() >= 1.0);
+    let g2 = chat_of(ok(eve.get_chat(g.id().into())).await);
+    assert_eq!(g2.member_count(), 2.0);
+    let file =
+        web_sys::Blob::new_with_str_sequence(&Array::of1(&"plain text file".into())).unwrap();
+    let info = ok(eve.upload_file(file.clone().into(), JsValue::UNDEFINED)).await;
+    assert!(s(&info, "url").starts_with(SERVER));
+    let fm = ok(g.send_message(obj(json!({"text": "with file"})))).await;
+    assert_eq!(s(&fm, "kind"), "text");
+    let fm = {
+        let o = obj(json!({"text": "attached"}));
+        Reflect::set(&o, &"file".into(), &file).unwrap();
+        ok(g.send_message(o)).await
+    };
+    assert_eq!(s(&fm, "kind"), "file");
+    let fay = user(&other).await;
+    let g_fay = chat_of(ok(fay.get_chat(g.id().into())).await);
+    assert_eq!(
+        err(g_fay.delete()).await,
+        "forbidden",
+        "only the creator or staff delete a group"
+    );
+    fay.stop();
+    ok(g.leave()).await;
+
+    // --- chatrooms and the conversation (a visitor and a consultant)
+    let staff = consultant().await;
+    let room = chat_of(
+        ok(staff.group_chat(obj(
+            json!({"name": unique("lobby"), "visibility": "public"}),
+        )))
+        .await,
+    );
+    ok(room.set_visibility("public".into())).await;
+    let v = visitor().await;
+    ok(v.set_visitor(obj(
+        json!({"name": "Vera", "email": "vera@example.com", "fields": {"plan": "free"}}),
+    )))
+    .await;
+    ok(v.set_name("Vera V".into())).await;
+    ok(v.set_email("v@example.com".into())).await;
+    ok(v.set_field("age".into(), 30.into())).await;
+    let me = ok(v.get_visitor()).await;
+    assert_eq!(
+        (s(&me, "name"), s(&me, "email")),
+        ("Vera V".to_owned(), "v@example.com".to_owned())
+    );
+    assert_eq!(get(&get(&me, "metadata"), "age").as_f64(), Some(30.0));
+    let rooms = ok(v.get_chatrooms(JsValue::UNDEFINED, JsValue::UNDEFINED)).await;
+    assert_eq!(get(&rooms, "perPage").as_f64(), Some(10.0));
+    ok(v.connect_to_chatroom(room.id().into())).await;
+    assert!(
+        json_of(&ok(v.get_my_chatrooms(JsValue::UNDEFINED, JsValue::UNDEFINED)).await)
+            .to_string()
+            .contains(&room.id())
+    );
+    ok(v.get_chatroom(room.id().into())).await;
+    assert!(
+        get(
+            &ok(v.get_chatroom_members(room.id().into(), 1.into(), 10.into())).await,
+            "total"
+        )
+        .as_f64()
+        .unwrap()
+            >= 1.0
+    );
+    ok(v.send_chatroom_text_message(room.id().into(), "hi room".into(), JsValue::UNDEFINED)).await;
+    let img = web_sys::Blob::new_with_str_sequence(&Array::of1(&"not an image".into())).unwrap();
+    let fmsg =
+        ok(v.send_chatroom_file_message(room.id().into(), img.clone().into(), "a file".into()))
+            .await;
+    assert_eq!(s(&get(&fmsg, "file"), "mime"), "text/plain");
+    let hist = ok(v.get_chatroom_messages(room.id().into(), JsValue::UNDEFINED, 50.into())).await;
+    assert_eq!(Array::from(&hist).length(), 2);
+    ok(v.disconnect_from_chatroom(room.id().into())).await;
+    assert_eq!(
+        err(v.disconnect_from_chatroom(room.id().into())).await,
+        "invalid_argument"
+    );
+
+    let (drafts, draft_log) = recorder();
+    staff.on("typingStarted".into(), drafts.into()).unwrap();
+    let (mgr, mgr_log) = recorder();
+    v.set_on_manager_connected_to_conversation(mgr.into())
+        .unwrap();
+    let conv = chat_of(ok(v.get_conversation()).await);
+    assert_eq!(conv.kind(), "conversation");
+    let convs = ok(staff.get_conversations(JsValue::UNDEFINED)).await;
+    let staff_conv = chat_of(
+        Array::from(&get(&convs, "chats"))
+            .iter()
+            .find(|c| chat_of_id(c) == conv.id())
+            .expect("listed"),
+    );
+    ok(staff_conv.connect()).await;
+    until("manager connected", 5000, || mgr_log.borrow().len() == 1).await;
+    ok(v.visitor_type("I need hel".into())).await;
+    until("draft seen", 5000, || {
+        draft_log
+            .borrow()
+            .iter()
+            .any(|d| s(d, "draft") == "I need hel")
+    })
+    .await;
+    ok(v.send_conversation_text_message("help please".into(), JsValue::UNDEFINED)).await;
+    ok(v.send_conversation_file_message(img.into(), JsValue::UNDEFINED)).await;
+    let cm = ok(v.get_conversation_messages(JsValue::UNDEFINED, JsValue::UNDEFINED)).await;
+    assert_eq!(Array::from(&cm).length(), 2);
+    assert!(v.get_unread_count(JsValue::UNDEFINED) >= 0.0);
+    assert!(v.cache_bytes() > 0.0);
+    v.reconnect();
+    until("reconnected", 10_000, || v.connection_state() == "open").await;
+    ok(room.delete()).await;
+    for c in [eve, staff, v] {
+        c.stop();
+        assert_eq!(c.connection_state(), "closed");
+    }
+}
+
+fn chat_of_id(v: &JsValue) -> String {
+    get(v, "id").as_string().unwrap_or_default()
+}

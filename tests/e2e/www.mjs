@@ -1,0 +1,200 @@
+// End-to-end tests of www/ (demo page + widget, consultant console) in Debian's Chromium,
+// driven by playwright-core, against a real server. Screenshots of every screen go to
+// test-artifacts/screenshots/.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { deflateSync } from 'node:zlib';
+import { startServer } from '../server.mjs';
+
+const SHOTS = 'test-artifacts/screenshots';
+mkdirSync(SHOTS, { recursive: true });
+const port = Number(process.env.CHATIX_E2E_PORT ?? 18790);
+let server = await startServer({ port });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const step = (s) => console.log(`  - ${s}`);
+const pageErrors = [];
+
+/** A small valid PNG (a 2-colour 64x48 gradient), made here so the test needs no fixture. */
+function png(w = 64, h = 48) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => { let c = n; for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1; return c >>> 0; });
+  const crc = (buf) => { let c = 0xffffffff; for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8); return (c ^ 0xffffffff) >>> 0; };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type), data]);
+    const c = Buffer.alloc(4); c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13); ihdr.writeUInt32BE(w, 0); ihdr.writeUInt32BE(h, 4); ihdr[8] = 8; ihdr[9] = 2;
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) { const o = y * (w * 3 + 1) + 1 + x * 3; raw[o] = x * 4; raw[o + 1] = y * 5; raw[o + 2] = 200; }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+async function newPage(viewport = { width: 1200, height: 800 }) {
+  const ctx = await browser.newContext({ viewport });
+  const page = await ctx.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`    [${m.type()}] ${m.text()}`); });
+  return page;
+}
+
+const widgetText = (page) => page.evaluate(() => document.getElementById('chatix-widget').shadowRoot.textContent);
+
+try {
+  // ---------------------------------------------------------------- visitor on the demo page
+  const visitor = await newPage();
+  await visitor.goto(`${server.url}/`);
+  await visitor.waitForFunction(() => window.chatixWidget && window.chatixWidget.core && window.chatixWidget.core.connectionState === 'open', null, { timeout: 20000 });
+  await visitor.screenshot({ path: `${SHOTS}/01-demo-page.png` });
+  step('demo page shows the snippet with the demo website id and loads the widget');
+  const snippet = await visitor.locator('#snippet').textContent();
+  assert.ok(snippet.includes(server.demo.websiteId) && snippet.includes('/widget.js'), snippet);
+
+  await visitor.getByRole('button', { name: /open chat/i }).click();
+  const panel = visitor.getByRole('dialog', { name: 'Chatix demo' });
+  await panel.waitFor();
+  await visitor.screenshot({ path: `${SHOTS}/02-widget-open.png` });
+  const box = visitor.getByRole('textbox', { name: 'Message' }).first();
+  await box.fill('Hello, I need help with my order');
+  await box.press('Enter');
+  step('the visitor writes in the widget');
+
+  // ---------------------------------------------------------------- consultant console
+  const staff = await newPage();
+  await staff.goto(`${server.url}/console/?website=${server.demo.websiteId}&username=${server.demo.consultant.username}`);
+  await staff.screenshot({ path: `${SHOTS}/03-console-login.png` });
+  await staff.fill('#password', server.demo.consultant.password);
+  await staff.click('#login button[type=submit]');
+  await staff.waitForSelector('#app:not([hidden])');
+  await staff.waitForSelector('#conversations button');
+  await staff.click('#conversations button');
+  await staff.waitForSelector('.msg >> text=Hello, I need help with my order');
+  step('the console sees the visitor conversation and its message');
+
+  // the visitor's draft appears live in the console
+  await box.pressSequentially('My order number is 4', { delay: 20 });
+  await staff.waitForSelector('#draft >> text=My order number is 4', { timeout: 10000 });
+  step("the console sees the visitor's draft as they type");
+  await box.press('Enter');
+  await staff.waitForSelector('.msg >> text=My order number is 4');
+
+  await staff.fill('#text', 'Happy to help! Which product?');
+  await staff.press('#text', 'Enter');
+  await visitor.waitForFunction(() => document.getElementById('chatix-widget').shadowRoot.textContent.includes('Happy to help! Which product?'));
+  step('the consultant answers and the widget shows it');
+
+  await staff.check('#whisper');
+  await staff.fill('#text', 'WHISPER: this customer is a VIP');
+  await staff.press('#text', 'Enter');
+  await staff.waitForSelector('.msg.whisper >> text=WHISPER: this customer is a VIP');
+  await staff.uncheck('#whisper');
+  await staff.fill('#text', 'after the whisper');
+  await staff.press('#text', 'Enter');
+  await visitor.waitForFunction(() => document.getElementById('chatix-widget').shadowRoot.textContent.includes('after the whisper'));
+  assert.ok(!(await widgetText(visitor)).includes('WHISPER'), 'the whisper is not in the widget');
+  assert.ok(!(await visitor.content()).includes('WHISPER'), 'nor anywhere in the page');
+  step('a whisper shows in the console (marked) and never in the visitor page');
+  await staff.screenshot({ path: `${SHOTS}/04-console-conversation.png` });
+
+  // ---------------------------------------------------------------- markup is inert text
+  const evil = '<img src=x onerror="window.__pwned=1">';
+  await box.fill(evil);
+  await box.press('Enter');
+  await staff.waitForFunction((t) => [...document.querySelectorAll('.msg .text')].some((n) => n.textContent === t), evil);
+  await visitor.waitForFunction((t) => [...document.getElementById('chatix-widget').shadowRoot.querySelectorAll('.msg .text')].some((n) => n.textContent === t), evil);
+  assert.equal(await visitor.evaluate(() => window.__pwned), undefined);
+  assert.equal(await staff.evaluate(() => window.__pwned), undefined);
+  assert.equal(await staff.locator('.msg img[src="x"]').count(), 0);
+  step('a message with HTML is shown as text in widget and console, and runs nothing');
+
+  // ---------------------------------------------------------------- image upload
+  await visitor.setInputFiles('#chatix-widget input[type=file] >> nth=0', { name: 'photo.png', mimeType: 'image/png', buffer: png() });
+  await visitor.waitForFunction(() => [...document.getElementById('chatix-widget').shadowRoot.querySelectorAll('.msg img')].some((i) => i.complete && i.naturalWidth > 0));
+  await staff.waitForFunction(() => [...document.querySelectorAll('.msg img')].some((i) => i.alt === 'photo.png' && i.complete && i.naturalWidth > 0));
+  step('an image upload is shown in both');
+  await visitor.screenshot({ path: `${SHOTS}/05-widget-conversation.png` });
+
+  // ---------------------------------------------------------------- private chatroom
+  await staff.fill('#room-name', 'VIP lounge');
+  await staff.check('#room-private');
+  await staff.click('#new-room button[type=submit]');
+  await staff.waitForSelector('#rooms >> text=VIP lounge');
+  await visitor.getByRole('tab', { name: 'Chatrooms' }).click();
+  await visitor.waitForFunction(() => document.getElementById('chatix-widget').shadowRoot.textContent.includes('Lobby'));
+  assert.ok(!(await widgetText(visitor)).includes('VIP lounge'), 'a private room is not listed to a visitor');
+  const visitorName = await visitor.evaluate(() => window.chatixWidget.core.me.username);
+  const rooms = await (await fetch(`${server.url}/v1/test/admin`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ method: 'GET', path: '/v1/chatrooms?perPage=100' }) })).json();
+  const vip = rooms.chatrooms.find((r) => r.name === 'VIP lounge');
+  const added = await (await fetch(`${server.url}/v1/test/admin`, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ method: 'POST', path: `/v1/chats/${vip.id}/members`, body: { usernames: [visitorName] } }) })).json();
+  assert.equal(added.id, vip.id);
+  await visitor.waitForFunction(() => document.getElementById('chatix-widget').shadowRoot.textContent.includes('VIP lounge'), null, { timeout: 10000 });
+  step('a private chatroom appears for the visitor only after the admin API adds them');
+  await visitor.screenshot({ path: `${SHOTS}/06-widget-rooms.png` });
+  await visitor.getByRole('button', { name: /VIP lounge/ }).click();
+  const roomBox = visitor.locator('#chatix-widget #view-rooms').getByRole('textbox', { name: 'Message' });
+  await roomBox.fill('hello VIPs');
+  await roomBox.press('Enter');
+  await staff.click('#rooms button:has-text("VIP lounge")');
+  await staff.waitForSelector('.msg >> text=hello VIPs');
+  await staff.screenshot({ path: `${SHOTS}/07-console-room.png` });
+
+  // ---------------------------------------------------------------- server restart
+  await visitor.getByRole('tab', { name: 'Support' }).click();
+  await staff.click('#conversations button');
+  await staff.waitForSelector('.msg >> text=after the whisper');
+  await server.stop({ keepData: true });
+  await visitor.waitForFunction(() => window.chatixWidget.core.connectionState === 'reconnecting');
+  await visitor.screenshot({ path: `${SHOTS}/08-widget-reconnecting.png` });
+  const offlineBox = visitor.getByRole('textbox', { name: 'Message' }).first();
+  await offlineBox.fill('sent while the server was down');
+  await offlineBox.press('Enter');
+  server = await startServer({ port, dataDir: server.dir });
+  await visitor.waitForFunction(() => window.chatixWidget.core.connectionState === 'open', null, { timeout: 30000 });
+  await staff.waitForFunction(() => document.getElementById('conn').textContent === 'open', null, { timeout: 30000 });
+  await staff.waitForSelector('.msg >> text=sent while the server was down', { timeout: 15000 });
+  await staff.fill('#text', 'back after the restart');
+  await staff.press('#text', 'Enter');
+  await visitor.waitForFunction(() => document.getElementById('chatix-widget').shadowRoot.textContent.includes('back after the restart'), null, { timeout: 15000 });
+  const staffTexts = await staff.$$eval('.msg .text', (ns) => ns.map((n) => n.textContent));
+  for (const t of ['Hello, I need help with my order', 'My order number is 4', 'Happy to help! Which product?', 'after the whisper', evil, 'sent while the server was down', 'back after the restart']) {
+    assert.equal(staffTexts.filter((x) => x === t).length, 1, `exactly once in the console: ${t}`);
+  }
+  const widgetTexts = await visitor.evaluate(() => [...document.getElementById('chatix-widget').shadowRoot.querySelectorAll('.log')][0].textContent);
+  for (const t of ['Happy to help! Which product?', 'sent while the server was down', 'back after the restart']) assert.ok(widgetTexts.includes(t), t);
+  step('the server restarted mid-conversation: the widget recovered, nothing lost, nothing doubled');
+
+  // ---------------------------------------------------------------- phone width, keyboard
+  const phone = await newPage({ width: 375, height: 667 });
+  await phone.goto(`${server.url}/`);
+  await phone.waitForFunction(() => window.chatixWidget && window.chatixWidget.core && window.chatixWidget.core.connectionState === 'open', null, { timeout: 20000 });
+  await phone.keyboard.press('Tab');
+  for (let i = 0; i < 12 && !(await phone.evaluate(() => document.activeElement && document.activeElement.id === 'chatix-widget')); i++) await phone.keyboard.press('Tab');
+  await phone.keyboard.press('Enter');
+  await phone.getByRole('dialog').waitFor();
+  const size = await phone.evaluate(() => { const r = document.getElementById('chatix-widget').shadowRoot.querySelector('.panel').getBoundingClientRect(); return [r.width, r.height]; });
+  assert.deepEqual(size, [375, 667], 'the panel fills a phone screen');
+  await phone.keyboard.press('Escape');
+  assert.ok(await phone.getByRole('dialog').isHidden(), 'Escape closes the panel');
+  await phone.keyboard.press('Enter');
+  await phone.screenshot({ path: `${SHOTS}/09-widget-phone.png` });
+  step('phone width: the panel fills the screen; keyboard opens and closes it');
+
+  // the host page's CSS does not reach into the widget
+  await phone.addStyleTag({ content: '* { color: red !important; font-size: 40px !important; } button { display: none !important; }' });
+  const inside = await phone.evaluate(() => { const b = document.getElementById('chatix-widget').shadowRoot.querySelector('.bubble'); const s = getComputedStyle(b); return [s.display, s.fontSize]; });
+  assert.notEqual(inside[0], 'none');
+  step("the host page's styles do not break the widget");
+
+  assert.deepEqual(pageErrors, [], 'no page errors');
+  console.log(`www end-to-end OK; screenshots in ${SHOTS}/`);
+} finally {
+  await browser.close();
+  await server.stop();
+}

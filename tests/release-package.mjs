@@ -1,0 +1,67 @@
+// The release package (pkg/, wasm-opt -Oz) loaded in a real page: wasm-opt damage shows
+// only here (debug test builds skip it). Two SDK instances talk through a real server;
+// TypeScript declarations are checked for the public names.
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { startServer } from './server.mjs';
+
+const dts = readFileSync('pkg/chatix_core.d.ts', 'utf8');
+for (const sig of [
+  'getChatrooms(pageId?: number, perPage?: number): Promise<ChatroomsPage>',
+  'connectToChatroom(id: string): Promise<ChatData>',
+  'sendMessage(options: SendMessageOptions): Promise<Message>',
+  'on<K extends keyof ChatixEventMap>(event: K, listener: ChatixEventMap[K]): () => void',
+  'onChatroomMessageReceived: ((chatroomId: string, message: Message) => void) | undefined;',
+]) assert.ok(dts.includes(sig), `chatix_core.d.ts declares ${sig}`);
+
+const server = await startServer({ port: Number(process.env.CHATIX_TEST_PORT ?? 18788) });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+try {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // A document served by the server itself (a page fulfilled by the test would count as a
+  // foreign address space, and Chromium's local-network checks would block its socket).
+  await page.goto(`${server.url}/healthz`);
+  const result = await page.evaluate(async ({ websiteId, consultant }) => {
+    const { default: init, ChatixCore } = await import('/pkg/chatix_core.js');
+    const t0 = performance.now();
+    await init();
+    const staff = new ChatixCore(websiteId, { consultant });
+    await staff.start();
+    const visitor = new ChatixCore(websiteId, { persistVisitor: false });
+    await visitor.start();
+    const connectedMs = performance.now() - t0;
+    const room = await staff.groupChat({ name: 'release room', visibility: 'public' });
+    const heard = [];
+    visitor.onChatroomMessageReceived = (roomId, m) => heard.push([roomId, m.text]);
+    const viaOn = [];
+    const off = visitor.on('message', (m) => viaOn.push(m.text));
+    await visitor.connectToChatroom(room.id);
+    await room.sendMessage({ text: 'from the release build' });
+    await room.sendMessage({ text: 'a whisper', whisper: true });
+    const reply = await visitor.sendChatroomTextMessage(room.id, 'and back');
+    const deadline = Date.now() + 5000;
+    while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    off();
+    let typedError = null;
+    try { await visitor.fetchUser(42); } catch (e) { typedError = { name: e.name, code: e.code, isError: e instanceof Error }; }
+    staff.stop(); visitor.stop();
+    return { heard, viaOn, replySeq: reply.seq, typedError, connectedMs, state: visitor.connectionState };
+  }, { websiteId: server.demo.websiteId, consultant: server.demo.consultant });
+  assert.deepEqual(result.heard.map((h) => h[1]), ['from the release build', 'and back']);
+  assert.deepEqual(result.viaOn, ['from the release build', 'and back']);
+  assert.ok(result.replySeq >= 2);
+  assert.deepEqual(result.typedError, { name: 'ChatixError', code: 'invalid_argument', isError: true });
+  assert.equal(result.state, 'closed');
+  assert.deepEqual(errors, []);
+  console.log(`release package OK: init() to connected in ${result.connectedMs.toFixed(0)} ms`);
+} finally {
+  await browser.close();
+  await server.stop();
+}
