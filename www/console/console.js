@@ -1,0 +1,242 @@
+// Chatix consultant console: live visitor conversations (with the visitor's draft as they
+// type), answers and whispers, chatroom management, who is online. Built on the same SDK
+// as the widget; everything users typed is rendered as text, never as HTML.
+import init, { ChatixCore } from '/pkg/chatix_core.js';
+
+const $ = (id) => document.getElementById(id);
+const el = (tag, attrs = {}, ...children) => {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'class') e.className = v;
+    else e.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children) if (c !== null && c !== undefined && c !== false) e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  return e;
+};
+
+let core = null;
+let me = null;
+let current = null; // the open Chat object
+const shown = new Map(); // message id -> node, for the open chat
+const chats = new Map(); // chat id -> Chat object (conversations and joined rooms)
+const names = new Map(); // user id -> name
+
+function showError(e) {
+  $('error').textContent = e ? `${e.code ? `[${e.code}] ` : ''}${e.message || e}` : '';
+}
+
+async function api(method, path, body) {
+  const res = await fetch(path, {
+    method,
+    headers: { Authorization: `Bearer ${core.token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!res.ok) throw Object.assign(new Error(data?.error?.message || res.statusText), { code: data?.error?.code });
+  return data;
+}
+
+async function nameOf(userId) {
+  if (!names.has(userId)) {
+    try { names.set(userId, (await core.fetchUserById(userId)).name); } catch { names.set(userId, userId); }
+  }
+  return names.get(userId);
+}
+
+// ------------------------------------------------------------------ messages
+function render(m) {
+  const mine = me && m.senderId === me.id;
+  const node = el('div', { class: `msg${mine ? ' mine' : ''}${m.whisper ? ' whisper' : ''}`, 'data-id': m.id });
+  node.append(el('div', { class: 'who' }, m.senderName, m.senderRole === 'consultant' ? ' (staff)' : '',
+    m.whisper ? el('span', { class: 'tag' }, 'whisper') : null,
+    ' · ', new Date(m.createdAt).toLocaleTimeString()));
+  if (m.deleted) node.append(el('em', {}, 'Message deleted'));
+  if (m.text) node.append(el('div', { class: 'text' }, m.text));
+  if (m.file) {
+    node.append(m.file.kind === 'image'
+      ? el('a', { href: m.file.url, target: '_blank', rel: 'noopener' }, el('img', { src: m.file.thumbnailUrl || m.file.url, alt: m.file.name }))
+      : el('a', { href: m.file.url, target: '_blank', rel: 'noopener', download: m.file.name }, m.file.name));
+  }
+  return node;
+}
+
+function show(m) {
+  if (!current || m.chatId !== current.id) return;
+  const fresh = render(m);
+  const old = shown.get(m.id) || (m.clientId && shown.get(m.clientId));
+  if (old) old.replaceWith(fresh); else $('log').append(fresh);
+  shown.set(m.id, fresh);
+  if (m.clientId) shown.set(m.clientId, fresh);
+  $('log').scrollTop = $('log').scrollHeight;
+}
+
+async function open(chat) {
+  current = chat;
+  shown.clear();
+  $('log').replaceChildren();
+  $('draft').textContent = '';
+  const kind = chat.kind;
+  let title = chat.name || 'Chat';
+  if (kind === 'conversation') title = `Conversation with ${chat.members[0]?.name || 'a visitor'}`;
+  $('chat-title').textContent = title;
+  $('room-tools').hidden = kind !== 'group';
+  $('toggle-visibility').textContent = chat.visibility === 'private' ? 'Make public' : 'Make private';
+  $('composer').hidden = false;
+  $('whisper').disabled = kind === 'direct';
+  try {
+    await chat.connect();
+    const page = await chat.getMessages(1);
+    page.messages.forEach(show);
+  } catch (e) { showError(e); }
+  // staff have a seen mark only where they are members (after their first answer)
+  chat.setSeen().catch(() => {});
+  document.querySelectorAll('.list li').forEach((li) => li.classList.toggle('active', li.dataset.id === chat.id));
+  $('text').focus();
+}
+
+// ------------------------------------------------------------------ lists
+async function refreshConversations() {
+  const page = await core.getConversations(1);
+  const list = $('conversations');
+  list.replaceChildren(...page.chats.map((c) => {
+    chats.set(c.id, c);
+    c.connect().catch(() => {});
+    const visitor = c.members[0];
+    return el('li', { 'data-id': c.id, class: current?.id === c.id ? 'active' : '' },
+      visitor && visitor.presence === 'online' ? el('span', { class: 'dot', title: 'online', 'aria-label': 'online' }) : null,
+      el('button', { class: 'link', type: 'button', onclick: () => open(c) }, visitor ? visitor.name : 'Visitor'),
+      core.getUnreadCount(c.id) ? el('span', { class: 'unread', 'aria-label': 'unread messages' }, String(core.getUnreadCount(c.id))) : null);
+  }));
+  if (!page.chats.length) list.append(el('li', {}, 'No conversations yet.'));
+}
+
+async function refreshRooms() {
+  const rooms = await core.getAllChatrooms();
+  $('rooms').replaceChildren(...rooms.map((r) => el('li', { 'data-id': r.id, class: current?.id === r.id ? 'active' : '' },
+    el('button', { class: 'link', type: 'button', onclick: async () => open(chats.get(r.id) || await roomChat(r.id)) },
+      r.name || 'Untitled', r.visibility === 'private' ? ' (private)' : ''),
+    el('span', {}, `${r.memberCount} member${r.memberCount === 1 ? '' : 's'}`))));
+  const deleted = await api('GET', '/v1/chatrooms/deleted');
+  $('deleted').replaceChildren(...deleted.chats.map((r) => el('li', {},
+    el('span', {}, r.name || 'Untitled'),
+    el('button', { type: 'button', onclick: () => restore(r.id), 'aria-label': `Restore ${r.name || 'room'}` }, 'Restore'))));
+}
+
+async function roomChat(id) {
+  const c = await core.getChat(id);
+  chats.set(id, c);
+  return c;
+}
+
+async function refreshOnline() {
+  const { users } = await api('GET', '/v1/presence');
+  $('online').replaceChildren(...users.map((u) => el('li', {}, el('span', { class: 'dot' }), `${u.name} (${u.role})`)));
+  if (!users.length) $('online').append(el('li', {}, 'Nobody.'));
+}
+
+async function restore(id) {
+  try { await api('POST', `/v1/chats/${encodeURIComponent(id)}/restore`); await refreshRooms(); } catch (e) { showError(e); }
+}
+
+let refreshTimer = null;
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => {
+    Promise.all([refreshConversations(), refreshRooms(), refreshOnline()]).catch(showError);
+  }, 150);
+}
+
+// ------------------------------------------------------------------ start
+async function start(websiteId, username, password) {
+  await init();
+  core = new ChatixCore(websiteId, { consultant: { username, password } });
+  me = await core.start();
+  localStorage.setItem('chatix-console:website', websiteId);
+  $('login-screen').hidden = true;
+  $('app').hidden = false;
+  $('me').textContent = `${me.name} (${me.username})`;
+  core.on('connectionStateChanged', (s) => { $('conn').textContent = s; });
+  $('conn').textContent = core.connectionState;
+  core.on('message', (m) => { show(m); if (current && m.chatId === current.id) current.setSeen().catch(() => {}); else refreshSoon(); });
+  core.on('pending', show);
+  core.on('messageUpdated', show);
+  core.on('messageDeleted', show);
+  core.on('typingStarted', async (t) => {
+    if (!current || t.chatId !== current.id) return;
+    const who = await nameOf(t.userId);
+    $('draft').textContent = t.draft ? `${who} is typing: ${t.draft}` : `${who} is typing…`;
+  });
+  core.on('typingStopped', (t) => { if (current && t.chatId === current.id) $('draft').textContent = ''; });
+  core.on('chatCreated', refreshSoon);
+  core.on('chatDeleted', refreshSoon);
+  core.on('chatRestored', refreshSoon);
+  core.on('chatUpdated', (c) => { if (current && c.id === current.id) $('chat-title').textContent = c.name || 'Chat'; refreshSoon(); });
+  core.on('presence', refreshSoon);
+  core.on('unreadChanged', refreshSoon);
+  await Promise.all([refreshConversations(), refreshRooms(), refreshOnline()]);
+}
+
+$('website-id').value = new URLSearchParams(location.search).get('website') || localStorage.getItem('chatix-console:website') || '';
+$('username').value = new URLSearchParams(location.search).get('username') || '';
+$('login').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('login-error').textContent = '';
+  try {
+    await start($('website-id').value.trim(), $('username').value.trim(), $('password').value);
+  } catch (err) {
+    $('login-error').textContent = err.message || String(err);
+    if (core) { core.stop(); core = null; }
+  }
+});
+$('logout').addEventListener('click', () => { core?.stop(); location.reload(); });
+$('composer').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const text = $('text').value.trim();
+  if (!text || !current) return;
+  $('text').value = '';
+  current.sendMessage({ text, whisper: $('whisper').checked }).then(() => showError(null)).catch(showError);
+});
+$('text').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('composer').requestSubmit(); } });
+$('new-room').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    const room = await core.groupChat({ name: $('room-name').value.trim(), visibility: $('room-private').checked ? 'private' : 'public' });
+    chats.set(room.id, room);
+    $('room-name').value = '';
+    await refreshRooms();
+    await open(room);
+  } catch (err) { showError(err); }
+});
+$('rename').addEventListener('click', async () => {
+  const name = prompt('New name', current?.name || '');
+  if (!name || !current) return;
+  try { await current.setName(name); $('chat-title').textContent = name; await refreshRooms(); } catch (e) { showError(e); }
+});
+$('toggle-visibility').addEventListener('click', async () => {
+  if (!current) return;
+  try {
+    const next = current.visibility === 'private' ? 'public' : 'private';
+    await current.setVisibility(next);
+    $('toggle-visibility').textContent = next === 'private' ? 'Make public' : 'Make private';
+    await refreshRooms();
+  } catch (e) { showError(e); }
+});
+$('add-member').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try { await current.addMember($('member-name').value.trim()); $('member-name').value = ''; showError(null); await refreshRooms(); } catch (err) { showError(err); }
+});
+$('delete-room').addEventListener('click', async () => {
+  if (!current || !confirm('Delete this chatroom? It can be restored.')) return;
+  try {
+    await current.delete();
+    current = null;
+    $('log').replaceChildren();
+    $('chat-title').textContent = 'Select a conversation or a chatroom';
+    $('room-tools').hidden = true;
+    $('composer').hidden = true;
+    await refreshRooms();
+  } catch (e) { showError(e); }
+});
