@@ -5,6 +5,7 @@
 #      suite on SQLite, and on PostgreSQL when CHATIX_TEST_DATABASE_URL is set)
 #   3. the SDK's browser tests (headless Chromium against a real server)
 #   4. the release package in a page, and the www end-to-end tests
+#   5. a smoke run of the benchmarks (every section at tiny sizes), so they cannot rot
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -32,3 +33,7 @@ for t in tests/e2e/*.mjs; do
   step "end-to-end: $t"
   node "$t"
 done
+
+step "bench smoke run (tiny sizes; the real run is npm run bench)"
+cargo build -p chatix-bench
+scripts/bench.sh --smoke

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `npm run bench`: builds the release SDK, the server and the load generator (profile
+# `server`), raises the open-file limit for the connection bench, and runs bench/run.mjs,
+# which writes bench/RESULTS.md. Pass --smoke for the tiny run that `npm test` does.
+# PostgreSQL figures need CHATIX_TEST_DATABASE_URL (as .ci/run exports it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" != --smoke ]; then
+  scripts/setup.sh
+  scripts/build.sh --skip-setup
+  cargo build --profile server -p chatix-server -p chatix-bench >&2
+fi
+# 20,000 sockets on each side of loopback: lift the soft limit as far as the hard one goes.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+exec node bench/run.mjs "$@"
