@@ -109,7 +109,16 @@
   // ------------------------------------------------------------------ skeleton
   const host = el('div', { id: 'chatix-widget' });
   const root = host.attachShadow({ mode: 'open' });
-  root.append(el('style', {}, CSS));
+  // A constructed stylesheet is not inline CSS, so the widget also works on host pages whose
+  // Content-Security-Policy forbids 'unsafe-inline' styles; a <style> element is the fallback
+  // for browsers without constructable stylesheets.
+  if ('adoptedStyleSheets' in root && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    root.adoptedStyleSheets = [sheet];
+  } else {
+    root.append(el('style', {}, CSS));
+  }
   const badge = el('span', { class: 'badge', hidden: true, 'aria-hidden': 'true' });
   const bubbleLabel = el('span', { class: 'sr' }, 'Open chat');
   const bubble = el('button', { class: 'bubble', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'chatix-panel', onclick: () => openPanel(panel.hidden) });

@@ -1,5 +1,6 @@
 //! Assembling and running a server: storage, hub, routes, static files, graceful shutdown.
 
+use axum::http::{header, HeaderValue};
 use axum::Router;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -8,6 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
@@ -69,6 +71,15 @@ fn static_dir(explicit: &Option<PathBuf>, default: &str) -> Option<PathBuf> {
     }
 }
 
+/// The Content-Security-Policy of the pages in `www/` (demo, console): scripts and the wasm
+/// SDK from this origin only (`'wasm-unsafe-eval'` lets the SDK compile), no inline script
+/// or style (the widget uses a constructed stylesheet), sockets and fetches to this origin,
+/// images also from `https:` (avatars may be URLs) and `blob:`/`data:` (upload previews),
+/// no framing, no plugins.
+pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+style-src 'self'; img-src 'self' data: blob: https:; connect-src 'self'; font-src 'self'; \
+object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /// Starts a server with `config` and returns once it listens.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     std::fs::create_dir_all(&config.data_dir)?;
@@ -105,12 +116,29 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let state = AppState::new(config.clone(), dyn_store, hub, files, shutdown.clone());
 
     let mut app: Router = crate::api::router(state.clone());
+    // Static files (SDK package, widget, pages) with the security headers of the pages.
+    let mut files = Router::new();
     if let Some(pkg) = static_dir(&config.pkg_dir, "pkg") {
-        app = app.nest_service("/pkg", ServeDir::new(pkg));
+        files = files.nest_service("/pkg", ServeDir::new(pkg));
     }
     if let Some(www) = static_dir(&config.www_dir, "www") {
-        app = app.fallback_service(ServeDir::new(www));
+        files = files.fallback_service(ServeDir::new(www));
     }
+    let set = |name, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    let files = files
+        .layer(set(header::CONTENT_SECURITY_POLICY, PAGE_CSP))
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set(
+            header::REFERRER_POLICY,
+            "strict-origin-when-cross-origin",
+        ))
+        .layer(set(header::X_FRAME_OPTIONS, "DENY"))
+        // The widget and the SDK are embedded by other sites: `import()` of the SDK module
+        // and the fetch of its .wasm are CORS requests. These files are public.
+        .layer(set(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"));
+    app = app.merge(files);
     let app = app.layer(TraceLayer::new_for_http().make_span_with(
         |req: &axum::http::Request<_>| {
             // The path only: the socket's token travels in the query string.

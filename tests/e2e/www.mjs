@@ -5,6 +5,7 @@ import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { deflateSync } from 'node:zlib';
+import { createServer } from 'node:http';
 import { startServer } from '../server.mjs';
 
 const SHOTS = 'test-artifacts/screenshots';
@@ -18,6 +19,7 @@ const browser = await chromium.launch({
 });
 const step = (s) => console.log(`  - ${s}`);
 const pageErrors = [];
+const cspViolations = [];
 
 /** A small valid PNG (a 2-colour 64x48 gradient), made here so the test needs no fixture. */
 function png(w = 64, h = 48) {
@@ -39,6 +41,7 @@ async function newPage(viewport = { width: 1200, height: 800 }) {
   const ctx = await browser.newContext({ viewport });
   const page = await ctx.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`    [${m.type()}] ${m.text()}`); });
   return page;
 }
@@ -186,11 +189,56 @@ try {
   await phone.screenshot({ path: `${SHOTS}/09-widget-phone.png` });
   step('phone width: the panel fills the screen; keyboard opens and closes it');
 
-  // the host page's CSS does not reach into the widget
-  await phone.addStyleTag({ content: '* { color: red !important; font-size: 40px !important; } button { display: none !important; }' });
-  const inside = await phone.evaluate(() => { const b = document.getElementById('chatix-widget').shadowRoot.querySelector('.bubble'); const s = getComputedStyle(b); return [s.display, s.fontSize]; });
-  assert.notEqual(inside[0], 'none');
-  step("the host page's styles do not break the widget");
+  // ---------------------------------------------------------------- embedded on another site
+  // A third-party page on another origin, with its own strict Content-Security-Policy (no
+  // inline styles) and a hostile stylesheet: the one-tag snippet works there unchanged.
+  const host = createServer((req, res) => {
+    if (req.url === '/hostile.css') {
+      res.writeHead(200, { 'content-type': 'text/css' });
+      return res.end('* { color: red !important; font-size: 40px !important; } button { display: none !important; }');
+    }
+    const ws = server.url.replace('http://', 'ws://');
+    res.writeHead(200, {
+      'content-type': 'text/html',
+      'content-security-policy': `default-src 'self'; script-src 'self' ${server.url} 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self' ${server.url} ${ws}; img-src 'self' ${server.url} data: blob:`,
+    });
+    res.end(`<!doctype html><html lang="en"><head><title>Shop</title><link rel="stylesheet" href="/hostile.css"></head>
+<body><h1>Some shop</h1><button>Buy</button>
+<script src="${server.url}/widget.js" data-website-id="${server.demo.websiteId}" async></script></body></html>`);
+  });
+  await new Promise((r) => host.listen(port + 5, '127.0.0.1', r));
+  try {
+    const site = await newPage();
+    const violations = [];
+    site.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+    await site.goto(`http://127.0.0.1:${port + 5}/`);
+    await site.waitForFunction(() => window.chatixWidget && window.chatixWidget.core && window.chatixWidget.core.connectionState === 'open', null, { timeout: 20000 });
+    const inside = await site.evaluate(() => { const b = document.getElementById('chatix-widget').shadowRoot.querySelector('.bubble'); const s = getComputedStyle(b); return [s.display, s.fontSize, s.position]; });
+    assert.notEqual(inside[0], 'none', "the host's `button { display: none }` does not reach the bubble");
+    assert.notEqual(inside[1], '40px', "the host's font size does not reach the bubble");
+    assert.equal(inside[2], 'fixed', "the widget's own styles apply under the host's CSP (no inline styles)");
+    await site.getByRole('button', { name: /open chat/i }).click();
+    const box = site.getByRole('textbox', { name: 'Message' }).first();
+    await box.fill('hello from another site');
+    await box.press('Enter');
+    // stored by the server: the message loses its pending state and gets a sequence number
+    await site.waitForFunction(() => [...document.getElementById('chatix-widget').shadowRoot.querySelectorAll('.msg:not(.pending)')]
+      .some((n) => n.textContent.includes('hello from another site') && Number(n.dataset.seq) > 0), null, { timeout: 15000 });
+    await site.screenshot({ path: `${SHOTS}/10-widget-on-another-site.png` });
+    assert.deepEqual(violations, [], 'no CSP violations on the host page');
+    step("embedded on another origin under a strict CSP and hostile CSS: the widget works and looks right");
+  } finally { host.close(); }
+
+  // our own pages carry security headers, and the demo page and console ran under them
+  for (const path of ['/', '/console/', '/widget.js', '/pkg/chatix_core.js']) {
+    const r = await fetch(`${server.url}${path}`);
+    assert.equal(r.status, 200, path);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
+    assert.match(r.headers.get('content-security-policy') ?? '', /script-src 'self' 'wasm-unsafe-eval'/, path);
+    assert.equal(r.headers.get('access-control-allow-origin'), '*', path);
+  }
+  assert.deepEqual(cspViolations, [], 'no CSP violations on the demo page or the console');
+  step('security headers on www/ and pkg/; the demo page and console run under their CSP');
 
   assert.deepEqual(pageErrors, [], 'no page errors');
   console.log(`www end-to-end OK; screenshots in ${SHOTS}/`);
