@@ -224,7 +224,9 @@ async function sdk() {
       const wasm0 = await page.evaluate(() => window.bench.wasm.memory.buffer.byteLength);
       const [pub] = await loadgen(['--target', 'chatix', '--mode', 'publish', '--url', server.url, '--secret', server.secret,
         '--room', room.id, '--messages', String(n), '--connections', '8']);
-      const got = await page.waitForFunction((want) => window.bench.got >= want && window.bench, n, { timeout: 120_000 }).then(() => page.evaluate(() => window.bench));
+      const got = await page.waitForFunction((want) => window.bench.got >= want, n, { timeout: 120_000 })
+        .then(() => page.evaluate(() => ({ got: window.bench.got, first: window.bench.first, last: window.bench.last })))
+        .catch(async (e) => { throw new Error(`the SDK page heard ${await page.evaluate(() => window.bench.got)} of ${n} messages (publisher: ${JSON.stringify(pub)}): ${e.message}`); });
       const heap1 = await heap();
       const wasm1 = await page.evaluate(() => window.bench.wasm.memory.buffer.byteLength);
       const cached = await page.evaluate((chatId) => window.bench.core.cacheBytes(), room.id);
@@ -258,7 +260,8 @@ async function sdk() {
       }, sio.url);
       const heap0 = await heap();
       const [pub] = await loadgen(['--target', 'socketio', '--mode', 'publish', '--url', sio.url, '--room', 'r0', '--messages', String(n), '--connections', '8']);
-      const got = await page.waitForFunction((want) => window.bench.got >= want && window.bench, n, { timeout: 120_000 }).then(() => page.evaluate(() => ({ got: window.bench.got, first: window.bench.first, last: window.bench.last })));
+      const got = await page.waitForFunction((want) => window.bench.got >= want, n, { timeout: 120_000 })
+        .then(() => page.evaluate(() => ({ got: window.bench.got, first: window.bench.first, last: window.bench.last })));
       const heap1 = await heap();
       rows.push(['socket.io-client (messages kept in an array)', fmt(n / ((got.last - got.first) / 1000)), fmt(pub.perSec), fmt((heap1 - heap0) / n), fmt(pub.textBytes / n), '–', fmt(ready.connectMs)]);
       await page.close();
@@ -321,11 +324,14 @@ say(`# Chatix benchmark results${smoke ? ' (smoke run, tiny sizes: not figures)'
 say();
 say(`Run ${started.toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB; ${run('rustc', ['--version']).trim()}; Node ${process.version}; socket.io ${JSON.parse(readFileSync('node_modules/socket.io/package.json', 'utf8')).version}. Server and load generator share the machine (the generator takes a core of its own under load), so read ratios, not absolutes. Regenerate with \`npm run bench\`.`);
 say();
-await fanout();
-await connections();
-await writes();
-await sdk();
-weight();
+// `--only fanout,sdk` runs some sections (for profiling one thing).
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const want = (name) => !only || only.includes(name);
+if (want('fanout')) await fanout();
+if (want('conns')) await connections();
+if (want('writes')) await writes();
+if (want('sdk')) await sdk();
+if (want('weight')) weight();
 const out = smoke ? 'test-artifacts/bench-smoke.md' : 'bench/RESULTS.md';
 mkdirSync('test-artifacts', { recursive: true });
 writeFileSync(out, `${lines.join('\n')}\n`);

@@ -136,6 +136,12 @@ pub trait Protocol: Send + Sync + 'static {
     ) -> Option<(String, String)>;
     /// Whether a received frame acknowledges a send (writes mode).
     fn is_ack(&self, frame: &str) -> bool;
+    /// A handshake after the server's greeting: the frame to send and the prefix of the
+    /// reply to wait for before anything else is sent (Socket.IO's namespace connect;
+    /// its server drops a socket that emits before the connect is acknowledged).
+    fn handshake(&self) -> Option<(&'static str, &'static str)> {
+        None
+    }
 }
 
 /// Opens a WebSocket and pumps it: writes from `tx`, messages to `rx`.
@@ -146,6 +152,22 @@ pub async fn open(
 ) -> anyhow::Result<(Conn, mpsc::UnboundedReceiver<()>)> {
     let (ws, _) = tokio_tungstenite::connect_async(url).await?;
     let (mut sink, mut stream) = ws.split();
+    // Speak only after the server's greeting (Chatix `ready`, Engine.IO's open packet):
+    // the Socket.IO server drops a connection whose first frames arrive before it.
+    match stream.next().await {
+        Some(Ok(WsMsg::Text(_))) => {}
+        other => anyhow::bail!("no greeting from the server: {other:?}"),
+    }
+    if let Some((hello, reply)) = proto.handshake() {
+        sink.send(WsMsg::Text(hello.into())).await?;
+        loop {
+            match stream.next().await {
+                Some(Ok(WsMsg::Text(t))) if t.starts_with(reply) => break,
+                Some(Ok(_)) => continue,
+                other => anyhow::bail!("handshake refused: {other:?}"),
+            }
+        }
+    }
     let (tx, mut out) = mpsc::unbounded_channel::<WsMsg>();
     let (msg_tx, rx) = mpsc::unbounded_channel();
     let (ack_tx, acks) = mpsc::unbounded_channel();
@@ -161,7 +183,20 @@ pub async fn open(
     });
     let reply = tx.clone();
     tokio::spawn(async move {
-        while let Some(Ok(m)) = stream.next().await {
+        let debug = std::env::var_os("LOADGEN_DEBUG").is_some();
+        while let Some(m) = stream.next().await {
+            let m = match m {
+                Ok(m) => m,
+                Err(e) => {
+                    if debug {
+                        eprintln!("[loadgen] socket error: {e}");
+                    }
+                    break;
+                }
+            };
+            if debug {
+                eprintln!("[loadgen] < {m:?}");
+            }
             if let WsMsg::Text(t) = m {
                 if proto.is_ack(&t) {
                     let _ = ack_tx.send(());
@@ -172,14 +207,6 @@ pub async fn open(
         }
     });
     Ok((Conn { tx, rx }, acks))
-}
-
-/// Frames a connection sends first: Socket.IO's namespace connect (`40`).
-fn connect_frames(target: Target) -> Vec<WsMsg> {
-    match target {
-        Target::Chatix => Vec::new(),
-        Target::Socketio => vec![WsMsg::Text("40".into())],
-    }
 }
 
 fn hist() -> Histogram<u64> {
@@ -208,10 +235,8 @@ async fn fanout(args: &Args) -> anyhow::Result<()> {
             let url = setup.url_for(r, m);
             let (proto, room) = (proto.clone(), room.clone());
             let connected = connected.clone();
-            let target = args.target;
             opening.push(tokio::spawn(async move {
-                let mut first = connect_frames(target);
-                first.push(proto.join(&room));
+                let first = vec![proto.join(&room)];
                 let res = open(url, proto, first).await;
                 connected.fetch_add(1, Ordering::Relaxed);
                 (r, m, res)
@@ -359,8 +384,7 @@ async fn conns(args: &Args) -> anyhow::Result<()> {
     for i in 0..args.connections {
         let url = setup.url_for(0, 0);
         let proto = setup.proto.clone();
-        let first = connect_frames(args.target);
-        batch.push(tokio::spawn(async move { open(url, proto, first).await }));
+        batch.push(tokio::spawn(async move { open(url, proto, Vec::new()).await }));
         if batch.len() == 500 || i + 1 == args.connections {
             for b in batch.drain(..) {
                 match b.await? {
@@ -462,7 +486,7 @@ async fn publish(args: &Args) -> anyhow::Result<()> {
         let text_bytes = text_bytes.clone();
         let mine: Vec<usize> = (c..args.messages).step_by(k).collect();
         tasks.push(tokio::spawn(async move {
-            let (conn, mut acks) = open(url, proto.clone(), connect_frames(target)).await?;
+            let (conn, mut acks) = open(url, proto.clone(), Vec::new()).await?;
             let window = if target == Target::Chatix {
                 32
             } else {

@@ -41,6 +41,10 @@ impl Protocol for SocketIo {
     fn is_ack(&self, _frame: &str) -> bool {
         false
     }
+
+    fn handshake(&self) -> Option<(&'static str, &'static str)> {
+        Some(("40", "40"))
+    }
 }
 
 /// Rooms `r0..`, every member connecting to the same URL.
