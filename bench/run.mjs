@@ -28,12 +28,14 @@ const say = (s = '') => { console.log(s); lines.push(s); };
 const W = smoke ? {
   small: { rooms: 4, members: 3, rates: [20, 40], seconds: 1 },
   big: { rooms: 1, members: 20, rates: [5, 10], seconds: 1 },
+  cluster: { rooms: 4, members: 3, rates: [20], seconds: 1 },
   conns: 50,
   writes: { connections: 4, seconds: 1 },
   sdk: { messages: 200, burst: 200 },
 } : {
   small: { rooms: 200, members: 10, rates: [1000, 2000, 4000, 8000, 16000], seconds: 4 },
   big: { rooms: 1, members: 2000, rates: [25, 50, 100, 200, 400], seconds: 4 },
+  cluster: { rooms: 100, members: 10, rates: [500, 1000, 2000, 4000], seconds: 4 },
   conns: 19500, // the sandbox's hard open-file limit is 20,000 per process
   writes: { connections: 64, seconds: 5 },
   sdk: { messages: 10000, burst: 3000 },
@@ -61,8 +63,8 @@ function loadgen(args) {
   });
 }
 
-async function chatixServer(port, extra = []) {
-  const s = await startServer({ port, binary: bin('chatix-server'), extra });
+async function chatixServer(port, extra = [], dataDir = undefined) {
+  const s = await startServer({ port, binary: bin('chatix-server'), extra, dataDir });
   s.secret = JSON.parse(readFileSync(join(s.dir, 'demo.json'), 'utf8')).secretKey;
   return s;
 }
@@ -127,6 +129,45 @@ async function fanout() {
     say(`Best step with >= 95% delivered: Chatix ${fmt(c?.deliveredPerSec)} msg/s (p99 ${fmt(c?.p99Ms, 2)} ms), Socket.IO ${fmt(o?.deliveredPerSec)} msg/s (p99 ${fmt(o?.p99Ms, 2)} ms): **${ratio(c?.deliveredPerSec, o?.deliveredPerSec)}**.`);
     say();
   }
+}
+
+/** Issue 5's figures: the small-room shape on one node vs three, all on PostgreSQL + Redis. */
+async function cluster() {
+  say('## 1b. One node vs three (PostgreSQL + Redis)');
+  say();
+  const pg = process.env.CHATIX_TEST_DATABASE_URL; const redis = process.env.CHATIX_TEST_REDIS_URL;
+  if (!pg || !redis || spawnSync('psql', ['--version']).status !== 0) {
+    say('Skipped: needs CHATIX_TEST_DATABASE_URL, CHATIX_TEST_REDIS_URL and `psql`.');
+    say();
+    return;
+  }
+  const w = W.cluster;
+  say(`**Workload**: the small-room shape (${w.rooms} rooms of ${w.members}), publish rates ${w.rates.join(', ')} msg/s, ${w.seconds} s per step, sockets spread round-robin over the nodes; storage PostgreSQL, fan-out between nodes over Redis pub/sub. All nodes, PostgreSQL, Redis and the load generator share this machine's ${cpus().length} cores, so three nodes cannot add CPU here: this measures the cost of the cluster path, not its scaling.`);
+  say();
+  const rows = [];
+  const best = {};
+  for (const count of [1, 3]) {
+    const db = `chatix_bench_cluster_${process.pid}_${count}`;
+    run('psql', [pg, '-qc', `CREATE DATABASE ${db}`]);
+    const dataDir = mkdtempSync(join(tmpdir(), 'chatix-cluster-'));
+    const nodes = [];
+    try {
+      for (let i = 0; i < count; i++) {
+        nodes.push(await chatixServer(PORT + 10 + i, ['--database-url', pg.replace(/\/[^/]*$/, `/${db}`), '--redis-url', redis], dataDir));
+      }
+      const steps = await loadgen(['--target', 'chatix', '--mode', 'fanout', '--url', nodes.map((n) => n.url).join(','), '--secret', nodes[0].secret,
+        '--rooms', String(w.rooms), '--members', String(w.members), '--rates', w.rates.join(','), '--seconds', String(w.seconds)]);
+      for (const s of steps) rows.push([`${count} node${count > 1 ? 's' : ''}`, fmt(s.rate), `${fmt(s.delivered)} / ${fmt(s.expectedDeliveries)}`, fmt(s.deliveredPerSec), fmt(s.p50Ms, 2), fmt(s.p99Ms, 2), fmt(s.p999Ms, 2)]);
+      best[count] = saturation(steps);
+    } finally {
+      for (const n of nodes.reverse()) await n.stop({ keepData: true });
+      rmSync(dataDir, { recursive: true, force: true });
+      run('psql', [pg, '-qc', `DROP DATABASE IF EXISTS ${db} WITH (FORCE)`]);
+    }
+  }
+  table(['cluster', 'publish msg/s', 'delivered / expected', 'delivered msg/s', 'p50 ms', 'p99 ms', 'p99.9 ms'], rows);
+  say(`Best step with >= 95% delivered: one node ${fmt(best[1]?.deliveredPerSec)} msg/s (p99 ${fmt(best[1]?.p99Ms, 2)} ms), three nodes ${fmt(best[3]?.deliveredPerSec)} msg/s (p99 ${fmt(best[3]?.p99Ms, 2)} ms).`);
+  say();
 }
 
 async function connections() {
@@ -358,6 +399,7 @@ say();
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const want = (name) => !only || only.includes(name);
 if (want('fanout')) await fanout();
+if (want('cluster')) await cluster();
 if (want('conns')) await connections();
 if (want('writes')) await writes();
 if (want('sdk')) await sdk();

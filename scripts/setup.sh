@@ -34,6 +34,12 @@ if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERS
   cargo install -q wasm-pack --version "$WASM_PACK_VERSION" --locked
 fi
 
+SCHEMATHESIS_VERSION=4.32.5
+if [ "$(st --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION" ]; then
+  log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI)"
+  python3 -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error

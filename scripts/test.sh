@@ -3,7 +3,7 @@
 #   1. cargo fmt --check, cargo clippy -D warnings
 #   2. Rust unit + integration tests (the server over real HTTP/WebSocket; the storage
 #      suite on SQLite, and on PostgreSQL when CHATIX_TEST_DATABASE_URL is set)
-#   3. the SDK's browser tests (headless Chromium against a real server)
+#   3. schemathesis against the server's OpenAPI document; the SDK's browser tests (headless Chromium against a real server)
 #   4. the release package in a page, and the www end-to-end tests
 #   5. a smoke run of the benchmarks (every section at tiny sizes), so they cannot rot
 set -euo pipefail
@@ -20,8 +20,11 @@ step "Rust tests"
 [ -n "${CHATIX_TEST_DATABASE_URL:-}" ] || echo "note: CHATIX_TEST_DATABASE_URL unset: PostgreSQL tests will say SKIPPED" >&2
 cargo test --workspace
 
-step "SDK browser tests (headless Chromium, real server)"
+step "schemathesis against /v1/openapi.json"
 cargo build -p chatix-server
+scripts/schemathesis.sh
+
+step "SDK browser tests (headless Chromium, real server)"
 node tests/run-browser-tests.mjs
 
 step "release package in a page"

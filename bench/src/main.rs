@@ -55,7 +55,8 @@ struct Args {
     target: Target,
     #[arg(long, value_enum)]
     mode: Mode,
-    /// Server base URL (http://127.0.0.1:PORT).
+    /// Server base URL (http://127.0.0.1:PORT); fanout: several, comma-separated, spread
+    /// the members' sockets over the nodes of a cluster (set-up goes to the first).
     #[arg(long)]
     url: String,
     /// Chatix: the website's secret key (to create users and rooms).
@@ -219,10 +220,20 @@ async fn fanout(args: &Args) -> anyhow::Result<()> {
         .split(',')
         .filter_map(|r| r.trim().parse().ok())
         .collect();
-    let setup = match args.target {
-        Target::Chatix => chatix::setup(&args.url, &args.secret, args.rooms, args.members).await?,
-        Target::Socketio => socketio::setup(&args.url, args.rooms, args.members),
+    let nodes: Vec<&str> = args.url.split(',').map(str::trim).collect();
+    let first = nodes[0];
+    let mut setup = match args.target {
+        Target::Chatix => chatix::setup(first, &args.secret, args.rooms, args.members).await?,
+        Target::Socketio => socketio::setup(first, args.rooms, args.members),
     };
+    // Spread the sockets over the nodes: member m of room r goes to node (r + m) mod n.
+    let authority = |u: &str| u.trim_start_matches("http://").to_owned();
+    for (r, room) in setup.urls.iter_mut().enumerate() {
+        for (m, url) in room.iter_mut().enumerate() {
+            let node = nodes[(r + m) % nodes.len()];
+            *url = url.replacen(&authority(first), &authority(node), 1);
+        }
+    }
     let proto = setup.proto.clone();
     // Every member connects and joins its room; member 0 of each room publishes.
     let steps = rates.len();
@@ -350,7 +361,7 @@ async fn fanout(args: &Args) -> anyhow::Result<()> {
                 "p50Ms": h.value_at_quantile(0.5) as f64 / 1000.0,
                 "p99Ms": h.value_at_quantile(0.99) as f64 / 1000.0,
                 "p999Ms": h.value_at_quantile(0.999) as f64 / 1000.0,
-                "connections": connected.load(Ordering::Relaxed),
+                "connections": connected.load(Ordering::Relaxed), "nodes": nodes.len(),
             })
         );
     }

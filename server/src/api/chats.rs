@@ -30,6 +30,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// 1-based page.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
 }
 
@@ -40,8 +41,10 @@ pub struct PageQuery {
 pub struct RoomsQuery {
     /// 1-based page.
     #[serde(alias = "page")]
+    #[param(minimum = 1)]
     pub page_id: Option<u32>,
     /// Page size, 1-100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
     pub per_page: Option<u32>,
 }
 

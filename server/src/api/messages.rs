@@ -30,6 +30,7 @@ pub struct HistoryQuery {
     /// Messages before this one; absent = the newest.
     pub last_message_id: Option<String>,
     /// 1-100, default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub count: Option<u32>,
 }
 
