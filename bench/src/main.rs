@@ -395,7 +395,9 @@ async fn conns(args: &Args) -> anyhow::Result<()> {
     for i in 0..args.connections {
         let url = setup.url_for(0, 0);
         let proto = setup.proto.clone();
-        batch.push(tokio::spawn(async move { open(url, proto, Vec::new()).await }));
+        batch.push(tokio::spawn(
+            async move { open(url, proto, Vec::new()).await },
+        ));
         if batch.len() == 500 || i + 1 == args.connections {
             for b in batch.drain(..) {
                 match b.await? {

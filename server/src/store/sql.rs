@@ -18,6 +18,7 @@ use chatix_protocol::{
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use super::*;
@@ -36,13 +37,18 @@ pub enum Engine {
 /// The SQL store. Cheap to clone (pools are shared).
 #[derive(Clone)]
 pub struct SqlStore {
-    /// Reads (several connections; SQLite's WAL lets them run beside the writer).
+    /// Reads (several connections; SQLite's WAL lets them run beside the writer). A read
+    /// that follows a committed write sees it (each statement starts a fresh WAL snapshot),
+    /// so reads never queue behind the writer's open batch transaction.
     read: AnyPool,
     /// Writes (one connection on SQLite, the same pool as `read` on PostgreSQL).
     write: AnyPool,
     /// Engine in use.
     engine: Engine,
 }
+
+/// Rows per multi-row statement (SQLite allows 32,766 parameters; 14 per message row).
+const ROWS_PER_STATEMENT: usize = 200;
 
 const USER_COLS: &str = "id, website_id, username, name, avatar, email, metadata, role, \
     password_hash, visitor_secret_hash, can_admin, last_active, created_at, updated_at";
@@ -112,108 +118,227 @@ impl SqlStore {
         self.read.close().await;
     }
 
-    async fn insert_one_in(
-        tx: &mut sqlx::AnyConnection,
-        new: &NewMessage,
-    ) -> Result<AppResult<Inserted>, sqlx::Error> {
-        if let Some(cid) = &new.client_id {
-            let q = format!(
-                "{MSG_SELECT} WHERE m.chat_id = $1 AND m.sender_id = $2 AND m.client_id = $3"
-            );
-            if let Some(row) = sqlx::query(&q)
-                .bind(&new.chat_id)
-                .bind(&new.sender_id)
-                .bind(cid)
-                .fetch_optional(&mut *tx)
-                .await?
-            {
-                return Ok(message_from_row(&row).map(Inserted::Duplicate));
-            }
-        }
-        let seq: Option<i64> = sqlx::query_scalar(
-            "UPDATE chats SET last_seq = last_seq + 1, last_activity_at = $2 \
-             WHERE id = $1 AND deleted_at IS NULL RETURNING last_seq",
-        )
-        .bind(&new.chat_id)
-        .bind(new.created_at)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some(seq) = seq else {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM chats WHERE id = $1")
-                .bind(&new.chat_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-            return Ok(Err(match exists {
-                Some(_) => AppError::new(ErrorCode::Gone, "the chat was deleted"),
-                None => AppError::not_found("no such chat"),
-            }));
-        };
-        let id = new_id("msg");
-        sqlx::query(
-            "INSERT INTO messages (id, chat_id, seq, rev, kind, text, file_id, metadata, whisper, \
-             sender_id, sender_role, sender_name, client_id, reply_to, created_at) \
-             VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
-        )
-        .bind(&id)
-        .bind(&new.chat_id)
-        .bind(seq)
-        .bind(new.kind.as_str())
-        .bind(&new.text)
-        .bind(&new.file_id)
-        .bind(meta_json(&new.metadata))
-        .bind(new.whisper as i64)
-        .bind(&new.sender_id)
-        .bind(new.sender_role.as_str())
-        .bind(&new.sender_name)
-        .bind(&new.client_id)
-        .bind(&new.reply_to)
-        .bind(new.created_at)
-        .execute(&mut *tx)
-        .await?;
-        let file = match &new.file_id {
-            Some(fid) => {
-                let q = "SELECT id, website_id, uploader_id, name, mime, size, kind, \
-                         has_thumbnail, created_at FROM files WHERE id = $1";
-                let row = sqlx::query(q).bind(fid).fetch_optional(&mut *tx).await?;
-                match row.map(|r| file_from_row(&r)).transpose() {
-                    Ok(f) => f.map(|f| file_info(&f)),
-                    Err(e) => return Ok(Err(e)),
-                }
-            }
-            None => None,
-        };
-        Ok(Ok(Inserted::New(Message {
-            id,
-            chat_id: new.chat_id.clone(),
-            seq,
-            rev: seq,
-            kind: new.kind,
-            text: new.text.clone(),
-            file,
-            metadata: new.metadata.clone(),
-            whisper: new.whisper,
-            sender_id: new.sender_id.clone(),
-            sender_role: new.sender_role,
-            sender_name: new.sender_name.clone(),
-            client_id: new.client_id.clone(),
-            reply_to: new.reply_to.clone(),
-            created_at: new.created_at,
-            edited_at: None,
-            deleted: false,
-        })))
-    }
-
+    /// Stores a batch in one transaction with a handful of statements whatever its size:
+    /// one lookup of the client ids already stored, one `UPDATE … RETURNING` that advances
+    /// every chat's counter by its number of messages, multi-row `INSERT`s. Per chat the
+    /// messages get consecutive sequence numbers in batch order; a client id seen before
+    /// (stored, or earlier in this batch) answers with that message instead.
     async fn insert_batch_tx(
         &self,
         batch: &[NewMessage],
     ) -> Result<Vec<AppResult<Inserted>>, sqlx::Error> {
         let mut tx = self.write.begin().await?;
-        let mut out = Vec::with_capacity(batch.len());
-        for new in batch {
-            out.push(Self::insert_one_in(&mut tx, new).await?);
+        let n = batch.len();
+        let mut out: Vec<Option<AppResult<Inserted>>> = (0..n).map(|_| None).collect();
+        // 1. Client ids: stored already, or repeated within the batch.
+        let key = |m: &NewMessage| {
+            m.client_id
+                .as_ref()
+                .map(|c| (m.chat_id.clone(), m.sender_id.clone(), c.clone()))
+        };
+        let keyed: Vec<usize> = (0..n).filter(|&i| batch[i].client_id.is_some()).collect();
+        let mut stored: HashMap<(String, String, String), Message> = HashMap::new();
+        for chunk in keyed.chunks(ROWS_PER_STATEMENT) {
+            let tuples: Vec<String> = (0..chunk.len())
+                .map(|k| format!("(${}, ${}, ${})", 3 * k + 1, 3 * k + 2, 3 * k + 3))
+                .collect();
+            let q = format!(
+                "{MSG_SELECT} WHERE (m.chat_id, m.sender_id, m.client_id) IN (VALUES {})",
+                tuples.join(", ")
+            );
+            let mut query = sqlx::query(&q);
+            for &i in chunk {
+                let m = &batch[i];
+                query = query.bind(&m.chat_id).bind(&m.sender_id).bind(&m.client_id);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                match message_from_row(&row) {
+                    Ok(m) => {
+                        if let Some(c) = m.client_id.clone() {
+                            stored.insert((m.chat_id.clone(), m.sender_id.clone(), c), m);
+                        }
+                    }
+                    Err(e) => return Ok((0..n).map(|_| Err(AppError(e.0.clone()))).collect()),
+                }
+            }
+        }
+        let mut first_of: HashMap<(String, String, String), usize> = HashMap::new();
+        let mut dup_of: Vec<Option<usize>> = vec![None; n];
+        let mut fresh: Vec<usize> = Vec::with_capacity(n);
+        for (i, m) in batch.iter().enumerate() {
+            match key(m) {
+                Some(k) if stored.contains_key(&k) => {
+                    out[i] = stored.get(&k).cloned().map(|m| Ok(Inserted::Duplicate(m)));
+                }
+                Some(k) => match first_of.get(&k) {
+                    Some(&j) => dup_of[i] = Some(j),
+                    None => {
+                        first_of.insert(k, i);
+                        fresh.push(i);
+                    }
+                },
+                None => fresh.push(i),
+            }
+        }
+        // 2. Sequence numbers: every chat's counter advanced by its count, in one statement.
+        let mut counts: Vec<(String, i64)> = Vec::new();
+        for &i in &fresh {
+            let chat = &batch[i].chat_id;
+            match counts.iter_mut().find(|(c, _)| c == chat) {
+                Some((_, k)) => *k += 1,
+                None => counts.push((chat.clone(), 1)),
+            }
+        }
+        let now = fresh
+            .iter()
+            .map(|&i| batch[i].created_at)
+            .max()
+            .unwrap_or(0);
+        let mut last: HashMap<String, i64> = HashMap::new();
+        for chunk in counts.chunks(ROWS_PER_STATEMENT) {
+            let cases: Vec<String> = (0..chunk.len())
+                .map(|k| format!("WHEN ${} THEN ${}", 2 * k + 2, 2 * k + 3))
+                .collect();
+            let ids: Vec<String> = (0..chunk.len())
+                .map(|k| format!("${}", 2 * k + 2))
+                .collect();
+            let q = format!(
+                "UPDATE chats SET last_seq = last_seq + CASE id {} ELSE 0 END, \
+                 last_activity_at = $1 WHERE id IN ({}) AND deleted_at IS NULL \
+                 RETURNING id, last_seq",
+                cases.join(" "),
+                ids.join(", ")
+            );
+            let mut query = sqlx::query(&q).bind(now);
+            for (chat, k) in chunk {
+                query = query.bind(chat).bind(*k);
+            }
+            for row in query.fetch_all(&mut *tx).await? {
+                last.insert(row.try_get("id")?, row.try_get("last_seq")?);
+            }
+        }
+        // Sequence numbers per message, in batch order within each chat.
+        let mut next: HashMap<&str, i64> = HashMap::new();
+        for (chat, k) in &counts {
+            if let Some(end) = last.get(chat) {
+                next.insert(chat.as_str(), end - k + 1);
+            }
+        }
+        let mut rows: Vec<(usize, String, i64)> = Vec::with_capacity(fresh.len());
+        for &i in &fresh {
+            let m = &batch[i];
+            match next.get_mut(m.chat_id.as_str()) {
+                Some(seq) => {
+                    rows.push((i, new_id("msg"), *seq));
+                    *seq += 1;
+                }
+                None => {
+                    let exists: Option<i64> =
+                        sqlx::query_scalar("SELECT 1 FROM chats WHERE id = $1")
+                            .bind(&m.chat_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    out[i] = Some(Err(match exists {
+                        Some(_) => AppError::new(ErrorCode::Gone, "the chat was deleted"),
+                        None => AppError::not_found("no such chat"),
+                    }));
+                }
+            }
+        }
+        // 3. The rows themselves.
+        const COLS: usize = 14;
+        for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|k| {
+                    let b = k * COLS;
+                    format!(
+                        "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                        b + 1, b + 2, b + 3, b + 3, b + 4, b + 5, b + 6, b + 7,
+                        b + 8, b + 9, b + 10, b + 11, b + 12, b + 13, b + 14
+                    )
+                })
+                .collect();
+            let q = format!(
+                "INSERT INTO messages (id, chat_id, seq, rev, kind, text, file_id, metadata, \
+                 whisper, sender_id, sender_role, sender_name, client_id, reply_to, created_at) \
+                 VALUES {}",
+                values.join(", ")
+            );
+            let mut query = sqlx::query(&q);
+            for (i, id, seq) in chunk {
+                let new = &batch[*i];
+                query = query
+                    .bind(id)
+                    .bind(&new.chat_id)
+                    .bind(*seq)
+                    .bind(new.kind.as_str())
+                    .bind(&new.text)
+                    .bind(&new.file_id)
+                    .bind(meta_json(&new.metadata))
+                    .bind(new.whisper as i64)
+                    .bind(&new.sender_id)
+                    .bind(new.sender_role.as_str())
+                    .bind(&new.sender_name)
+                    .bind(&new.client_id)
+                    .bind(&new.reply_to)
+                    .bind(new.created_at);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        for (i, id, seq) in rows {
+            let new = &batch[i];
+            let file = match &new.file_id {
+                Some(fid) => {
+                    let q = "SELECT id, website_id, uploader_id, name, mime, size, kind, \
+                             has_thumbnail, created_at FROM files WHERE id = $1";
+                    let row = sqlx::query(q).bind(fid).fetch_optional(&mut *tx).await?;
+                    match row.map(|r| file_from_row(&r)).transpose() {
+                        Ok(f) => f.map(|f| file_info(&f)),
+                        Err(e) => {
+                            out[i] = Some(Err(e));
+                            continue;
+                        }
+                    }
+                }
+                None => None,
+            };
+            out[i] = Some(Ok(Inserted::New(Message {
+                id,
+                chat_id: new.chat_id.clone(),
+                seq,
+                rev: seq,
+                kind: new.kind,
+                text: new.text.clone(),
+                file,
+                metadata: new.metadata.clone(),
+                whisper: new.whisper,
+                sender_id: new.sender_id.clone(),
+                sender_role: new.sender_role,
+                sender_name: new.sender_name.clone(),
+                client_id: new.client_id.clone(),
+                reply_to: new.reply_to.clone(),
+                created_at: new.created_at,
+                edited_at: None,
+                deleted: false,
+            })));
+        }
+        // Repeats within the batch answer like their first occurrence.
+        for i in 0..n {
+            if let Some(j) = dup_of[i] {
+                out[i] = Some(match &out[j] {
+                    Some(Ok(Inserted::New(m) | Inserted::Duplicate(m))) => {
+                        Ok(Inserted::Duplicate(m.clone()))
+                    }
+                    Some(Err(e)) => Err(AppError(e.0.clone())),
+                    None => Err(AppError::internal("unanswered message in a batch")),
+                });
+            }
         }
         tx.commit().await?;
-        Ok(out)
+        Ok(out
+            .into_iter()
+            .map(|o| o.unwrap_or_else(|| Err(AppError::internal("unanswered message in a batch"))))
+            .collect())
     }
 
     /// Gives a live message the chat's next sequence number as `rev` and applies `change`
@@ -768,7 +893,7 @@ impl Store for SqlStore {
         let row = sqlx::query(&q)
             .bind(website)
             .bind(id)
-            .fetch_optional(&self.write)
+            .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(chat_from_row).transpose()
     }
@@ -1091,7 +1216,7 @@ impl Store for SqlStore {
         let row = sqlx::query(&q)
             .bind(chat)
             .bind(id)
-            .fetch_optional(&self.write)
+            .fetch_optional(&self.read)
             .await?;
         row.as_ref().map(message_from_row).transpose()
     }
@@ -1222,7 +1347,7 @@ impl Store for SqlStore {
             .bind(chat)
             .bind(rev)
             .bind(limit)
-            .fetch_all(&self.write)
+            .fetch_all(&self.read)
             .await?;
         rows.iter().map(message_from_row).collect()
     }
@@ -1244,7 +1369,7 @@ impl Store for SqlStore {
         if aud.whispers {
             let v: Option<i64> = sqlx::query_scalar("SELECT last_seq FROM chats WHERE id = $1")
                 .bind(chat)
-                .fetch_optional(&self.write)
+                .fetch_optional(&self.read)
                 .await?;
             return Ok(v.unwrap_or(0).min(cap));
         }
@@ -1254,7 +1379,7 @@ impl Store for SqlStore {
         )
         .bind(chat)
         .bind(cap)
-        .fetch_one(&self.write)
+        .fetch_one(&self.read)
         .await?;
         Ok(v.unwrap_or(0))
     }
