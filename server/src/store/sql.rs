@@ -75,12 +75,14 @@ impl SqlStore {
         let store = if url.starts_with("sqlite:") {
             let write = AnyPoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .after_connect(|c, _| Box::pin(sqlite_pragmas(c)))
                 .connect(url)
                 .await?;
             let read = AnyPoolOptions::new()
                 .max_connections(4)
+                .test_before_acquire(false)
                 .after_connect(|c, _| Box::pin(sqlite_pragmas(c)))
                 .connect(url)
                 .await?;
@@ -90,8 +92,12 @@ impl SqlStore {
                 engine: Engine::Sqlite,
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            // No ping before every query (sqlx's default): on SQLite each is a round trip to
+            // the connection's worker thread, on PostgreSQL one over the network; a broken
+            // connection still fails its query and is replaced.
             let pool = AnyPoolOptions::new()
                 .max_connections(16)
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect(url)
                 .await?;
