@@ -9,7 +9,7 @@
 // socket.io-client; 5 gzip -9 weight vs the registry packages of socket.io-client,
 // centrifuge and stream-chat. Loopback only, bounded sizes, every step stops by itself.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -356,39 +356,32 @@ function weight() {
     ['**Chatix SDK + widget**', '', `**${fmt(sdkWasm + sdkJs + widget)}**`],
   ];
   const dir = mkdtempSync(join(tmpdir(), 'chatix-weight-'));
+  // Each package's own browser bundle: the file its package.json points browsers at.
   const others = smoke ? [] : [
-    ['socket.io-client@4.8.4', 'dist/socket.io.min.js'],
-    ['centrifuge@5.8.0', 'dist/centrifuge.js'],
-    ['stream-chat@9.53.0', 'dist/browser.full-bundle.min.js'],
+    ['socket.io-client@4.8.4', 'dist/socket.io.min.js', 'its standalone browser build (no dependencies needed)'],
+    ['centrifuge@5.8.0', 'dist/centrifuge.js', 'its standalone browser build'],
+    ['stream-chat@9.53.0', null, 'its browser entry (exports.browser); its dependencies (axios, linkifyjs, …) come on top'],
   ];
   let stream = 0;
   try {
-    for (const [spec, file] of others) {
+    for (const [spec, file, what] of others) {
       const tgz = run('npm', ['pack', spec, '--silent', '--pack-destination', dir], { cwd: dir }).trim().split('\n').pop();
       const out = join(dir, spec.replace(/[@/.]/g, '_'));
       mkdirSync(out);
       run('tar', ['-xzf', join(dir, tgz), '-C', out]);
-      let path = join(out, 'package', file);
-      try { statSync(path); } catch { path = biggestJs(join(out, 'package', 'dist')); }
+      const pkg = JSON.parse(readFileSync(join(out, 'package', 'package.json'), 'utf8'));
+      const browser = pkg.exports?.['.']?.browser;
+      const rel = file ?? (typeof browser === 'string' ? browser : browser?.require ?? browser?.import ?? pkg.main);
+      const path = join(out, 'package', rel);
       const size = gz(path);
       if (spec.startsWith('stream-chat')) stream = size;
-      rows.push([spec, path.split('/package/')[1], fmt(size)]);
+      rows.push([spec, `${rel.replace(/^\.\//, '')}: ${what}`, fmt(size)]);
     }
   } finally { rmSync(dir, { recursive: true, force: true }); }
   table(['bundle', 'file', 'bytes gzip -9'], rows);
   if (stream) say(`Chatix SDK + widget vs stream-chat's browser bundle: **${ratio(sdkWasm + sdkJs + widget, stream)}** of its size.`), say();
 }
 
-function biggestJs(dir) {
-  let best = null; let size = -1;
-  for (const f of readdirSync(dir, { recursive: true })) {
-    const p = join(dir, String(f));
-    if (!/\.m?js$/.test(p)) continue;
-    const s = statSync(p).size;
-    if (s > size) { best = p; size = s; }
-  }
-  return best;
-}
 
 const started = new Date();
 say(`# Chatix benchmark results${smoke ? ' (smoke run, tiny sizes: not figures)' : ''}`);
@@ -404,7 +397,8 @@ if (want('conns')) await connections();
 if (want('writes')) await writes();
 if (want('sdk')) await sdk();
 if (want('weight')) weight();
-const out = smoke ? 'test-artifacts/bench-smoke.md' : 'bench/RESULTS.md';
+// Only a full run replaces bench/RESULTS.md.
+const out = smoke ? 'test-artifacts/bench-smoke.md' : only ? 'test-artifacts/bench-partial.md' : 'bench/RESULTS.md';
 mkdirSync('test-artifacts', { recursive: true });
 writeFileSync(out, `${lines.join('\n')}\n`);
 console.log(`\nwritten to ${out} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
