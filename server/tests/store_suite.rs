@@ -338,6 +338,35 @@ async fn suite(s: Arc<dyn Store>) {
         .unwrap()
         .last_seen_seq;
     assert_eq!(mark, 5, "new members start with everything seen");
+    // the access check's single query: chat + this user's membership, scoped to a website
+    let (c, m) = s
+        .chat_and_member("wa", &public.id, Some(&a.user.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (c.id.as_str(), m.map(|m| m.last_seen_seq)),
+        (public.id.as_str(), Some(5))
+    );
+    let (_, none) = s
+        .chat_and_member("wa", &public.id, Some("usr_nobody"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(none.is_none());
+    let (_, anon) = s
+        .chat_and_member("wa", &public.id, None)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(anon.is_none());
+    assert!(
+        s.chat_and_member("wb", &public.id, Some(&a.user.id))
+            .await
+            .unwrap()
+            .is_none(),
+        "another website's chat is not found"
+    );
     let mut newer = msg(&public.id, &b.user.id, "new", false, None);
     newer.created_at = 65;
     s.insert_message(newer).await.unwrap();

@@ -48,15 +48,11 @@ pub fn can_self_join(actor: &Actor, chat: &ChatRecord) -> bool {
 /// Loads a chat the caller may see.
 pub async fn chat_for(state: &AppState, actor: &Actor, chat_id: &str) -> AppResult<ChatAccess> {
     let website = &actor.website().id;
-    let chat = state
+    let (chat, member) = state
         .store
-        .chat(website, chat_id)
+        .chat_and_member(website, chat_id, actor.user_id())
         .await?
         .ok_or_else(|| AppError::not_found(format!("no chat {chat_id:?}")))?;
-    let member = match actor.user_id() {
-        Some(uid) => state.store.member(&chat.id, uid).await?,
-        None => None,
-    };
     if !can_see(actor, &chat, member.as_ref()) {
         return Err(AppError::not_found(format!("no chat {chat_id:?}")));
     }

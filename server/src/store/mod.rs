@@ -369,6 +369,23 @@ pub trait Store: Send + Sync + 'static {
     async fn remove_members(&self, chat: &str, users: &[String]) -> AppResult<Vec<String>>;
     /// One membership.
     async fn member(&self, chat: &str, user: &str) -> AppResult<Option<MemberRecord>>;
+    /// A chat of `website` and, when `user` is given, that user's membership of it: what
+    /// every access check needs, in one query.
+    async fn chat_and_member(
+        &self,
+        website: &str,
+        chat: &str,
+        user: Option<&str>,
+    ) -> AppResult<Option<(ChatRecord, Option<MemberRecord>)>> {
+        let Some(c) = self.chat(website, chat).await? else {
+            return Ok(None);
+        };
+        let m = match user {
+            Some(u) => self.member(&c.id, u).await?,
+            None => None,
+        };
+        Ok(Some((c, m)))
+    }
     /// A page of members with their users (by join time), and the total.
     async fn members(
         &self,

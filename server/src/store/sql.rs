@@ -1083,6 +1083,39 @@ impl Store for SqlStore {
         Ok(removed)
     }
 
+    async fn chat_and_member(
+        &self,
+        website: &str,
+        chat: &str,
+        user: Option<&str>,
+    ) -> AppResult<Option<(ChatRecord, Option<MemberRecord>)>> {
+        let q = format!(
+            "SELECT {CHAT_COLS}, mb.user_id AS mb_user_id, mb.joined_at AS mb_joined_at, \
+             mb.last_seen_seq AS mb_last_seen_seq FROM chats c LEFT JOIN members mb \
+             ON mb.chat_id = c.id AND mb.user_id = $3 WHERE c.website_id = $1 AND c.id = $2"
+        );
+        let Some(row) = sqlx::query(&q)
+            .bind(website)
+            .bind(chat)
+            .bind(user.unwrap_or(""))
+            .fetch_optional(&self.read)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let chat = chat_from_row(&row)?;
+        let member = match row.try_get::<Option<String>, _>("mb_user_id")? {
+            Some(user_id) => Some(MemberRecord {
+                chat_id: chat.id.clone(),
+                user_id,
+                joined_at: row.try_get("mb_joined_at")?,
+                last_seen_seq: row.try_get("mb_last_seen_seq")?,
+            }),
+            None => None,
+        };
+        Ok(Some((chat, member)))
+    }
+
     async fn member(&self, chat: &str, user: &str) -> AppResult<Option<MemberRecord>> {
         let row = sqlx::query(
             "SELECT chat_id, user_id, joined_at, last_seen_seq FROM members \
