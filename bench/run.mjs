@@ -29,6 +29,7 @@ const W = smoke ? {
   small: { rooms: 4, members: 3, rates: [20, 40], seconds: 1 },
   big: { rooms: 1, members: 20, rates: [5, 10], seconds: 1 },
   cluster: { rooms: 4, members: 3, rates: [20], seconds: 1 },
+  soak: { rooms: 2, members: 3, rate: 10, steps: 3, seconds: 1 },
   conns: 50,
   writes: { connections: 4, seconds: 1 },
   sdk: { messages: 200, burst: 200 },
@@ -36,6 +37,7 @@ const W = smoke ? {
   small: { rooms: 200, members: 10, rates: [1000, 2000, 4000, 8000, 16000], seconds: 4 },
   big: { rooms: 1, members: 2000, rates: [25, 50, 100, 200, 400], seconds: 4 },
   cluster: { rooms: 100, members: 10, rates: [500, 1000, 2000, 4000], seconds: 4 },
+  soak: { rooms: 150, members: 20, rate: 300, steps: 19, seconds: 30 },
   conns: 19500, // the sandbox's hard open-file limit is 20,000 per process
   writes: { connections: 64, seconds: 5 },
   sdk: { messages: 10000, burst: 3000 },
@@ -54,7 +56,7 @@ function loadgen(args) {
     let out = ''; let err = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; process.stderr.write(d); });
-    const kill = setTimeout(() => child.kill('SIGKILL'), 600_000);
+    const kill = setTimeout(() => child.kill('SIGKILL'), 1_800_000); // a stuck run still ends
     child.on('exit', (code) => {
       clearTimeout(kill);
       if (code !== 0) return reject(new Error(`loadgen ${args.join(' ')} exited ${code}:\n${err}`));
@@ -167,6 +169,27 @@ async function cluster() {
   }
   table(['cluster', 'publish msg/s', 'delivered / expected', 'delivered msg/s', 'p50 ms', 'p99 ms', 'p99.9 ms'], rows);
   say(`Best step with >= 95% delivered: one node ${fmt(best[1]?.deliveredPerSec)} msg/s (p99 ${fmt(best[1]?.p99Ms, 2)} ms), three nodes ${fmt(best[3]?.deliveredPerSec)} msg/s (p99 ${fmt(best[3]?.p99Ms, 2)} ms).`);
+  say();
+}
+
+/** Issue 7's soak: thousands of connections with steady traffic for ten minutes. */
+async function soak() {
+  const w = W.soak;
+  say('## 6. Soak');
+  say();
+  say(`**Workload**: ${fmt(w.rooms * w.members)} sockets in ${w.rooms} rooms of ${w.members}, ${w.rate} msg/s published (${fmt(w.rate * (w.members - 1))} deliveries/s), for ${fmt((w.steps * (w.seconds + 1.5)) / 60, 1)} minutes in ${w.steps} steps; the server's resident memory after each step. Chatix on the embedded default.`);
+  say();
+  const server = await chatixServer(PORT);
+  let steps;
+  try {
+    steps = await loadgen(['--target', 'chatix', '--mode', 'fanout', '--url', server.url, '--secret', server.secret, '--pid', String(server.child.pid),
+      '--rooms', String(w.rooms), '--members', String(w.members), '--rates', Array(w.steps).fill(w.rate).join(','), '--seconds', String(w.seconds)]);
+  } finally { await server.stop(); }
+  const rows = steps.map((s, i) => [String(i + 1), fmt(s.rssKb / 1024, 1), `${fmt(s.delivered)} / ${fmt(s.expectedDeliveries)}`, fmt(s.p50Ms, 2), fmt(s.p99Ms, 2)]);
+  table(['step', 'RSS MiB', 'delivered / expected', 'p50 ms', 'p99 ms'], rows);
+  const warm = steps[Math.min(1, steps.length - 1)].rssKb; const end = steps[steps.length - 1].rssKb;
+  const lost = steps.reduce((a, s) => a + (s.expectedDeliveries - s.delivered), 0);
+  say(`Resident memory after warm-up (step 2) ${fmt(warm / 1024, 1)} MiB, at the end ${fmt(end / 1024, 1)} MiB (${end >= warm ? '+' : ''}${fmt(((end - warm) / Math.max(warm, 1)) * 100, 1)}%); deliveries missing at the end of their step: ${fmt(lost)}.`);
   say();
 }
 
@@ -397,6 +420,8 @@ if (want('conns')) await connections();
 if (want('writes')) await writes();
 if (want('sdk')) await sdk();
 if (want('weight')) weight();
+// The soak runs in a full run (ten minutes) and, tiny, in the smoke run; --no-soak skips it.
+if (want('soak') && !process.argv.includes('--no-soak')) await soak();
 // Only a full run replaces bench/RESULTS.md.
 const out = smoke ? 'test-artifacts/bench-smoke.md' : only ? 'test-artifacts/bench-partial.md' : 'bench/RESULTS.md';
 mkdirSync('test-artifacts', { recursive: true });

@@ -77,7 +77,7 @@ struct Args {
     /// conns: idle connections to open; writes: connections sending.
     #[arg(long, default_value_t = 100)]
     connections: usize,
-    /// conns: the server's pid (for its resident memory).
+    /// conns, fanout: the server's pid (for its resident memory).
     #[arg(long, default_value_t = 0)]
     pid: u32,
     /// publish: the room (chat id for Chatix, room name for Socket.IO).
@@ -297,6 +297,8 @@ async fn fanout(args: &Args) -> anyhow::Result<()> {
         }));
     }
     let rooms = publishers.len().max(1);
+    // With --pid: the server's resident memory after each step (the soak's curve).
+    let mut step_rss: Vec<u64> = Vec::new();
     for (step, rate) in rates.iter().enumerate() {
         let per_room = rate / rooms as f64;
         let interval = Duration::from_secs_f64(1.0 / per_room.max(0.001));
@@ -337,6 +339,9 @@ async fn fanout(args: &Args) -> anyhow::Result<()> {
             .lock()
             .map(|mut v| v.push(sent.load(Ordering::Relaxed)))
             .ok();
+        if args.pid != 0 {
+            step_rss.push(rss_kb(args.pid));
+        }
     }
     done.store(true, Ordering::Relaxed);
     let mut merged: Vec<Histogram<u64>> = (0..steps).map(|_| hist()).collect();
@@ -362,6 +367,7 @@ async fn fanout(args: &Args) -> anyhow::Result<()> {
                 "p99Ms": h.value_at_quantile(0.99) as f64 / 1000.0,
                 "p999Ms": h.value_at_quantile(0.999) as f64 / 1000.0,
                 "connections": connected.load(Ordering::Relaxed), "nodes": nodes.len(),
+                "rssKb": step_rss.get(i).copied().unwrap_or(0),
             })
         );
     }

@@ -4,7 +4,8 @@
 //! - a slow consumer is closed with 4008, the others do not notice, it resumes later;
 //! - a flaky TCP proxy (seeded: `CHATIX_FAULT_SEED` replays a run) cuts every connection
 //!   at random points while 5,000 messages flow through several chats;
-//! - the server process is killed with SIGKILL while clients send, and restarted.
+//! - the server process is killed with SIGKILL while clients send, and restarted; the
+//!   same with SIGTERM (graceful shutdown under load).
 //!
 //! The clients here are small resilient protocol clients, written like the SDK: they
 //! resume each chat with `since` = the highest `rev` they hold, and they retry an
@@ -394,10 +395,39 @@ impl Process {
             c.wait().await.unwrap();
         }
     }
+
+    /// SIGTERM: the server's graceful shutdown (in-flight writes finish, sockets get 1001).
+    async fn sigterm(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let pid = c.id().expect("running").to_string();
+            let ok = std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "kill -TERM {pid}");
+            let status = tokio::time::timeout(Duration::from_secs(20), c.wait())
+                .await
+                .expect("graceful shutdown within 20 s")
+                .unwrap();
+            assert!(status.success(), "a graceful shutdown exits 0: {status}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigkill_while_clients_send_loses_no_acknowledged_message() {
+    restarts_while_clients_send(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graceful_restarts_under_load_lose_nothing() {
+    restarts_while_clients_send(true).await;
+}
+
+/// Three senders and a reader while the server is stopped twice (SIGKILL, or SIGTERM for a
+/// graceful shutdown) and restarted on the same port and data.
+async fn restarts_while_clients_send(graceful: bool) {
     let dir = tempfile::tempdir().unwrap();
     let port = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -461,7 +491,11 @@ async fn sigkill_while_clients_send_loses_no_acknowledged_message() {
     // Kill the server twice while they send; restart it on the same port and data.
     for _ in 0..2 {
         tokio::time::sleep(Duration::from_millis(400)).await;
-        node.sigkill().await;
+        if graceful {
+            node.sigterm().await;
+        } else {
+            node.sigkill().await;
+        }
         tokio::time::sleep(Duration::from_millis(200)).await;
         node = Process::start(&url, &node.dir.clone()).await;
     }
@@ -484,7 +518,8 @@ async fn sigkill_while_clients_send_loses_no_acknowledged_message() {
         assert_eq!(mine, want.iter().map(String::as_str).collect::<Vec<_>>());
     }
     eprintln!(
-        "crash: 2 SIGKILLs, {retried} sends retried, {} reader reconnects, {} messages checked",
+        "restarts: 2 {}, {retried} sends retried, {} reader reconnects, {} messages checked",
+        if graceful { "SIGTERMs" } else { "SIGKILLs" },
         seen.reconnects,
         got.len()
     );

@@ -7,10 +7,10 @@
 //! connection (SQLite has one writer anyway; one connection avoids `SQLITE_BUSY` between
 //! our own writers), PostgreSQL one pool for reads and writes.
 //!
-//! Sequence numbers come from `UPDATE chats SET last_seq = last_seq + 1 … RETURNING
-//! last_seq` inside the transaction that stores the message: the row lock serialises
-//! writers of one chat on any number of nodes, and a sequence number is visible only with
-//! its message.
+//! Sequence numbers come from `UPDATE chats SET last_seq = last_seq + k … RETURNING
+//! last_seq` (k: that chat's messages in the batch) inside the transaction that stores
+//! the messages: the row lock serialises writers of one chat on any number of nodes, and a
+//! sequence number is visible only with its message.
 
 use async_trait::async_trait;
 use chatix_protocol::{
