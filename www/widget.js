@@ -35,6 +35,8 @@
   window.chatixWidget = widget;
 
   // ------------------------------------------------------------------ DOM helpers
+  // Code holds ASCII only (\u escapes for '…' and '×'): host pages that do not declare
+  // UTF-8 decode this script in their own charset.
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -124,9 +126,9 @@
   const bubble = el('button', { class: 'bubble', type: 'button', 'aria-expanded': 'false', 'aria-controls': 'chatix-panel', onclick: () => openPanel(panel.hidden) });
   bubble.innerHTML = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
   bubble.append(bubbleLabel, badge);
-  const status = el('span', { class: 'status', role: 'status' }, 'Connecting…');
-  const banner = el('div', { class: 'banner', hidden: true, role: 'alert' }, 'Reconnecting… your messages will be sent when the connection is back.');
-  const closeBtn = el('button', { type: 'button', 'aria-label': 'Close chat', onclick: () => openPanel(false) }, '×');
+  const status = el('span', { class: 'status', role: 'status' }, 'Connecting\u2026');
+  const banner = el('div', { class: 'banner', hidden: true, role: 'alert' }, 'Reconnecting\u2026 your messages will be sent when the connection is back.');
+  const closeBtn = el('button', { type: 'button', 'aria-label': 'Close chat', onclick: () => openPanel(false) }, '\u00d7');
   const tabSupport = el('button', { role: 'tab', id: 'tab-support', 'aria-selected': 'true', 'aria-controls': 'view-support', type: 'button', onclick: () => showTab('support') }, 'Support');
   const tabRooms = el('button', { role: 'tab', id: 'tab-rooms', 'aria-selected': 'false', 'aria-controls': 'view-rooms', type: 'button', tabindex: '-1', onclick: () => showTab('rooms') }, 'Chatrooms');
   const tabs = el('div', { role: 'tablist', 'aria-label': 'Chat sections', onkeydown: (e) => {
@@ -172,11 +174,11 @@
 
   function chatView(container, label) {
     const log = el('div', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': label, tabindex: '0' });
-    const older = el('div', { class: 'older', hidden: true }, 'Loading older messages…');
+    const older = el('div', { class: 'older', hidden: true }, 'Loading older messages\u2026');
     log.append(older);
     const typing = el('div', { class: 'typing', 'aria-live': 'polite' });
     const progress = el('progress', { max: '100', value: '0', hidden: true, 'aria-label': 'Upload progress' });
-    const text = el('textarea', { 'aria-label': 'Message', placeholder: 'Write a message…', rows: '1' });
+    const text = el('textarea', { 'aria-label': 'Message', placeholder: 'Write a message\u2026', rows: '1' });
     const file = el('input', { type: 'file', 'aria-label': 'Attach a file or image' });
     const attach = el('label', { class: 'attach', title: 'Attach a file' }, el('span', { class: 'sr' }, 'Attach a file'), file);
     attach.insertAdjacentHTML('afterbegin', '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z"/></svg>');
@@ -229,7 +231,7 @@
       },
       showTyping() {
         const names = [...v.typingUsers.values()];
-        typing.textContent = names.length ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} typing…` : '';
+        typing.textContent = names.length ? `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} typing\u2026` : '';
       },
     };
 
@@ -252,7 +254,7 @@
           node.append(el('a', { href: m.file.url, target: '_blank', rel: 'noopener', download: m.file.name }, `File: ${m.file.name}`));
         }
       }
-      node.append(el('div', { class: 'when' }, m.pending ? 'Sending…' : time(m.createdAt)));
+      node.append(el('div', { class: 'when' }, m.pending ? 'Sending\u2026' : time(m.createdAt)));
       return node;
     }
 
@@ -304,7 +306,7 @@
   // ------------------------------------------------------------------ rooms
   const roomList = el('ul', { class: 'rooms', 'aria-label': 'Chatrooms' });
   const roomBody = el('div', { class: 'view', hidden: true });
-  const backBtn = el('button', { type: 'button', onclick: () => { roomBody.hidden = true; roomList.hidden = false; openRoom = null; current = null; } }, '← All rooms');
+  const backBtn = el('button', { type: 'button', onclick: () => { roomBody.hidden = true; roomList.hidden = false; openRoom = null; current = null; } }, '\u2190 All rooms');
   const roomTitle = el('strong', {});
   roomBody.append(el('div', { class: 'roomhead' }, backBtn, roomTitle));
   roomsView.append(roomList, roomBody);
@@ -341,7 +343,7 @@
 
   // ------------------------------------------------------------------ start
   function setStatus(state) {
-    const labels = { connecting: 'Connecting…', open: 'Online', reconnecting: 'Reconnecting…', closed: 'Offline' };
+    const labels = { connecting: 'Connecting\u2026', open: 'Online', reconnecting: 'Reconnecting\u2026', closed: 'Offline' };
     status.textContent = labels[state] || state;
     banner.hidden = state !== 'reconnecting';
   }

@@ -217,6 +217,9 @@ try {
     assert.notEqual(inside[0], 'none', "the host's `button { display: none }` does not reach the bubble");
     assert.notEqual(inside[1], '40px', "the host's font size does not reach the bubble");
     assert.equal(inside[2], 'fixed', "the widget's own styles apply under the host's CSP (no inline styles)");
+    // the host page declares no charset: the widget's text must still read right
+    const texts = await site.evaluate(() => { const r = document.getElementById('chatix-widget').shadowRoot; return [r.querySelector('button[aria-label="Close chat"]').textContent, r.querySelector('textarea').placeholder]; });
+    assert.deepEqual(texts, ['\u00d7', 'Write a message\u2026'], 'no mojibake on a page without a charset');
     await site.getByRole('button', { name: /open chat/i }).click();
     const box = site.getByRole('textbox', { name: 'Message' }).first();
     await box.fill('hello from another site');
