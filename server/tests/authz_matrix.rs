@@ -49,6 +49,30 @@ struct Callers {
     member_name: String,
 }
 
+impl Callers {
+    /// One caller of each column (a fresh visitor, a member-to-be, another website's visitor
+    /// and key, a consultant without the admin permission, this website's key).
+    async fn new(srv: &TestServer) -> Callers {
+        let (visitor, _, _) = srv.visitor().await;
+        let (member, member_user, _) = srv.visitor().await;
+        let (other_site, other_secret) = srv.other_website().await;
+        let (foreign, _, _) = srv.visitor_of(&other_site).await;
+        let consultant = srv.plain_consultant().await;
+        Callers {
+            tokens: [
+                None,
+                Some(visitor),
+                Some(member),
+                Some(foreign),
+                Some(other_secret),
+                Some(consultant),
+                Some(srv.secret.clone()),
+            ],
+            member_name: member_user.username,
+        }
+    }
+}
+
 async fn fixture(srv: &TestServer, c: &Callers, n: usize) -> Fx {
     let admin = srv.secret.clone();
     let (s, v) = srv
@@ -113,23 +137,7 @@ fn fill_value(v: &Value, fx: &Fx) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_endpoint_as_every_caller() {
     let srv = TestServer::start().await;
-    let (visitor, _, _) = srv.visitor().await;
-    let (member, member_user, _) = srv.visitor().await;
-    let (other_site, other_secret) = srv.other_website().await;
-    let (foreign, _, _) = srv.visitor_of(&other_site).await;
-    let consultant = srv.plain_consultant().await;
-    let callers = Callers {
-        tokens: [
-            None,
-            Some(visitor),
-            Some(member),
-            Some(foreign),
-            Some(other_secret),
-            Some(consultant),
-            Some(srv.secret.clone()),
-        ],
-        member_name: member_user.username.clone(),
-    };
+    let callers = Callers::new(&srv).await;
     use Method as M;
     // columns: anonymous, visitor, member, foreign visitor, foreign key, consultant, admin key
     #[rustfmt::skip]
@@ -257,23 +265,8 @@ fn frame_outcome(f: &ServerFrame) -> char {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_frame_type_as_every_socket_caller() {
     let srv = TestServer::start().await;
-    let (visitor, _, _) = srv.visitor().await;
-    let (member, member_user, _) = srv.visitor().await;
-    let (other_site, other_secret) = srv.other_website().await;
-    let (foreign, _, _) = srv.visitor_of(&other_site).await;
-    let consultant = srv.plain_consultant().await;
-    let callers = Callers {
-        tokens: [
-            None,
-            Some(visitor),
-            Some(member),
-            Some(foreign),
-            Some(other_secret.clone()),
-            Some(consultant),
-            Some(srv.secret.clone()),
-        ],
-        member_name: member_user.username.clone(),
-    };
+    let callers = Callers::new(&srv).await;
+    let other_secret = callers.tokens[4].clone().unwrap_or_default();
     // Neither no token nor a secret key opens a socket.
     let ws_url = srv.url.replace("http://", "ws://");
     for bad in [
