@@ -10,6 +10,7 @@ export async function startServer({ port = 18787, binary = 'target/debug/chatix-
   const args = [
     '--listen', `127.0.0.1:${port}`, '--data-dir', dir, '--enable-test-hooks',
     '--frames-per-second', '10000', '--frame-burst', '10000',
+    '--ip-frames-per-second', '1000000', '--ip-frame-burst', '1000000',
     '--requests-per-second', '10000', '--request-burst', '10000',
     '--www-dir', 'www', '--pkg-dir', 'pkg', ...extra,
   ];

@@ -155,7 +155,10 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         loop {
             tokio::select! {
                 _ = limiter_state.shutdown.cancelled() => break,
-                _ = tick.tick() => limiter_state.rest_limiter.prune(),
+                _ = tick.tick() => {
+                    limiter_state.rest_limiter.prune();
+                    limiter_state.frame_ip_limiter.prune();
+                }
             }
         }
     });

@@ -70,6 +70,14 @@ pub struct Config {
     #[arg(long, env = "CHATIX_FRAME_BURST", default_value_t = 200)]
     pub frame_burst: u32,
 
+    /// Socket frames per second from one client IP, all its connections together, sustained.
+    #[arg(long, env = "CHATIX_IP_FRAMES_PER_SECOND", default_value_t = 200)]
+    pub ip_frames_per_second: u32,
+
+    /// Socket frames from one client IP allowed in a burst (all its connections together).
+    #[arg(long, env = "CHATIX_IP_FRAME_BURST", default_value_t = 2_000)]
+    pub ip_frame_burst: u32,
+
     /// REST requests per second per client IP, sustained.
     #[arg(long, env = "CHATIX_REQUESTS_PER_SECOND", default_value_t = 50)]
     pub requests_per_second: u32,

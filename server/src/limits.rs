@@ -1,5 +1,5 @@
-//! Rate limits: per client IP for REST, per connection for socket frames (GCRA, from the
-//! `governor` crate). Breaking one gets `rate_limited` (HTTP 429 with `Retry-After`, or an
+//! Rate limits: per client IP for REST, per connection and per client IP for socket frames
+//! (GCRA, from the `governor` crate). Breaking one gets `rate_limited` (HTTP 429 with `Retry-After`, or an
 //! error frame); nobody else is affected.
 
 use governor::clock::DefaultClock;
@@ -14,7 +14,8 @@ fn quota(per_second: u32, burst: u32) -> Quota {
     Quota::per_second(rate).allow_burst(burst)
 }
 
-/// REST requests per client IP.
+/// Requests or frames per client IP (REST requests; socket frames of all of an IP's
+/// connections together).
 pub struct IpLimiter(DefaultKeyedRateLimiter<IpAddr>);
 
 impl IpLimiter {

@@ -32,8 +32,10 @@ pub struct Shared {
     pub hub: Arc<Hub>,
     /// Uploaded files on disk.
     pub files: FileStore,
-    /// Per-IP rate limit of REST requests.
+    /// Per-IP rate limit of REST requests (socket upgrades included).
     pub rest_limiter: IpLimiter,
+    /// Per-IP rate limit of socket frames, over all of an address's connections.
+    pub frame_ip_limiter: IpLimiter,
     /// Cancelled when the server starts shutting down.
     pub shutdown: CancellationToken,
     /// Websites by public id and by secret: they change only when created, and every
@@ -59,6 +61,7 @@ impl AppState {
     ) -> AppState {
         let limits = config.limits();
         let rest_limiter = IpLimiter::new(config.requests_per_second, config.request_burst);
+        let frame_ip_limiter = IpLimiter::new(config.ip_frames_per_second, config.ip_frame_burst);
         let workers = if store.backend() == "sqlite" { 1 } else { 4 };
         let writer = WriteBatcher::start(store.clone(), workers);
         AppState(Arc::new(Shared {
@@ -69,6 +72,7 @@ impl AppState {
             hub,
             files,
             rest_limiter,
+            frame_ip_limiter,
             shutdown,
             websites: RwLock::new(HashMap::new()),
         }))

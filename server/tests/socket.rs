@@ -237,6 +237,64 @@ async fn bad_frames_get_clear_errors_and_the_connection_survives() {
     assert_eq!(page["totalMessages"], 1, "no bad frame stored anything");
 }
 
+/// The socket negotiates no compression (permessage-deflate is not offered back), so the
+/// size limit applies to the bytes that arrive: no frame can inflate past it. A frame that
+/// claims compression anyway (RSV1) is a protocol error: the connection ends, nothing is
+/// stored, others are unaffected.
+#[tokio::test]
+async fn compression_is_refused_so_frame_limits_are_on_the_real_size() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let srv = TestServer::start().await;
+    let room = srv.room("deflate", "public").await;
+    let (vt, _, _) = srv.visitor().await;
+    let (ot, _, _) = srv.visitor().await;
+    let mut other = srv.ws(&ot).await;
+    assert!(is_ack(&other.subscribe(&room, Some(0)).await));
+    let host = srv.url.trim_start_matches("http://").to_owned();
+    let mut tcp = tokio::net::TcpStream::connect(&host).await.unwrap();
+    let request = format!(
+        "GET /v1/ws?token={vt} HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\n\
+         Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+         Sec-WebSocket-Version: 13\r\n\
+         Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
+    );
+    tcp.write_all(request.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(tcp.read(&mut byte).await.unwrap(), 1, "handshake answered");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap().to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 101"), "{head}");
+    assert!(
+        !head.contains("sec-websocket-extensions"),
+        "no compression is negotiated: {head}"
+    );
+    // A masked text frame with RSV1 set ("compressed"), carrying a send.
+    let payload = json!({"type": "send", "id": 1, "chatId": room, "message": {"text": "inflated"}})
+        .to_string()
+        .into_bytes();
+    assert!(payload.len() < 126);
+    let mask = [0x11u8, 0x22, 0x33, 0x44];
+    let mut frame = vec![0x80 | 0x40 | 0x1, 0x80 | payload.len() as u8];
+    frame.extend_from_slice(&mask);
+    frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    tcp.write_all(&frame).await.unwrap();
+    // The server ends the connection (a close frame and/or EOF) without acting on it.
+    let mut rest = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut rest)).await;
+    assert!(read.is_ok(), "the connection was ended");
+    assert!(
+        !String::from_utf8_lossy(&rest).contains("\"ack\""),
+        "the frame was not acted on"
+    );
+    let (_, page) = srv.get(&format!("/v1/chats/{room}/messages"), &ot).await;
+    assert_eq!(page["totalMessages"], 0, "nothing stored");
+    let f = other.send_msg(&room, json!({"text": "others fine"})).await;
+    assert!(is_ack(&f), "{f:?}");
+}
+
 #[tokio::test]
 async fn frames_over_the_rate_limit_are_refused_without_hurting_others() {
     let srv = TestServer::start_with(|c| {
@@ -272,6 +330,79 @@ async fn frames_over_the_rate_limit_are_refused_without_hurting_others() {
         matches!(other.next().await, ServerFrame::Pong { .. }),
         "another connection is not throttled"
     );
+}
+
+#[tokio::test]
+async fn frames_over_the_per_ip_limit_are_refused_across_connections_other_ips_unaffected() {
+    // Each connection alone stays under its own limit; together, one address goes over.
+    let srv = TestServer::start_with(|c| {
+        c.frames_per_second = 1_000;
+        c.frame_burst = 1_000;
+        c.ip_frames_per_second = 2;
+        c.ip_frame_burst = 12;
+    })
+    .await;
+    let here: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let elsewhere: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let room = srv.room("per ip", "public").await;
+    let mut conns = Vec::new();
+    for _ in 0..3 {
+        let (t, _, _) = srv.visitor().await;
+        conns.push(Ws::connect_from(&srv.url, &t, here).await);
+    }
+    let (ot, _, _) = srv.visitor().await;
+    let mut other = Ws::connect_from(&srv.url, &ot, elsewhere).await;
+    assert!(is_ack(&other.subscribe(&room, Some(0)).await));
+    for ws in conns.iter_mut() {
+        for i in 0..8 {
+            ws.send_text(json!({"type": "ping", "id": i}).to_string())
+                .await;
+        }
+    }
+    let (mut pongs, mut limited) = (0, 0);
+    let mut message = String::new();
+    for ws in conns.iter_mut() {
+        for _ in 0..8 {
+            match ws.next().await {
+                ServerFrame::Pong { .. } => pongs += 1,
+                ServerFrame::Error {
+                    code, message: m, ..
+                } if code.as_str() == "rate_limited" => {
+                    limited += 1;
+                    message = m;
+                }
+                f => panic!("{f:?}"),
+            }
+        }
+    }
+    // 24 frames against a burst of 12 (plus ~2/s refill while they arrive).
+    assert!(
+        (12..=16).contains(&pongs) && pongs + limited == 24,
+        "pongs {pongs}, limited {limited}"
+    );
+    assert!(message.contains("from your address"), "{message}");
+    // Another address is not throttled: it can still send, and receives the message.
+    let (st, _, _) = srv.visitor().await;
+    let mut sender = Ws::connect_from(&srv.url, &st, elsewhere).await;
+    let f = sender.send_msg(&room, json!({"text": "other ip"})).await;
+    assert!(is_ack(&f), "{f:?}");
+    assert!(
+        other
+            .sees_within(
+                Duration::from_secs(5),
+                |f| matches!(f, ServerFrame::Message { message, .. } if message.text == "other ip")
+            )
+            .await
+    );
+    // The throttled address gets through again once its bucket refills.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    conns[0]
+        .send_text(json!({"type": "ping", "id": 99}).to_string())
+        .await;
+    assert!(matches!(
+        conns[0].next().await,
+        ServerFrame::Pong { id: Some(99) }
+    ));
 }
 
 #[tokio::test]

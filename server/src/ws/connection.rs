@@ -2,7 +2,8 @@
 //! drains the connection's queue, sends heartbeats and closes on request.
 //!
 //! Per connection: frames over the size limit get `payload_too_large`; frames over the
-//! rate limit get `rate_limited` (and after many, the socket is closed with 4029);
+//! connection's rate limit, or over its client IP's (all that IP's connections together),
+//! get `rate_limited` (and after many, the socket is closed with 4029);
 //! malformed frames get `invalid_argument` naming the problem. None of these touch stored
 //! data or other connections. A peer silent for three heartbeats is dropped.
 
@@ -11,6 +12,7 @@ use chatix_protocol::frame::{AckBody, SubscribeFailure};
 use chatix_protocol::{ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashSet;
+use std::net::IpAddr;
 use std::time::Duration;
 use tokio::time::{interval, timeout, MissedTickBehavior};
 
@@ -39,7 +41,7 @@ fn close_reason(code: u16) -> &'static str {
 }
 
 /// Serves one authenticated socket until it closes.
-pub async fn run(state: AppState, session: Session, socket: WebSocket) {
+pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSocket) {
     let mut user = views::user(&state, &session.user);
     user.presence = chatix_protocol::Presence::Online; // this very connection
     let staff = session.role().is_staff();
@@ -154,7 +156,21 @@ pub async fn run(state: AppState, session: Session, socket: WebSocket) {
             ));
             continue;
         }
-        if !limiter.check() {
+        let throttled = if !limiter.check() {
+            Some(format!(
+                "more than {} frames per second on this connection (burst {}); this frame was dropped",
+                state.config.frames_per_second, state.config.frame_burst
+            ))
+        } else if !state.frame_ip_limiter.check(peer) {
+            Some(format!(
+                "more than {} frames per second from your address over all its connections \
+                 (burst {}); this frame was dropped",
+                state.config.ip_frames_per_second, state.config.ip_frame_burst
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = throttled {
             violations += 1;
             if violations > MAX_VIOLATIONS {
                 conn.close(CLOSE_RATE_LIMITED);
@@ -162,13 +178,7 @@ pub async fn run(state: AppState, session: Session, socket: WebSocket) {
             }
             conn.push(error_frame(
                 peek_id(&text),
-                &AppError::new(
-                    ErrorCode::RateLimited,
-                    format!(
-                        "more than {} frames per second (burst {}); this frame was dropped",
-                        state.config.frames_per_second, state.config.frame_burst
-                    ),
-                ),
+                &AppError::new(ErrorCode::RateLimited, why),
             ));
             continue;
         }

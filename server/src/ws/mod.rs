@@ -8,10 +8,11 @@
 pub mod connection;
 
 use axum::extract::ws::WebSocketUpgrade;
-use axum::extract::{Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 use crate::auth::resolve;
 use crate::error::AppError;
@@ -49,6 +50,7 @@ pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
 pub async fn upgrade(
     State(state): State<AppState>,
     Query(q): Query<WsQuery>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -78,7 +80,7 @@ pub async fn upgrade(
         .max_frame_size(limit.saturating_mul(4))
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
-        .on_upgrade(move |socket| connection::run(state, session, socket))
+        .on_upgrade(move |socket| connection::run(state, session, peer.ip(), socket))
 }
 
 #[cfg(test)]

@@ -2,6 +2,9 @@
 //! and a small WebSocket client that speaks the real protocol.
 #![allow(dead_code)]
 
+pub mod process;
+pub mod resilient;
+
 use chatix_protocol::{ServerFrame, User};
 use chatix_server::{Config, Running};
 use futures_util::{SinkExt, StreamExt};
@@ -29,6 +32,8 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     c.data_dir = dir.to_path_buf();
     c.frames_per_second = 10_000;
     c.frame_burst = 10_000;
+    c.ip_frames_per_second = 1_000_000;
+    c.ip_frame_burst = 1_000_000;
     c.requests_per_second = 10_000;
     c.request_burst = 10_000;
     c.operator_token = Some("op-token".into());
@@ -249,6 +254,28 @@ impl Ws {
         let (stream, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("socket connects");
+        Ws::ready(stream).await
+    }
+
+    /// Connects from a chosen local address (any of 127.0.0.0/8 on Linux), so that a test
+    /// can play clients of different IPs.
+    pub async fn connect_from(base: &str, token: &str, local: std::net::IpAddr) -> Ws {
+        let host = base.trim_start_matches("http://");
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(std::net::SocketAddr::new(local, 0)).unwrap();
+        let tcp = socket
+            .connect(host.parse().expect("base is http://IP:PORT"))
+            .await
+            .expect("tcp connects");
+        let url = format!("ws://{host}/v1/ws?token={token}");
+        let (stream, _) =
+            tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(tcp))
+                .await
+                .expect("socket connects");
+        Ws::ready(stream).await
+    }
+
+    async fn ready(stream: Stream) -> Ws {
         let mut ws = Ws { stream, next_id: 1, backlog: VecDeque::new(), ready_user: serde_json::from_value(json!({
             "id":"","username":"","name":"","avatar":null,"email":null,"metadata":{},"role":"visitor",
             "presence":"offline","lastActive":null,"createdAt":0,"updatedAt":0})).unwrap() };

@@ -1,0 +1,131 @@
+//! A `chatix-server` process on a fixed port and data folder, so that a test can kill it
+//! (SIGKILL), stop it gracefully (SIGTERM) and start it again on the same address and
+//! data. Rate limits are set out of the way (tests measure behaviour, not throttling).
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::process::{Child, Command};
+
+/// `http://127.0.0.1:PORT` with a port free right now.
+pub fn free_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("http://127.0.0.1:{port}")
+}
+
+/// A running (or stopped) server process.
+pub struct ServerProcess {
+    child: Option<Child>,
+    /// Its base URL.
+    pub url: String,
+    dir: PathBuf,
+    extra: Vec<String>,
+}
+
+impl ServerProcess {
+    /// Starts the server on `url` with data in `dir` and `extra` arguments; returns once
+    /// `/healthz` answers.
+    pub async fn start(url: &str, dir: &Path, extra: &[String]) -> ServerProcess {
+        let mut p = ServerProcess {
+            child: None,
+            url: url.to_owned(),
+            dir: dir.to_owned(),
+            extra: extra.to_vec(),
+        };
+        p.restart().await;
+        p
+    }
+
+    /// Starts the process again (after [`Self::sigkill`] or [`Self::sigterm`]) with the same
+    /// address, data and arguments.
+    pub async fn restart(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let limits = [
+            "--frames-per-second",
+            "10000",
+            "--frame-burst",
+            "10000",
+            "--ip-frames-per-second",
+            "1000000",
+            "--ip-frame-burst",
+            "1000000",
+            "--requests-per-second",
+            "10000",
+            "--request-burst",
+            "10000",
+        ];
+        let child = Command::new(env!("CARGO_BIN_EXE_chatix-server"))
+            .args([
+                "--listen",
+                self.url.trim_start_matches("http://"),
+                "--data-dir",
+                self.dir.to_str().unwrap(),
+            ])
+            .args(limits)
+            .args(&self.extra)
+            .env("CHATIX_LOG", "warn")
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("server binary runs");
+        self.child = Some(child);
+        let http = reqwest::Client::new();
+        for _ in 0..400 {
+            if let Ok(r) = http.get(format!("{}/healthz", self.url)).send().await {
+                if r.status().is_success() {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("server {} did not start", self.url);
+    }
+
+    /// `/healthz` as JSON.
+    pub async fn health(&self) -> Value {
+        reqwest::get(format!("{}/healthz", self.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// The demo website's secret key (written to `demo.json` by the first start).
+    pub fn demo_secret(&self) -> String {
+        let demo: Value =
+            serde_json::from_slice(&std::fs::read(self.dir.join("demo.json")).unwrap()).unwrap();
+        demo["secretKey"].as_str().unwrap().to_owned()
+    }
+
+    /// SIGKILL: no chance to finish anything.
+    pub async fn sigkill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.start_kill().unwrap();
+            c.wait().await.unwrap();
+        }
+    }
+
+    /// SIGTERM: the server's graceful shutdown (in-flight writes finish, sockets get 1001).
+    pub async fn sigterm(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let pid = c.id().expect("running").to_string();
+            let ok = std::process::Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "kill -TERM {pid}");
+            let status = tokio::time::timeout(Duration::from_secs(20), c.wait())
+                .await
+                .expect("graceful shutdown within 20 s")
+                .unwrap();
+            assert!(status.success(), "a graceful shutdown exits 0: {status}");
+        }
+    }
+}
