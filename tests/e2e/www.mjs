@@ -20,6 +20,9 @@ const browser = await chromium.launch({
 const step = (s) => console.log(`  - ${s}`);
 const pageErrors = [];
 const cspViolations = [];
+// Every HTTP error a page meets is a defect unless listed here (none are expected).
+const failedRequests = [];
+const expectedFailures = [];
 
 /** A small valid PNG (a 2-colour 64x48 gradient), made here so the test needs no fixture. */
 function png(w = 64, h = 48) {
@@ -42,7 +45,8 @@ async function newPage(viewport = { width: 1200, height: 800 }) {
   const page = await ctx.newPage();
   page.on('pageerror', (e) => pageErrors.push(e.message));
   page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) cspViolations.push(m.text()); });
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`    [${m.type()}] ${m.text()}`); });
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.log(`    [${m.type()}] ${m.text()} ${m.location()?.url ?? ''}`); });
+  page.on('response', (r) => { if (r.status() >= 400 && !expectedFailures.some((re) => re.test(r.url()))) failedRequests.push(`${r.status()} ${r.request().method()} ${r.url()}`); });
   return page;
 }
 
@@ -244,6 +248,7 @@ try {
   step('security headers on www/ and pkg/; the demo page and console run under their CSP');
 
   assert.deepEqual(pageErrors, [], 'no page errors');
+  assert.deepEqual(failedRequests, [], 'no request of the demo page, widget or console failed');
   console.log(`www end-to-end OK; screenshots in ${SHOTS}/`);
 } finally {
   await browser.close();

@@ -73,6 +73,13 @@ function show(m) {
   $('log').scrollTop = $('log').scrollHeight;
 }
 
+// Staff have a seen mark only where they are members: in a visitor conversation, after
+// their first answer. Elsewhere the server would refuse it (403), so it is not asked.
+const answered = new Set();
+function markSeen(chat) {
+  if (chat.isMember || answered.has(chat.id)) chat.setSeen().catch(showError);
+}
+
 async function open(chat) {
   current = chat;
   shown.clear();
@@ -91,8 +98,7 @@ async function open(chat) {
     const page = await chat.getMessages(1);
     page.messages.forEach(show);
   } catch (e) { showError(e); }
-  // staff have a seen mark only where they are members (after their first answer)
-  chat.setSeen().catch(() => {});
+  markSeen(chat);
   document.querySelectorAll('.list li').forEach((li) => li.classList.toggle('active', li.dataset.id === chat.id));
   $('text').focus();
 }
@@ -160,7 +166,7 @@ async function start(websiteId, username, password) {
   $('me').textContent = `${me.name} (${me.username})`;
   core.on('connectionStateChanged', (s) => { $('conn').textContent = s; });
   $('conn').textContent = core.connectionState;
-  core.on('message', (m) => { show(m); if (current && m.chatId === current.id) current.setSeen().catch(() => {}); else refreshSoon(); });
+  core.on('message', (m) => { show(m); if (current && m.chatId === current.id) markSeen(current); else refreshSoon(); });
   core.on('pending', show);
   core.on('messageUpdated', show);
   core.on('messageDeleted', show);
@@ -197,7 +203,8 @@ $('composer').addEventListener('submit', (e) => {
   const text = $('text').value.trim();
   if (!text || !current) return;
   $('text').value = '';
-  current.sendMessage({ text, whisper: $('whisper').checked }).then(() => showError(null)).catch(showError);
+  const chat = current;
+  chat.sendMessage({ text, whisper: $('whisper').checked }).then(() => { answered.add(chat.id); showError(null); }).catch(showError);
 });
 $('text').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('composer').requestSubmit(); } });
 $('new-room').addEventListener('submit', async (e) => {
