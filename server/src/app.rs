@@ -42,18 +42,37 @@ impl Running {
 
     /// Stops accepting, closes sockets (1001), lets in-flight requests finish, then closes
     /// the database.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         self.shutdown.cancel();
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), &mut self.task).await;
+        self.drain_sockets().await;
         self.store.close().await;
     }
 
+    /// Waits (10 s at most) until every socket has finished the frame it was handling and
+    /// closed: a send that was being stored when the shutdown began is stored and
+    /// acknowledged, not failed by a closed database.
+    async fn drain_sockets(&self) {
+        let sockets = &self.state.sockets;
+        sockets.close();
+        if tokio::time::timeout(Duration::from_secs(10), sockets.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                open = sockets.len(),
+                "sockets still open after 10 s; closing anyway"
+            );
+        }
+    }
+
     /// Waits until the server stops (after [`Running::trigger`] or a fatal error).
-    pub async fn wait(self) -> std::io::Result<()> {
-        let res = match self.task.await {
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        let res = match (&mut self.task).await {
             Ok(r) => r,
             Err(e) => Err(std::io::Error::other(e)),
         };
+        self.drain_sockets().await;
         self.store.close().await;
         res
     }

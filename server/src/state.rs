@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::ops::Deref;
 use std::sync::{Arc, RwLock};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
 use crate::error::AppResult;
@@ -38,6 +39,9 @@ pub struct Shared {
     pub frame_ip_limiter: IpLimiter,
     /// Cancelled when the server starts shutting down.
     pub shutdown: CancellationToken,
+    /// Open sockets: a graceful shutdown waits for them (each finishes the frame it is
+    /// handling) before the database closes.
+    pub sockets: TaskTracker,
     /// Websites by public id and by secret: they change only when created, and every
     /// request needs one.
     websites: RwLock<HashMap<String, Arc<Website>>>,
@@ -74,6 +78,7 @@ impl AppState {
             rest_limiter,
             frame_ip_limiter,
             shutdown,
+            sockets: TaskTracker::new(),
             websites: RwLock::new(HashMap::new()),
         }))
     }

@@ -88,7 +88,8 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
                 Some(ChatKind::Conversation) => core_calls.push(("", Some(conv), vec![jm.clone()])),
                 _ => {}
             }
-            if matches!(ev, Event::Message(_)) {
+            // The chat's whole object is built only when someone assigned `onChat`.
+            if matches!(ev, Event::Message(_)) && c.listeners.borrow().prop("onChat").is_some() {
                 core_calls.push(("", Some("onChat"), vec![chat_info(&m.chat_id), jm.clone()]));
             }
             chat_call = Some((chat_prop, vec![jm]));

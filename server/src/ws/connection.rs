@@ -27,6 +27,8 @@ use crate::state::AppState;
 pub const CLOSE_RATE_LIMITED: u16 = 4029;
 /// Rate-limited frames tolerated before the socket is closed.
 const MAX_VIOLATIONS: u32 = 200;
+/// Most queued frames written out with one flush.
+const WRITE_BATCH: usize = 64;
 /// Most chats the server announces a user's presence to.
 const PRESENCE_FANOUT: i64 = 200;
 
@@ -75,8 +77,9 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         .await;
     let (mut sink, mut stream) = socket.split();
     let heartbeat = Duration::from_millis(state.config.heartbeat_ms.max(100));
-    let shutdown = state.shutdown.clone();
 
+    // On shutdown the reader stops reading (after the frame it is handling, whose answer is
+    // queued) and closes the connection: the writer then flushes the queue and sends 1001.
     let writer = tokio::spawn(async move {
         let mut ping = interval(heartbeat);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
@@ -98,12 +101,19 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
                     let _ = sink.send(close(recv.close_code())).await;
                     break;
                 }
-                _ = shutdown.cancelled() => {
-                    let _ = sink.send(close(CLOSE_GOING_AWAY)).await;
-                    break;
-                }
                 f = recv.rx.recv() => match f {
-                    Some(f) => if sink.send(WsMessage::Text(Utf8Bytes::from(&*f))).await.is_err() { break },
+                    Some(f) => {
+                        // What is already queued goes out behind it with one flush: one
+                        // write to the kernel for many frames under load, not one each.
+                        let mut ok = sink.feed(WsMessage::Text(Utf8Bytes::from(&*f))).await.is_ok();
+                        let mut fed = 1;
+                        while ok && fed < WRITE_BATCH {
+                            let Ok(f) = recv.rx.try_recv() else { break };
+                            ok = sink.feed(WsMessage::Text(Utf8Bytes::from(&*f))).await.is_ok();
+                            fed += 1;
+                        }
+                        if !ok || sink.flush().await.is_err() { break }
+                    }
                     None => break,
                 },
                 _ = ping.tick() => if sink.send(WsMessage::Ping(Default::default())).await.is_err() { break },

@@ -80,7 +80,10 @@ pub async fn upgrade(
         .max_frame_size(limit.saturating_mul(4))
         .read_buffer_size(READ_BUFFER_BYTES)
         .write_buffer_size(WRITE_BUFFER_BYTES)
-        .on_upgrade(move |socket| connection::run(state, session, peer.ip(), socket))
+        .on_upgrade(move |socket| {
+            let sockets = state.sockets.clone();
+            sockets.track_future(connection::run(state, session, peer.ip(), socket))
+        })
 }
 
 #[cfg(test)]
