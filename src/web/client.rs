@@ -2,6 +2,10 @@
 //! timers. It owns the browser resources and carries out the core's effects; it holds no
 //! chat logic of its own (that is in [`crate::core`]).
 //!
+//! Lifetime: a started client lives until `stop()` (or a revoked session), even when the
+//! page drops every reference to its `ChatixCore`: [`LIVE`] holds it, as a browser keeps an
+//! open WebSocket alive. Its socket callbacks hold only weak references.
+//!
 //! Borrow discipline: no `RefCell` borrow is held across an `.await` or while a JS
 //! listener runs (a listener may call back into the SDK).
 
@@ -22,6 +26,12 @@ use super::http;
 use super::js;
 use super::listeners::Listeners;
 use crate::core::{backoff, ConnState, Core, Effect, Event};
+
+thread_local! {
+    /// Clients between start and stop: garbage collection of their JS object must not end
+    /// a live connection (its listeners would silently stop hearing anything).
+    static LIVE: RefCell<Vec<Rc<Client>>> = const { RefCell::new(Vec::new()) };
+}
 
 /// How long a request waits for the socket to open, and then for its answer, ms.
 pub const REQUEST_TIMEOUT_MS: u32 = 15_000;
@@ -155,6 +165,21 @@ impl Client {
     /// Whether `start()` succeeded and `stop()` was not called.
     pub fn running(&self) -> bool {
         self.running.get()
+    }
+
+    /// Marks the client running or stopped, keeping it in [`LIVE`] while it runs.
+    fn set_running(self: &Rc<Self>, on: bool) {
+        if self.running.replace(on) == on {
+            return;
+        }
+        LIVE.with(|live| {
+            let mut live = live.borrow_mut();
+            if on {
+                live.push(self.clone());
+            } else {
+                live.retain(|c| !Rc::ptr_eq(c, self));
+            }
+        });
     }
 
     /// The session token (after `start()`).
@@ -338,9 +363,10 @@ impl Client {
 
     /// Starts the connection loop (after authentication).
     pub fn run(self: &Rc<Self>) {
-        if self.running.replace(true) {
+        if self.running.get() {
             return;
         }
+        self.set_running(true);
         self.connect(true);
         let weak = Rc::downgrade(self);
         let mut ticks = 0u32;
@@ -456,7 +482,7 @@ impl Client {
         let fx = self.core.borrow_mut().closed(code, &reason, retrying);
         self.apply(fx);
         if revoked {
-            self.running.set(false);
+            self.set_running(false);
             self.apply(vec![Effect::Emit(Event::Error(ApiError::new(
                 ErrorCode::Unauthorized,
                 "the server revoked this session (the user was deleted)",
@@ -478,7 +504,7 @@ impl Client {
             if expiring || !had_ready {
                 if let Err(e) = me.check_session().await {
                     if e.code == ErrorCode::Unauthorized {
-                        me.running.set(false);
+                        me.set_running(false);
                         let fx = me.core.borrow_mut().closed(code, "unauthorized", false);
                         me.apply(fx);
                         me.apply(vec![Effect::Emit(Event::Error(e))]);
@@ -531,7 +557,7 @@ impl Client {
 
     /// Stops for good: closes the socket, fails pending sends and requests.
     pub fn stop(self: &Rc<Self>) {
-        self.running.set(false);
+        self.set_running(false);
         self.heartbeat.borrow_mut().take();
         self.generation.set(self.generation.get() + 1);
         self.ws.borrow_mut().take();
