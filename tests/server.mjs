@@ -5,14 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export async function startServer({ port = 18787, binary = 'target/debug/chatix-server', extra = [], dataDir } = {}) {
+export async function startServer({ port = 18787, binary = 'target/debug/chatix-server', extra = [], dataDir, pkgDir = 'pkg' } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'chatix-test-'));
   const args = [
     '--listen', `127.0.0.1:${port}`, '--data-dir', dir, '--enable-test-hooks',
     '--frames-per-second', '10000', '--frame-burst', '10000',
     '--ip-frames-per-second', '1000000', '--ip-frame-burst', '1000000',
     '--requests-per-second', '10000', '--request-burst', '10000',
-    '--www-dir', 'www', '--pkg-dir', 'pkg', ...extra,
+    '--www-dir', 'www', '--pkg-dir', pkgDir, ...extra,
   ];
   const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CHATIX_LOG: process.env.CHATIX_LOG ?? 'warn' } });
   let log = '';
