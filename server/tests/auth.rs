@@ -337,6 +337,51 @@ async fn refresh_extends_visitor_and_consultant_sessions_only() {
     assert_eq!((s, code(&v)), (StatusCode::FORBIDDEN, "forbidden"));
 }
 
+/// REST answers CORS for any origin (identity travels in a bearer token, never a cookie),
+/// allows the headers a browser SDK sends, and not `X-Api-Key`: the secret key is for
+/// backends, so a page cannot be made to send it cross-origin.
+#[tokio::test]
+async fn rest_cors_allows_bearer_calls_from_pages_but_not_the_secret_key_header() {
+    let srv = TestServer::start().await;
+    let preflight = |headers: &'static str| {
+        srv.http
+            .request(Method::OPTIONS, format!("{}/v1/chats/group", srv.url))
+            .header("origin", "https://shop.example")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", headers)
+            .send()
+    };
+    let r = preflight("authorization, content-type").await.unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let h = |r: &reqwest::Response, name: &str| {
+        r.headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    assert_eq!(h(&r, "access-control-allow-origin"), "*");
+    assert!(h(&r, "access-control-allow-methods").contains("post"));
+    let allowed = h(&r, "access-control-allow-headers");
+    assert!(
+        allowed.contains("authorization") && allowed.contains("content-type"),
+        "{allowed}"
+    );
+    assert!(!allowed.contains("x-api-key"), "{allowed}");
+    // A preflight asking for X-Api-Key is not granted it.
+    let r = preflight("x-api-key").await.unwrap();
+    assert!(!h(&r, "access-control-allow-headers").contains("x-api-key"));
+    // The actual response carries the header too, errors included.
+    let r = srv
+        .http
+        .get(format!("{}/v1/me", srv.url))
+        .header("origin", "https://shop.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(h(&r, "access-control-allow-origin"), "*");
+}
+
 #[tokio::test]
 async fn socket_upgrade_checks_token_and_origin() {
     let srv = TestServer::start().await;
