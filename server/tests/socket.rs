@@ -377,7 +377,7 @@ async fn frames_over_the_per_ip_limit_are_refused_across_connections_other_ips_u
     }
     // 24 frames against a burst of 12 (plus ~2/s refill while they arrive).
     assert!(
-        (12..=16).contains(&pongs) && pongs + limited == 24,
+        pongs >= 12 && limited >= 6 && pongs + limited == 24,
         "pongs {pongs}, limited {limited}"
     );
     assert!(message.contains("from your address"), "{message}");
