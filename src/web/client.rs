@@ -450,7 +450,7 @@ impl Client {
 
     fn on_text(self: &Rc<Self>, text: &str) {
         self.last_frame_at.set(js_sys::Date::now());
-        let frame: ServerFrame = match serde_json::from_str(text) {
+        let frame = match ServerFrame::parse(text) {
             Ok(f) => f,
             Err(e) => {
                 web_sys::console::warn_1(
