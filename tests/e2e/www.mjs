@@ -230,7 +230,16 @@ try {
     await box.press('Enter');
     // stored by the server: the message loses its pending state and gets a sequence number
     await site.waitForFunction(() => [...document.getElementById('chatix-widget').shadowRoot.querySelectorAll('.msg:not(.pending)')]
-      .some((n) => n.textContent.includes('hello from another site') && Number(n.dataset.seq) > 0), null, { timeout: 15000 });
+      .some((n) => n.textContent.includes('hello from another site') && Number(n.dataset.seq) > 0), null, { timeout: 30000 })
+      .catch(async (e) => {
+        const state = await site.evaluate(() => ({
+          connection: window.chatixWidget.core.connectionState,
+          pending: window.chatixWidget.core.getPendingMessages(),
+          widget: document.getElementById('chatix-widget').shadowRoot.textContent.slice(-400),
+        }));
+        console.log('    widget state when the wait ran out:', JSON.stringify(state), '\n    server log:', server.log().slice(-2000));
+        throw e;
+      });
     await site.screenshot({ path: `${SHOTS}/10-widget-on-another-site.png` });
     assert.deepEqual(violations, [], 'no CSP violations on the host page');
     step("embedded on another origin under a strict CSP and hostile CSS: the widget works and looks right");
