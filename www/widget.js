@@ -186,12 +186,17 @@
     const form = el('form', { class: 'composer' }, attach, text, send);
     container.append(log, typing, progress, form);
 
+    // Sends typed before the chat is known (the widget is still fetching the visitor's
+    // conversation) wait for it instead of being dropped.
+    let chatBound;
+    const chatReady = new Promise((resolve) => { chatBound = resolve; });
     const v = {
       chat: null, chatId: null, byId: new Map(), byClient: new Map(), oldestId: null, reachedStart: false, loading: false,
       typingUsers: new Map(),
       log, text,
       async bind(chat) {
         v.chat = chat; v.chatId = chat.id; views.set(chat.id, v);
+        chatBound(chat);
         const page = await chat.getMessages(1);
         page.messages.forEach((m) => v.add(m, false));
         v.reachedStart = page.totalPages <= 1;
@@ -279,20 +284,21 @@
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       const body = text.value.trim();
-      if (!body || !v.chat) return;
+      if (!body) return;
       text.value = '';
       clearTimeout(stopTimer);
       clearTimeout(draftTimer);
       draftTimer = null;
       sendTyping(false);
-      v.chat.sendMessage({ text: body }).catch((err) => console.warn('chatix: send failed', err.code, err.message));
+      chatReady.then((chat) => chat.sendMessage({ text: body }))
+        .catch((err) => console.warn('chatix: send failed', err.code, err.message));
     });
     file.addEventListener('change', () => {
       const f = file.files && file.files[0];
       file.value = '';
-      if (!f || !v.chat) return;
+      if (!f) return;
       progress.hidden = false; progress.value = 0;
-      v.chat.sendMessage({ file: f, text: text.value.trim() || undefined, onProgress: (p) => { progress.value = p.total ? (100 * p.loaded) / p.total : 0; } })
+      chatReady.then((chat) => chat.sendMessage({ file: f, text: text.value.trim() || undefined, onProgress: (p) => { progress.value = p.total ? (100 * p.loaded) / p.total : 0; } }))
         .then(() => { text.value = ''; })
         .catch((err) => { status.textContent = `Upload failed: ${err.message}`; })
         .finally(() => { progress.hidden = true; });

@@ -215,6 +215,9 @@ try {
     const site = await newPage();
     const violations = [];
     site.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+    // The visitor's conversation answers slowly here: the message below is typed and sent
+    // before the widget knows its chat, and must wait for it, not be dropped.
+    await site.route('**/v1/conversation', async (route) => { await new Promise((r) => setTimeout(r, 2500)); await route.continue(); });
     await site.goto(`http://127.0.0.1:${port + 5}/`);
     await site.waitForFunction(() => window.chatixWidget && window.chatixWidget.core && window.chatixWidget.core.connectionState === 'open', null, { timeout: 20000 });
     const inside = await site.evaluate(() => { const b = document.getElementById('chatix-widget').shadowRoot.querySelector('.bubble'); const s = getComputedStyle(b); return [s.display, s.fontSize, s.position]; });
