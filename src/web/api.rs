@@ -277,7 +277,9 @@ impl ChatixCore {
         run(start(self.client.clone()))
     }
 
-    /// Closes the connection for good; pending sends reject with `network`.
+    /// Closes the connection for good; pending sends reject with `network`. A started
+    /// client stays alive (connected, delivering to its listeners) until `stop()`, even
+    /// when the page keeps no reference to it.
     pub fn stop(&self) {
         self.client.stop();
     }
