@@ -4,7 +4,7 @@
 //
 //   npm run bench:profile-sdk [-- BURST]
 //
-// Profiles target/sdk-profiling/ (a `wasm-pack build --profiling` of the SDK: optimised,
+// Profiles target/sdk-profiling/ (or $CHATIX_PROFILE_PKG: a `wasm-pack build --profiling` of the SDK: optimised,
 // with function names), built here when missing; the release pkg/ has no names. Needs the
 // `server` profile binaries (`npm run bench` builds them).
 import { chromium } from 'playwright-core';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { startServer } from '../tests/server.mjs';
 
 const BURST = Number(process.argv[2] ?? 3000);
-const PKG = 'target/sdk-profiling';
+const PKG = process.env.CHATIX_PROFILE_PKG ?? 'target/sdk-profiling';
 if (!existsSync(join(PKG, 'chatix_core_bg.wasm'))) {
   // --no-opt: wasm-opt would strip the names (the module is still rustc-optimised).
   spawnSync('wasm-pack', ['build', '--profiling', '--no-opt', '--target', 'web', '--out-dir', PKG, '--out-name', 'chatix_core', '--no-pack', '.'], { stdio: 'inherit' });
