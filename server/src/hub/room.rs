@@ -12,6 +12,8 @@
 //! A subscription with a cursor is served here too, between two events: the changes in
 //! `(since, last_rev]` the subscriber may see are queued to it, then it joins the live
 //! list. Everything after `last_rev` reaches it live. Nothing is in both, nothing in neither.
+//! A cursor beyond `last_rev` (the client saw newer changes through another node, before
+//! the bus told this one) first brings the room up to date from the database.
 
 use chatix_protocol::frame::Subscribed;
 use chatix_protocol::{ErrorCode, Message, ServerFrame};
@@ -126,7 +128,14 @@ impl Room {
     }
 
     async fn subscribe(&mut self, conn: ConnHandle, since: Option<i64>) -> AppResult<Subscribed> {
-        let last = self.position().await?;
+        let mut last = self.position().await?;
+        if since.is_some_and(|s| s > last) {
+            // The client holds changes this room has not delivered yet: it saw them through
+            // another node while the bus event is still on its way here. Catch up with the
+            // database first, or those changes would reach the client twice.
+            self.check_store().await;
+            last = self.position().await?;
+        }
         let aud = Audience {
             whispers: conn.staff,
         };

@@ -29,6 +29,9 @@ pub const CLOSE_RATE_LIMITED: u16 = 4029;
 const MAX_VIOLATIONS: u32 = 200;
 /// Most queued frames written out with one flush.
 const WRITE_BATCH: usize = 64;
+/// How long a closing connection keeps reading (and discarding) what the peer still sends,
+/// waiting for its close reply.
+const CLOSE_DRAIN: Duration = Duration::from_secs(2);
 /// Most chats the server announces a user's presence to.
 const PRESENCE_FANOUT: i64 = 200;
 
@@ -126,6 +129,8 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
     let limiter = FrameLimiter::new(state.config.frames_per_second, state.config.frame_burst);
     let mut subscribed: HashSet<String> = HashSet::new();
     let mut violations = 0u32;
+    // Whether the peer's side has ended (its close frame read, or the stream gone).
+    let mut peer_done = false;
     loop {
         let next = tokio::select! {
             _ = conn.closing() => break,
@@ -135,14 +140,21 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         let msg = match next {
             Err(_) => {
                 tracing::debug!(conn = conn.id, "peer silent for three heartbeats; dropping");
+                peer_done = true; // nothing to wait for
                 break;
             }
-            Ok(None) | Ok(Some(Err(_))) => break,
+            Ok(None) | Ok(Some(Err(_))) => {
+                peer_done = true;
+                break;
+            }
             Ok(Some(Ok(m))) => m,
         };
         let text = match msg {
             WsMessage::Text(t) => t,
-            WsMessage::Close(_) => break,
+            WsMessage::Close(_) => {
+                peer_done = true;
+                break;
+            }
             WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
             WsMessage::Binary(_) => {
                 conn.push(error_frame(
@@ -218,7 +230,24 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         state.hub.unsubscribe(conn.id, chat);
     }
     conn.close(CLOSE_GOING_AWAY);
-    let _ = writer.await;
+    // The server ends the connection (shutdown, slow consumer, rate limit): while the
+    // writer flushes the answers and sends the close frame, keep reading until the peer's
+    // close reply. Closing TCP with frames still unread in the receive buffer makes the
+    // kernel send a reset, and the peer would lose the acks and the close code in flight.
+    let drain = async {
+        if peer_done {
+            return;
+        }
+        let _ = timeout(CLOSE_DRAIN, async {
+            while let Some(Ok(m)) = stream.next().await {
+                if matches!(m, WsMessage::Close(_)) {
+                    break;
+                }
+            }
+        })
+        .await;
+    };
+    let _ = tokio::join!(writer, drain);
     if state.hub.unregister(&conn)
         && !state
             .hub

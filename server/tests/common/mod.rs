@@ -275,6 +275,22 @@ impl Ws {
         Ws::ready(stream).await
     }
 
+    /// Connects with an `X-Forwarded-For` header, as a reverse proxy in front of the server
+    /// would (or a client pretending to be one).
+    pub async fn connect_forwarded(base: &str, token: &str, forwarded_for: &str) -> Ws {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let url = format!("{}/v1/ws?token={}", base.replace("http://", "ws://"), token);
+        let mut req = url.into_client_request().expect("socket URL");
+        req.headers_mut().insert(
+            "x-forwarded-for",
+            forwarded_for.parse().expect("header value"),
+        );
+        let (stream, _) = tokio_tungstenite::connect_async(req)
+            .await
+            .expect("socket connects");
+        Ws::ready(stream).await
+    }
+
     async fn ready(stream: Stream) -> Ws {
         let mut ws = Ws { stream, next_id: 1, backlog: VecDeque::new(), ready_user: serde_json::from_value(json!({
             "id":"","username":"","name":"","avatar":null,"email":null,"metadata":{},"role":"visitor",
@@ -307,6 +323,24 @@ impl Ws {
                 }
                 Ok(WsMsg::Close(_)) | Err(_) => return None,
                 Ok(_) => continue,
+            }
+        }
+    }
+
+    /// Reads every frame until the socket closes; the frames and the close code.
+    pub async fn read_until_close(&mut self) -> (Vec<ServerFrame>, Option<u16>) {
+        let mut frames = Vec::new();
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("close within the wait");
+            match msg {
+                Some(Ok(WsMsg::Text(t))) => frames.push(
+                    serde_json::from_str(&t).unwrap_or_else(|e| panic!("bad frame {t}: {e}")),
+                ),
+                Some(Ok(WsMsg::Close(Some(f)))) => return (frames, Some(f.code.into())),
+                Some(Ok(WsMsg::Close(None)) | Err(_)) | None => return (frames, None),
+                Some(Ok(_)) => continue,
             }
         }
     }
