@@ -86,6 +86,12 @@ pub struct Config {
     #[arg(long, env = "CHATIX_REQUEST_BURST", default_value_t = 300)]
     pub request_burst: u32,
 
+    /// Reverse proxies whose `X-Forwarded-For` is believed, comma-separated addresses or
+    /// CIDR ranges (`10.0.0.0/8,::1`). Behind them the per-IP limits count the client's
+    /// address instead of the proxy's. Default: none, the header is ignored.
+    #[arg(long, env = "CHATIX_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::client_ip::parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+
     /// Heartbeat interval, ms; a peer silent for three intervals is dropped.
     #[arg(long, env = "CHATIX_HEARTBEAT_MS", default_value_t = 20_000)]
     pub heartbeat_ms: u64,

@@ -15,7 +15,8 @@
 //! - [`hub`]: live fan-out to connections: per-chat rooms that deliver in sequence order,
 //!   backfilling from the store on any gap.
 //! - [`files`]: uploads: type sniffing, thumbnails, safe serving.
-//! - [`limits`]: rate limiters. [`config`]: flags. [`demo`]: first-start demo website.
+//! - [`limits`]: rate limiters; [`client_ip`]: the address they count (trusted proxies).
+//!   [`config`]: flags. [`demo`]: first-start demo website.
 //! - [`error`]: `AppError`, the JSON error envelope. [`util`]: clock, ids, argument checks.
 //!
 //! The wire types live in the `chatix-protocol` crate, shared with the SDK.
@@ -23,6 +24,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod client_ip;
 pub mod config;
 pub mod demo;
 pub mod error;

@@ -23,9 +23,10 @@ impl IpLimiter {
     pub fn new(per_second: u32, burst: u32) -> IpLimiter {
         IpLimiter(RateLimiter::keyed(quota(per_second, burst)))
     }
-    /// Whether one more request from `ip` is allowed now.
+    /// Whether one more request from `ip` is allowed now (IPv6 counts per /64, see
+    /// [`crate::client_ip::limit_key`]).
     pub fn check(&self, ip: IpAddr) -> bool {
-        self.0.check_key(&ip).is_ok()
+        self.0.check_key(&crate::client_ip::limit_key(ip)).is_ok()
     }
     /// Forgets idle IPs (called periodically so the map does not grow without bound).
     pub fn prune(&self) {

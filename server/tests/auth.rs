@@ -193,6 +193,18 @@ async fn backend_signed_user_tokens_are_verified() {
             let (s, v) = srv.get("/v1/me", &token).await;
             assert_eq!(s, StatusCode::UNAUTHORIZED, "{why}: {v}");
             assert_eq!(code(&v), "unauthorized");
+            // The socket refuses it before the upgrade, with the same answer.
+            let url = format!("{}/v1/ws?token={token}", srv.url.replace("http", "ws"));
+            match tokio_tungstenite::connect_async(url).await {
+                Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+                    assert_eq!(
+                        res.status(),
+                        StatusCode::UNAUTHORIZED,
+                        "{why} on the socket"
+                    )
+                }
+                other => panic!("{why}: the socket opened: {:?}", other.map(|_| ())),
+            }
             v["error"]["message"].as_str().unwrap().to_owned()
         }
     };
@@ -421,4 +433,34 @@ async fn socket_upgrade_checks_token_and_origin() {
         tokio_tungstenite::connect_async(req).await.is_ok(),
         "the demo allows localhost"
     );
+
+    // Each website has its own list: B's origin opens B's sockets only, and A's origin
+    // does not open B's.
+    let (s, b) = srv
+        .post(
+            "/v1/operator/websites",
+            "op-token",
+            json!({"name": "Shop B", "allowedOrigins": ["https://shop-b.example"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (b_token, _, _) = srv.visitor_of(b["websiteId"].as_str().unwrap()).await;
+    let status = |token: String, origin: &'static str| {
+        let base = base.clone();
+        async move {
+            let mut req = format!("{base}/v1/ws?token={token}")
+                .into_client_request()
+                .unwrap();
+            req.headers_mut().insert("origin", origin.parse().unwrap());
+            match tokio_tungstenite::connect_async(req).await {
+                Ok(_) => 101,
+                Err(tokio_tungstenite::tungstenite::Error::Http(res)) => res.status().as_u16(),
+                Err(e) => panic!("{e}"),
+            }
+        }
+    };
+    assert_eq!(status(b_token.clone(), "https://shop-b.example").await, 101);
+    assert_eq!(status(b_token.clone(), "http://localhost:5173").await, 403);
+    assert_eq!(status(b_token, "https://shop-b.example:8443").await, 403);
+    assert_eq!(status(token, "https://shop-b.example").await, 403);
 }

@@ -165,6 +165,76 @@ async fn a_cursor_ahead_of_the_history_is_reported_as_a_gap() {
     );
 }
 
+/// A client that saw a change through another node (the bus event has not reached this
+/// node's room yet) resumes here with a cursor ahead of the room: it is neither told of a
+/// gap nor sent that change again. Played on one node by storing a message behind the
+/// room's back, as a change whose bus event is still in flight.
+#[tokio::test]
+async fn a_cursor_ahead_of_this_nodes_room_gets_no_gap_and_no_repeat() {
+    use chatix_server::store::{Inserted, NewMessage};
+    let srv = TestServer::start().await;
+    let (vt, v, _) = srv.visitor().await;
+    let room = srv.room("ahead", "public").await;
+    let mut early = srv.ws(&vt).await;
+    assert!(is_ack(&early.subscribe(&room, Some(0)).await));
+    let stored = srv
+        .state()
+        .store
+        .insert_message(NewMessage {
+            chat_id: room.clone(),
+            sender_id: v.id.clone(),
+            sender_role: chatix_protocol::Role::Visitor,
+            sender_name: v.name.clone(),
+            kind: chatix_protocol::MessageKind::Text,
+            text: "seen elsewhere".into(),
+            file_id: None,
+            metadata: Default::default(),
+            whisper: false,
+            client_id: None,
+            reply_to: None,
+            created_at: 1,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(stored, Inserted::New(_)));
+    let rev = stored.message().rev;
+    let mut late = srv.ws(&vt).await;
+    assert!(is_ack(&late.subscribe(&room, Some(rev)).await));
+    send_rest(&srv, &vt, &room, "next").await;
+    assert!(
+        late.sees_within(Duration::from_secs(5), |f| {
+            matches!(f, ServerFrame::Message { message, .. } if message.text == "next")
+        })
+        .await
+    );
+    let got: Vec<_> = late.backlog.iter().filter_map(msg_seq).collect();
+    assert_eq!(got, [(rev + 1, "next".to_owned())], "{:?}", late.backlog);
+    assert!(
+        !late
+            .backlog
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Gap { .. })),
+        "{:?}",
+        late.backlog
+    );
+    // The connection that was here all along gets both, once, in order.
+    assert!(
+        early
+            .sees_within(Duration::from_secs(5), |f| {
+                matches!(f, ServerFrame::Message { message, .. } if message.text == "next")
+            })
+            .await
+    );
+    let got: Vec<_> = early.backlog.iter().filter_map(msg_seq).collect();
+    assert_eq!(
+        got,
+        [
+            (rev, "seen elsewhere".to_owned()),
+            (rev + 1, "next".to_owned())
+        ]
+    );
+}
+
 #[tokio::test]
 async fn bad_frames_get_clear_errors_and_the_connection_survives() {
     let srv = TestServer::start_with(|c| c.max_frame_bytes = 1024).await;
@@ -235,6 +305,46 @@ async fn bad_frames_get_clear_errors_and_the_connection_survives() {
     assert!(other.sees_within(Duration::from_secs(5), |f| matches!(f, ServerFrame::Message { message, .. } if message.text == "still here")).await);
     let (_, page) = srv.get(&format!("/v1/chats/{room}/messages"), &vt).await;
     assert_eq!(page["totalMessages"], 1, "no bad frame stored anything");
+}
+
+/// The message length limit holds on the socket as on REST, for sends and for edits, and
+/// counts characters, not bytes; a refused edit leaves the stored text as it was.
+#[tokio::test]
+async fn message_length_is_limited_on_socket_sends_and_edits() {
+    let srv = TestServer::start_with(|c| c.max_message_chars = 100).await;
+    let (vt, _, _) = srv.visitor().await;
+    let room = srv.room("long", "public").await;
+    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
+        .await;
+    let mut ws = srv.ws(&vt).await;
+    let too_long = |f: &ServerFrame| match f {
+        ServerFrame::Error { code, message, .. } => {
+            code.as_str() == "payload_too_large" && message.contains("100")
+        }
+        _ => false,
+    };
+    let f = ws.send_msg(&room, json!({"text": "a".repeat(101)})).await;
+    assert!(too_long(&f), "{f:?}");
+    // 100 two-byte characters are 100 characters
+    let f = ws.send_msg(&room, json!({"text": "é".repeat(100)})).await;
+    let ServerFrame::Ack {
+        body: chatix_protocol::frame::AckBody {
+            message: Some(m), ..
+        },
+        ..
+    } = f
+    else {
+        panic!("{f:?}")
+    };
+    let f = ws
+        .request(
+            json!({"type": "edit", "chatId": room, "messageId": m.id, "text": "b".repeat(101)}),
+        )
+        .await;
+    assert!(too_long(&f), "{f:?}");
+    let (_, page) = srv.get(&format!("/v1/chats/{room}/messages"), &vt).await;
+    assert_eq!(page["totalMessages"], 1, "{page}");
+    assert_eq!(page["messages"][0]["text"], json!("é".repeat(100)));
 }
 
 /// The socket negotiates no compression (permessage-deflate is not offered back), so the
@@ -426,6 +536,127 @@ async fn rest_requests_over_the_per_ip_limit_get_429() {
         statuses.iter().map(|s| s.0).collect::<Vec<_>>()
     );
     assert_eq!(code(&limited[0].1), "rate_limited");
+    // Another address is not throttled.
+    let elsewhere = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().unwrap())
+        .build()
+        .unwrap();
+    let r = elsewhere
+        .get(format!("{}/v1/chatrooms", srv.url))
+        .bearer_auth(&srv.secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+}
+
+/// A JSON body over the limit (256 KiB) is refused with 413 and a JSON error before it is
+/// parsed; nothing is stored.
+#[tokio::test]
+async fn rest_bodies_over_the_size_limit_get_413() {
+    let srv = TestServer::start().await;
+    let room = srv.room("big", "public").await;
+    let limit = chatix_protocol::limits::MAX_JSON_BODY_BYTES;
+    let body = json!({"text": "a".repeat(limit)});
+    let (s, v) = srv
+        .post(&format!("/v1/chats/{room}/messages"), &srv.secret, body)
+        .await;
+    assert_eq!(s, reqwest::StatusCode::PAYLOAD_TOO_LARGE, "{v}");
+    assert_eq!(code(&v), "payload_too_large");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("262144"),
+        "{v}"
+    );
+    let (_, page) = srv
+        .get(&format!("/v1/chats/{room}/messages"), &srv.secret)
+        .await;
+    assert_eq!(page["totalMessages"], 0);
+}
+
+/// Sends `n` pings at once; how many were answered with a pong (the rest: rate_limited).
+async fn ping_burst(ws: &mut Ws, n: u64) -> usize {
+    for i in 0..n {
+        ws.send_text(json!({"type": "ping", "id": i}).to_string())
+            .await;
+    }
+    let mut pongs = 0;
+    for _ in 0..n {
+        if matches!(ws.next().await, ServerFrame::Pong { .. }) {
+            pongs += 1;
+        }
+    }
+    pongs
+}
+
+/// GET /v1/chatrooms with an `X-Forwarded-For` header; the status code.
+async fn get_forwarded(srv: &TestServer, forwarded_for: &str) -> u16 {
+    reqwest::Client::new()
+        .get(format!("{}/v1/chatrooms", srv.url))
+        .header("authorization", "Bearer x")
+        .header("x-forwarded-for", forwarded_for)
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn x_forwarded_for_is_believed_only_from_a_trusted_proxy() {
+    let tight = |c: &mut chatix_server::config::Config| {
+        c.requests_per_second = 1;
+        c.request_burst = 3;
+        c.frames_per_second = 1_000;
+        c.frame_burst = 1_000;
+        c.ip_frames_per_second = 1;
+        c.ip_frame_burst = 4;
+    };
+    // No proxy trusted: a client writing a fresh X-Forwarded-For each time is still one
+    // address, and is throttled.
+    let srv = TestServer::start_with(tight).await;
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        statuses.push(get_forwarded(&srv, &format!("198.51.100.{i}")).await);
+    }
+    assert!(
+        statuses.iter().filter(|s| **s == 429).count() >= 2,
+        "{statuses:?}"
+    );
+
+    // 127.0.0.0/8 trusted (the test client plays the proxy): each forwarded client has its
+    // own bucket, and an entry the client forged to the left of the proxy's does not help.
+    let srv = TestServer::start_with(|c| {
+        tight(c);
+        c.trusted_proxies = vec![chatix_server::client_ip::parse_proxy("127.0.0.0/8").unwrap()];
+    })
+    .await;
+    for i in 0..3 {
+        for _ in 0..3 {
+            let s = get_forwarded(&srv, &format!("198.51.100.{i}")).await;
+            assert_eq!(s, 401, "client {i} is within its own burst of 3");
+        }
+    }
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        statuses.push(get_forwarded(&srv, &format!("203.0.113.{i}, 198.51.100.50")).await);
+    }
+    assert_eq!(&statuses[..3], &[401, 401, 401], "{statuses:?}");
+    assert!(
+        statuses[3..].iter().filter(|s| **s == 429).count() >= 2,
+        "forged entries all count as 198.51.100.50: {statuses:?}"
+    );
+
+    // Socket frames: two clients behind the same proxy do not share a per-IP bucket.
+    let (ta, _, _) = srv.visitor().await;
+    let (tb, _, _) = srv.visitor().await;
+    let mut a = Ws::connect_forwarded(&srv.url, &ta, "192.0.2.1").await;
+    let mut b = Ws::connect_forwarded(&srv.url, &tb, "192.0.2.2").await;
+    assert_eq!(ping_burst(&mut a, 4).await, 4);
+    assert_eq!(ping_burst(&mut b, 4).await, 4, "b has its own bucket");
+    assert!(ping_burst(&mut a, 4).await < 4, "a's bucket of 4 is spent");
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::StatusCode;
+use chatix_protocol::limits::MAX_JSON_BODY_BYTES;
 use chatix_protocol::ErrorCode;
 
 use crate::error::AppError;
@@ -28,10 +30,20 @@ impl From<JsonRejection> for AppError {
             JsonRejection::MissingJsonContentType(_) => {
                 AppError::invalid("send the body as JSON with Content-Type: application/json")
             }
-            JsonRejection::BytesRejection(_) => AppError::new(
-                ErrorCode::PayloadTooLarge,
-                "the request body is too large or could not be read",
-            ),
+            JsonRejection::BytesRejection(b) if b.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                AppError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!(
+                        "the JSON body is over the limit of {} bytes ({} KiB)",
+                        MAX_JSON_BODY_BYTES,
+                        MAX_JSON_BODY_BYTES / 1024
+                    ),
+                )
+            }
+            JsonRejection::BytesRejection(b) => AppError::invalid(format!(
+                "the request body could not be read: {}",
+                b.body_text()
+            )),
             other => AppError::invalid(format!("invalid JSON body: {}", other.body_text())),
         }
     }

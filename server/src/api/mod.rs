@@ -24,6 +24,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 use tower_http::cors::{Any, CorsLayer};
 
+use crate::client_ip::client_ip;
 use crate::error::AppError;
 use crate::state::AppState;
 use extract::Json;
@@ -41,7 +42,7 @@ async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> 
     let ip = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| client_ip(&state.config.trusted_proxies, c.0.ip(), req.headers()));
     if let Some(ip) = ip {
         if !state.rest_limiter.check(ip) {
             return AppError::new(

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 
 use crate::auth::resolve;
+use crate::client_ip::client_ip;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -30,8 +31,10 @@ pub struct WsQuery {
     token: Option<String>,
 }
 
-/// Whether a browser origin is allowed by a website's list. An entry without a port
-/// (`http://localhost`) allows every port of that scheme and host; `*` allows all.
+/// Whether a browser origin is allowed by a website's list: scheme, host and port must
+/// match an entry, as browsers compare origins. A loopback entry without a port
+/// (`http://localhost`, `http://127.0.0.1`, `http://[::1]`) allows every port of that host,
+/// for development servers; `*` allows all.
 pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
     let origin = origin.trim_end_matches('/').to_ascii_lowercase();
     allowed.iter().any(|a| {
@@ -39,9 +42,16 @@ pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
         if a == "*" || a == origin {
             return true;
         }
+        let loopback = ["localhost", "127.0.0.1", "[::1]"]
+            .iter()
+            .any(|h| a.ends_with(&format!("://{h}")));
         match origin.strip_prefix(&a) {
-            Some(rest) => rest.starts_with(':') && rest[1..].bytes().all(|b| b.is_ascii_digit()),
-            None => false,
+            Some(rest) if loopback => {
+                rest.len() > 1
+                    && rest.starts_with(':')
+                    && rest[1..].bytes().all(|b| b.is_ascii_digit())
+            }
+            _ => false,
         }
     })
 }
@@ -70,6 +80,7 @@ pub async fn upgrade(
             .into_response();
         }
     }
+    let ip = client_ip(&state.config.trusted_proxies, peer.ip(), &headers);
     let limit = state.config.max_frame_bytes;
     // Frames up to 4x the limit are read and answered with a clear error frame; beyond
     // that the socket library closes the connection (1009).
@@ -82,7 +93,7 @@ pub async fn upgrade(
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_upgrade(move |socket| {
             let sockets = state.sockets.clone();
-            sockets.track_future(connection::run(state, session, peer.ip(), socket))
+            sockets.track_future(connection::run(state, session, ip, socket))
         })
 }
 
@@ -102,6 +113,19 @@ mod tests {
         assert!(!origin_allowed(&list, "https://shop.example.evil.com"));
         assert!(!origin_allowed(&list, "http://localhost.evil.com"));
         assert!(!origin_allowed(&list, "https://localhost:1"));
+        assert!(
+            !origin_allowed(&list, "https://shop.example:8443"),
+            "another port"
+        );
+        assert!(!origin_allowed(&list, "http://localhost:"));
+        assert!(origin_allowed(
+            &["http://127.0.0.1".to_owned()],
+            "http://127.0.0.1:8080"
+        ));
+        assert!(origin_allowed(
+            &["https://shop.example:8443".to_owned()],
+            "https://shop.example:8443"
+        ));
         assert!(origin_allowed(&["*".to_owned()], "https://any.where"));
     }
 }
