@@ -210,6 +210,20 @@ async fn bad_arguments_reject_with_invalid_argument_before_the_wire() {
         err(core.group_chat(obj(json!({"memberUsernames": "ann"})))).await,
         "invalid_argument"
     );
+    for (query, options) in [
+        (JsValue::from(""), JsValue::UNDEFINED),
+        (JsValue::from("   "), JsValue::UNDEFINED),
+        (JsValue::from(5), JsValue::UNDEFINED),
+        (JsValue::from("x".repeat(201)), JsValue::UNDEFINED),
+        ("x".into(), obj(json!({"count": 0}))),
+        ("x".into(), obj(json!({"chatID": "room"}))),
+        ("x".into(), "room".into()),
+    ] {
+        assert_eq!(
+            err(core.search_messages(query, options)).await,
+            "invalid_argument"
+        );
+    }
     assert!(core
         .on("no-such-event".into(), Function::new_no_args("").into())
         .is_err());
@@ -315,6 +329,28 @@ async fn a_whisper_never_reaches_a_visitor() {
     assert!(!json_of(&history).to_string().contains("psst"));
     let info = ok(v.get_chatroom(room.id().into())).await;
     assert_eq!(s(&get(&info, "lastMessage"), "text"), "hello everyone");
+    // search: the visitor finds the public message, never the whisper
+    let in_room = |q: &str, extra: Value| {
+        let mut o = json!({"chatId": room.id()});
+        if let (Some(o), Some(extra)) = (o.as_object_mut(), extra.as_object()) {
+            o.extend(extra.clone());
+        }
+        (JsValue::from(q), obj(o))
+    };
+    let (q, o) = in_room("EVERYONE", json!({}));
+    let found = json_of(&ok(v.search_messages(q, o)).await);
+    assert_eq!(found["messages"][0]["text"], "hello everyone", "{found}");
+    let (q, o) = in_room("psst", json!({}));
+    let found = json_of(&ok(v.search_messages(q, o)).await);
+    assert_eq!(found["messages"], json!([]), "{found}");
+    // staff find both, newest first, one per page
+    let (q, o) = in_room("l", json!({"count": 1}));
+    let p1 = json_of(&ok(staff.search_messages(q, o)).await);
+    assert_eq!(p1["messages"][0]["text"], "hello everyone", "{p1}");
+    let (q, o) = in_room("l", json!({"count": 1, "cursor": p1["nextCursor"]}));
+    let p2 = json_of(&ok(staff.search_messages(q, o)).await);
+    assert_eq!(p2["messages"][0]["text"], "psst, staff only", "{p2}");
+    assert!(p2.get("nextCursor").is_none(), "{p2}");
     let v_room = chat_of(ok(v.get_chat(room.id().into())).await);
     assert_eq!(
         err(v_room.send_message(obj(json!({"text": "me too", "whisper": true})))).await,

@@ -35,6 +35,10 @@ pub const MESSAGES_PER_PAGE: u32 = 25;
 pub const DEFAULT_PER_PAGE: u32 = 10;
 /// Largest `perPage`.
 pub const MAX_PER_PAGE: u32 = 100;
+/// Longest message search query, in characters.
+pub const MAX_SEARCH_CHARS: usize = 200;
+/// Default number of results of a message search.
+pub const DEFAULT_SEARCH_COUNT: u32 = 25;
 /// Default and largest `count` of a cursor history request.
 pub const DEFAULT_CURSOR_COUNT: u32 = 50;
 /// Largest `count` of a cursor history request.

@@ -326,6 +326,18 @@ pub struct MessagesCursorPage {
     pub has_more: bool,
 }
 
+/// `searchMessages(query, options)`: messages whose text contains the query.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageSearchResults {
+    /// Matching messages, newest first (each names its `chatId`).
+    pub messages: Vec<Message>,
+    /// Pass as `cursor` for the next, older results; absent when there are no more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
 /// `getChatroomMembers(id, page, perPage)`.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -351,7 +363,8 @@ pub struct CreateWebsiteRequest {
     /// Display name.
     pub name: String,
     /// Origins allowed to open the socket and call REST from a browser, e.g.
-    /// `https://shop.example`; `http://localhost` allows every port of localhost.
+    /// `https://shop.example` (scheme, host and port must match); `http://localhost` and
+    /// `http://127.0.0.1` allow every port of that host.
     #[serde(default)]
     pub allowed_origins: Vec<String>,
 }

@@ -42,6 +42,8 @@ struct Fx {
     gone: String,
     /// A throwaway app user: (id, username).
     u: (String, String),
+    /// This website's public id.
+    website: String,
 }
 
 struct Callers {
@@ -101,6 +103,7 @@ async fn fixture(srv: &TestServer, c: &Callers, n: usize) -> Fx {
         m,
         gone,
         u: (user.id, name),
+        website: srv.website.clone(),
     }
 }
 
@@ -109,6 +112,9 @@ struct Row {
     path: &'static str,
     body: Value,
     expect: &'static str,
+    /// Answers anyone by design (sign-in, a website's public name): exempt from the
+    /// cross-website leak check.
+    public: bool,
 }
 
 fn row(method: Method, path: &'static str, body: Value, expect: &'static str) -> Row {
@@ -118,11 +124,20 @@ fn row(method: Method, path: &'static str, body: Value, expect: &'static str) ->
         path,
         body,
         expect,
+        public: false,
+    }
+}
+
+fn public_row(method: Method, path: &'static str, body: Value, expect: &'static str) -> Row {
+    Row {
+        public: true,
+        ..row(method, path, body, expect)
     }
 }
 
 fn fill(s: &str, fx: &Fx) -> String {
-    s.replace("{P}", &fx.p)
+    s.replace("{W}", &fx.website)
+        .replace("{P}", &fx.p)
         .replace("{Q}", &fx.q)
         .replace("{M}", &fx.m)
         .replace("{GONE}", &fx.gone)
@@ -186,6 +201,12 @@ async fn every_endpoint_as_every_caller() {
         row(M::POST, "/v1/admin/tokens", json!({"username": "minted"}), "DDDDADA"),
         row(M::POST, "/v1/admin/consultants", json!({"username": "c9", "name": "C", "password": "a long password"}), "DDDDADA"),
         row(M::POST, "/v1/operator/websites", json!({"name": "W", "allowedOrigins": []}), "DDDDDDD"),
+        row(M::POST, "/v1/auth/refresh", json!(null), "DAAADAD"),
+        row(M::GET, "/v1/messages/search?q=member&chatId={P}", json!(null), "DDADDAA"),
+        row(M::GET, "/v1/messages/search?q=member", json!(null), "DAAAAAA"),
+        public_row(M::GET, "/v1/websites/{W}", json!(null), "AAAAAAA"),
+        public_row(M::POST, "/v1/auth/visitor", json!({"websiteId": "{W}"}), "AAAAAAA"),
+        row(M::GET, "/v1/openapi.json", json!(null), "AAAAAAA"),
     ];
     let mut wrong = Vec::new();
     let mut cells = 0;
@@ -226,7 +247,7 @@ async fn every_endpoint_as_every_caller() {
             }
             // Another website's callers, when allowed, act on their own website: nothing
             // of this one shows in what they get back.
-            if got == 'A' && (col == 3 || col == 4) {
+            if got == 'A' && (col == 3 || col == 4) && !r.public {
                 let text = v.to_string();
                 for id in [&fx.p, &fx.q, &fx.m, &fx.u.0, &srv.website] {
                     if text.contains(id.as_str()) {
@@ -252,6 +273,7 @@ async fn every_endpoint_as_every_caller() {
 /// subscription).
 fn frame_outcome(f: &ServerFrame) -> char {
     match f {
+        ServerFrame::Pong { .. } => 'A',
         ServerFrame::Ack { body, .. } if body.failed.as_ref().is_none_or(Vec::is_empty) => 'A',
         ServerFrame::Ack { .. } => 'D',
         ServerFrame::Error {
@@ -317,6 +339,7 @@ async fn every_frame_type_as_every_socket_caller() {
             "DADD",
         ),
         (json!({"type": "unsubscribe", "chatIds": ["{P}"]}), "AAAA"),
+        (json!({"type": "ping"}), "AAAA"),
     ];
     let mut wrong = Vec::new();
     let mut cells = 3;
@@ -325,7 +348,17 @@ async fn every_frame_type_as_every_socket_caller() {
             let col = socket_cols[i];
             let fx = fixture(&srv, &callers, 1000 + n * 10 + i).await;
             let mut ws = srv.ws(callers.tokens[col].as_deref().unwrap()).await;
-            let f = ws.request(fill_value(frame, &fx)).await;
+            let f = if frame["type"] == "ping" {
+                // answered with a pong, not an ack
+                ws.send_text(json!({"type": "ping", "id": 1}).to_string())
+                    .await;
+                ws.next_matching(|f| {
+                    matches!(f, ServerFrame::Pong { .. } | ServerFrame::Error { .. })
+                })
+                .await
+            } else {
+                ws.request(fill_value(frame, &fx)).await
+            };
             cells += 1;
             let got = frame_outcome(&f);
             if got != want {
@@ -344,4 +377,95 @@ async fn every_frame_type_as_every_socket_caller() {
         wrong.join("\n")
     );
     eprintln!("authorisation matrix: {cells} socket cells as expected");
+}
+
+/// Uploads and file downloads, by column. An upload needs a session of a user (not a secret
+/// key: files belong to a sender). A file's URL is a random capability (README, "Limits"):
+/// whoever holds it may fetch the file and its thumbnail, as an `<img src>` in any page
+/// must; an id that is not a file is `404` to everyone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_and_files_as_every_caller() {
+    let srv = TestServer::start().await;
+    let callers = Callers::new(&srv).await;
+    let png = {
+        let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8, y as u8, 9]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let upload = |token: Option<String>| {
+        let (http, url, png) = (srv.http.clone(), srv.url.clone(), png.clone());
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(png).file_name("cat.png"),
+            );
+            let mut req = http.post(format!("{url}/v1/uploads")).multipart(form);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let res = req.send().await.unwrap();
+            let s = res.status();
+            (s, res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, file) = upload(callers.tokens[2].clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{file}");
+    let fid = file["id"].as_str().unwrap().to_owned();
+    // columns: anonymous, visitor, member, foreign visitor, foreign key, consultant, admin key
+    let outcome = |s: StatusCode| {
+        if s.is_success() {
+            'A'
+        } else if matches!(
+            s,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+        ) {
+            'D'
+        } else {
+            '?'
+        }
+    };
+    let mut wrong = Vec::new();
+    let mut cells = 0;
+    let want_upload = "DAAADAD";
+    for (col, want) in want_upload.chars().enumerate() {
+        let (s, v) = upload(callers.tokens[col].clone()).await;
+        cells += 1;
+        if outcome(s) != want {
+            wrong.push(format!(
+                "upload as {}: expected {want}, got {s} {v}",
+                COLS[col]
+            ));
+        }
+    }
+    let gets = [
+        (format!("/v1/files/{fid}"), "AAAAAAA"),
+        (format!("/v1/files/{fid}/thumbnail"), "AAAAAAA"),
+        ("/v1/files/file_nope".to_owned(), "DDDDDDD"),
+        ("/v1/files/..%2F..%2Fchatix.db".to_owned(), "DDDDDDD"),
+    ];
+    for (path, expect) in &gets {
+        for (col, want) in expect.chars().enumerate() {
+            let mut req = srv.http.get(format!("{}{path}", srv.url));
+            if let Some(t) = &callers.tokens[col] {
+                req = req.bearer_auth(t);
+            }
+            let res = req.send().await.unwrap();
+            let s = res.status();
+            cells += 1;
+            if outcome(s) != want {
+                wrong.push(format!(
+                    "GET {path} as {}: expected {want}, got {s}",
+                    COLS[col]
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    eprintln!("authorisation matrix: {cells} upload/file cells as expected");
 }

@@ -1,12 +1,12 @@
 //! Messages: send, idempotency, edit, delete, history by page and cursor, seen and unread,
-//! whispers on every path, typing.
+//! whispers on every path, typing, search.
 
 mod common;
 
 use chatix_protocol::ServerFrame;
 use common::*;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::time::Duration;
 
 #[tokio::test]
@@ -326,27 +326,83 @@ async fn whispers_never_reach_a_visitor_by_any_path() {
         .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     // edit the whisper too (an edit event must not leak either)
-    srv.patch(
-        &format!("/v1/chats/{room}/messages/{wid}"),
-        &ct,
-        json!({"text": "psst (edited)"}),
-    )
-    .await;
+    let (s, e) = srv
+        .patch(
+            &format!("/v1/chats/{room}/messages/{wid}"),
+            &ct,
+            json!({"text": "psst (edited)"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{e}");
+    assert_eq!(e["text"], "psst (edited)");
+    // a whisper deleted (its tombstone must not reach the visitor)
+    let (s, d) = srv
+        .post(
+            &format!("/v1/chats/{room}/messages"),
+            &ct,
+            json!({"text": "psst, deleted", "whisper": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{d}");
+    let did = d["id"].as_str().unwrap().to_owned();
+    let (s, _) = srv
+        .delete(&format!("/v1/chats/{room}/messages/{did}"), &ct)
+        .await;
+    assert!(s.is_success(), "{s}");
+    // a whisper in the visitor's own conversation
+    let (_, conv) = srv.get("/v1/conversation", &vt).await;
+    let conv = conv["id"].as_str().unwrap().to_owned();
+    assert!(is_ack(&vws.subscribe(&conv, None).await));
+    assert!(is_ack(&cws.subscribe(&conv, None).await));
+    send_rest(&srv, &vt, &conv, "help please").await;
+    let (s, cw) = srv
+        .post(
+            &format!("/v1/chats/{conv}/messages"),
+            &ct,
+            json!({"text": "psst, about this visitor", "whisper": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{cw}");
+    let cwid = cw["id"].as_str().unwrap().to_owned();
     let after = send_rest(&srv, &ct, &room, "after").await;
 
-    // consultant sees it live
+    // consultant sees them live: the whisper, its edit, the deletion
     assert!(
         cws.sees_within(
             Duration::from_secs(5),
-            |f| matches!(f, ServerFrame::Message { message, .. } if message.whisper)
+            |f| matches!(f, ServerFrame::Message { message, .. } if message.id == wid)
         )
         .await
     );
-    // the visitor: live
-    let leaked = |f: &ServerFrame| format!("{f:?}").contains("psst");
+    assert!(
+        cws.sees_within(
+            Duration::from_secs(5),
+            |f| matches!(f, ServerFrame::MessageUpdated { message, .. } if message.id == wid)
+        )
+        .await
+    );
+    assert!(
+        cws.sees_within(
+            Duration::from_secs(5),
+            |f| matches!(f, ServerFrame::MessageDeleted { message, .. } if message.id == did)
+        )
+        .await
+    );
+    // the visitor: live (nothing with a whisper's text or id)
+    let ids = [wid.clone(), did.clone(), cwid.clone()];
+    let leaked = move |f: &ServerFrame| {
+        let s = format!("{f:?}");
+        s.contains("psst") || ids.iter().any(|id| s.contains(id.as_str()))
+    };
     let saw_after = vws.sees_within(Duration::from_secs(5), |f| matches!(f, ServerFrame::Message { message, .. } if message.id == after["id"].as_str().unwrap())).await;
     assert!(saw_after);
-    assert!(!vws.backlog.iter().any(leaked), "live: {:?}", vws.backlog);
+    assert!(!vws.backlog.iter().any(&leaked), "live: {:?}", vws.backlog);
+    // the conversation, as the visitor sees it
+    let (_, c) = srv.get("/v1/conversation", &vt).await;
+    assert_eq!(c["lastMessage"]["text"], "help please", "{c}");
+    let (_, page) = srv.get(&format!("/v1/chats/{conv}/messages"), &vt).await;
+    assert!(!page.to_string().contains("psst"), "{page}");
+    assert_eq!(page["totalMessages"], 1);
     // history, cursor, last message, unread, chat list, single fetch as cursor
     let (_, page) = srv.get(&format!("/v1/chats/{room}/messages"), &vt).await;
     assert!(!page.to_string().contains("psst"));
@@ -381,11 +437,38 @@ async fn whispers_never_reach_a_visitor_by_any_path() {
     assert_eq!(c["lastMessage"]["text"], "psst last");
     let (_, rooms) = srv.get("/v1/chatrooms/mine", &vt).await;
     assert!(!rooms.to_string().contains("psst"));
+    // search, across the visitor's chats and in this one
+    for query in [
+        "q=psst".to_owned(),
+        format!("q=psst&chatId={room}"),
+        format!("q=psst&chatId={conv}"),
+    ] {
+        let (s, found) = srv.get(&format!("/v1/messages/search?{query}"), &vt).await;
+        assert_eq!(s, StatusCode::OK, "{found}");
+        assert_eq!(found["messages"], json!([]), "{query}: {found}");
+    }
+    let (_, found) = srv.get("/v1/messages/search?q=psst", &ct).await;
+    assert_eq!(
+        found["messages"].as_array().map(Vec::len),
+        Some(3),
+        "staff find the edited whisper, the last one and the conversation's: {found}"
+    );
+    let (_, chats) = srv.get("/v1/chats", &vt).await;
+    assert!(!chats.to_string().contains("psst"), "{chats}");
+    let listed = chats["chats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == json!(room))
+        .cloned()
+        .unwrap_or_else(|| panic!("the room is in the visitor's chat list: {chats}"));
+    assert_eq!(listed["unread"], 1, "{listed}");
+    assert_eq!(listed["lastMessage"]["text"], "after", "{listed}");
     // a resume replay from the start
     let mut again = srv.ws(&vt).await;
     assert!(is_ack(&again.subscribe(&room, Some(0)).await));
     assert!(
-        !again.backlog.iter().any(leaked),
+        !again.backlog.iter().any(&leaked),
         "replay: {:?}",
         again.backlog
     );
@@ -400,7 +483,7 @@ async fn whispers_never_reach_a_visitor_by_any_path() {
     // a consultant's replay has them
     let mut c2 = srv.ws(&ct).await;
     assert!(is_ack(&c2.subscribe(&room, Some(0)).await));
-    assert!(c2.backlog.iter().any(leaked));
+    assert!(c2.backlog.iter().any(&leaked));
 }
 
 #[tokio::test]
@@ -484,4 +567,182 @@ async fn bad_message_input_is_refused_and_stores_nothing() {
     }
     let (_, page) = srv.get(&p, &vt).await;
     assert_eq!(page["totalMessages"], 0);
+}
+
+/// Texts of a search's results, in order.
+fn texts(v: &Value) -> Vec<String> {
+    v["messages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"))
+        .iter()
+        .map(|m| m["text"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn search_finds_what_the_caller_may_read_and_nothing_else() {
+    let srv = TestServer::start().await;
+    let (vt, v, _) = srv.visitor().await;
+    let (ct, _) = srv.consultant().await;
+    let (at, _) = srv.user("ann").await;
+    let (bt, _) = srv.user("ben").await;
+    // A private room with the visitor, a public room without, the visitor's conversation,
+    // a direct chat of two app users, a room that gets deleted.
+    let (_, p) = srv
+        .post(
+            "/v1/chats/group",
+            &srv.secret,
+            json!({"name": "p", "visibility": "private", "memberUsernames": [v.username]}),
+        )
+        .await;
+    let p = p["id"].as_str().unwrap().to_owned();
+    let q = srv.room("q", "public").await;
+    let gone = srv.room("gone", "public").await;
+    let (_, conv) = srv.get("/v1/conversation", &vt).await;
+    let conv = conv["id"].as_str().unwrap().to_owned();
+    let (_, d) = srv
+        .post("/v1/chats/direct", &at, json!({"username": "ben"}))
+        .await;
+    let d = d["id"].as_str().unwrap().to_owned();
+    send_rest(&srv, &vt, &p, "Needle in the private room").await;
+    send_rest(&srv, &ct, &q, "needle in the public room").await;
+    send_rest(&srv, &vt, &conv, "a NEEDLE in my conversation").await;
+    send_rest(&srv, &bt, &d, "needle between ann and ben").await;
+    send_rest(&srv, &ct, &gone, "needle in a deleted room").await;
+    let (s, _) = srv.delete(&format!("/v1/chats/{gone}"), &srv.secret).await;
+    assert!(s.is_success());
+    let (s, w) = srv
+        .post(
+            &format!("/v1/chats/{p}/messages"),
+            &ct,
+            json!({"text": "needle whispered", "whisper": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{w}");
+    let del = send_rest(&srv, &vt, &p, "needle then deleted").await;
+    let (s, _) = srv
+        .delete(
+            &format!("/v1/chats/{p}/messages/{}", del["id"].as_str().unwrap()),
+            &vt,
+        )
+        .await;
+    assert!(s.is_success());
+    send_rest(&srv, &vt, &p, "no match here").await;
+
+    let search = |token: String, query: String| {
+        let srv = &srv;
+        async move {
+            let (s, v) = srv
+                .get(&format!("/v1/messages/search?{query}"), &token)
+                .await;
+            assert_eq!(s, StatusCode::OK, "{query}: {v}");
+            let mut t = texts(&v);
+            t.sort();
+            t
+        }
+    };
+    // The visitor: its own chats, no whisper, nothing deleted, case-insensitive.
+    assert_eq!(
+        search(vt.clone(), "q=needle".into()).await,
+        ["Needle in the private room", "a NEEDLE in my conversation"]
+    );
+    // A public room it has not joined: only when asked for by chatId (it may read it).
+    assert_eq!(
+        search(vt.clone(), format!("q=needle&chatId={q}")).await,
+        ["needle in the public room"]
+    );
+    // A consultant: groups and conversations, whispers too; not others' direct chats.
+    assert_eq!(
+        search(ct.clone(), "q=NEEDLE".into()).await,
+        [
+            "Needle in the private room",
+            "a NEEDLE in my conversation",
+            "needle in the public room",
+            "needle whispered"
+        ]
+    );
+    // The secret key: every live chat of the website.
+    assert_eq!(search(srv.secret.clone(), "q=needle".into()).await.len(), 5);
+    // An app user in the direct chat finds it; the visitor asking for it gets 404.
+    assert_eq!(
+        search(at.clone(), "q=needle".into()).await,
+        ["needle between ann and ben"]
+    );
+    let (s, _) = srv
+        .get(&format!("/v1/messages/search?q=needle&chatId={d}"), &vt)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    // Another website's visitor finds nothing of this one.
+    let (other, _) = srv.other_website().await;
+    let (ft, _, _) = srv.visitor_of(&other).await;
+    assert!(search(ft.clone(), "q=needle".into()).await.is_empty());
+    let (s, _) = srv
+        .get(&format!("/v1/messages/search?q=needle&chatId={p}"), &ft)
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // `%` and `_` are literal characters, not patterns.
+    send_rest(&srv, &vt, &p, "50% off").await;
+    send_rest(&srv, &vt, &p, "500 off").await;
+    send_rest(&srv, &vt, &p, "a_b").await;
+    send_rest(&srv, &vt, &p, "axb").await;
+    assert_eq!(search(vt.clone(), "q=50%25".into()).await, ["50% off"]);
+    assert_eq!(search(vt.clone(), "q=a_b".into()).await, ["a_b"]);
+
+    // Bad input: a clear invalid_argument, naming what is wrong.
+    for (query, needle) in [
+        ("q=", "q:"),
+        ("q=%20%20", "q:"),
+        (&*format!("q={}", "x".repeat(201)), "200"),
+        ("q=x&count=0", "count"),
+        ("q=x&count=101", "count"),
+        ("q=x&cursor=nonsense", "cursor"),
+        ("q=x&cursor=1.a%20b", "cursor"),
+        ("q=x&color=red", "color"),
+        ("chatId=x", "q"),
+    ] {
+        let (s, v) = srv.get(&format!("/v1/messages/search?{query}"), &vt).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{query}: {v}");
+        assert_eq!(code(&v), "invalid_argument", "{query}");
+        let m = v["error"]["message"].as_str().unwrap_or("");
+        assert!(m.contains(needle), "{query}: {m}");
+    }
+    let (s, _) = srv
+        .call(reqwest::Method::GET, "/v1/messages/search?q=x", None, None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn search_results_page_newest_first_without_gaps_or_repeats() {
+    let srv = TestServer::start().await;
+    let (vt, _, _) = srv.visitor().await;
+    let room = srv.room("many", "public").await;
+    for i in 0..32 {
+        send_rest(&srv, &vt, &room, &format!("hit {i:02}")).await;
+        if i % 4 == 0 {
+            send_rest(&srv, &vt, &room, &format!("miss {i:02}")).await;
+        }
+    }
+    let mut got = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut path = "/v1/messages/search?q=hit&count=10".to_owned();
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let (s, v) = srv.get(&path, &vt).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        pages += 1;
+        got.extend(texts(&v));
+        match v["nextCursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+        assert!(pages < 10, "the cursor must end");
+    }
+    let want: Vec<String> = (0..32).rev().map(|i| format!("hit {i:02}")).collect();
+    assert_eq!(got, want, "newest first, each once");
+    assert_eq!(pages, 4);
 }

@@ -446,6 +446,145 @@ async fn suite(s: Arc<dyn Store>) {
     assert_eq!(s.user_tombstone("wa", "ann").await.unwrap(), Some(80));
     assert_eq!(s.user_tombstone("wb", "ann").await.unwrap(), None);
     assert!(!s.delete_user("wa", &a.user.id, 81).await.unwrap());
+
+    search(&*s).await;
+}
+
+/// The texts a search finds (at most 50).
+async fn found(s: &dyn Store, scope: SearchScope<'_>, aud: Audience, needle: &str) -> Vec<String> {
+    s.search_messages("ws", scope, aud, needle, None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect()
+}
+
+/// Message search, on a website of its own: scopes, whispers, case, literal `%` `_` `\`,
+/// deleted messages and chats, and the cursor.
+async fn search(s: &dyn Store) {
+    s.create_website(&site("ws")).await.unwrap();
+    let (x, _) = s.create_user(user("ws", "x", Role::User)).await.unwrap();
+    let (y, _) = s.create_user(user("ws", "y", Role::User)).await.unwrap();
+    let (z, _) = s
+        .create_user(user("ws", "z", Role::Consultant))
+        .await
+        .unwrap();
+    let group = |name: &str, members: Vec<String>| NewGroup {
+        website_id: "ws".into(),
+        name: Some(name.into()),
+        avatar: None,
+        metadata: Metadata::new(),
+        visibility: Visibility::Public,
+        created_by: None,
+        member_ids: members,
+    };
+    let mine = s
+        .create_group(group("mine", vec![x.user.id.clone()]), 1)
+        .await
+        .unwrap();
+    let other = s.create_group(group("other", vec![]), 2).await.unwrap();
+    let gone = s
+        .create_group(group("gone", vec![x.user.id.clone()]), 3)
+        .await
+        .unwrap();
+    let (direct, _) = s
+        .direct_chat("ws", &x.user.id, &y.user.id, 4)
+        .await
+        .unwrap();
+    let put = |chat: &str, text: &str, whisper: bool, at: i64| {
+        let mut m = msg(chat, &y.user.id, text, whisper, None);
+        m.created_at = at;
+        m
+    };
+    for (chat, text, whisper, at) in [
+        (&mine.id, "Find ME in mine", false, 10),
+        (&mine.id, "find me, whispered", true, 11),
+        (&other.id, "find me in other", false, 12),
+        (&direct.id, "FIND me directly", false, 13),
+        (&gone.id, "find me in a deleted chat", false, 14),
+        (&mine.id, "100% sure", false, 15),
+        (&mine.id, "1000 sure", false, 16),
+        (&mine.id, "a_b and a\\b", false, 17),
+        (&mine.id, "axb", false, 18),
+    ] {
+        s.insert_message(put(chat, text, whisper, at))
+            .await
+            .unwrap();
+    }
+    let Inserted::New(del) = s
+        .insert_message(put(&mine.id, "find me, deleted", false, 19))
+        .await
+        .unwrap()
+    else {
+        panic!("new")
+    };
+    s.delete_message(&mine.id, &del.id, 20).await.unwrap();
+    s.set_chat_deleted("ws", &gone.id, Some(21)).await.unwrap();
+    let staff = Audience { whispers: true };
+    let others = Audience { whispers: false };
+    let (xid, zid, other_id) = (&*x.user.id, &*z.user.id, &*other.id);
+    let find = |scope, aud, needle| found(s, scope, aud, needle);
+    // newest first; case-insensitive for ASCII on both engines
+    assert_eq!(
+        find(SearchScope::Member(xid), others, "find me").await,
+        ["FIND me directly", "Find ME in mine"]
+    );
+    assert_eq!(
+        find(SearchScope::Staff(zid), staff, "FIND ME").await,
+        ["find me in other", "find me, whispered", "Find ME in mine"]
+    );
+    assert_eq!(find(SearchScope::Website, staff, "find me").await.len(), 4);
+    assert_eq!(
+        find(SearchScope::Chat(other_id), others, "find").await,
+        ["find me in other"]
+    );
+    // pattern characters are literal
+    assert_eq!(
+        find(SearchScope::Website, staff, "100%").await,
+        ["100% sure"]
+    );
+    assert_eq!(
+        find(SearchScope::Website, staff, "a_b").await,
+        ["a_b and a\\b"]
+    );
+    assert_eq!(
+        find(SearchScope::Website, staff, "a\\b").await,
+        ["a_b and a\\b"]
+    );
+    // the cursor continues strictly after (createdAt, id)
+    let first = s
+        .search_messages("ws", SearchScope::Website, staff, "find", None, 2)
+        .await
+        .unwrap();
+    let last = first.last().unwrap();
+    let rest = s
+        .search_messages(
+            "ws",
+            SearchScope::Website,
+            staff,
+            "find",
+            Some((last.created_at, last.id.clone())),
+            10,
+        )
+        .await
+        .unwrap();
+    let texts: Vec<_> = first.iter().chain(&rest).map(|m| m.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "FIND me directly",
+            "find me in other",
+            "find me, whispered",
+            "Find ME in mine"
+        ]
+    );
+    // another website sees nothing
+    assert!(s
+        .search_messages("wa", SearchScope::Website, staff, "find me", None, 10)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 #[tokio::test]
@@ -480,7 +619,8 @@ async fn postgres() {
     let store = SqlStore::connect(&url).await.unwrap();
     suite(Arc::new(store.clone())).await;
     store.close().await;
-    sqlx::query(&format!("DROP DATABASE {db}"))
+    // FORCE: a pooled connection may still be closing on the server side.
+    sqlx::query(&format!("DROP DATABASE {db} WITH (FORCE)"))
         .execute(&admin)
         .await
         .unwrap();

@@ -3,10 +3,12 @@
 //! async methods return Promises that reject with a `ChatixError` carrying a stable `code`.
 
 use chatix_protocol::frame::TypingFrame;
-use chatix_protocol::limits::{MAX_CURSOR_COUNT, MAX_PER_PAGE, MAX_USERS_PER_FETCH};
+use chatix_protocol::limits::{
+    MAX_CURSOR_COUNT, MAX_PER_PAGE, MAX_SEARCH_CHARS, MAX_USERS_PER_FETCH,
+};
 use chatix_protocol::rest::{
     ChatroomsPage, ChatsPage, CreateUserRequest, GetUsersRequest, GroupChatRequest, MembersPage,
-    MessagesCursorPage, SendMessageRequest, UpdateUserRequest, UsersResponse,
+    MessageSearchResults, MessagesCursorPage, SendMessageRequest, UpdateUserRequest, UsersResponse,
 };
 use chatix_protocol::{
     ApiError, Chat, ClientFrame, ErrorCode, FileInfo, MetaValue, Metadata, User,
@@ -1119,6 +1121,59 @@ impl ChatixCore {
                 ))
             },
             move |(id, last, count)| async move { history(&c, &id, last, count).await },
+        )
+    }
+
+    /// `searchMessages(query, { chatId?, cursor?, count? })`: the messages whose text
+    /// contains `query` (1-200 characters, case-insensitive), newest first, in the chats
+    /// the caller may read. Whispers only for consultants.
+    #[wasm_bindgen(js_name = searchMessages, unchecked_return_type = "Promise<SearchResults>")]
+    pub fn search_messages(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] query: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "SearchOptions | undefined")] options: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || {
+                let query = args::string("query", &arg(&query))?;
+                let chars = query.chars().count();
+                if chars > MAX_SEARCH_CHARS {
+                    return Err(args::invalid(format!(
+                        "query must be at most {MAX_SEARCH_CHARS} characters, got {chars}"
+                    )));
+                }
+                let o = js::options("options", &options, &["chatId", "cursor", "count"])?;
+                Ok((
+                    query,
+                    args::opt_string("chatId", &arg(&js::get(&o, "chatId")))?,
+                    args::opt_string("cursor", &arg(&js::get(&o, "cursor")))?,
+                    args::opt_int("count", &arg(&js::get(&o, "count")), MAX_CURSOR_COUNT)?,
+                ))
+            },
+            move |(query, chat_id, cursor, count)| async move {
+                let mut q = format!("?q={}", enc(&query));
+                if let Some(id) = &chat_id {
+                    q.push_str(&format!("&chatId={}", enc(id)));
+                }
+                if let Some(cur) = &cursor {
+                    q.push_str(&format!("&cursor={}", enc(cur)));
+                }
+                if let Some(n) = count {
+                    q.push_str(&format!("&count={n}"));
+                }
+                let r: MessageSearchResults = c
+                    .rest::<_, ()>(Method::GET, &format!("/v1/messages/search{q}"), None)
+                    .await?;
+                Ok(to_js(&MessageSearchResults {
+                    messages: r
+                        .messages
+                        .into_iter()
+                        .map(|m| js::message(&c.base, m))
+                        .collect(),
+                    next_cursor: r.next_cursor,
+                }))
+            },
         )
     }
 

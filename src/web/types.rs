@@ -176,6 +176,22 @@ export interface ChatData {
 export interface ChatsPage { chats: Chat[]; page: number; totalChats: number; totalPages: number; }
 export interface ChatroomsPage { chatrooms: ChatData[]; page: number; perPage: number; total: number; totalPages: number; }
 export interface MessagesPage { messages: Message[]; page: number; totalMessages: number; totalPages: number; }
+/** Options of `searchMessages`. */
+export interface SearchOptions {
+  /** Search this chat only (any chat you may read, a public chatroom you have not joined
+   *  too); absent = all your chats (consultants: the website's chatrooms and conversations). */
+  chatId?: string;
+  /** `nextCursor` of the previous results, for older ones. */
+  cursor?: string;
+  /** 1-100, default 25. */
+  count?: number;
+}
+/** Results of `searchMessages`: newest first. */
+export interface SearchResults {
+  messages: Message[];
+  /** Pass as `cursor` for older results; absent when there are no more. */
+  nextCursor?: string;
+}
 export interface Member { user: User; joinedAt: number; lastSeenSeq: number; }
 export interface MembersPage { members: Member[]; page: number; perPage: number; total: number; totalPages: number; }
 

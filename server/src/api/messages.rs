@@ -5,12 +5,13 @@
 //! - `POST /v1/chats/{id}/messages` (`sendMessage`; idempotent by `clientId`).
 //! - `PATCH|DELETE /v1/chats/{id}/messages/{messageId}`.
 //! - `POST /v1/chats/{id}/seen`, `POST /v1/chats/{id}/typing`.
+//! - `GET /v1/messages/search?q=&chatId=&cursor=&count=` (`searchMessages`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use chatix_protocol::rest::{
-    EditMessageRequest, MessagesCursorPage, MessagesPage, SeenRequest, SeenResponse,
-    SendMessageRequest,
+    EditMessageRequest, MessageSearchResults, MessagesCursorPage, MessagesPage, SeenRequest,
+    SeenResponse, SendMessageRequest,
 };
 use chatix_protocol::Message;
 use serde::Deserialize;
@@ -19,7 +20,7 @@ use super::chats::PageQuery;
 use super::extract::{Json, Path, Query};
 use crate::auth::Actor;
 use crate::error::AppResult;
-use crate::service::messages;
+use crate::service::{messages, search};
 use crate::state::AppState;
 
 /// `?lastMessageId=&count=`.
@@ -66,6 +67,45 @@ pub async fn history(
 ) -> AppResult<Json<MessagesCursorPage>> {
     Ok(Json(
         messages::before(&state, &actor, &id, q.last_message_id.as_deref(), q.count).await?,
+    ))
+}
+
+/// `?q=&chatId=&cursor=&count=`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SearchQuery {
+    /// Text to find (1-200 characters besides spaces at the ends; case-insensitive).
+    #[param(min_length = 1, max_length = 200, pattern = r"\S")]
+    pub q: String,
+    /// Search this chat only (any chat the caller may read); absent = all the caller's
+    /// chats (staff: the website's groups and conversations too).
+    pub chat_id: Option<String>,
+    /// `nextCursor` of the previous results.
+    #[param(pattern = r"^-?[0-9]{1,19}\.[A-Za-z0-9_-]{1,64}$")]
+    pub cursor: Option<String>,
+    /// 1-100, default 25.
+    #[param(minimum = 1, maximum = 100)]
+    pub count: Option<u32>,
+}
+
+/// `GET /v1/messages/search`.
+#[utoipa::path(get, path = "/v1/messages/search", tag = "messages", params(SearchQuery), responses((status = 200, description = "Matching messages, newest first", body = MessageSearchResults), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+pub async fn search(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(q): Query<SearchQuery>,
+) -> AppResult<Json<MessageSearchResults>> {
+    Ok(Json(
+        search::search(
+            &state,
+            &actor,
+            &q.q,
+            q.chat_id.as_deref(),
+            q.cursor.as_deref(),
+            q.count,
+        )
+        .await?,
     ))
 }
 

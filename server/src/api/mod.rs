@@ -112,6 +112,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::patch(messages::edit).delete(messages::delete),
         )
         .route("/chats/{id}/history", get(messages::history))
+        .route("/messages/search", get(messages::search))
         .route("/chats/{id}/seen", post(messages::seen))
         .route("/chats/{id}/typing", post(messages::typing))
         .route("/chatrooms", get(chats::chatrooms))

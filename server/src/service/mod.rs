@@ -10,9 +10,11 @@
 //! - [`users`]: users, visitors, consultants and sessions.
 //! - [`chats`]: direct chats, groups (chatrooms), conversations, members.
 //! - [`messages`]: sending, editing, deleting, history, seen marks, typing.
+//! - [`search`]: message search, by the same access rules.
 
 pub mod access;
 pub mod chats;
 pub mod messages;
+pub mod search;
 pub mod users;
 pub mod views;

@@ -238,6 +238,19 @@ pub struct Audience {
     pub whispers: bool,
 }
 
+/// Which chats a message search looks through (the caller's access rules, as SQL).
+#[derive(Debug, Clone, Copy)]
+pub enum SearchScope<'a> {
+    /// One chat the caller may read.
+    Chat(&'a str),
+    /// Every live chat of the website (the admin key).
+    Website,
+    /// Groups and conversations, and the direct chats this consultant is in.
+    Staff(&'a str),
+    /// The chats this user is a member of.
+    Member(&'a str),
+}
+
 /// The storage interface. Every method is one logical operation, atomic where it writes.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -433,6 +446,18 @@ pub trait Store: Send + Sync + 'static {
         chat: &str,
         aud: Audience,
         before: Option<i64>,
+        limit: i64,
+    ) -> AppResult<Vec<Message>>;
+    /// Up to `limit` live messages of `website` in `scope` whose text contains `needle`
+    /// (case-insensitive: ASCII letters on SQLite, all letters on PostgreSQL), newest first,
+    /// older than `before` (`created_at`, `id`) when given. Deleted chats are skipped.
+    async fn search_messages(
+        &self,
+        website: &str,
+        scope: SearchScope<'_>,
+        aud: Audience,
+        needle: &str,
+        before: Option<(i64, String)>,
         limit: i64,
     ) -> AppResult<Vec<Message>>;
     /// Everything that changed after `rev` (new, edited, deleted), ascending by `rev`.

@@ -60,6 +60,18 @@ const MSG_SELECT: &str = "SELECT m.id, m.chat_id, m.seq, m.rev, m.kind, m.text, 
     f.size AS f_size, f.kind AS f_kind, f.has_thumbnail AS f_thumb \
     FROM messages m LEFT JOIN files f ON f.id = m.file_id";
 
+/// `s` as a LIKE pattern matching itself (`%`, `_` and the escape `\` escaped).
+fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 fn whisper_filter(aud: Audience) -> &'static str {
     if aud.whispers {
         ""
@@ -1369,6 +1381,57 @@ impl Store for SqlStore {
             .collect::<AppResult<Vec<_>>>()?;
         msgs.reverse();
         Ok(msgs)
+    }
+
+    async fn search_messages(
+        &self,
+        website: &str,
+        scope: SearchScope<'_>,
+        aud: Audience,
+        needle: &str,
+        before: Option<(i64, String)>,
+        limit: i64,
+    ) -> AppResult<Vec<Message>> {
+        // $3 is the scope's chat or user id ('' for the whole website).
+        let (scope_sql, scope_arg) = match scope {
+            SearchScope::Chat(chat) => ("m.chat_id = $3", chat),
+            SearchScope::Website => ("$3 = ''", ""),
+            SearchScope::Staff(user) => (
+                "(c.kind <> 'direct' OR EXISTS (SELECT 1 FROM members mb \
+                 WHERE mb.chat_id = m.chat_id AND mb.user_id = $3))",
+                user,
+            ),
+            SearchScope::Member(user) => (
+                "EXISTS (SELECT 1 FROM members mb WHERE mb.chat_id = m.chat_id \
+                 AND mb.user_id = $3)",
+                user,
+            ),
+        };
+        // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE ignores all case.
+        let like = match self.engine {
+            Engine::Postgres => "ILIKE",
+            Engine::Sqlite => "LIKE",
+        };
+        let q = format!(
+            "{MSG_SELECT} JOIN chats c ON c.id = m.chat_id \
+             WHERE c.website_id = $1 AND c.deleted_at IS NULL AND m.deleted_at IS NULL{} \
+             AND m.text {like} $2 ESCAPE '\\' AND {scope_sql} \
+             AND (m.created_at < $4 OR (m.created_at = $4 AND m.id < $5)) \
+             ORDER BY m.created_at DESC, m.id DESC LIMIT $6",
+            whisper_filter(aud)
+        );
+        let pattern = format!("%{}%", like_escape(needle));
+        let (before_at, before_id) = before.unwrap_or((i64::MAX, String::new()));
+        let rows = sqlx::query(&q)
+            .bind(website)
+            .bind(pattern)
+            .bind(scope_arg)
+            .bind(before_at)
+            .bind(before_id)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(message_from_row).collect()
     }
 
     async fn changes_since(
