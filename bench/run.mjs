@@ -190,6 +190,15 @@ async function soak() {
   const warm = steps[Math.min(1, steps.length - 1)].rssKb; const end = steps[steps.length - 1].rssKb;
   const lost = steps.reduce((a, s) => a + (s.expectedDeliveries - s.delivered), 0);
   say(`Resident memory after warm-up (step 2) ${fmt(warm / 1024, 1)} MiB, at the end ${fmt(end / 1024, 1)} MiB (${end >= warm ? '+' : ''}${fmt(((end - warm) / Math.max(warm, 1)) * 100, 1)}%); deliveries missing at the end of their step: ${fmt(lost)}.`);
+  // Flat or growing: the least-squares slope of RSS over the second half of the run (after
+  // caches have filled), as a share of the warm figure per ten minutes.
+  const half = steps.slice(Math.floor(steps.length / 2));
+  const xs = half.map((_, i) => i * (w.seconds + 1.5) / 60); const ys = half.map((s) => s.rssKb / 1024);
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length; const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  const sxx = xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+  const slope = sxx > 0 ? xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / sxx : 0; // MiB per minute
+  const per10 = (slope * 10) / Math.max(warm / 1024, 1) * 100;
+  say(`Second half of the run: RSS slope ${fmt(slope, 2)} MiB/min, ${fmt(per10, 1)}% of the warm figure per ten minutes: **${Math.abs(per10) < 5 ? 'flat' : 'GROWING'}** (flat = under 5% per ten minutes).`);
   say();
 }
 

@@ -253,7 +253,17 @@ try {
     const r = await fetch(`${server.url}${path}`);
     assert.equal(r.status, 200, path);
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff', path);
-    assert.match(r.headers.get('content-security-policy') ?? '', /script-src 'self' 'wasm-unsafe-eval'/, path);
+    // The policy, directive by directive: nothing inline or eval'd, no framing, no plugins.
+    const csp = Object.fromEntries((r.headers.get('content-security-policy') ?? '')
+      .split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k, v.join(' ')]));
+    assert.equal(csp['script-src'], "'self' 'wasm-unsafe-eval'", path);
+    assert.equal(csp['style-src'], "'self'", path);
+    assert.equal(csp['default-src'], "'self'", path);
+    assert.equal(csp['object-src'], "'none'", path);
+    assert.equal(csp['frame-ancestors'], "'none'", path);
+    assert.equal(csp['base-uri'], "'none'", path);
+    assert.doesNotMatch(Object.values(csp).join(' '), /'unsafe-inline'|'unsafe-eval'|\*/, path);
+    assert.equal(r.headers.get('x-frame-options'), 'DENY', path);
     assert.equal(r.headers.get('access-control-allow-origin'), '*', path);
   }
   assert.deepEqual(cspViolations, [], 'no CSP violations on the demo page or the console');
