@@ -182,6 +182,28 @@ async fn uploads_over_the_limit_empty_or_executable_are_refused() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    // Not multipart at all, or without its boundary: the JSON error, not axum's plain text.
+    for content_type in [None, Some("multipart/form-data"), Some("application/json")] {
+        let mut req = srv
+            .http
+            .post(format!("{}/v1/uploads", srv.url))
+            .bearer_auth(&vt)
+            .body("{}");
+        if let Some(ct) = content_type {
+            req = req.header("content-type", ct);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{content_type:?}");
+        let v: Value = res.json().await.expect("a JSON error body");
+        assert_eq!(code(&v), "invalid_argument", "{v}");
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap_or("")
+                .contains("multipart"),
+            "{v}"
+        );
+    }
     let res = srv
         .http
         .post(format!("{}/v1/uploads", srv.url))

@@ -6,6 +6,7 @@
 //!   capability (so that `<img src>` works without headers); see [`crate::files`] for the
 //!   headers that keep uploads from running as pages of this origin.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -32,8 +33,15 @@ pub struct UploadForm {
 pub async fn upload(
     State(state): State<AppState>,
     s: Session,
-    mut form: Multipart,
+    form: Result<Multipart, MultipartRejection>,
 ) -> AppResult<(StatusCode, Json<FileInfo>)> {
+    // axum answers a bad multipart request in plain text; ours is the JSON error.
+    let mut form = form.map_err(|e| {
+        AppError::invalid(format!(
+            "send the file as multipart/form-data with a `file` part: {}",
+            e.body_text()
+        ))
+    })?;
     let limit = state.config.max_upload_bytes;
     let too_big = || {
         AppError::new(
