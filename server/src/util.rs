@@ -86,6 +86,18 @@ pub fn page_offset(page: u32, per_page: u32) -> AppResult<i64> {
     Ok((page as i64 - 1) * per_page as i64)
 }
 
+/// The `count` of a cursor request (history, search): `default` when absent, else 1 to
+/// [`MAX_CURSOR_COUNT`](chatix_protocol::limits::MAX_CURSOR_COUNT).
+pub fn cursor_count(count: Option<u32>, default: u32) -> AppResult<u32> {
+    use chatix_protocol::limits::MAX_CURSOR_COUNT;
+    match count.unwrap_or(default) {
+        n @ 1..=MAX_CURSOR_COUNT => Ok(n),
+        _ => Err(AppError::invalid(format!(
+            "count must be 1 to {MAX_CURSOR_COUNT}"
+        ))),
+    }
+}
+
 /// Number of pages for `total` items.
 pub fn total_pages(total: u64, per_page: u32) -> u32 {
     total.div_ceil(per_page.max(1) as u64) as u32

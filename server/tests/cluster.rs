@@ -10,7 +10,9 @@ mod common;
 
 use chatix_protocol::ServerFrame;
 use common::process::{free_url, ServerProcess};
-use common::resilient::{assert_exact, fault_seed, flaky_proxy, read_all, send_all};
+use common::resilient::{
+    assert_exact, assert_senders_in_order, fault_seed, flaky_proxy, read_all, send_all,
+};
 use common::{is_ack, Ws};
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
@@ -543,17 +545,7 @@ async fn a_rolling_restart_of_every_node_under_load_loses_nothing() {
     }
     let seen = reader.await.unwrap();
     let got = &seen.per_chat[&room];
-    let seqs: Vec<i64> = got.iter().map(|m| m.0).collect();
-    assert_eq!(seqs, (1..=(3 * PER_SENDER) as i64).collect::<Vec<_>>());
-    for s in 0..3 {
-        let mine: Vec<&str> = got
-            .iter()
-            .map(|m| m.2.as_str())
-            .filter(|t| t.starts_with(&format!("s{s}-")))
-            .collect();
-        let want: Vec<String> = (0..PER_SENDER).map(|i| format!("s{s}-{i:04}")).collect();
-        assert_eq!(mine, want.iter().map(String::as_str).collect::<Vec<_>>());
-    }
+    assert_senders_in_order(got, 3, PER_SENDER);
     eprintln!(
         "rolling restart of 3 nodes: {retried} sends retried, {} reader reconnects, {} messages checked",
         seen.reconnects,

@@ -14,7 +14,9 @@ mod common;
 
 use chatix_protocol::ServerFrame;
 use common::process::{free_url, ServerProcess};
-use common::resilient::{assert_exact, fault_seed, flaky_proxy, read_all, send_all};
+use common::resilient::{
+    assert_exact, assert_senders_in_order, fault_seed, flaky_proxy, read_all, send_all,
+};
 use common::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -143,31 +145,8 @@ async fn graceful_shutdown_acknowledges_exactly_what_it_stored() {
     let dir = tempfile::tempdir().unwrap();
     let url = free_url();
     let mut node = ServerProcess::start(&url, dir.path(), &[]).await;
-    let secret = node.demo_secret();
-    let http = reqwest::Client::new();
-    let post = |path: &str, body: Value| {
-        http.post(format!("{url}{path}"))
-            .bearer_auth(&secret)
-            .json(&body)
-            .send()
-    };
-    let room: Value = post(
-        "/v1/chats/group",
-        json!({"name": "drain", "visibility": "public"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let room = room["id"].as_str().unwrap().to_owned();
-    let token: Value = post("/v1/admin/tokens", json!({"username": "piper"}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = token["token"].as_str().unwrap().to_owned();
+    let room = node.room("drain").await;
+    let token = node.token("piper").await;
     const N: u64 = 3_000;
     let frame = |i: u64| {
         json!({"type": "send", "id": i, "chatId": room,
@@ -199,22 +178,13 @@ async fn graceful_shutdown_acknowledges_exactly_what_it_stored() {
         "the shutdown came mid-pipeline ({k} of {N} acknowledged)"
     );
     node.restart().await;
-    let stored = |http: reqwest::Client| {
-        let (url, room, secret) = (url.clone(), room.clone(), secret.clone());
-        async move {
-            let v: Value = http
-                .get(format!("{url}/v1/chats/{room}/messages?page=1"))
-                .bearer_auth(&secret)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            v
-        }
-    };
-    let before = stored(http.clone()).await;
+    let before = node
+        .admin(
+            reqwest::Method::GET,
+            &format!("/v1/chats/{room}/messages?page=1"),
+            Value::Null,
+        )
+        .await;
     assert_eq!(
         before["totalMessages"],
         json!(k),
@@ -238,8 +208,11 @@ async fn graceful_shutdown_acknowledges_exactly_what_it_stored() {
         let f = ws.request(serde_json::from_str(&frame(i)).unwrap()).await;
         assert!(is_ack(&f), "{f:?}");
     }
-    let after = stored(http.clone()).await;
-    assert_eq!(after["totalMessages"], json!(N), "each message stored once");
+    assert_eq!(
+        node.total_messages(&room).await,
+        json!(N),
+        "each message stored once"
+    );
     eprintln!("graceful shutdown: {k} of {N} pipelined sends stored and acknowledged before 1001, the rest stored once on resend");
     node.sigkill().await;
 }
@@ -250,38 +223,10 @@ async fn restarts_while_clients_send(graceful: bool) {
     let dir = tempfile::tempdir().unwrap();
     let url = free_url();
     let mut node = ServerProcess::start(&url, dir.path(), &[]).await;
-    let secret = node.demo_secret();
-    let http = reqwest::Client::new();
-    let admin = |method: reqwest::Method, path: String, body: Value| {
-        http.request(method, format!("{url}{path}"))
-            .bearer_auth(&secret)
-            .json(&body)
-            .send()
-    };
-    let room: Value = admin(
-        reqwest::Method::POST,
-        "/v1/chats/group".into(),
-        json!({"name": "crash", "visibility": "public"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let room = room["id"].as_str().unwrap().to_owned();
+    let room = node.room("crash").await;
     let mut tokens = Vec::new();
     for name in ["s0", "s1", "s2", "reader", "reader2"] {
-        let v: Value = admin(
-            reqwest::Method::POST,
-            "/v1/admin/tokens".into(),
-            json!({"username": name}),
-        )
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-        tokens.push(v["token"].as_str().unwrap().to_owned());
+        tokens.push(node.token(name).await);
     }
     // Three senders of 400 messages each; two members follow the chat throughout.
     const PER_SENDER: usize = 400;
@@ -326,33 +271,13 @@ async fn restarts_while_clients_send(graceful: bool) {
     for reader in readers {
         let seen = reader.await.unwrap();
         let got = &seen.per_chat[&room];
-        // Each message once, seqs 1..=n in order, each sender's messages in its own order.
-        let seqs: Vec<i64> = got.iter().map(|m| m.0).collect();
-        assert_eq!(seqs, (1..=(3 * PER_SENDER) as i64).collect::<Vec<_>>());
-        for s in 0..3 {
-            let mine: Vec<&str> = got
-                .iter()
-                .map(|m| m.2.as_str())
-                .filter(|t| t.starts_with(&format!("s{s}-")))
-                .collect();
-            let want: Vec<String> = (0..PER_SENDER).map(|i| format!("s{s}-{i:04}")).collect();
-            assert_eq!(mine, want.iter().map(String::as_str).collect::<Vec<_>>());
-        }
+        assert_senders_in_order(got, 3, PER_SENDER);
         checked += got.len();
         reconnects.push(seen.reconnects);
     }
     // Stored once each: a retried send stored twice would be message 1,201, after what the
     // readers waited for.
-    let stored: Value = http
-        .get(format!("{url}/v1/chats/{room}/messages?page=1"))
-        .bearer_auth(&secret)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(stored["totalMessages"], json!(3 * PER_SENDER), "{stored}");
+    assert_eq!(node.total_messages(&room).await, json!(3 * PER_SENDER));
     eprintln!(
         "restarts: 2 {}, {retried} sends retried, reader reconnects {reconnects:?}, {checked} deliveries checked",
         if graceful { "SIGTERMs" } else { "SIGKILLs" },

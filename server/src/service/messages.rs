@@ -2,7 +2,7 @@
 //! typing.
 
 use chatix_protocol::limits::{
-    DEFAULT_CURSOR_COUNT, MAX_CLIENT_ID_CHARS, MAX_CURSOR_COUNT, MAX_DRAFT_CHARS, MESSAGES_PER_PAGE,
+    DEFAULT_CURSOR_COUNT, MAX_CLIENT_ID_CHARS, MAX_DRAFT_CHARS, MESSAGES_PER_PAGE,
 };
 use chatix_protocol::rest::{
     EditMessageRequest, MessagesCursorPage, MessagesPage, SeenResponse, SendMessageRequest,
@@ -17,7 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::hub::{frame, Change, Event};
 use crate::state::AppState;
 use crate::store::{Inserted, NewMessage};
-use crate::util::{now_ms, page_offset, total_pages};
+use crate::util::{cursor_count, now_ms, page_offset, total_pages};
 
 fn acting_user<'a>(actor: &'a Actor, what: &str) -> AppResult<&'a crate::auth::Session> {
     actor.session().ok_or_else(|| {
@@ -273,12 +273,7 @@ pub async fn before(
     last_message_id: Option<&str>,
     count: Option<u32>,
 ) -> AppResult<MessagesCursorPage> {
-    let count = count.unwrap_or(DEFAULT_CURSOR_COUNT);
-    if count == 0 || count > MAX_CURSOR_COUNT {
-        return Err(AppError::invalid(format!(
-            "count must be 1 to {MAX_CURSOR_COUNT}"
-        )));
-    }
+    let count = cursor_count(count, DEFAULT_CURSOR_COUNT)?;
     let a = access::chat_for(state, actor, chat_id).await?;
     let aud = views::audience(actor);
     let before_seq = match last_message_id {

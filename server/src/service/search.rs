@@ -6,7 +6,7 @@
 //! It is a scan (`LIKE`/`ILIKE` on the text), not a full-text index: fine for the chats of
 //! one website on one node; a large deployment would put an index behind this function.
 
-use chatix_protocol::limits::{DEFAULT_SEARCH_COUNT, MAX_CURSOR_COUNT, MAX_SEARCH_CHARS};
+use chatix_protocol::limits::{DEFAULT_SEARCH_COUNT, MAX_SEARCH_CHARS};
 use chatix_protocol::rest::MessageSearchResults;
 
 use super::{access, views};
@@ -14,6 +14,7 @@ use crate::auth::Actor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::store::SearchScope;
+use crate::util::cursor_count;
 
 /// `searchMessages(query, { chatId, cursor, count })`.
 pub async fn search(
@@ -31,12 +32,7 @@ pub async fn search(
             "q: a search needs 1 to {MAX_SEARCH_CHARS} characters (besides spaces at the ends), got {chars}"
         )));
     }
-    let count = count.unwrap_or(DEFAULT_SEARCH_COUNT);
-    if count == 0 || count > MAX_CURSOR_COUNT {
-        return Err(AppError::invalid(format!(
-            "count must be 1 to {MAX_CURSOR_COUNT}"
-        )));
-    }
+    let count = cursor_count(count, DEFAULT_SEARCH_COUNT)?;
     let before = cursor.map(parse_cursor).transpose()?;
     let chat = match chat_id {
         Some(id) => Some(access::chat_for(state, actor, id).await?.chat.id),

@@ -42,9 +42,9 @@ pub fn origin_allowed(allowed: &[String], origin: &str) -> bool {
         if a == "*" || a == origin {
             return true;
         }
-        let loopback = ["localhost", "127.0.0.1", "[::1]"]
-            .iter()
-            .any(|h| a.ends_with(&format!("://{h}")));
+        let loopback = a
+            .split_once("://")
+            .is_some_and(|(_, host)| ["localhost", "127.0.0.1", "[::1]"].contains(&host));
         match origin.strip_prefix(&a) {
             Some(rest) if loopback => {
                 rest.len() > 1

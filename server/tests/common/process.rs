@@ -103,6 +103,53 @@ impl ServerProcess {
         demo["secretKey"].as_str().unwrap().to_owned()
     }
 
+    /// A call with the demo website's secret key; the JSON answer (`Null` body: none).
+    pub async fn admin(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let mut req = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(self.demo_secret());
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        req.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// A public chatroom's id.
+    pub async fn room(&self, name: &str) -> String {
+        let v = self
+            .admin(
+                reqwest::Method::POST,
+                "/v1/chats/group",
+                serde_json::json!({"name": name, "visibility": "public"}),
+            )
+            .await;
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A user token (the user is created on first use).
+    pub async fn token(&self, username: &str) -> String {
+        let v = self
+            .admin(
+                reqwest::Method::POST,
+                "/v1/admin/tokens",
+                serde_json::json!({"username": username}),
+            )
+            .await;
+        v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// How many live messages a chat stores.
+    pub async fn total_messages(&self, chat: &str) -> Value {
+        let v = self
+            .admin(
+                reqwest::Method::GET,
+                &format!("/v1/chats/{chat}/messages?page=1"),
+                Value::Null,
+            )
+            .await;
+        v["totalMessages"].clone()
+    }
+
     /// SIGKILL: no chance to finish anything.
     pub async fn sigkill(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -170,6 +170,25 @@ pub async fn send_all(
     retries
 }
 
+/// Asserts that `got` holds `senders` × `per_sender` messages with seqs 1..=n, once each,
+/// and each sender's texts (`s{k}-{i:04}`) in the order it sent them.
+pub fn assert_senders_in_order(got: &[(i64, i64, String)], senders: usize, per_sender: usize) {
+    let seqs: Vec<i64> = got.iter().map(|m| m.0).collect();
+    assert_eq!(
+        seqs,
+        (1..=(senders * per_sender) as i64).collect::<Vec<_>>()
+    );
+    for s in 0..senders {
+        let mine: Vec<&str> = got
+            .iter()
+            .map(|m| m.2.as_str())
+            .filter(|t| t.starts_with(&format!("s{s}-")))
+            .collect();
+        let want: Vec<String> = (0..per_sender).map(|i| format!("s{s}-{i:04}")).collect();
+        assert_eq!(mine, want.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+}
+
 /// Asserts that `got` is exactly messages 1..=n of a chat, each once, in order.
 pub fn assert_exact(chat: &str, got: &[(i64, i64, String)], texts: &[String]) {
     let seqs: Vec<i64> = got.iter().map(|m| m.0).collect();
