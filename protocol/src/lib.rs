@@ -10,6 +10,7 @@
 //! - [`model`]: the resources (users, chats, members, messages, files) as the API returns them.
 //! - [`rest`]: request and response bodies of the REST API under `/v1`.
 //! - [`frame`]: the WebSocket frames of `/v1/ws`, both directions.
+//! - [`close`]: the close codes of `/v1/ws`.
 //! - [`error`]: the error envelope `{"error": {"code", "message"}}` and its stable codes.
 //! - [`limits`]: the documented limits (frame size, message length, upload size, rates).
 //! - [`metadata`]: the flat `string | number | boolean` map users attach to users, chats and
@@ -21,6 +22,7 @@
 //! (a new optional field, a new frame type that old clients ignore) keep the version;
 //! anything else bumps it.
 
+pub mod close;
 pub mod error;
 pub mod frame;
 pub mod limits;

@@ -2,7 +2,8 @@
 //!
 //! - A **connection** registers a [`ConnHandle`]: a bounded queue of pre-serialised frames
 //!   plus a kill switch. A connection whose queue is full is a slow consumer: it is closed
-//!   (code 4008) rather than allowed to grow the server's memory; it resumes later.
+//!   ([`close::SLOW_CONSUMER`]) rather than allowed to grow the server's memory; it resumes
+//!   later.
 //! - Each chat with local subscribers has a **room** ([`room`]), a task that owns the chat's
 //!   delivery order. It knows the last `rev` it delivered; an event that is not the next one
 //!   (two writers publishing out of order, or a lost event) makes it backfill from the
@@ -15,6 +16,7 @@
 pub mod bus;
 pub mod room;
 
+use chatix_protocol::close;
 use chatix_protocol::frame::Subscribed;
 use chatix_protocol::{Message, ServerFrame, User};
 use serde::{Deserialize, Serialize};
@@ -42,15 +44,6 @@ pub fn frame(f: &ServerFrame) -> Frame {
         }
     }
 }
-
-/// Close code for a connection whose queue overflowed.
-pub const CLOSE_SLOW_CONSUMER: u16 = 4008;
-/// Close code for a connection whose user was deleted or lost access.
-pub const CLOSE_REVOKED: u16 = 4003;
-/// Close code asking the client to reconnect at once ("service restart").
-pub const CLOSE_RESTART: u16 = 1012;
-/// Close code sent when the server shuts down (clients reconnect).
-pub const CLOSE_GOING_AWAY: u16 = 1001;
 
 /// What the hub needs of a connection.
 #[derive(Clone)]
@@ -96,7 +89,7 @@ impl ConnHandle {
     ) -> (ConnHandle, ConnReceiver) {
         let (tx, rx) = mpsc::channel(capacity.max(16));
         let kill = CancellationToken::new();
-        let close_code = Arc::new(AtomicU16::new(CLOSE_GOING_AWAY));
+        let close_code = Arc::new(AtomicU16::new(close::GOING_AWAY));
         (
             ConnHandle {
                 id: NEXT_CONN.fetch_add(1, Ordering::Relaxed),
@@ -126,7 +119,7 @@ impl ConnHandle {
         match self.tx.try_send(f) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.close(CLOSE_SLOW_CONSUMER);
+                self.close(close::SLOW_CONSUMER);
                 false
             }
             Err(mpsc::error::TrySendError::Closed(_)) => false,
@@ -138,7 +131,7 @@ impl ConnHandle {
         match self.tx.send_timeout(f, timeout).await {
             Ok(()) => true,
             Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
-                self.close(CLOSE_SLOW_CONSUMER);
+                self.close(close::SLOW_CONSUMER);
                 false
             }
             Err(mpsc::error::SendTimeoutError::Closed(_)) => false,
@@ -483,7 +476,7 @@ impl Hub {
             Event::Kick {
                 website_id,
                 user_id,
-            } => self.close_user(website_id, user_id, CLOSE_REVOKED),
+            } => self.close_user(website_id, user_id, close::REVOKED),
             Event::NodePresence { .. }
             | Event::NodeAlive
             | Event::PresenceSync
@@ -491,7 +484,7 @@ impl Hub {
             Event::Drop {
                 website_id,
                 user_id,
-            } => self.close_user(website_id, user_id, CLOSE_RESTART),
+            } => self.close_user(website_id, user_id, close::RESTART),
         }
     }
 

@@ -8,6 +8,7 @@
 //! data or other connections. A peer silent for three heartbeats is dropped.
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use chatix_protocol::close;
 use chatix_protocol::frame::{AckBody, SubscribeFailure};
 use chatix_protocol::{ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
 use futures_util::{SinkExt, StreamExt};
@@ -18,13 +19,11 @@ use tokio::time::{interval, timeout, MissedTickBehavior};
 
 use crate::auth::{Actor, Session};
 use crate::error::{AppError, AppResult};
-use crate::hub::{frame, ConnHandle, Event, CLOSE_GOING_AWAY};
+use crate::hub::{frame, ConnHandle, Event};
 use crate::limits::FrameLimiter;
 use crate::service::{access, chats, messages, views};
 use crate::state::AppState;
 
-/// Close code after repeated rate-limit violations.
-pub const CLOSE_RATE_LIMITED: u16 = 4029;
 /// Rate-limited frames tolerated before the socket is closed.
 const MAX_VIOLATIONS: u32 = 200;
 /// Most queued frames written out with one flush.
@@ -37,10 +36,10 @@ const PRESENCE_FANOUT: i64 = 200;
 
 fn close_reason(code: u16) -> &'static str {
     match code {
-        crate::hub::CLOSE_SLOW_CONSUMER => "slow consumer: reconnect and resume",
-        crate::hub::CLOSE_REVOKED => "access revoked",
-        CLOSE_RATE_LIMITED => "rate limit exceeded repeatedly",
-        crate::hub::CLOSE_RESTART => "service restart: reconnect and resume",
+        close::SLOW_CONSUMER => "slow consumer: reconnect and resume",
+        close::REVOKED => "access revoked",
+        close::RATE_LIMITED => "rate limit exceeded repeatedly",
+        close::RESTART => "service restart: reconnect and resume",
         _ => "server going away: reconnect",
     }
 }
@@ -87,7 +86,7 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         let mut ping = interval(heartbeat);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ping.tick().await;
-        let close = |code: u16| {
+        let close_frame = |code: u16| {
             WsMessage::Close(Some(CloseFrame {
                 code,
                 reason: Utf8Bytes::from_static(close_reason(code)),
@@ -101,7 +100,7 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
                     while let Ok(f) = recv.rx.try_recv() {
                         if sink.send(WsMessage::Text(Utf8Bytes::from(&*f))).await.is_err() { break; }
                     }
-                    let _ = sink.send(close(recv.close_code())).await;
+                    let _ = sink.send(close_frame(recv.close_code())).await;
                     break;
                 }
                 f = recv.rx.recv() => match f {
@@ -195,7 +194,7 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         if let Some(why) = throttled {
             violations += 1;
             if violations > MAX_VIOLATIONS {
-                conn.close(CLOSE_RATE_LIMITED);
+                conn.close(close::RATE_LIMITED);
                 break;
             }
             conn.push(error_frame(
@@ -229,7 +228,7 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
     for chat in &subscribed {
         state.hub.unsubscribe(conn.id, chat);
     }
-    conn.close(CLOSE_GOING_AWAY);
+    conn.close(close::GOING_AWAY);
     // The server ends the connection (shutdown, slow consumer, rate limit): while the
     // writer flushes the answers and sends the close frame, keep reading until the peer's
     // close reply. Closing TCP with frames still unread in the receive buffer makes the

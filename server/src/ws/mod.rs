@@ -83,7 +83,7 @@ pub async fn upgrade(
     let ip = client_ip(&state.config.trusted_proxies, peer.ip(), &headers);
     let limit = state.config.max_frame_bytes;
     // Frames up to 4x the limit are read and answered with a clear error frame; beyond
-    // that the socket library closes the connection (1009).
+    // that the socket library closes the connection (`close::TOO_BIG`, 1009).
     // Small socket buffers: the library's defaults (128 KiB each, the read one allocated and
     // zeroed up front) made an idle connection cost ~138 KiB of resident memory; chat
     // frames are small, and larger ones are still read, in several chunks.
