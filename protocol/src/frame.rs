@@ -4,6 +4,14 @@
 //! numeric `id`; the server answers it with an `ack` or an `error` frame echoing that id.
 //! Server events carry no id.
 //!
+//! # Messages in frames
+//!
+//! The messages that `message`, `messageUpdated`, `messageDeleted` and `ack` carry are
+//! written compact ([`crate::CompactMessage`]): `kind` when `text`, `file`, `clientId`,
+//! `replyTo` and `editedAt` when null, `metadata` when empty, `whisper` and `deleted` when
+//! false are left out; a missing field has that default. REST bodies carry every field.
+//! Close codes are in [`crate::close`].
+//!
 //! # Resume
 //!
 //! A client that reconnects sends `subscribe` with, per chat, the highest `rev` it holds
@@ -227,6 +235,7 @@ impl ClientFrame {
 
     /// Parses a frame, with an error that names the offending field (`chatId: invalid
     /// type: integer 5, expected a string`), which serde's tagged-enum errors do not.
+    #[cfg(feature = "json")]
     pub fn parse(text: &str) -> Result<ClientFrame, String> {
         fn one<T: serde::de::DeserializeOwned>(
             v: serde_json::Value,
@@ -268,8 +277,13 @@ impl ClientFrame {
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AckBody {
-    /// `send`, `edit`, `delete`: the stored message.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `send`, `edit`, `delete`: the stored message (written compact, see
+    /// [`crate::CompactMessage`]).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "crate::model::compact::option"
+    )]
     pub message: Option<Message>,
     /// `subscribe`: per chat, where the replay ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -327,21 +341,24 @@ pub enum ServerFrame {
     Message {
         /// The chat.
         chat_id: String,
-        /// The message.
+        /// The message (written compact, see [`crate::CompactMessage`]).
+        #[serde(serialize_with = "crate::model::compact::message")]
         message: Message,
     },
     /// A message was edited.
     MessageUpdated {
         /// The chat.
         chat_id: String,
-        /// The message as it is now.
+        /// The message as it is now (compact).
+        #[serde(serialize_with = "crate::model::compact::message")]
         message: Message,
     },
     /// A message was deleted; `message` is its tombstone.
     MessageDeleted {
         /// The chat.
         chat_id: String,
-        /// The tombstone.
+        /// The tombstone (compact).
+        #[serde(serialize_with = "crate::model::compact::message")]
         message: Message,
     },
     /// A member marked messages seen.
@@ -451,6 +468,7 @@ impl ServerFrame {
     /// an internally tagged enum by buffering the whole frame into an intermediate tree
     /// first, which is a large share of a client's per-message decoding. The server writes
     /// `type` first; a frame written otherwise takes the general path.
+    #[cfg(feature = "json")]
     pub fn parse(text: &str) -> serde_json::Result<ServerFrame> {
         #[derive(Deserialize)]
         #[serde(rename_all = "camelCase")]
@@ -474,6 +492,7 @@ impl ServerFrame {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "json")]
     #[test]
     fn server_frame_parse_takes_the_direct_path_for_messages_and_agrees_with_serde() {
         let m: Message = serde_json::from_value(serde_json::json!({
@@ -505,6 +524,7 @@ mod tests {
         assert!(ServerFrame::parse("{").is_err());
     }
 
+    #[cfg(feature = "json")]
     #[test]
     fn client_frames_round_trip_with_camel_case_fields() {
         let f = ClientFrame::parse(
@@ -527,6 +547,7 @@ mod tests {
         assert!(back.contains(r#""chatId":"c1""#), "{back}");
     }
 
+    #[cfg(feature = "json")]
     #[test]
     fn unknown_type_and_unknown_field_are_refused() {
         let err = ClientFrame::parse(r#"{"type":"nope"}"#).unwrap_err();
@@ -552,5 +573,145 @@ mod tests {
         assert_eq!(s, r#"{"type":"ack","id":3,"lastSeenSeq":9}"#);
         let back: ServerFrame = serde_json::from_str(&s).unwrap();
         assert_eq!(back, f);
+    }
+
+    /// A text message as the server stores it: real id formats, the SDK's client id, a
+    /// 66-character text, nothing else set.
+    fn typical_message() -> Message {
+        Message {
+            id: "msg_0199a1b2c3d47e5f8a9b0c1d2e3f4a5b".into(),
+            chat_id: "chat_0199a1b2c3d47e5f8a9b0c1d2e3f4a5c".into(),
+            seq: 1042,
+            rev: 1042,
+            kind: crate::MessageKind::Text,
+            text: "Hello! Could you tell me whether the blue one ships to Lyon today?".into(),
+            file: None,
+            metadata: Metadata::new(),
+            whisper: false,
+            sender_id: "usr_0199a1b2c3d47e5f8a9b0c1d2e3f4a5d".into(),
+            sender_role: crate::Role::User,
+            sender_name: "Alice Martin".into(),
+            client_id: Some("c199a1b2c3d4e5f60718293a4b5c6d7e8f9".into()),
+            reply_to: None,
+            created_at: 1_760_000_000_000,
+            edited_at: None,
+            deleted: false,
+        }
+    }
+
+    /// The keys a compact message leaves out when they hold their default.
+    const DEFAULTED: [&str; 8] = [
+        "file", "metadata", "whisper", "clientId", "replyTo", "editedAt", "deleted", "kind",
+    ];
+
+    #[test]
+    fn socket_frames_write_a_default_message_compact_and_read_it_back() {
+        let mut m = typical_message();
+        m.client_id = None;
+        assert_eq!(m.text.chars().count(), 66);
+        let chat_id = m.chat_id.clone();
+        let frames = [
+            ServerFrame::Message {
+                chat_id: chat_id.clone(),
+                message: m.clone(),
+            },
+            ServerFrame::MessageUpdated {
+                chat_id: chat_id.clone(),
+                message: m.clone(),
+            },
+            ServerFrame::MessageDeleted {
+                chat_id: chat_id.clone(),
+                message: m.clone(),
+            },
+            ServerFrame::Ack {
+                id: 1,
+                body: AckBody {
+                    message: Some(m.clone()),
+                    ..Default::default()
+                },
+            },
+        ];
+        for f in frames {
+            let text = serde_json::to_string(&f).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let msg = v["message"].as_object().unwrap();
+            for key in DEFAULTED {
+                assert!(!msg.contains_key(key), "{key} in {text}");
+            }
+            assert_eq!(msg.len(), 17 - DEFAULTED.len(), "{text}");
+            if !matches!(f, ServerFrame::Ack { .. }) {
+                assert_eq!(v["chatId"], chat_id.as_str(), "the frame's chatId stays");
+            }
+            let back: ServerFrame = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, f);
+            #[cfg(feature = "json")]
+            assert_eq!(ServerFrame::parse(&text).unwrap(), f);
+        }
+        // REST bodies keep the full form.
+        let rest = serde_json::to_value(&m).unwrap();
+        for key in DEFAULTED {
+            assert!(rest.get(key).is_some(), "REST form lost {key}");
+        }
+    }
+
+    #[test]
+    fn socket_frames_keep_every_field_of_a_full_message() {
+        let mut m = typical_message();
+        m.kind = crate::MessageKind::Image;
+        m.file = Some(crate::FileInfo {
+            id: "f_00112233445566778899aabbccddeeff".into(),
+            url: "/v1/files/f_00112233445566778899aabbccddeeff".into(),
+            name: "shoe.png".into(),
+            size: 12_345,
+            mime: "image/png".into(),
+            kind: crate::MessageKind::Image,
+            thumbnail_url: None,
+        });
+        m.metadata
+            .insert("k".into(), crate::MetaValue::Str("v".into()));
+        m.whisper = true;
+        m.reply_to = Some("msg_0199a1b2c3d47e5f8a9b0c1d2e3f4a00".into());
+        m.edited_at = Some(1_760_000_000_500);
+        m.deleted = true;
+        let f = ServerFrame::MessageUpdated {
+            chat_id: m.chat_id.clone(),
+            message: m.clone(),
+        };
+        let text = serde_json::to_string(&f).unwrap();
+        // Same fields, same order, same values as the REST form.
+        let full = serde_json::to_string(&m).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                r#"{{"type":"messageUpdated","chatId":"{}","message":{full}}}"#,
+                m.chat_id
+            )
+        );
+        assert_eq!(serde_json::from_str::<ServerFrame>(&text).unwrap(), f);
+    }
+
+    #[test]
+    fn a_typical_message_frame_is_smaller_compact() {
+        let m = typical_message();
+        let compact = serde_json::to_string(&ServerFrame::Message {
+            chat_id: m.chat_id.clone(),
+            message: m.clone(),
+        })
+        .unwrap();
+        // What the server wrote before socket frames went compact.
+        let full = format!(
+            r#"{{"type":"message","chatId":"{}","message":{}}}"#,
+            m.chat_id,
+            serde_json::to_string(&m).unwrap()
+        );
+        eprintln!(
+            "typical message frame: {} bytes full, {} bytes compact",
+            full.len(),
+            compact.len()
+        );
+        assert!(compact.len() + 100 < full.len(), "{compact}");
+        let back: ServerFrame = serde_json::from_str(&compact).unwrap();
+        let fback: ServerFrame = serde_json::from_str(&full).unwrap();
+        assert_eq!(back, fback, "both forms decode to the same frame");
     }
 }

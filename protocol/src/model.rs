@@ -194,10 +194,11 @@ pub struct Chat {
 
 /// The kind of a message.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MessageKind {
-    /// Text only.
+    /// Text only (the default: a socket frame's compact message omits `kind` then).
+    #[default]
     Text,
     /// A file attachment (any accepted type that is not a previewable image).
     File,
@@ -248,6 +249,11 @@ pub struct FileInfo {
 }
 
 /// A message in a chat.
+//
+// (Not in the doc comment, which is the OpenAPI description.) REST bodies carry every
+// field; socket frames carry the compact form, `CompactMessage`. Both decode to this type:
+// the `default`s below fill what the compact form leaves out, while `required` keeps the
+// OpenAPI schema of the REST bodies as it was.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -263,14 +269,21 @@ pub struct Message {
     /// every edit or delete, so that a resume replays changes in order too.
     pub rev: i64,
     /// Kind; see [`MessageKind`].
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub kind: MessageKind,
     /// Text (may be empty for a file message; empty once deleted).
     pub text: String,
     /// Attachment, for `file` and `image` messages.
+    #[serde(default)]
     pub file: Option<FileInfo>,
     /// Flat message metadata.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub metadata: Metadata,
     /// Sent by a consultant to consultants only; never delivered or counted for others.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub whisper: bool,
     /// Sender's user id.
     pub sender_id: String,
@@ -279,15 +292,124 @@ pub struct Message {
     /// Sender's display name at send time.
     pub sender_name: String,
     /// The sender's own idempotency key; a retry with the same key returns this message.
+    #[serde(default)]
     pub client_id: Option<String>,
     /// Id of the message this one replies to, if any.
+    #[serde(default)]
     pub reply_to: Option<String>,
     /// Send time, ms.
     pub created_at: i64,
     /// Last edit time, ms.
+    #[serde(default)]
     pub edited_at: Option<i64>,
     /// Deleted: a tombstone whose text, file and metadata are gone.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub deleted: bool,
+}
+
+/// A message as socket frames write it: the fields of [`Message`] in the same order, minus
+/// those at their default (`kind` `text`, `file`, `clientId`, `replyTo` and `editedAt`
+/// null, `metadata` empty, `whisper` and `deleted` false). [`Message`] decodes it.
+///
+/// REST bodies keep the full form; [`crate::ServerFrame`] uses this one for the messages it
+/// carries.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CompactMessage<'a> {
+    id: &'a str,
+    chat_id: &'a str,
+    seq: i64,
+    rev: i64,
+    #[serde(skip_serializing_if = "is_text")]
+    kind: MessageKind,
+    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<&'a FileInfo>,
+    #[serde(skip_serializing_if = "Metadata::is_empty")]
+    metadata: &'a Metadata,
+    #[serde(skip_serializing_if = "is_false")]
+    whisper: bool,
+    sender_id: &'a str,
+    sender_role: Role,
+    sender_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_to: Option<&'a str>,
+    created_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    edited_at: Option<i64>,
+    #[serde(skip_serializing_if = "is_false")]
+    deleted: bool,
+}
+
+fn is_text(k: &MessageKind) -> bool {
+    *k == MessageKind::Text
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl<'a> From<&'a Message> for CompactMessage<'a> {
+    fn from(m: &'a Message) -> Self {
+        // Destructured without `..`: a field added to `Message` must be added here too.
+        let Message {
+            id,
+            chat_id,
+            seq,
+            rev,
+            kind,
+            text,
+            file,
+            metadata,
+            whisper,
+            sender_id,
+            sender_role,
+            sender_name,
+            client_id,
+            reply_to,
+            created_at,
+            edited_at,
+            deleted,
+        } = m;
+        CompactMessage {
+            id,
+            chat_id,
+            seq: *seq,
+            rev: *rev,
+            kind: *kind,
+            text,
+            file: file.as_ref(),
+            metadata,
+            whisper: *whisper,
+            sender_id,
+            sender_role: *sender_role,
+            sender_name,
+            client_id: client_id.as_deref(),
+            reply_to: reply_to.as_deref(),
+            created_at: *created_at,
+            edited_at: *edited_at,
+            deleted: *deleted,
+        }
+    }
+}
+
+/// `serialize_with` helpers writing a [`Message`] in its compact form.
+pub(crate) mod compact {
+    use super::{CompactMessage, Message};
+    use serde::{Serialize, Serializer};
+
+    /// A message field.
+    pub fn message<S: Serializer>(m: &Message, s: S) -> Result<S::Ok, S::Error> {
+        CompactMessage::from(m).serialize(s)
+    }
+
+    /// An optional message field (skipped when `None` by the field's own attribute).
+    pub fn option<S: Serializer>(m: &Option<Message>, s: S) -> Result<S::Ok, S::Error> {
+        m.as_ref().map(CompactMessage::from).serialize(s)
+    }
 }
 
 /// A member of a chat, as listed by the members endpoint.
