@@ -4,6 +4,8 @@
 
 use chatix_protocol::{ApiError, Chat, Message, User};
 
+use super::log::Msg;
+
 /// Connection state, as `connectionStateChanged` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnState {
@@ -31,7 +33,7 @@ impl ConnState {
 
 /// Something the application should hear about.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Event {
+pub enum Event<M = Message> {
     /// The connection state changed.
     State(ConnState),
     /// Connected and resumed (every followed chat re-subscribed).
@@ -46,11 +48,11 @@ pub enum Event {
         retrying: bool,
     },
     /// A new message (live, replayed after a reconnect, or our own once confirmed).
-    Message(Message),
+    Message(M),
     /// A message was edited.
-    MessageUpdated(Message),
+    MessageUpdated(M),
     /// A message was deleted (the tombstone).
-    MessageDeleted(Message),
+    MessageDeleted(M),
     /// Our own send, shown at once while it is pending (id = client id, seq 0).
     Pending(Message),
     /// Our own send was refused for good.
@@ -152,14 +154,14 @@ pub enum Event {
     Error(ApiError),
 }
 
-impl Event {
+impl<M: Msg> Event<M> {
     /// The chat an event concerns, if any.
     pub fn chat_id(&self) -> Option<&str> {
         match self {
-            Event::Message(m)
-            | Event::MessageUpdated(m)
-            | Event::MessageDeleted(m)
-            | Event::Pending(m) => Some(&m.chat_id),
+            Event::Message(m) | Event::MessageUpdated(m) | Event::MessageDeleted(m) => {
+                Some(m.chat_id())
+            }
+            Event::Pending(m) => Some(&m.chat_id),
             Event::SendFailed { chat_id, .. }
             | Event::Seen { chat_id, .. }
             | Event::TypingStarted { chat_id, .. }

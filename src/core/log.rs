@@ -1,13 +1,59 @@
-//! `MessageLog`: one chat's cached messages, ordered by sequence number, deduplicated by id,
-//! with the optimistic (pending) sends of this client beside them.
+//! `MessageLog`: one chat's cached messages, ordered by sequence number, deduplicated by
+//! `seq` (a message's identity within its chat). The optimistic (pending) sends of this
+//! client are not kept here: they have no `seq` yet.
 //!
 //! Everything that brings messages (live frames, resume replays, history pages, acks of our
 //! own sends) goes through [`MessageLog::apply`], so ordering and dedupe are decided in one
-//! place: a message id is stored once; a copy with a higher `rev` replaces it (an edit or a
+//! place: a `seq` is stored once; a copy with a higher `rev` replaces it (an edit or a
 //! delete); a copy with the same or a lower `rev` is a duplicate and changes nothing.
 
 use chatix_protocol::Message;
-use std::collections::{BTreeMap, HashMap};
+
+/// What the core needs to know of a message: its place in the chat, its revision and who
+/// sent it. The payload itself stays opaque (a JS object in the browser, the protocol's
+/// `Message` in native tests and tools), so the core never copies a message's content.
+pub trait Msg: Clone + std::fmt::Debug + PartialEq {
+    /// The chat it belongs to.
+    fn chat_id(&self) -> &str;
+    /// Position in the chat (its identity there: never reused).
+    fn seq(&self) -> i64;
+    /// Revision (equals `seq` until edited or deleted).
+    fn rev(&self) -> i64;
+    /// Sender's user id.
+    fn sender_id(&self) -> &str;
+    /// A tombstone.
+    fn deleted(&self) -> bool;
+    /// Heap bytes held outside the value itself, as far as the core can tell.
+    fn heap_bytes(&self) -> usize {
+        0
+    }
+}
+
+impl Msg for Message {
+    fn chat_id(&self) -> &str {
+        &self.chat_id
+    }
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+    fn rev(&self) -> i64 {
+        self.rev
+    }
+    fn sender_id(&self) -> &str {
+        &self.sender_id
+    }
+    fn deleted(&self) -> bool {
+        self.deleted
+    }
+    fn heap_bytes(&self) -> usize {
+        self.id.len()
+            + self.chat_id.len()
+            + self.text.len()
+            + self.sender_id.len()
+            + self.sender_name.len()
+            + self.client_id.as_ref().map_or(0, String::len)
+    }
+}
 
 /// What applying a message did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,57 +66,72 @@ pub enum Applied {
     Duplicate,
 }
 
-/// One chat's messages.
-#[derive(Debug, Default, Clone)]
-pub struct MessageLog {
+/// One chat's messages, in a vector sorted by `seq` (live messages arrive in order, so an
+/// insert is nearly always a push; no per-entry tree node).
+#[derive(Debug, Clone)]
+pub struct MessageLog<M = Message> {
     /// Messages by `seq`, tombstones included (so a late copy of a deleted message cannot
     /// bring it back).
-    by_seq: BTreeMap<i64, Message>,
-    /// `id` → `seq`.
-    ids: HashMap<String, i64>,
+    by_seq: Vec<M>,
     /// Highest `rev` seen: the resume cursor.
     max_rev: i64,
     /// The oldest page has been loaded (no older history exists).
     pub reached_start: bool,
 }
 
-impl MessageLog {
+impl<M> Default for MessageLog<M> {
+    fn default() -> Self {
+        MessageLog {
+            by_seq: Vec::new(),
+            max_rev: 0,
+            reached_start: false,
+        }
+    }
+}
+
+impl<M: Msg> MessageLog<M> {
+    fn find(&self, seq: i64) -> Result<usize, usize> {
+        match self.by_seq.last() {
+            Some(last) if last.seq() < seq => Err(self.by_seq.len()),
+            None => Err(0),
+            _ => self.by_seq.binary_search_by_key(&seq, Msg::seq),
+        }
+    }
+
     /// Applies one message.
-    pub fn apply(&mut self, m: Message) -> Applied {
-        self.max_rev = self.max_rev.max(m.rev);
-        match self.ids.get(&m.id) {
-            Some(seq) => {
-                let cur = &self.by_seq[seq];
-                if m.rev > cur.rev {
-                    self.by_seq.insert(m.seq, m);
+    pub fn apply(&mut self, m: M) -> Applied {
+        self.max_rev = self.max_rev.max(m.rev());
+        match self.find(m.seq()) {
+            Ok(i) => {
+                if m.rev() > self.by_seq[i].rev() {
+                    self.by_seq[i] = m;
                     Applied::Replaced
                 } else {
                     Applied::Duplicate
                 }
             }
-            None => {
-                self.ids.insert(m.id.clone(), m.seq);
-                self.by_seq.insert(m.seq, m);
+            Err(i) => {
+                self.by_seq.insert(i, m);
                 Applied::Inserted
             }
         }
     }
 
     /// Merges a page of history (any order); returns how many messages were new.
-    pub fn merge_page(&mut self, page: Vec<Message>) -> usize {
+    pub fn merge_page(&mut self, page: Vec<M>) -> usize {
         page.into_iter()
             .filter(|m| self.apply(m.clone()) == Applied::Inserted)
             .count()
     }
 
-    /// A message by id.
-    pub fn get(&self, id: &str) -> Option<&Message> {
-        self.ids.get(id).and_then(|s| self.by_seq.get(s))
+    /// A message by `seq`.
+    pub fn get(&self, seq: i64) -> Option<&M> {
+        self.find(seq).ok().map(|i| &self.by_seq[i])
     }
 
     /// Live (not deleted) messages in order.
-    pub fn live(&self) -> impl Iterator<Item = &Message> {
-        self.by_seq.values().filter(|m| !m.deleted)
+    pub fn live(&self) -> impl DoubleEndedIterator<Item = &M> {
+        self.by_seq.iter().filter(|m| !m.deleted())
     }
 
     /// Number of live messages cached.
@@ -95,17 +156,18 @@ impl MessageLog {
 
     /// Oldest cached `seq`.
     pub fn oldest_seq(&self) -> Option<i64> {
-        self.by_seq.keys().next().copied()
+        self.by_seq.first().map(Msg::seq)
     }
 
     /// Sequence numbers missing between the oldest and the newest cached message. For staff
     /// every hole is a missing message; other readers also see holes where whispers are.
     pub fn holes(&self) -> Vec<i64> {
-        let (Some(&lo), Some(&hi)) = (self.by_seq.keys().next(), self.by_seq.keys().next_back())
-        else {
+        let (Some(lo), Some(hi)) = (self.by_seq.first(), self.by_seq.last()) else {
             return Vec::new();
         };
-        (lo..=hi).filter(|s| !self.by_seq.contains_key(s)).collect()
+        (lo.seq()..=hi.seq())
+            .filter(|s| self.find(*s).is_err())
+            .collect()
     }
 
     /// Forgets everything (after the server reported a gap it cannot fill).
@@ -113,21 +175,11 @@ impl MessageLog {
         *self = MessageLog::default();
     }
 
-    /// Approximate heap bytes held (for the memory benchmark).
+    /// Approximate bytes held (for the memory benchmark): the vector's capacity and what
+    /// each message says it holds besides.
     pub fn approx_bytes(&self) -> usize {
-        self.by_seq
-            .values()
-            .map(|m| {
-                std::mem::size_of::<Message>()
-                    + m.id.len()
-                    + m.chat_id.len()
-                    + m.text.len()
-                    + m.sender_id.len()
-                    + m.sender_name.len()
-                    + m.client_id.as_ref().map_or(0, String::len)
-                    + 64
-            })
-            .sum()
+        self.by_seq.capacity() * std::mem::size_of::<M>()
+            + self.by_seq.iter().map(Msg::heap_bytes).sum::<usize>()
     }
 }
 

@@ -27,6 +27,7 @@ use chatix_protocol::{
 use std::collections::{BTreeSet, HashMap};
 
 pub use events::{ConnState, Event};
+pub use log::Msg;
 use log::{Applied, MessageLog};
 use outbox::Outbox;
 
@@ -35,11 +36,11 @@ pub const TYPING_TTL_MS: i64 = 6_000;
 
 /// Something the browser face must do.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Write this frame (JSON text) to the socket.
-    Send(String),
+pub enum Effect<M = Message> {
+    /// Write this frame to the socket.
+    Send(ClientFrame),
     /// Tell the application.
-    Emit(Event),
+    Emit(Event<M>),
     /// Request `id` (made with [`Core::request`]) finished.
     Reply {
         /// The request.
@@ -52,7 +53,7 @@ pub enum Effect {
         /// The send's client id.
         client_id: String,
         /// The stored message, or why not.
-        result: Result<Message, ApiError>,
+        result: Result<M, ApiError>,
     },
     /// A send was rate limited: flush the outbox again after this many ms.
     RetryLater(u64),
@@ -67,25 +68,74 @@ enum Req {
     Other,
 }
 
+/// A frame from the server as the driver decoded it. Frames that carry a message hold it
+/// as the driver's own message type `M`, so its content is never converted here.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Frame<M = Message> {
+    /// A new message in a subscribed chat (`message`).
+    Message(M),
+    /// An edit (`messageUpdated`).
+    Updated(M),
+    /// A tombstone (`messageDeleted`).
+    Deleted(M),
+    /// `ack`: its body, without the message, and the message (sends).
+    Ack {
+        /// The request.
+        id: u64,
+        /// Everything but the message.
+        body: AckBody,
+        /// `send`, `edit`, `delete`: the stored message.
+        message: Option<M>,
+    },
+    /// Every other frame.
+    Other(ServerFrame),
+}
+
+impl From<ServerFrame> for Frame<Message> {
+    fn from(f: ServerFrame) -> Self {
+        match f {
+            ServerFrame::Message { message, .. } => Frame::Message(message),
+            ServerFrame::MessageUpdated { message, .. } => Frame::Updated(message),
+            ServerFrame::MessageDeleted { message, .. } => Frame::Deleted(message),
+            ServerFrame::Ack { id, mut body } => {
+                let message = body.message.take();
+                Frame::Ack { id, body, message }
+            }
+            other => Frame::Other(other),
+        }
+    }
+}
+
 /// One chat as the core knows it.
-#[derive(Debug, Default, Clone)]
-pub struct ChatEntry {
+#[derive(Debug, Clone)]
+pub struct ChatEntry<M = Message> {
     /// The chat's data, when fetched or announced.
     pub info: Option<Chat>,
     /// Cached messages.
-    pub log: MessageLog,
+    pub log: MessageLog<M>,
     /// Messages from others after our seen mark.
     pub unread: u64,
     /// Our seen mark.
     pub last_seen_seq: i64,
 }
 
-/// The SDK's state.
-#[derive(Debug, Default)]
-pub struct Core {
+impl<M> Default for ChatEntry<M> {
+    fn default() -> Self {
+        ChatEntry {
+            info: None,
+            log: MessageLog::default(),
+            unread: 0,
+            last_seen_seq: 0,
+        }
+    }
+}
+
+/// The SDK's state, generic over the driver's message type (see [`Msg`]).
+#[derive(Debug)]
+pub struct Core<M = Message> {
     me: Option<User>,
     state: Option<ConnState>,
-    chats: HashMap<String, ChatEntry>,
+    chats: HashMap<String, ChatEntry<M>>,
     /// Chats subscribed on every connection (and re-subscribed after each reconnect).
     follows: BTreeSet<String>,
     outbox: Outbox,
@@ -102,10 +152,34 @@ fn network_error(msg: &str) -> ApiError {
     ApiError::new(ErrorCode::Network, msg)
 }
 
-impl Core {
+impl<M> Default for Core<M> {
+    fn default() -> Self {
+        Core {
+            me: None,
+            state: None,
+            chats: HashMap::new(),
+            follows: BTreeSet::new(),
+            outbox: Outbox::default(),
+            next_id: 0,
+            requests: HashMap::new(),
+            typing: HashMap::new(),
+            presence: HashMap::new(),
+            auto_follow: false,
+        }
+    }
+}
+
+impl Core<Message> {
+    /// Handles one frame in the protocol's own types (native drivers and tests).
+    pub fn on_server_frame(&mut self, f: ServerFrame, now: i64) -> Vec<Effect> {
+        self.on_frame(f.into(), now)
+    }
+}
+
+impl<M: Msg> Core<M> {
     /// A core with nothing known.
-    pub fn new() -> Core {
-        Core::default()
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// The signed-in user, once the socket said who we are.
@@ -129,7 +203,7 @@ impl Core {
         self.state() == ConnState::Open
     }
 
-    fn set_state(&mut self, s: ConnState, out: &mut Vec<Effect>) {
+    fn set_state(&mut self, s: ConnState, out: &mut Vec<Effect<M>>) {
         if self.state != Some(s) {
             self.state = Some(s);
             out.push(Effect::Emit(Event::State(s)));
@@ -142,12 +216,8 @@ impl Core {
         self.next_id
     }
 
-    fn frame_text(f: &ClientFrame) -> String {
-        serde_json::to_string(f).unwrap_or_default()
-    }
-
     /// A connection attempt starts (`first`: not a reconnect).
-    pub fn connecting(&mut self, first: bool) -> Vec<Effect> {
+    pub fn connecting(&mut self, first: bool) -> Vec<Effect<M>> {
         let mut out = Vec::new();
         self.set_state(
             if first {
@@ -162,7 +232,7 @@ impl Core {
 
     /// The socket said `ready`: resume every followed chat from its cursor, flush the
     /// outbox, and go live.
-    fn on_ready(&mut self, user: User) -> Vec<Effect> {
+    fn on_ready(&mut self, user: User) -> Vec<Effect<M>> {
         let mut out = Vec::new();
         self.me = Some(user);
         if !self.follows.is_empty() {
@@ -179,7 +249,7 @@ impl Core {
 
     /// The `subscribe` frame for chats, each from its cursor (what we hold); a chat we hold
     /// nothing of starts live.
-    fn subscribe_frame(&mut self, chats: &[String]) -> (u64, String) {
+    fn subscribe_frame(&mut self, chats: &[String]) -> (u64, ClientFrame) {
         let id = self.next_id();
         let chats = chats
             .iter()
@@ -192,7 +262,7 @@ impl Core {
             id: Some(id),
             chats,
         });
-        (id, Self::frame_text(&f))
+        (id, f)
     }
 
     /// Where a resume of `chat` starts: the highest `rev` held, if anything is held.
@@ -206,7 +276,7 @@ impl Core {
     }
 
     /// Writes every queued send (when open).
-    fn flush(&mut self, out: &mut Vec<Effect>) {
+    fn flush(&mut self, out: &mut Vec<Effect<M>>) {
         if !self.is_open() {
             return;
         }
@@ -222,12 +292,12 @@ impl Core {
                 chat_id: p.chat_id.clone(),
                 message: p.req.clone(),
             });
-            out.push(Effect::Send(Self::frame_text(&f)));
+            out.push(Effect::Send(f));
         }
     }
 
     /// Writes queued sends again (after a rate-limit pause).
-    pub fn flush_outbox(&mut self) -> Vec<Effect> {
+    pub fn flush_outbox(&mut self) -> Vec<Effect<M>> {
         let mut out = Vec::new();
         self.flush(&mut out);
         out
@@ -235,7 +305,7 @@ impl Core {
 
     /// The socket closed. Every request on it fails with `network`; sends in flight go
     /// back to the outbox (their client ids make the retry safe).
-    pub fn closed(&mut self, code: u16, reason: &str, retrying: bool) -> Vec<Effect> {
+    pub fn closed(&mut self, code: u16, reason: &str, retrying: bool) -> Vec<Effect<M>> {
         let mut out = Vec::new();
         let mut ids: Vec<u64> = self.requests.drain().map(|(id, _)| id).collect();
         ids.sort_unstable();
@@ -273,7 +343,7 @@ impl Core {
     }
 
     /// Stop for good: pending sends fail.
-    pub fn stop(&mut self) -> Vec<Effect> {
+    pub fn stop(&mut self) -> Vec<Effect<M>> {
         let mut out = self.closed(1000, "stopped", false);
         for p in self.outbox.drain() {
             out.push(Effect::Settled {
@@ -287,8 +357,8 @@ impl Core {
         out
     }
 
-    /// Registers a request the caller will wait for; returns its id and the frame text.
-    pub fn request(&mut self, make: impl FnOnce(u64) -> ClientFrame) -> (u64, String) {
+    /// Registers a request the caller will wait for; returns its id and the frame.
+    pub fn request(&mut self, make: impl FnOnce(u64) -> ClientFrame) -> (u64, ClientFrame) {
         let id = self.next_id();
         let f = make(id);
         let req = if matches!(f, ClientFrame::Subscribe(_)) {
@@ -297,12 +367,12 @@ impl Core {
             Req::Other
         };
         self.requests.insert(id, req);
-        (id, Self::frame_text(&f))
+        (id, f)
     }
 
     /// Follows a chat: it is (re)subscribed on every connection from now on. Returns the
     /// subscribe request when the socket is open.
-    pub fn follow(&mut self, chat: &str) -> Option<(u64, String)> {
+    pub fn follow(&mut self, chat: &str) -> Option<(u64, ClientFrame)> {
         self.follows.insert(chat.to_owned());
         self.chats.entry(chat.to_owned()).or_default();
         if !self.is_open() {
@@ -314,7 +384,7 @@ impl Core {
     }
 
     /// Stops following a chat; returns the unsubscribe frame when open.
-    pub fn unfollow(&mut self, chat: &str) -> Option<(u64, String)> {
+    pub fn unfollow(&mut self, chat: &str) -> Option<(u64, ClientFrame)> {
         if !self.follows.remove(chat) || !self.is_open() {
             return None;
         }
@@ -344,7 +414,7 @@ impl Core {
         req: SendMessageRequest,
         client_id: String,
         now: i64,
-    ) -> Vec<Effect> {
+    ) -> Vec<Effect<M>> {
         let mut out = Vec::new();
         let me = self.me.clone();
         let p = self.outbox.push(chat, req, client_id.clone());
@@ -394,7 +464,7 @@ impl Core {
     }
 
     /// A chat's entry.
-    pub fn chat(&self, id: &str) -> Option<&ChatEntry> {
+    pub fn chat(&self, id: &str) -> Option<&ChatEntry<M>> {
         self.chats.get(id)
     }
 
@@ -404,7 +474,7 @@ impl Core {
     }
 
     /// Merges a page of history into a chat's cache (no events: the caller gets the page).
-    pub fn merge_history(&mut self, chat: &str, messages: &[Message], reached_start: bool) {
+    pub fn merge_history(&mut self, chat: &str, messages: &[M], reached_start: bool) {
         let e = self.chats.entry(chat.to_owned()).or_default();
         e.log.merge_page(messages.to_vec());
         if reached_start {
@@ -413,7 +483,7 @@ impl Core {
     }
 
     /// Our seen mark moved to `seq` with `unread` left (from the server's answer).
-    pub fn seen_locally(&mut self, chat: &str, seq: i64, unread: u64) -> Vec<Effect> {
+    pub fn seen_locally(&mut self, chat: &str, seq: i64, unread: u64) -> Vec<Effect<M>> {
         let e = self.chats.entry(chat.to_owned()).or_default();
         e.last_seen_seq = e.last_seen_seq.max(seq);
         let changed = e.unread != unread;
@@ -430,7 +500,7 @@ impl Core {
         self.chats.values().map(|e| e.unread).sum()
     }
 
-    fn unread_event(&self, chat: &str) -> Effect {
+    fn unread_event(&self, chat: &str) -> Effect<M> {
         Effect::Emit(Event::Unread {
             chat_id: chat.to_owned(),
             count: self.chats.get(chat).map_or(0, |e| e.unread),
@@ -439,7 +509,7 @@ impl Core {
     }
 
     /// Expires typing indicators older than [`TYPING_TTL_MS`].
-    pub fn tick(&mut self, now: i64) -> Vec<Effect> {
+    pub fn tick(&mut self, now: i64) -> Vec<Effect<M>> {
         let mut gone: Vec<(String, String)> = self
             .typing
             .iter()
@@ -459,11 +529,46 @@ impl Core {
     }
 
     /// Handles one frame from the server, at time `now` (ms).
-    pub fn on_frame(&mut self, f: ServerFrame, now: i64) -> Vec<Effect> {
+    pub fn on_frame(&mut self, f: Frame<M>, now: i64) -> Vec<Effect<M>> {
         let mut out = Vec::new();
+        let f = match f {
+            Frame::Message(m) => {
+                self.on_message(m, &mut out);
+                return out;
+            }
+            Frame::Updated(m) => {
+                let chat = m.chat_id().to_owned();
+                if self.entry(&chat).log.apply(m.clone()) == Applied::Replaced {
+                    out.push(Effect::Emit(Event::MessageUpdated(m)));
+                }
+                return out;
+            }
+            Frame::Deleted(m) => {
+                let chat = m.chat_id().to_owned();
+                let was_unread = self.is_unread(&m);
+                if self.entry(&chat).log.apply(m.clone()) == Applied::Replaced {
+                    if was_unread {
+                        let e = self.entry(&chat);
+                        e.unread = e.unread.saturating_sub(1);
+                        out.push(self.unread_event(&chat));
+                    }
+                    out.push(Effect::Emit(Event::MessageDeleted(m)));
+                }
+                return out;
+            }
+            Frame::Ack { id, body, message } => {
+                self.on_ack(id, body, message, &mut out);
+                return out;
+            }
+            Frame::Other(f) => f,
+        };
         match f {
             ServerFrame::Ready { user, .. } => return self.on_ready(user),
-            ServerFrame::Ack { id, body } => self.on_ack(id, body, &mut out),
+            ServerFrame::Ack { id, mut body } => {
+                let message = body.message.take();
+                debug_assert!(message.is_none(), "drivers pass acks as Frame::Ack");
+                self.on_ack(id, body, None, &mut out)
+            }
             ServerFrame::Error {
                 id: Some(id),
                 code,
@@ -474,24 +579,11 @@ impl Core {
                 code,
                 message,
             } => out.push(Effect::Emit(Event::Error(ApiError::new(code, message)))),
-            ServerFrame::Message { message, .. } => self.on_message(message, &mut out),
-            ServerFrame::MessageUpdated { message, .. } => {
-                if self.entry(&message.chat_id).log.apply(message.clone()) == Applied::Replaced {
-                    out.push(Effect::Emit(Event::MessageUpdated(message)));
-                }
-            }
-            ServerFrame::MessageDeleted { message, .. } => {
-                let chat = message.chat_id.clone();
-                let was_unread = self.is_unread(&message);
-                if self.entry(&chat).log.apply(message.clone()) == Applied::Replaced {
-                    if was_unread {
-                        let e = self.entry(&chat);
-                        e.unread = e.unread.saturating_sub(1);
-                        out.push(self.unread_event(&chat));
-                    }
-                    out.push(Effect::Emit(Event::MessageDeleted(message)));
-                }
-            }
+            // Drivers pass these as Frame::Message/Updated/Deleted; a protocol message here
+            // would be of another type than the log's.
+            ServerFrame::Message { .. }
+            | ServerFrame::MessageUpdated { .. }
+            | ServerFrame::MessageDeleted { .. } => {}
             ServerFrame::Seen {
                 chat_id,
                 user_id,
@@ -506,7 +598,7 @@ impl Core {
                         let left = e
                             .log
                             .live()
-                            .filter(|m| m.seq > seq && m.sender_id != user_id)
+                            .filter(|m| m.seq() > seq && m.sender_id() != user_id)
                             .count() as u64;
                         e.unread = left;
                         out.push(self.unread_event(&chat_id));
@@ -606,50 +698,52 @@ impl Core {
         out
     }
 
-    fn entry(&mut self, chat: &str) -> &mut ChatEntry {
-        self.chats.entry(chat.to_owned()).or_default()
+    fn entry(&mut self, chat: &str) -> &mut ChatEntry<M> {
+        // No allocation for a chat already known (every live message).
+        if !self.chats.contains_key(chat) {
+            self.chats.insert(chat.to_owned(), ChatEntry::default());
+        }
+        self.chats.get_mut(chat).expect("inserted above")
     }
 
-    fn is_unread(&self, m: &Message) -> bool {
-        let Some(e) = self.chats.get(&m.chat_id) else {
+    fn is_unread(&self, m: &M) -> bool {
+        let Some(e) = self.chats.get(m.chat_id()) else {
             return false;
         };
-        let mine = self.me.as_ref().is_some_and(|u| u.id == m.sender_id);
-        !mine && m.seq > e.last_seen_seq && e.log.get(&m.id).is_some_and(|cur| !cur.deleted)
+        let mine = self.me.as_ref().is_some_and(|u| u.id == m.sender_id());
+        !mine && m.seq() > e.last_seen_seq && e.log.get(m.seq()).is_some_and(|cur| !cur.deleted())
     }
 
-    fn on_message(&mut self, m: Message, out: &mut Vec<Effect>) {
-        let chat = m.chat_id.clone();
-        let mine = self.me.as_ref().is_some_and(|u| u.id == m.sender_id);
-        let applied = self.entry(&chat).log.apply(m.clone());
-        if applied != Applied::Inserted {
+    fn on_message(&mut self, m: M, out: &mut Vec<Effect<M>>) {
+        let mine = self.me.as_ref().is_some_and(|u| u.id == m.sender_id());
+        let chat = m.chat_id();
+        let e = self.entry(chat);
+        if e.log.apply(m.clone()) != Applied::Inserted {
             return;
         }
-        if self
-            .typing
-            .remove(&(chat.clone(), m.sender_id.clone()))
-            .is_some()
-        {
-            out.push(Effect::Emit(Event::TypingStopped {
-                chat_id: chat.clone(),
-                user_id: m.sender_id.clone(),
-            }));
-        }
-        let e = self.entry(&chat);
-        let counts = !mine && m.seq > e.last_seen_seq;
+        let counts = !mine && m.seq() > e.last_seen_seq;
         if counts {
             e.unread += 1;
         }
-        out.push(Effect::Emit(Event::Message(m)));
-        if counts {
-            out.push(self.unread_event(&chat));
+        let chat = m.chat_id();
+        if !self.typing.is_empty() {
+            let key = (chat.to_owned(), m.sender_id().to_owned());
+            if self.typing.remove(&key).is_some() {
+                out.push(Effect::Emit(Event::TypingStopped {
+                    chat_id: key.0,
+                    user_id: key.1,
+                }));
+            }
         }
+        let unread = counts.then(|| self.unread_event(chat));
+        out.push(Effect::Emit(Event::Message(m)));
+        out.extend(unread);
     }
 
-    fn on_ack(&mut self, id: u64, body: AckBody, out: &mut Vec<Effect>) {
+    fn on_ack(&mut self, id: u64, body: AckBody, message: Option<M>, out: &mut Vec<Effect<M>>) {
         if let Some(p) = self.outbox.confirm(id) {
             let client_id = p.client_id().to_owned();
-            match body.message {
+            match message {
                 Some(m) => {
                     self.on_message(m.clone(), out);
                     out.push(Effect::Settled {
@@ -688,7 +782,7 @@ impl Core {
         });
     }
 
-    fn on_refused(&mut self, id: u64, e: ApiError, out: &mut Vec<Effect>) {
+    fn on_refused(&mut self, id: u64, e: ApiError, out: &mut Vec<Effect<M>>) {
         if self.outbox.owns(id) {
             let retry = e.code == ErrorCode::RateLimited;
             if let Some(p) = self.outbox.refuse(id, &e) {

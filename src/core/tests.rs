@@ -71,7 +71,7 @@ fn sent(effects: &[Effect]) -> Vec<ClientFrame> {
     effects
         .iter()
         .filter_map(|e| match e {
-            Effect::Send(t) => Some(ClientFrame::parse(t).unwrap()),
+            Effect::Send(f) => Some(f.clone()),
             _ => None,
         })
         .collect()
@@ -89,14 +89,14 @@ fn events(effects: &[Effect]) -> Vec<Event> {
 
 fn live(core: &mut Core, me: &str) {
     core.connecting(true);
-    core.on_frame(ready(me), 0);
+    core.on_server_frame(ready(me), 0);
 }
 
 #[test]
 fn connecting_then_ready_emits_states_then_connected() {
     let mut c = Core::new();
     let mut fx = c.connecting(true);
-    fx.extend(c.on_frame(ready("me"), 0));
+    fx.extend(c.on_server_frame(ready("me"), 0));
     assert_eq!(
         events(&fx),
         [
@@ -114,11 +114,11 @@ fn a_reconnect_resubscribes_every_followed_chat_from_its_cursor() {
     let mut c = Core::new();
     live(&mut c, "me");
     let (_, f) = c.follow("room").unwrap();
-    assert!(f.contains("\"room\""));
+    assert!(matches!(&f, ClientFrame::Subscribe(s) if s.chats[0].chat_id == "room"));
     c.set_chat(chat("dm", ChatKind::Direct, 0, 7));
     c.follow("dm");
     for s in 1..=5 {
-        c.on_frame(
+        c.on_server_frame(
             ServerFrame::Message {
                 chat_id: "room".into(),
                 message: msg("room", &format!("m{s}"), s, "bob"),
@@ -136,7 +136,7 @@ fn a_reconnect_resubscribes_every_followed_chat_from_its_cursor() {
         })
     );
     assert_eq!(c.state(), ConnState::Reconnecting);
-    let fx = c.on_frame(ready("me"), 0);
+    let fx = c.on_server_frame(ready("me"), 0);
     let frames = sent(&fx);
     let ClientFrame::Subscribe(sub) = &frames[0] else {
         panic!("{frames:?}")
@@ -165,7 +165,7 @@ fn a_replay_after_reconnect_delivers_nothing_twice_and_in_order() {
     let mut fx = Vec::new();
     // live 1..3, then a replay that overlaps (2..6) arriving after a reconnect, out of order
     for s in [1, 2, 3, 2, 4, 3, 5, 6] {
-        fx.extend(c.on_frame(
+        fx.extend(c.on_server_frame(
             ServerFrame::Message {
                 chat_id: "r".into(),
                 message: msg("r", &format!("m{s}"), s, "bob"),
@@ -204,7 +204,7 @@ fn a_send_while_offline_is_pending_then_sent_once_on_reconnect_and_confirmed() {
     );
     assert!(sent(&fx).is_empty(), "nothing on the wire while offline");
     c.connecting(true);
-    let fx = c.on_frame(ready("me"), 0);
+    let fx = c.on_server_frame(ready("me"), 0);
     let frames = sent(&fx);
     let [ClientFrame::Send(s)] = &frames[..] else {
         panic!("{frames:?}")
@@ -213,7 +213,7 @@ fn a_send_while_offline_is_pending_then_sent_once_on_reconnect_and_confirmed() {
     let id = s.id.unwrap();
     // connection lost before the ack: the retry carries the same client id
     c.closed(1006, "", true);
-    let fx = c.on_frame(ready("me"), 0);
+    let fx = c.on_server_frame(ready("me"), 0);
     let frames = sent(&fx);
     let [ClientFrame::Send(s2)] = &frames[..] else {
         panic!("{frames:?}")
@@ -222,7 +222,7 @@ fn a_send_while_offline_is_pending_then_sent_once_on_reconnect_and_confirmed() {
     assert_ne!(s2.id, Some(id));
     let mut stored = msg("r", "msg_1", 1, "me");
     stored.client_id = Some("k1".into());
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::Ack {
             id: s2.id.unwrap(),
             body: AckBody {
@@ -239,7 +239,7 @@ fn a_send_while_offline_is_pending_then_sent_once_on_reconnect_and_confirmed() {
     }));
     assert_eq!(events(&fx), [Event::Message(stored.clone())]);
     // the live echo of the same message changes nothing
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::Message {
             chat_id: "r".into(),
             message: stored,
@@ -271,7 +271,7 @@ fn a_refused_send_fails_and_a_rate_limited_one_is_retried() {
     let ClientFrame::Send(s) = &sent(&fx)[0] else {
         panic!()
     };
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::Error {
             id: s.id,
             code: ErrorCode::RateLimited,
@@ -284,7 +284,7 @@ fn a_refused_send_fails_and_a_rate_limited_one_is_retried() {
     let ClientFrame::Send(s) = &sent(&fx)[0] else {
         panic!()
     };
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::Error {
             id: s.id,
             code: ErrorCode::Forbidden,
@@ -314,7 +314,7 @@ fn unread_counts_follow_messages_deletes_and_seen_marks() {
     live(&mut c, "me");
     c.set_chat(chat("a", ChatKind::Direct, 2, 2));
     c.set_chat(chat("b", ChatKind::Direct, 0, 0));
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::Message {
             chat_id: "b".into(),
             message: msg("b", "x", 1, "bob"),
@@ -329,14 +329,14 @@ fn unread_counts_follow_messages_deletes_and_seen_marks() {
             total: 3
         }
     );
-    c.on_frame(
+    c.on_server_frame(
         ServerFrame::Message {
             chat_id: "b".into(),
             message: msg("b", "y", 2, "bob"),
         },
         0,
     );
-    c.on_frame(
+    c.on_server_frame(
         ServerFrame::Message {
             chat_id: "b".into(),
             message: msg("b", "z", 3, "me"),
@@ -347,7 +347,7 @@ fn unread_counts_follow_messages_deletes_and_seen_marks() {
     let mut tomb = msg("b", "y", 2, "bob");
     tomb.rev = 4;
     tomb.deleted = true;
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::MessageDeleted {
             chat_id: "b".into(),
             message: tomb,
@@ -363,7 +363,7 @@ fn unread_counts_follow_messages_deletes_and_seen_marks() {
         }
     );
     // seen from another tab of ours
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::Seen {
             chat_id: "b".into(),
             user_id: "me".into(),
@@ -396,7 +396,7 @@ fn events_keep_the_order_of_the_frames_and_typing_expires() {
     let mut c = Core::new();
     live(&mut c, "me");
     let mut fx = Vec::new();
-    fx.extend(c.on_frame(
+    fx.extend(c.on_server_frame(
         ServerFrame::Typing {
             chat_id: "r".into(),
             user_id: "bob".into(),
@@ -405,14 +405,14 @@ fn events_keep_the_order_of_the_frames_and_typing_expires() {
         },
         1_000,
     ));
-    fx.extend(c.on_frame(
+    fx.extend(c.on_server_frame(
         ServerFrame::Message {
             chat_id: "r".into(),
             message: msg("r", "m1", 1, "bob"),
         },
         1_500,
     ));
-    fx.extend(c.on_frame(
+    fx.extend(c.on_server_frame(
         ServerFrame::Typing {
             chat_id: "r".into(),
             user_id: "ann".into(),
@@ -421,7 +421,7 @@ fn events_keep_the_order_of_the_frames_and_typing_expires() {
         },
         2_000,
     ));
-    fx.extend(c.on_frame(
+    fx.extend(c.on_server_frame(
         ServerFrame::Typing {
             chat_id: "r".into(),
             user_id: "me".into(),
@@ -472,7 +472,7 @@ fn requests_on_a_lost_socket_fail_with_network_and_presence_is_deduplicated() {
         matches!(&fx[0], Effect::Reply { id: i, result: Err(e) } if *i == id && e.code == ErrorCode::Network)
     );
     let on = |c: &mut Core, v| {
-        events(&c.on_frame(
+        events(&c.on_server_frame(
             ServerFrame::Presence {
                 user_id: "bob".into(),
                 online: v,
@@ -490,7 +490,7 @@ fn subscribe_acks_move_cursors_and_failures_unfollow() {
     let mut c = Core::new();
     live(&mut c, "me");
     let (id, _) = c.follow("r").unwrap();
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::Ack {
             id,
             body: AckBody {
@@ -507,7 +507,7 @@ fn subscribe_acks_move_cursors_and_failures_unfollow() {
     assert!(matches!(&fx[0], Effect::Reply { result: Ok(_), .. }));
     assert_eq!(c.cursor("r"), Some(40));
     let (id, _) = c.follow("gone").unwrap();
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::Error {
             id: Some(id),
             code: ErrorCode::NotFound,
@@ -527,7 +527,7 @@ fn app_users_follow_new_chats_announced_to_them() {
     let mut c = Core::new();
     c.set_me(user("me", Role::User));
     live(&mut c, "me");
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::ChatCreated {
             chat: chat("new", ChatKind::Direct, 0, 0),
         },
@@ -540,7 +540,7 @@ fn app_users_follow_new_chats_announced_to_them() {
     v.set_me(user("v", Role::Visitor));
     live(&mut v, "v");
     assert!(
-        sent(&v.on_frame(
+        sent(&v.on_server_frame(
             ServerFrame::ChatCreated {
                 chat: chat("room", ChatKind::Group, 0, 0)
             },
@@ -555,14 +555,14 @@ fn app_users_follow_new_chats_announced_to_them() {
 fn a_gap_clears_the_chat_cache() {
     let mut c = Core::new();
     live(&mut c, "me");
-    c.on_frame(
+    c.on_server_frame(
         ServerFrame::Message {
             chat_id: "r".into(),
             message: msg("r", "m1", 1, "bob"),
         },
         0,
     );
-    let fx = c.on_frame(
+    let fx = c.on_server_frame(
         ServerFrame::Gap {
             chat_id: "r".into(),
             since: 9,

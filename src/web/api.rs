@@ -8,7 +8,7 @@ use chatix_protocol::limits::{
 };
 use chatix_protocol::rest::{
     ChatroomsPage, ChatsPage, CreateUserRequest, GetUsersRequest, GroupChatRequest, MembersPage,
-    MessageSearchResults, MessagesCursorPage, SendMessageRequest, UpdateUserRequest, UsersResponse,
+    MessageSearchResults, SendMessageRequest, UpdateUserRequest, UsersResponse,
 };
 use chatix_protocol::{
     ApiError, Chat, ClientFrame, ErrorCode, FileInfo, MetaValue, Metadata, User,
@@ -692,7 +692,7 @@ impl ChatixCore {
         checked(
             || args::username("username", &arg(&username)),
             move |u| async move {
-                c.rest::<serde_json::Value, ()>(
+                c.rest_js(
                     Method::DELETE,
                     &format!("/v1/users/by-username/{}", enc(&u)),
                     None,
@@ -713,12 +713,8 @@ impl ChatixCore {
         checked(
             || args::string("id", &arg(&id)),
             move |id| async move {
-                c.rest::<serde_json::Value, ()>(
-                    Method::DELETE,
-                    &format!("/v1/users/{}", enc(&id)),
-                    None,
-                )
-                .await?;
+                c.rest_js(Method::DELETE, &format!("/v1/users/{}", enc(&id)), None)
+                    .await?;
                 Ok(JsValue::UNDEFINED)
             },
         )
@@ -1062,7 +1058,7 @@ impl ChatixCore {
                         },
                     )
                     .await?;
-                Ok(to_js(&m))
+                Ok(m)
             },
         )
     }
@@ -1097,7 +1093,7 @@ impl ChatixCore {
                         },
                     )
                     .await?;
-                Ok(to_js(&m))
+                Ok(m)
             },
         )
     }
@@ -1218,7 +1214,7 @@ impl ChatixCore {
                         },
                     )
                     .await?;
-                Ok(to_js(&m))
+                Ok(m)
             },
         )
     }
@@ -1251,7 +1247,7 @@ impl ChatixCore {
                         },
                     )
                     .await?;
-                Ok(to_js(&m))
+                Ok(m)
             },
         )
     }
@@ -1420,11 +1416,19 @@ impl ChatixCore {
     #[wasm_bindgen(js_name = getPendingMessages, unchecked_return_type = "PendingSend[]")]
     pub fn get_pending_messages(&self) -> JsValue {
         let core = self.client.core.borrow();
-        let list: Vec<serde_json::Value> = core
-            .pending_sends()
-            .map(|p| serde_json::json!({"chatId": p.chat_id, "clientId": p.client_id(), "text": p.req.text}))
-            .collect();
-        to_js(&list)
+        let list = js_sys::Array::new();
+        for p in core.pending_sends() {
+            let o = js_sys::Object::new();
+            js::set(&o, "chatId", &p.chat_id.as_str().into());
+            js::set(&o, "clientId", &p.client_id().into());
+            js::set(
+                &o,
+                "text",
+                &p.req.text.as_deref().map_or(JsValue::NULL, Into::into),
+            );
+            list.push(&o);
+        }
+        list.into()
     }
 
     /// Approximate bytes held by the message cache (for memory measurements).
@@ -1508,22 +1512,18 @@ pub(crate) async fn history(
     if let Some(l) = &last {
         q.push_str(&format!("&lastMessageId={}", enc(l)));
     }
-    let r: MessagesCursorPage = c
-        .rest::<_, ()>(
+    let r = c
+        .rest_js(
             Method::GET,
             &format!("/v1/chats/{}/history{q}", enc(chat_id)),
             None,
         )
         .await?;
-    c.core
-        .borrow_mut()
-        .merge_history(chat_id, &r.messages, !r.has_more);
-    Ok(to_js(
-        &r.messages
-            .into_iter()
-            .map(|m| js::message(&c.base, m))
-            .collect::<Vec<_>>(),
-    ))
+    let list = js::get(&r, "messages");
+    let msgs = c.js_messages(&list);
+    let more = js::get(&r, "hasMore").as_bool().unwrap_or(false);
+    c.core.borrow_mut().merge_history(chat_id, &msgs, !more);
+    Ok(list)
 }
 
 super::handlers::handler_props!(ChatixCore as ChatixCore;

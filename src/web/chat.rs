@@ -5,8 +5,8 @@
 use chatix_protocol::frame::TypingFrame;
 use chatix_protocol::limits::{MAX_CURSOR_COUNT, MAX_MEMBERS_PER_CALL, MAX_PER_PAGE};
 use chatix_protocol::rest::{
-    EditMessageRequest, MembersPage, MembersRequest, MessagesPage, SeenRequest, SeenResponse,
-    SendMessageRequest, UpdateChatRequest,
+    EditMessageRequest, MembersPage, MembersRequest, SeenRequest, SeenResponse, SendMessageRequest,
+    UpdateChatRequest,
 };
 use chatix_protocol::{ApiError, Chat, ClientFrame, Message};
 use gloo_net::http::Method;
@@ -230,13 +230,12 @@ impl ChatHandle {
             .chat(&self.id)
             .and_then(|e| e.log.live().last().cloned());
         let fetched = self.info().last_message;
-        let newest = match (cached, fetched) {
-            (Some(a), Some(b)) => Some(if a.seq >= b.seq { a } else { b }),
-            (a, b) => a.or(b),
-        };
-        newest
-            .map(|m| to_js(&js::message(&self.client.base, m)))
-            .unwrap_or(JsValue::NULL)
+        match (cached, fetched) {
+            (Some(a), Some(b)) if a.seq >= b.seq => a.obj,
+            (Some(a), None) => a.obj,
+            (_, Some(b)) => to_js(&js::message(&self.client.base, b)),
+            (None, None) => JsValue::NULL,
+        }
     }
 
     /// Unread messages (kept current by live events).
@@ -264,20 +263,13 @@ impl ChatHandle {
     /// Messages cached for this chat (live and loaded), oldest first.
     #[wasm_bindgen(getter, js_name = cachedMessages, unchecked_return_type = "Message[]")]
     pub fn cached_messages(&self) -> JsValue {
-        let list: Vec<Message> = self
-            .client
-            .core
-            .borrow()
-            .chat(&self.id)
-            .map(|e| {
-                e.log
-                    .live()
-                    .cloned()
-                    .map(|m| js::message(&self.client.base, m))
-                    .collect()
-            })
-            .unwrap_or_default();
-        to_js(&list)
+        let list = js_sys::Array::new();
+        if let Some(e) = self.client.core.borrow().chat(&self.id) {
+            for m in e.log.live() {
+                list.push(&m.obj);
+            }
+        }
+        list.into()
     }
 
     /// `getMessages(page?)`: 25 per page, page 1 the newest; oldest first within a page.
@@ -290,22 +282,18 @@ impl ChatHandle {
         checked(
             || args::page("page", &arg(&page)),
             move |page| async move {
-                let mut p: MessagesPage = c
-                    .rest::<_, ()>(
+                let p = c
+                    .rest_js(
                         Method::GET,
                         &format!("{path}?page={}", page.unwrap_or(1)),
                         None,
                     )
                     .await?;
-                c.core
-                    .borrow_mut()
-                    .merge_history(&id, &p.messages, p.page >= p.total_pages);
-                p.messages = p
-                    .messages
-                    .into_iter()
-                    .map(|m| js::message(&c.base, m))
-                    .collect();
-                Ok(to_js(&p))
+                let msgs = c.js_messages(&js::get(&p, "messages"));
+                let num = |k: &str| js::get(&p, k).as_f64().unwrap_or(0.0);
+                let last = num("page") >= num("totalPages");
+                c.core.borrow_mut().merge_history(&id, &msgs, last);
+                Ok(p)
             },
         )
     }
@@ -411,7 +399,7 @@ impl ChatHandle {
                 if let Some(f) = file {
                     req.file_id = Some(upload(&c, f, Some(id.clone()), progress).await?.id);
                 }
-                Ok(to_js(&c.send(&id, req).await?))
+                c.send(&id, req).await
             },
         )
     }
@@ -664,8 +652,7 @@ impl ChatHandle {
     pub fn leave(&self) -> Promise {
         let (c, id, path) = (self.client.clone(), self.id.clone(), self.path("/leave"));
         run(async move {
-            c.rest::<serde_json::Value, ()>(Method::POST, &path, None)
-                .await?;
+            c.rest_js(Method::POST, &path, None).await?;
             c.core.borrow_mut().forget_follow(&id);
             Ok(JsValue::UNDEFINED)
         })
@@ -676,8 +663,7 @@ impl ChatHandle {
     pub fn delete(&self) -> Promise {
         let (c, path) = (self.client.clone(), self.path(""));
         run(async move {
-            c.rest::<serde_json::Value, ()>(Method::DELETE, &path, None)
-                .await?;
+            c.rest_js(Method::DELETE, &path, None).await?;
             Ok(JsValue::UNDEFINED)
         })
     }

@@ -11,7 +11,7 @@
 
 use chatix_protocol::frame::AckBody;
 use chatix_protocol::limits::Limits;
-use chatix_protocol::{ApiError, ClientFrame, ErrorCode, Message, Role, ServerFrame, User};
+use chatix_protocol::{ApiError, ClientFrame, ErrorCode, Role, ServerFrame, User};
 use futures_channel::oneshot;
 use futures_util::future::{select, Either};
 use gloo_net::http::Method;
@@ -25,7 +25,13 @@ use super::dispatch;
 use super::http;
 use super::js;
 use super::listeners::Listeners;
-use crate::core::{backoff, ConnState, Core, Effect, Event};
+use super::wire::{self, Interner, JsMsg};
+use crate::core::{backoff, ConnState, Core, Frame};
+
+/// The core's effects, with messages as JS objects.
+pub type Effect = crate::core::Effect<JsMsg>;
+/// The core's events, with messages as JS objects.
+pub type Event = crate::core::Event<JsMsg>;
 
 thread_local! {
     /// Clients between start and stop: garbage collection of their JS object must not end
@@ -35,7 +41,8 @@ thread_local! {
 
 /// How long a request waits for the socket to open, and then for its answer, ms.
 pub const REQUEST_TIMEOUT_MS: u32 = 15_000;
-/// App-level heartbeat interval, ms; a socket silent for 2.5 intervals is replaced.
+/// App-level heartbeat interval until the server announced its own (`Limits.heartbeat_ms`),
+/// ms; a socket silent for 2.5 intervals is replaced.
 pub const HEARTBEAT_MS: f64 = 25_000.0;
 
 /// How the SDK authenticates.
@@ -67,7 +74,7 @@ pub enum Auth {
 }
 
 /// Who waits for a send's outcome.
-type SendWaiter = oneshot::Sender<Result<Message, ApiError>>;
+type SendWaiter = oneshot::Sender<Result<JsMsg, ApiError>>;
 
 /// Everything a `ChatixCore` shares.
 pub struct Client {
@@ -80,7 +87,9 @@ pub struct Client {
     /// The session token and its expiry (ms), once authenticated.
     pub token: RefCell<Option<(String, i64)>>,
     /// The sans-I/O core.
-    pub core: RefCell<Core>,
+    pub core: RefCell<Core<JsMsg>>,
+    /// Chat and sender ids shared by the messages that repeat them.
+    pub names: RefCell<Interner>,
     /// Listeners of the `ChatixCore`.
     pub listeners: RefCell<Listeners>,
     /// Listeners of `Chat` objects: handle → (chat id, listeners).
@@ -145,6 +154,7 @@ impl Client {
             auth: RefCell::new(auth),
             token: RefCell::new(None),
             core: RefCell::new(Core::new()),
+            names: RefCell::new(Interner::default()),
             listeners: RefCell::new(Listeners::default()),
             chat_listeners: RefCell::new(HashMap::new()),
             next_chat: Cell::new(1),
@@ -208,12 +218,33 @@ impl Client {
         http::parse(status, &text)
     }
 
+    /// One REST call whose answer stays a JS value (see [`Client::rest`]).
+    pub async fn rest_js(
+        self: &Rc<Self>,
+        method: Method,
+        path: &str,
+        body: Option<String>,
+    ) -> Result<JsValue, ApiError> {
+        let (status, text) = self.rest_text(method, path, body).await?;
+        http::parse_js(status, &text)
+    }
+
+    /// Messages of a REST answer as the core keeps them (defaults and URLs as on the
+    /// socket); the objects are the ones handed to the application.
+    pub fn js_messages(&self, list: &JsValue) -> Vec<JsMsg> {
+        let mut names = self.names.borrow_mut();
+        js_sys::Array::from(list)
+            .iter()
+            .filter_map(|m| JsMsg::new(m, &self.base, &mut names))
+            .collect()
+    }
+
     async fn rest_text(
         self: &Rc<Self>,
         method: Method,
         path: &str,
         body: Option<String>,
-    ) -> Result<(u16, String), ApiError> {
+    ) -> Result<(u16, JsValue), ApiError> {
         let token = self.token()?;
         let (status, text) =
             http::call_text(&self.base, Some(&token), method.clone(), path, body.clone()).await?;
@@ -379,6 +410,14 @@ impl Client {
             }));
     }
 
+    /// The heartbeat interval in force, ms: the server's, once it said.
+    fn heartbeat_ms(&self) -> f64 {
+        self.limits
+            .borrow()
+            .as_ref()
+            .map_or(HEARTBEAT_MS, |l| (l.heartbeat_ms as f64).max(1_000.0))
+    }
+
     fn tick(self: &Rc<Self>, ticks: u32) {
         let fx = self.core.borrow_mut().tick(js::now());
         self.apply(fx);
@@ -386,13 +425,14 @@ impl Client {
             return;
         }
         let now = js_sys::Date::now();
-        if now - self.last_frame_at.get() > HEARTBEAT_MS * 2.5 {
+        let heartbeat = self.heartbeat_ms();
+        if now - self.last_frame_at.get() > heartbeat * 2.5 {
             // silent socket (sleeping laptop, dead proxy): replace it
             self.ws.borrow_mut().take();
             self.on_closed(self.generation.get(), 4000, "heartbeat lost".into());
             return;
         }
-        if ticks % (HEARTBEAT_MS as u32 / 1000) == 0 {
+        if ticks % ((heartbeat / 1000.0) as u32).max(1) == 0 {
             let (_, f) = self.core.borrow_mut().request(|id| {
                 ClientFrame::Ping(chatix_protocol::frame::PingFrame { id: Some(id) })
             });
@@ -409,7 +449,8 @@ impl Client {
             Ok(t) => t,
             Err(_) => return,
         };
-        let url = format!("{}/v1/ws?token={}", ws_url(&self.base), token);
+        // batch=1: the server may write several queued frames as one JSON array.
+        let url = format!("{}/v1/ws?token={}&batch=1", ws_url(&self.base), token);
         let ws = match web_sys::WebSocket::new(&url) {
             Ok(ws) => ws,
             Err(_) => {
@@ -425,12 +466,7 @@ impl Client {
             if c.generation.get() != gen {
                 return;
             }
-            if let Some(text) = e.data().as_string() {
-                if text.starts_with("{\"type\":\"ready\"") {
-                    ready_flag.set(true);
-                }
-                c.on_text(&text);
-            }
+            c.on_data(&e.data(), &ready_flag);
         });
         let weak: Weak<Client> = Rc::downgrade(self);
         let on_close = Closure::<dyn FnMut(_)>::new(move |e: web_sys::CloseEvent| {
@@ -448,23 +484,34 @@ impl Client {
         });
     }
 
-    fn on_text(self: &Rc<Self>, text: &str) {
+    /// One socket message: a frame, or a batch of frames in order.
+    fn on_data(self: &Rc<Self>, data: &JsValue, ready: &Cell<bool>) {
         self.last_frame_at.set(js_sys::Date::now());
-        let frame = match ServerFrame::parse(text) {
-            Ok(f) => f,
-            Err(e) => {
-                web_sys::console::warn_1(
-                    &format!("chatix: ignoring an unreadable frame: {e}").into(),
-                );
-                return;
-            }
+        let Some(v) = wire::parse(data) else {
+            warn("ignoring a frame that is not JSON");
+            return;
         };
-        if let ServerFrame::Ready { limits, .. } = &frame {
-            *self.limits.borrow_mut() = Some(limits.clone());
-            self.attempt.set(0);
+        for f in wire::frames(v) {
+            let Some(ty) = wire::frame_type(&f) else {
+                warn("ignoring a frame without a type");
+                continue;
+            };
+            let frame = wire::decode(&f, &ty, &self.base, &mut self.names.borrow_mut());
+            let frame = match frame {
+                Ok(f) => f,
+                Err(e) => {
+                    warn(&e);
+                    continue;
+                }
+            };
+            if let Frame::Other(ServerFrame::Ready { limits, .. }) = &frame {
+                ready.set(true);
+                *self.limits.borrow_mut() = Some(limits.clone());
+                self.attempt.set(0);
+            }
+            let fx = self.core.borrow_mut().on_frame(frame, js::now());
+            self.apply(fx);
         }
-        let fx = self.core.borrow_mut().on_frame(frame, js::now());
-        self.apply(fx);
     }
 
     fn on_closed(self: &Rc<Self>, gen: u32, code: u16, reason: String) {
@@ -565,9 +612,11 @@ impl Client {
         self.apply(fx);
     }
 
-    fn write(&self, text: &str) {
+    fn write(&self, f: &ClientFrame) {
         if let Some(s) = self.ws.borrow().as_ref() {
-            let _ = s.ws.send_with_str(text);
+            if let Some(text) = wire::stringify(&js::to_js(f)) {
+                let _ = s.ws.send_with_str(&text);
+            }
         }
     }
 
@@ -575,7 +624,7 @@ impl Client {
     pub fn apply(self: &Rc<Self>, effects: Vec<Effect>) {
         for e in effects {
             match e {
-                Effect::Send(text) => self.write(&text),
+                Effect::Send(f) => self.write(&f),
                 Effect::Emit(ev) => {
                     if ev == Event::Connected {
                         for w in self.open_waiters.borrow_mut().drain(..) {
@@ -638,14 +687,14 @@ impl Client {
         make: impl FnOnce(u64) -> ClientFrame,
     ) -> Result<AckBody, ApiError> {
         self.wait_open().await?;
-        let (id, text) = self.core.borrow_mut().request(make);
-        self.finish_request(id, text).await
+        let (id, f) = self.core.borrow_mut().request(make);
+        self.finish_request(id, f).await
     }
 
-    async fn finish_request(self: &Rc<Self>, id: u64, text: String) -> Result<AckBody, ApiError> {
+    async fn finish_request(self: &Rc<Self>, id: u64, f: ClientFrame) -> Result<AckBody, ApiError> {
         let (tx, rx) = oneshot::channel();
         self.waiters.borrow_mut().insert(id, tx);
-        self.write(&text);
+        self.write(&f);
         match with_timeout(rx, REQUEST_TIMEOUT_MS).await {
             Some(r) => r,
             None => {
@@ -685,7 +734,7 @@ impl Client {
         self: &Rc<Self>,
         chat_id: &str,
         req: chatix_protocol::rest::SendMessageRequest,
-    ) -> Result<Message, ApiError> {
+    ) -> Result<JsValue, ApiError> {
         if !self.running.get() {
             return Err(ApiError::new(
                 ErrorCode::Network,
@@ -706,7 +755,7 @@ impl Client {
         self.apply(fx);
         rx.await
             .unwrap_or_else(|_| Err(ApiError::new(ErrorCode::Network, "the SDK was stopped")))
-            .map(|m| js::message(&self.base, m))
+            .map(|m| m.obj)
     }
 
     /// The signed-in user's role.
@@ -724,8 +773,13 @@ impl Client {
 fn token_expiry(token: &str) -> Option<i64> {
     let payload = token.split('.').nth(1)?;
     let bytes = window_atob(payload)?;
-    let v: serde_json::Value = serde_json::from_str(&bytes).ok()?;
-    v.get("exp")?.as_i64().map(|s| s * 1000)
+    let v = wire::parse(&bytes.into())?;
+    let exp = js::get(&v, "exp").as_f64()?;
+    Some(exp as i64 * 1000)
+}
+
+fn warn(what: &str) {
+    web_sys::console::warn_2(&"chatix:".into(), &what.into());
 }
 
 fn window_atob(b64url: &str) -> Option<String> {

@@ -19,10 +19,9 @@ use chatix_protocol::{ChatKind, Role};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
-use super::client::Client;
+use super::client::{Client, Event};
 use super::js::{self, to_js};
 use super::listeners::call_all;
-use crate::core::Event;
 
 /// Emits one event to every listener concerned.
 pub fn emit(c: &Rc<Client>, ev: &Event) {
@@ -58,8 +57,8 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
             core_calls.push(("disconnected", Some("onDisconnected"), vec![o.into()]));
         }
         Event::Message(m) | Event::MessageUpdated(m) | Event::MessageDeleted(m) => {
-            let jm = to_js(&js::message(base, m.clone()));
-            let id: JsValue = m.chat_id.as_str().into();
+            let jm = m.obj.clone();
+            let id: JsValue = (*m.chat).into();
             let (name, room, conv, chat_prop) = match ev {
                 Event::Message(_) => (
                     "message",
@@ -90,7 +89,7 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
             }
             // The chat's whole object is built only when someone assigned `onChat`.
             if matches!(ev, Event::Message(_)) && c.listeners.borrow().prop("onChat").is_some() {
-                core_calls.push(("", Some("onChat"), vec![chat_info(&m.chat_id), jm.clone()]));
+                core_calls.push(("", Some("onChat"), vec![chat_info(&m.chat), jm.clone()]));
             }
             chat_call = Some((chat_prop, vec![jm]));
         }

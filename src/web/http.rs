@@ -17,19 +17,25 @@ use wasm_bindgen::JsCast;
 /// Timeout of a REST request, ms.
 pub const TIMEOUT_MS: u32 = 15_000;
 
-pub fn parse<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError> {
+/// A REST answer as a JS value: the parsed body of a success, or the server's error.
+pub fn parse_js(status: u16, text: &JsValue) -> Result<JsValue, ApiError> {
+    let blank = text.as_string().is_none_or(|t| t.trim().is_empty());
     if (200..300).contains(&status) {
-        let body = if text.trim().is_empty() { "null" } else { text };
-        return serde_json::from_str(body).map_err(|e| {
+        if blank {
+            return Ok(JsValue::NULL);
+        }
+        return super::wire::parse(text).ok_or_else(|| {
             ApiError::new(
                 ErrorCode::Internal,
-                format!("unexpected answer from the server: {e}"),
+                "unexpected answer from the server: not JSON",
             )
         });
     }
-    match serde_json::from_str::<ErrorBody>(text) {
-        Ok(b) => Err(b.error),
-        Err(_) => Err(ApiError::new(
+    let body =
+        super::wire::parse(text).and_then(|v| serde_wasm_bindgen::from_value::<ErrorBody>(v).ok());
+    match body {
+        Some(b) => Err(b.error),
+        None => Err(ApiError::new(
             if status >= 500 {
                 ErrorCode::Unavailable
             } else {
@@ -38,6 +44,17 @@ pub fn parse<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, ApiError
             format!("the server answered HTTP {status}"),
         )),
     }
+}
+
+/// A REST answer read into a Rust type.
+pub fn parse<T: DeserializeOwned>(status: u16, text: &JsValue) -> Result<T, ApiError> {
+    let v = parse_js(status, text)?;
+    serde_wasm_bindgen::from_value(v).map_err(|e| {
+        ApiError::new(
+            ErrorCode::Internal,
+            format!("unexpected answer from the server: {e}"),
+        )
+    })
 }
 
 /// One REST call. `body` is sent as JSON when given.
@@ -55,8 +72,9 @@ pub async fn call<T: DeserializeOwned, B: Serialize>(
 /// A request body as JSON text.
 pub fn json_body<B: Serialize>(body: Option<&B>) -> Result<Option<String>, ApiError> {
     body.map(|b| {
-        serde_json::to_string(b)
-            .map_err(|e| ApiError::new(ErrorCode::InvalidArgument, e.to_string()))
+        super::wire::stringify(&super::js::to_js(b)).ok_or_else(|| {
+            ApiError::new(ErrorCode::InvalidArgument, "the request body is not JSON")
+        })
     })
     .transpose()
 }
@@ -68,7 +86,7 @@ pub async fn call_text(
     method: Method,
     path: &str,
     body: Option<String>,
-) -> Result<(u16, String), ApiError> {
+) -> Result<(u16, JsValue), ApiError> {
     let controller = web_sys::AbortController::new()
         .map_err(|e| super::js::from_thrown(ErrorCode::Internal, &e))?;
     let timed_out = Rc::new(Cell::new(false));
@@ -108,10 +126,14 @@ pub async fn call_text(
         }
     };
     let status = res.status();
-    let text = res
-        .text()
-        .await
-        .map_err(|e| ApiError::new(ErrorCode::Network, e.to_string()))?;
+    // The body stays a JS string: JSON.parse reads it where it is.
+    let raw: web_sys::Response = res.into();
+    let text = match raw.text() {
+        Ok(p) => wasm_bindgen_futures::JsFuture::from(p)
+            .await
+            .map_err(|e| super::js::from_thrown(ErrorCode::Network, &e))?,
+        Err(e) => return Err(super::js::from_thrown(ErrorCode::Network, &e)),
+    };
     drop(timer);
     Ok((status, text))
 }
@@ -168,5 +190,5 @@ pub async fn upload(
         return Err(ApiError::new(code, "the upload did not complete"));
     }
     let text = xhr.response_text().ok().flatten().unwrap_or_default();
-    parse(xhr.status().unwrap_or(0), &text)
+    parse(xhr.status().unwrap_or(0), &text.into())
 }

@@ -21,6 +21,7 @@ pub mod listeners;
 pub mod promise;
 pub mod storage;
 pub mod types;
+pub mod wire;
 
 pub use api::ChatixCore;
 pub use chat::ChatHandle;

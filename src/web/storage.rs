@@ -12,18 +12,22 @@ fn storage() -> Option<web_sys::Storage> {
 /// The stored visitor id and secret.
 pub fn load(website_id: &str) -> Option<(String, String)> {
     let raw = storage()?.get_item(&key(website_id)).ok()??;
-    let v: serde_json::Value = serde_json::from_str(&raw).ok()?;
+    let v = super::wire::parse(&raw.into())?;
     Some((
-        v.get("visitorId")?.as_str()?.to_owned(),
-        v.get("visitorSecret")?.as_str()?.to_owned(),
+        super::js::get(&v, "visitorId").as_string()?,
+        super::js::get(&v, "visitorSecret").as_string()?,
     ))
 }
 
 /// Stores the visitor id and secret.
 pub fn save(website_id: &str, visitor_id: &str, secret: &str) {
     if let Some(s) = storage() {
-        let v = serde_json::json!({"visitorId": visitor_id, "visitorSecret": secret});
-        let _ = s.set_item(&key(website_id), &v.to_string());
+        let v = js_sys::Object::new();
+        super::js::set(&v, "visitorId", &visitor_id.into());
+        super::js::set(&v, "visitorSecret", &secret.into());
+        if let Some(text) = super::wire::stringify(&v) {
+            let _ = s.set_item(&key(website_id), &text);
+        }
     }
 }
 
