@@ -747,3 +747,102 @@ async fn every_public_method_at_least_once() {
 fn chat_of_id(v: &JsValue) -> String {
     get(v, "id").as_string().unwrap_or_default()
 }
+
+/// Counts, from now on, the socket messages the page receives and how many of them are
+/// batches (a JSON array of frames), by wrapping every `WebSocket`'s `onmessage`.
+fn count_socket_messages() {
+    js_sys::eval(
+        r#"(() => {
+  if (window.__chatixWire) return;
+  const w = window.__chatixWire = { messages: 0, batches: 0, framesInBatches: 0 };
+  const d = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
+  Object.defineProperty(WebSocket.prototype, 'onmessage', {
+    configurable: true,
+    get() { return d.get.call(this); },
+    set(f) {
+      d.set.call(this, f && ((e) => {
+        w.messages++;
+        if (typeof e.data === 'string' && e.data[0] === '[') { w.batches++; w.framesInBatches += JSON.parse(e.data).length; }
+        return f(e);
+      }));
+    },
+  });
+})()"#,
+    )
+    .expect("the counter installs");
+}
+
+fn wire_count(k: &str) -> f64 {
+    let w = js_sys::eval("window.__chatixWire").unwrap();
+    get(&w, k).as_f64().unwrap_or(0.0)
+}
+
+#[wasm_bindgen_test]
+async fn batched_frames_keep_order_resume_and_never_carry_a_whisper_to_a_visitor() {
+    count_socket_messages();
+    let staff = consultant().await;
+    let room = chat_of(
+        ok(staff.group_chat(obj(
+            json!({"name": unique("batch"), "visibility": "public"}),
+        )))
+        .await,
+    );
+    let v = visitor().await;
+    let (got, log) = recorder();
+    v.on("message".into(), got.into()).unwrap();
+    ok(v.connect_to_chatroom(room.id().into())).await;
+    let visitor_id = s(&v.me(), "id");
+    // 300 sends pipelined (every third a whisper), the visitor's socket dropped mid-burst:
+    // the server writes what queues up as batches, and the resume replays what was missed.
+    let mut sends = Vec::new();
+    for i in 0..300 {
+        let whisper = i % 3 == 2;
+        sends.push(JsFuture::from(room.send_message(obj(
+            json!({"text": format!("b{i}"), "whisper": whisper}),
+        ))));
+        if i == 150 {
+            http(
+                Method::POST,
+                "/v1/test/drop",
+                Some(json!({"userId": visitor_id})),
+            )
+            .await;
+        }
+    }
+    for f in sends {
+        f.await.expect("every send is stored");
+    }
+    let want: Vec<String> = (0..300)
+        .filter(|i| i % 3 != 2)
+        .map(|i| format!("b{i}"))
+        .collect();
+    until("every public message", 20_000, || {
+        log.borrow().len() >= want.len()
+    })
+    .await;
+    sleep(500).await;
+    assert_eq!(texts(&log), want, "all public messages, once, in order");
+    let seqs: Vec<f64> = log
+        .borrow()
+        .iter()
+        .map(|m| get(m, "seq").as_f64().unwrap_or(0.0))
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "seq order: {seqs:?}");
+    // the compact wire's defaults are restored on every object
+    for m in log.borrow().iter() {
+        assert_eq!(get(m, "whisper").as_bool(), Some(false));
+        assert_eq!(get(m, "deleted").as_bool(), Some(false));
+        assert!(get(m, "file").is_null() && get(m, "editedAt").is_null());
+        assert_eq!(s(m, "kind"), "text");
+        assert!(get(m, "metadata").is_object());
+    }
+    assert!(
+        wire_count("batches") >= 1.0,
+        "the burst arrived in batches at least once ({} socket messages, {} batches)",
+        wire_count("messages"),
+        wire_count("batches")
+    );
+    assert!(wire_count("framesInBatches") >= 2.0 * wire_count("batches"));
+    v.stop();
+    staff.stop();
+}

@@ -270,6 +270,15 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
             count,
             total,
         } => {
+            // One per message from others: built only when someone listens.
+            let heard = c.listeners.borrow().count("unreadChanged") > 0
+                || c.chat_listeners
+                    .borrow()
+                    .values()
+                    .any(|(id, l)| id == chat_id && l.listens("unreadChanged", "onUnreadChanged"));
+            if !heard {
+                return;
+            }
             let o = js_sys::Object::new();
             js::set(&o, "chatId", &chat_id.into());
             js::set(&o, "count", &(*count as f64).into());

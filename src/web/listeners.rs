@@ -90,6 +90,11 @@ impl Listeners {
     }
 
     /// Number of `on` listeners of an event.
+    /// Whether anything listens to `event` (or its property `prop`).
+    pub fn listens(&self, event: &str, prop: &str) -> bool {
+        self.props.contains_key(prop) || self.count(event) > 0
+    }
+
     pub fn count(&self, event: &str) -> usize {
         self.on.get(event).map_or(0, Vec::len)
     }
@@ -97,9 +102,18 @@ impl Listeners {
 
 /// Calls each function with `args`; a throwing listener is logged, not propagated.
 pub fn call_all(fs: &[Function], args: &[JsValue]) {
-    let arr: js_sys::Array = args.iter().collect();
+    if fs.is_empty() {
+        return;
+    }
+    let this = &JsValue::NULL;
     for f in fs {
-        if let Err(e) = f.apply(&JsValue::NULL, &arr) {
+        let r = match args {
+            [] => f.call0(this),
+            [a] => f.call1(this, a),
+            [a, b] => f.call2(this, a, b),
+            _ => f.apply(this, &args.iter().collect()),
+        };
+        if let Err(e) = r {
             web_sys::console::error_2(&"chatix: a listener threw".into(), &e);
         }
     }
