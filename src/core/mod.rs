@@ -31,6 +31,9 @@ pub use log::Msg;
 use log::{Applied, MessageLog};
 use outbox::Outbox;
 
+/// WebSocket close code of a normal close (`stop()`).
+const NORMAL_CLOSE: u16 = 1000;
+
 /// How long a typing indicator lasts without news, ms.
 pub const TYPING_TTL_MS: i64 = 6_000;
 
@@ -344,7 +347,7 @@ impl<M: Msg> Core<M> {
 
     /// Stop for good: pending sends fail.
     pub fn stop(&mut self) -> Vec<Effect<M>> {
-        let mut out = self.closed(1000, "stopped", false);
+        let mut out = self.closed(NORMAL_CLOSE, "stopped", false);
         for p in self.outbox.drain() {
             out.push(Effect::Settled {
                 client_id: p.client_id().to_owned(),

@@ -9,6 +9,7 @@
 //! Borrow discipline: no `RefCell` borrow is held across an `.await` or while a JS
 //! listener runs (a listener may call back into the SDK).
 
+use chatix_protocol::close;
 use chatix_protocol::frame::AckBody;
 use chatix_protocol::limits::Limits;
 use chatix_protocol::{ApiError, ClientFrame, ErrorCode, Role, ServerFrame, User};
@@ -429,7 +430,11 @@ impl Client {
         if now - self.last_frame_at.get() > heartbeat * 2.5 {
             // silent socket (sleeping laptop, dead proxy): replace it
             self.ws.borrow_mut().take();
-            self.on_closed(self.generation.get(), 4000, "heartbeat lost".into());
+            self.on_closed(
+                self.generation.get(),
+                close::HEARTBEAT_LOST,
+                "heartbeat lost".into(),
+            );
             return;
         }
         if ticks % ((heartbeat / 1000.0) as u32).max(1) == 0 {
@@ -524,7 +529,7 @@ impl Client {
             .borrow_mut()
             .take()
             .is_some_and(|s| s.got_ready.get());
-        let revoked = code == 4003;
+        let revoked = code == close::REVOKED;
         let retrying = self.running.get() && !revoked;
         let fx = self.core.borrow_mut().closed(code, &reason, retrying);
         self.apply(fx);
@@ -598,7 +603,11 @@ impl Client {
     pub fn drop_connection(self: &Rc<Self>) {
         let gen = self.generation.get();
         if self.ws.borrow_mut().take().is_some() {
-            self.on_closed(gen, 4000, "closed by the application".into());
+            self.on_closed(
+                gen,
+                close::HEARTBEAT_LOST,
+                "closed by the application".into(),
+            );
         }
     }
 
