@@ -4,6 +4,17 @@
 //! numeric `id`; the server answers it with an `ack` or an `error` frame echoing that id.
 //! Server events carry no id.
 //!
+//! # Batches (`/v1/ws?token=…&batch=1`)
+//!
+//! A client that opens the socket with `batch=1` accepts several server frames in one text
+//! message: a JSON array of frames, in order (`[{"type":"message",…},{"type":"ack",…}]`).
+//! The server sends one when several frames are waiting for the socket at once (at most 64
+//! frames and about 64 KiB of text; a bigger frame goes alone); a lone frame is still a
+//! plain object, and `ready` always comes first, alone. Reading a batch's frames one after
+//! the other is reading them as separate messages: order, resume and everything else are
+//! the same. Without `batch=1` every frame is its own message. Client frames are never
+//! batched.
+//!
 //! # Messages in frames
 //!
 //! The messages that `message`, `messageUpdated`, `messageDeleted` and `ack` carry are

@@ -1,5 +1,6 @@
 //! One socket: a reader loop that handles client frames in order, and a writer task that
-//! drains the connection's queue, sends heartbeats and closes on request.
+//! drains the connection's queue (several frames per write; with `batch=1`, as one JSON
+//! array), sends heartbeats and closes on request.
 //!
 //! Per connection: frames over the size limit get `payload_too_large`; frames over the
 //! connection's rate limit, or over its client IP's (all that IP's connections together),
@@ -11,23 +12,27 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use chatix_protocol::close;
 use chatix_protocol::frame::{AckBody, SubscribeFailure};
 use chatix_protocol::{ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
+use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::time::Duration;
+use tokio::sync::mpsc;
 use tokio::time::{interval, timeout, MissedTickBehavior};
 
 use crate::auth::{Actor, Session};
 use crate::error::{AppError, AppResult};
-use crate::hub::{frame, ConnHandle, Event};
+use crate::hub::{frame, ConnHandle, Event, Frame};
 use crate::limits::FrameLimiter;
 use crate::service::{access, chats, messages, views};
 use crate::state::AppState;
 
 /// Rate-limited frames tolerated before the socket is closed.
 const MAX_VIOLATIONS: u32 = 200;
-/// Most queued frames written out with one flush.
+/// Most queued frames written out with one flush (or, with `batch=1`, in one array).
 const WRITE_BATCH: usize = 64;
+/// Most text in one `batch=1` array (a single bigger frame goes alone).
+const BATCH_BYTES: usize = 64 * 1024;
 /// How long a closing connection keeps reading (and discarding) what the peer still sends,
 /// waiting for its close reply.
 const CLOSE_DRAIN: Duration = Duration::from_secs(2);
@@ -44,8 +49,9 @@ fn close_reason(code: u16) -> &'static str {
     }
 }
 
-/// Serves one authenticated socket until it closes.
-pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSocket) {
+/// Serves one authenticated socket until it closes. `batch`: the client asked for
+/// `batch=1` (several queued frames may go out as one JSON array).
+pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSocket, batch: bool) {
     let mut user = views::user(&state, &session.user);
     user.presence = chatix_protocol::Presence::Online; // this very connection
     let staff = session.role().is_staff();
@@ -55,13 +61,14 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         staff,
         state.config.connection_queue,
     );
-    // `ready` is always the first frame, before any event the registration may cause.
-    conn.push(frame(&ServerFrame::Ready {
+    // `ready` is always the first frame, alone, before any event the registration may
+    // cause: the writer sends it before it takes anything from the queue.
+    let ready = frame(&ServerFrame::Ready {
         session_id: format!("conn_{}", conn.id),
         user: (*conn.user).clone(),
         protocol: PROTOCOL_VERSION,
         limits: state.limits.clone(),
-    }));
+    });
     if state.hub.register(&conn)
         && !state
             .hub
@@ -77,12 +84,13 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
             crate::util::now_ms(),
         )
         .await;
-    let (mut sink, mut stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     let heartbeat = Duration::from_millis(state.config.heartbeat_ms.max(100));
 
     // On shutdown the reader stops reading (after the frame it is handling, whose answer is
     // queued) and closes the connection: the writer then flushes the queue and sends 1001.
     let writer = tokio::spawn(async move {
+        let mut w = Writer::new(sink, batch);
         let mut ping = interval(heartbeat);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ping.tick().await;
@@ -92,36 +100,24 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
                 reason: Utf8Bytes::from_static(close_reason(code)),
             }))
         };
-        loop {
+        let mut open = w.sink.send(text(&ready)).await.is_ok();
+        while open {
             tokio::select! {
                 biased;
                 _ = recv.kill.cancelled() => {
                     // Flush what is already queued (acks, errors) before closing.
-                    while let Ok(f) = recv.rx.try_recv() {
-                        if sink.send(WsMessage::Text(Utf8Bytes::from(&*f))).await.is_err() { break; }
-                    }
-                    let _ = sink.send(close_frame(recv.close_code())).await;
+                    w.flush_queue(&mut recv.rx).await;
+                    let _ = w.sink.send(close_frame(recv.close_code())).await;
                     break;
                 }
-                f = recv.rx.recv() => match f {
-                    Some(f) => {
-                        // What is already queued goes out behind it with one flush: one
-                        // write to the kernel for many frames under load, not one each.
-                        let mut ok = sink.feed(WsMessage::Text(Utf8Bytes::from(&*f))).await.is_ok();
-                        let mut fed = 1;
-                        while ok && fed < WRITE_BATCH {
-                            let Ok(f) = recv.rx.try_recv() else { break };
-                            ok = sink.feed(WsMessage::Text(Utf8Bytes::from(&*f))).await.is_ok();
-                            fed += 1;
-                        }
-                        if !ok || sink.flush().await.is_err() { break }
-                    }
+                f = w.next(&mut recv.rx) => match f {
+                    Some(f) => open = w.write(f, &mut recv.rx).await,
                     None => break,
                 },
-                _ = ping.tick() => if sink.send(WsMessage::Ping(Default::default())).await.is_err() { break },
+                _ = ping.tick() => open = w.sink.send(WsMessage::Ping(Default::default())).await.is_ok(),
             }
         }
-        let _ = sink.close().await;
+        let _ = w.sink.close().await;
     });
 
     let actor = Actor::from(session.clone());
@@ -253,6 +249,107 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
             .is_online_elsewhere(&session.website.id, session.user_id())
     {
         announce_presence(&state, &session, false).await;
+    }
+}
+
+/// A text message holding one encoded frame.
+fn text(f: &Frame) -> WsMessage {
+    WsMessage::Text(Utf8Bytes::from(&**f))
+}
+
+/// The writing half of a socket. A write takes the next frame and what is queued behind
+/// it, and sends them with one flush: one write to the kernel for many frames under load,
+/// not one each. When the client asked for `batch=1`, several frames become one text frame
+/// holding a JSON array of them, in order (the frames' own texts joined; nothing is
+/// encoded twice); a lone frame is still a plain object.
+struct Writer {
+    sink: SplitSink<WebSocket, WsMessage>,
+    batch: bool,
+    /// Taken from the queue but left out of the last batch (it would have made it too
+    /// big): the first frame of the next write.
+    carry: Option<Frame>,
+    /// The frames of the batch being written (kept for its allocation).
+    frames: Vec<Frame>,
+}
+
+impl Writer {
+    fn new(sink: SplitSink<WebSocket, WsMessage>, batch: bool) -> Writer {
+        Writer {
+            sink,
+            batch,
+            carry: None,
+            frames: Vec::new(),
+        }
+    }
+
+    /// The next frame to write: the carried one, else the queue's next (`None`: the queue
+    /// is closed).
+    async fn next(&mut self, rx: &mut mpsc::Receiver<Frame>) -> Option<Frame> {
+        match self.carry.take() {
+            Some(f) => Some(f),
+            None => rx.recv().await,
+        }
+    }
+
+    /// Writes `first` and what is queued behind it: at most [`WRITE_BATCH`] frames and, in
+    /// one batch, at most [`BATCH_BYTES`] of text (a bigger frame goes alone). Returns
+    /// whether the socket is still writable.
+    async fn write(&mut self, first: Frame, rx: &mut mpsc::Receiver<Frame>) -> bool {
+        if !self.batch {
+            let mut ok = self.sink.feed(text(&first)).await.is_ok();
+            let mut fed = 1;
+            while ok && fed < WRITE_BATCH {
+                let Ok(f) = rx.try_recv() else { break };
+                ok = self.sink.feed(text(&f)).await.is_ok();
+                fed += 1;
+            }
+            return ok && self.sink.flush().await.is_ok();
+        }
+        // `[` + frames joined by `,` + `]`.
+        let mut len = first.len() + 2;
+        self.frames.push(first);
+        while self.frames.len() < WRITE_BATCH {
+            let Ok(f) = rx.try_recv() else { break };
+            if len + 1 + f.len() > BATCH_BYTES {
+                self.carry = Some(f);
+                break;
+            }
+            len += 1 + f.len();
+            self.frames.push(f);
+        }
+        let msg = match self.frames.as_slice() {
+            [one] => text(one),
+            many => {
+                let mut s = String::with_capacity(len);
+                s.push('[');
+                for (i, f) in many.iter().enumerate() {
+                    if i > 0 {
+                        s.push(',');
+                    }
+                    s.push_str(f);
+                }
+                s.push(']');
+                WsMessage::Text(Utf8Bytes::from(s))
+            }
+        };
+        self.frames.clear();
+        self.sink.send(msg).await.is_ok()
+    }
+
+    /// Writes everything already queued (the connection is closing), batched as usual.
+    async fn flush_queue(&mut self, rx: &mut mpsc::Receiver<Frame>) {
+        loop {
+            let f = match self.carry.take() {
+                Some(f) => f,
+                None => match rx.try_recv() {
+                    Ok(f) => f,
+                    Err(_) => return,
+                },
+            };
+            if !self.write(f, rx).await {
+                return;
+            }
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The socket endpoint `GET /v1/ws?token=…`.
+//! The socket endpoint `GET /v1/ws?token=…[&batch=1]`.
 //!
 //! The token is checked before the upgrade (a bad one gets a plain 401 JSON error, not a
 //! socket). A browser's `Origin` must be on the website's allow-list; clients that send no
@@ -29,6 +29,8 @@ const WRITE_BUFFER_BYTES: usize = 16 * 1024;
 pub struct WsQuery {
     /// The session or user token.
     token: Option<String>,
+    /// `1`: the client accepts several frames in one text frame, as a JSON array.
+    batch: Option<String>,
 }
 
 /// Whether a browser origin is allowed by a website's list: scheme, host and port must
@@ -81,6 +83,7 @@ pub async fn upgrade(
         }
     }
     let ip = client_ip(&state.config.trusted_proxies, peer.ip(), &headers);
+    let batch = q.batch.as_deref() == Some("1");
     let limit = state.config.max_frame_bytes;
     // Frames up to 4x the limit are read and answered with a clear error frame; beyond
     // that the socket library closes the connection (`close::TOO_BIG`, 1009).
@@ -93,7 +96,7 @@ pub async fn upgrade(
         .write_buffer_size(WRITE_BUFFER_BYTES)
         .on_upgrade(move |socket| {
             let sockets = state.sockets.clone();
-            sockets.track_future(connection::run(state, session, ip, socket))
+            sockets.track_future(connection::run(state, session, ip, socket, batch))
         })
 }
 
