@@ -700,3 +700,382 @@ async fn members_connecting_and_leaving_a_room_are_announced() {
     assert!(matches!(&f, ServerFrame::MemberDisconnected { user, .. } if user.id == c.id));
     let _ = v;
 }
+
+// --- Batched frames (`/v1/ws?token=…&batch=1`) ---
+
+/// Reads from `ws` (backlog first) until it holds `n` messages; other frames are skipped.
+async fn read_messages(ws: &mut Ws, n: usize) -> Vec<(i64, String)> {
+    let mut got = Vec::with_capacity(n);
+    while got.len() < n {
+        if let Some(m) = msg_seq(&ws.next().await) {
+            got.push(m);
+        }
+    }
+    got
+}
+
+/// The texts a [`burst`] sends: writer `w`'s `i`-th is `{tag}{w}-{i}`, prefixed `psst ` when
+/// it is a whisper (every `whisper_every`-th, from the first; 0: none).
+fn burst_texts(
+    tag: &str,
+    writers: usize,
+    each: usize,
+    whisper_every: usize,
+) -> Vec<(String, bool)> {
+    let mut out = Vec::new();
+    for w in 0..writers {
+        for i in 0..each {
+            let whisper = whisper_every > 0 && i % whisper_every == 0;
+            let text = format!("{}{tag}{w}-{i}", if whisper { "psst " } else { "" });
+            out.push((text, whisper));
+        }
+    }
+    out
+}
+
+/// A burst: one socket per token, each sending its `each` messages at once (pipelined),
+/// all sockets concurrently. Resolves when every send is acked.
+fn burst(
+    url: &str,
+    tokens: &[String],
+    chat: &str,
+    tag: &str,
+    each: usize,
+    whisper_every: usize,
+) -> tokio::task::JoinHandle<()> {
+    let (url, tokens, chat) = (url.to_owned(), tokens.to_vec(), chat.to_owned());
+    let texts = burst_texts(tag, tokens.len(), each, whisper_every);
+    tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        for t in &tokens {
+            sockets.push(Ws::connect(&url, t).await);
+        }
+        let sends = sockets
+            .iter_mut()
+            .zip(texts.chunks(each))
+            .map(|(ws, mine)| {
+                let bodies = mine
+                    .iter()
+                    .map(|(text, whisper)| json!({"text": text, "whisper": whisper}))
+                    .collect();
+                ws.send_pipelined(&chat, bodies)
+            });
+        futures_util::future::join_all(sends).await;
+    })
+}
+
+/// Every expected text exactly once, in increasing `rev`, each writer's in its send order.
+fn assert_once_in_order(got: &[(i64, String)], expected: &[String]) {
+    assert!(
+        got.windows(2).all(|w| w[0].0 < w[1].0),
+        "revs strictly increase"
+    );
+    let mut texts: Vec<&str> = got.iter().map(|(_, t)| t.as_str()).collect();
+    // each writer's own messages in the order it sent them
+    let mut last: std::collections::HashMap<&str, usize> = Default::default();
+    for t in &texts {
+        let (writer, i) = t.rsplit_once('-').expect("a burst text");
+        let i: usize = i.parse().expect("a burst index");
+        if let Some(prev) = last.insert(writer, i) {
+            assert!(prev < i, "{writer}: {i} after {prev}");
+        }
+    }
+    texts.sort_unstable();
+    let mut want: Vec<&str> = expected.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(texts.len(), want.len(), "as many as sent");
+    assert_eq!(texts, want, "every message exactly once");
+}
+
+/// A group chat of `reader` and `writers` app users; returns (chat, reader's token, the
+/// writers' tokens).
+async fn busy_room(srv: &TestServer, tag: &str, writers: usize) -> (String, String, Vec<String>) {
+    let (rt, _) = srv.user(&format!("{tag}-reader")).await;
+    let mut tokens = Vec::new();
+    let mut names = Vec::new();
+    for w in 0..writers {
+        let name = format!("{tag}-writer{w}");
+        tokens.push(srv.user(&name).await.0);
+        names.push(name);
+    }
+    names.push(format!("{tag}-reader"));
+    let (s, g) = srv
+        .post(
+            "/v1/chats/group",
+            &tokens[0],
+            json!({"name": tag, "memberUsernames": names}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{g}");
+    (g["id"].as_str().unwrap().to_owned(), rt, tokens)
+}
+
+#[tokio::test]
+async fn a_batching_client_gets_bursts_as_arrays_every_message_once_in_order() {
+    let srv = TestServer::start().await;
+    let (room, rt, writers) = busy_room(&srv, "bat", 4).await;
+    let expected: Vec<String> = burst_texts("m", 4, 100, 0)
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
+    // live: four writers at once
+    let mut live = srv.ws_batched(&rt).await;
+    assert!(is_ack(&live.subscribe(&room, Some(0)).await));
+    let sending = burst(&srv.url, &writers, &room, "m", 100, 0);
+    let got = read_messages(&mut live, 400).await;
+    sending.await.unwrap();
+    assert_once_in_order(&got, &expected);
+    assert!(
+        !live
+            .sees_within(Duration::from_millis(300), |f| msg_seq(f).is_some())
+            .await,
+        "nothing twice"
+    );
+    // the same 400 as a replay: the room queues them faster than a socket writes them
+    let mut replay = srv.ws_batched(&rt).await;
+    assert!(is_ack(&replay.subscribe(&room, Some(0)).await));
+    let again = read_messages(&mut replay, 400).await;
+    assert_eq!(again, got, "the replay is the live stream");
+    assert!(
+        live.arrays + replay.arrays >= 1,
+        "a burst came in arrays (live {}, replay {})",
+        live.arrays,
+        replay.arrays
+    );
+    assert!(replay.arrays >= 1, "a 400-message replay is batched");
+    assert!(
+        live.max_batch.max(replay.max_batch) <= 64,
+        "at most 64 frames a batch"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_did_not_ask_for_batches_never_gets_an_array() {
+    let srv = TestServer::start().await;
+    let (room, rt, writers) = busy_room(&srv, "plain", 4).await;
+    let expected: Vec<String> = burst_texts("m", 4, 100, 0)
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
+    let mut live = srv.ws(&rt).await;
+    assert!(is_ack(&live.subscribe(&room, Some(0)).await));
+    // a batching reader in the same burst, so that the burst is one that batches
+    let mut batching = srv.ws_batched(&rt).await;
+    assert!(is_ack(&batching.subscribe(&room, Some(0)).await));
+    let sending = burst(&srv.url, &writers, &room, "m", 100, 0);
+    let got = read_messages(&mut live, 400).await;
+    let got_batched = read_messages(&mut batching, 400).await;
+    sending.await.unwrap();
+    assert_once_in_order(&got, &expected);
+    assert_eq!(got, got_batched);
+    let mut replay = srv.ws(&rt).await;
+    assert!(is_ack(&replay.subscribe(&room, Some(0)).await));
+    assert_eq!(read_messages(&mut replay, 400).await, got);
+    assert_eq!(live.arrays, 0, "no array without batch=1 (live)");
+    assert_eq!(replay.arrays, 0, "no array without batch=1 (replay)");
+}
+
+#[tokio::test]
+async fn resume_across_batches_loses_and_repeats_nothing() {
+    let srv = TestServer::start().await;
+    let (room, rt, writers) = busy_room(&srv, "resume", 4).await;
+    // 300 stored, then a batching reader replays them while 4 x 50 more arrive live
+    let stored = burst(&srv.url, &writers, &room, "a", 75, 0);
+    stored.await.unwrap();
+    let mut expected: Vec<String> = burst_texts("a", 4, 75, 0)
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
+    expected.extend(burst_texts("b", 4, 50, 0).into_iter().map(|t| t.0));
+    let mut first = srv.ws_batched(&rt).await;
+    // subscribed by hand, so that the replay's frames are read as they come (`request`
+    // would read them all into the backlog while it waits for the ack)
+    first
+        .send_text(
+            json!({"type": "subscribe", "id": 1, "chats": [{"chatId": room, "since": 0}]})
+                .to_string(),
+        )
+        .await;
+    let sending = burst(&srv.url, &writers, &room, "b", 50, 0);
+    // read some, and drop the socket in the middle of a batch: the rest of that batch was
+    // received but never handled, so the cursor is before it
+    let mut got = read_messages(&mut first, 130).await;
+    while first.unread() == 0 && got.len() + 20 < expected.len() {
+        got.extend(read_messages(&mut first, 1).await);
+    }
+    assert!(first.arrays >= 1, "the replay came in batches");
+    assert!(first.unread() > 0, "dropped in the middle of a batch");
+    let cursor = got.last().unwrap().0;
+    first.close().await;
+    // resume from the cursor while the burst goes on
+    let mut second = srv.ws_batched(&rt).await;
+    assert!(is_ack(&second.subscribe(&room, Some(cursor)).await));
+    let left = expected.len() - got.len();
+    got.extend(read_messages(&mut second, left).await);
+    sending.await.unwrap();
+    assert_once_in_order(&got, &expected);
+    assert!(
+        !second
+            .sees_within(Duration::from_millis(300), |f| msg_seq(f).is_some())
+            .await,
+        "nothing twice"
+    );
+}
+
+#[tokio::test]
+async fn a_visitor_never_gets_a_whisper_inside_a_batch() {
+    let srv = TestServer::start().await;
+    let (vt, _, _) = srv.visitor().await;
+    let (ct, _) = srv.consultant().await;
+    let (_, conv) = srv.get("/v1/conversation", &vt).await;
+    let conv = conv["id"].as_str().unwrap().to_owned();
+    let mut visitor = srv.ws_batched(&vt).await;
+    assert!(is_ack(&visitor.subscribe(&conv, Some(0)).await));
+    let mut staff = srv.ws_batched(&ct).await;
+    assert!(is_ack(&staff.subscribe(&conv, Some(0)).await));
+    // Four consultant sockets at once, every third message a whisper; again until the
+    // visitor has had a batch (at most five rounds).
+    let senders = vec![ct.clone(); 4];
+    let mut all = Vec::new();
+    let mut seen = Vec::new();
+    for round in 0..5 {
+        let tag = format!("r{round}x");
+        let texts = burst_texts(&tag, 4, 60, 3);
+        let sending = burst(&srv.url, &senders, &conv, &tag, 60, 3);
+        let visible = texts.iter().filter(|t| !t.1).count();
+        let mut got = Vec::new();
+        while got.len() < visible {
+            match visitor.next().await {
+                ServerFrame::Message { message, .. } => {
+                    assert!(
+                        !message.whisper,
+                        "a whisper reached the visitor: {message:?}"
+                    );
+                    assert!(!message.text.starts_with("psst"), "{message:?}");
+                    got.push((message.rev, message.text));
+                }
+                ServerFrame::MessageUpdated { message, .. }
+                | ServerFrame::MessageDeleted { message, .. } => {
+                    panic!("unexpected {message:?}")
+                }
+                _ => {}
+            }
+        }
+        sending.await.unwrap();
+        all.extend(texts.iter().map(|t| t.0.clone()));
+        seen.extend(got);
+        if visitor.arrays >= 1 {
+            break;
+        }
+    }
+    assert!(
+        visitor.arrays >= 1,
+        "the visitor got its messages in batches"
+    );
+    let visible: Vec<String> = all
+        .iter()
+        .filter(|t| !t.starts_with("psst"))
+        .cloned()
+        .collect();
+    assert_once_in_order(&seen, &visible);
+    assert!(
+        !visitor
+            .sees_within(Duration::from_millis(300), |f| match f {
+                ServerFrame::Message { message, .. } => message.whisper,
+                _ => false,
+            })
+            .await,
+        "no whisper afterwards either"
+    );
+    // staff got every message, whispers included, in the same batched way
+    let staff_got = read_messages(&mut staff, all.len()).await;
+    assert_once_in_order(&staff_got, &all);
+    // a visitor's replay of the same, batched, has no whisper either
+    let mut replay = srv.ws_batched(&vt).await;
+    assert!(is_ack(&replay.subscribe(&conv, Some(0)).await));
+    let replayed = read_messages(&mut replay, seen.len()).await;
+    assert_eq!(replayed, seen);
+    assert!(replay.arrays >= 1);
+}
+
+#[tokio::test]
+async fn batches_stay_under_64_kib_and_a_bigger_frame_goes_alone() {
+    let srv = TestServer::start().await;
+    let (room, rt, writers) = busy_room(&srv, "big", 1).await;
+    let mut expected = Vec::new();
+    // 30 messages of ~6 KiB, then one of ~110 KiB (sent over REST, whose body limit is
+    // larger than a client frame's), then 30 more
+    let medium = "é".repeat(3_000);
+    for i in 0..30 {
+        let text = format!("{medium}-{i}");
+        send_rest(&srv, &writers[0], &room, &text).await;
+        expected.push(text);
+    }
+    let wide = "🦀".repeat(1_000);
+    let metadata: serde_json::Map<String, serde_json::Value> =
+        (0..20).map(|k| (format!("k{k}"), json!(wide))).collect();
+    let (s, v) = srv
+        .post(
+            &format!("/v1/chats/{room}/messages"),
+            &writers[0],
+            json!({"text": format!("{}-30", "🦀".repeat(7_000)), "metadata": metadata}),
+        )
+        .await;
+    assert_eq!(s, reqwest::StatusCode::CREATED, "{v}");
+    expected.push(v["text"].as_str().unwrap().to_owned());
+    for i in 31..61 {
+        let text = format!("{medium}-{i}");
+        send_rest(&srv, &writers[0], &room, &text).await;
+        expected.push(text);
+    }
+    let mut ws = srv.ws_batched(&rt).await;
+    assert!(is_ack(&ws.subscribe(&room, Some(0)).await));
+    let got = read_messages(&mut ws, expected.len()).await;
+    let texts: Vec<String> = got.iter().map(|m| m.1.clone()).collect();
+    assert_eq!(texts, expected, "all, in order");
+    assert!(ws.arrays >= 2, "batched ({} arrays)", ws.arrays);
+    assert!(
+        ws.max_batch_bytes <= 64 * 1024,
+        "a batch of {} bytes",
+        ws.max_batch_bytes
+    );
+    assert!(
+        ws.max_batch < 30,
+        "the byte cap, not the frame cap, ended batches"
+    );
+    assert!(
+        ws.max_single_bytes > 100 * 1024,
+        "the big frame came alone, as a plain object ({} bytes)",
+        ws.max_single_bytes
+    );
+}
+
+#[tokio::test]
+async fn a_batching_connection_closed_by_a_shutdown_gets_everything_queued_first() {
+    let mut srv = TestServer::start().await;
+    let (room, rt, writers) = busy_room(&srv, "bye", 4).await;
+    burst(&srv.url, &writers, &room, "m", 75, 0).await.unwrap();
+    let expected: Vec<String> = burst_texts("m", 4, 75, 0)
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
+    let mut ws = srv.ws_batched(&rt).await;
+    ws.send_text(
+        json!({"type": "subscribe", "id": 1, "chats": [{"chatId": room, "since": 0}]}).to_string(),
+    )
+    .await;
+    // the replay has begun: shut down while it is being queued and written
+    let first = ws.read().await.expect("a frame");
+    let ((), (rest, code)) = tokio::join!(srv.stop(), ws.read_until_close());
+    let frames: Vec<ServerFrame> = std::iter::once(first).chain(rest).collect();
+    let got: Vec<(i64, String)> = frames.iter().filter_map(msg_seq).collect();
+    assert_once_in_order(&got, &expected);
+    assert!(
+        frames
+            .iter()
+            .any(|f| matches!(f, ServerFrame::Ack { id: 1, .. })),
+        "the subscribe's ack was flushed too"
+    );
+    assert_eq!(code, Some(chatix_protocol::close::GOING_AWAY));
+    assert!(ws.arrays >= 1, "in batches");
+}

@@ -216,6 +216,11 @@ impl TestServer {
         Ws::connect(&self.url, token).await
     }
 
+    /// A socket that asks for batches (`batch=1`).
+    pub async fn ws_batched(&self, token: &str) -> Ws {
+        Ws::connect_batched(&self.url, token).await
+    }
+
     pub async fn stop(&mut self) {
         if let Some(r) = self.running.take() {
             r.shutdown().await;
@@ -244,13 +249,42 @@ pub struct Ws {
     next_id: u64,
     pub backlog: VecDeque<ServerFrame>,
     pub ready_user: User,
+    /// Frames received (a batch splits into several) and not read yet.
+    pending: VecDeque<ServerFrame>,
+    /// Batches (JSON array text frames) received.
+    pub arrays: usize,
+    /// Frames in the biggest batch received.
+    pub max_batch: usize,
+    /// Bytes of the biggest batch received.
+    pub max_batch_bytes: usize,
+    /// Bytes of the biggest plain (one-frame) text received.
+    pub max_single_bytes: usize,
 }
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
 impl Ws {
     pub async fn connect(base: &str, token: &str) -> Ws {
-        let url = format!("{}/v1/ws?token={}", base.replace("http://", "ws://"), token);
+        Self::connect_url(format!(
+            "{}/v1/ws?token={}",
+            base.replace("http://", "ws://"),
+            token
+        ))
+        .await
+    }
+
+    /// Connects asking for batches: several frames may arrive as one JSON array, which
+    /// this client splits back into frames (counting them in `arrays`).
+    pub async fn connect_batched(base: &str, token: &str) -> Ws {
+        Self::connect_url(format!(
+            "{}/v1/ws?token={}&batch=1",
+            base.replace("http://", "ws://"),
+            token
+        ))
+        .await
+    }
+
+    async fn connect_url(url: String) -> Ws {
         let (stream, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("socket connects");
@@ -294,12 +328,39 @@ impl Ws {
     async fn ready(stream: Stream) -> Ws {
         let mut ws = Ws { stream, next_id: 1, backlog: VecDeque::new(), ready_user: serde_json::from_value(json!({
             "id":"","username":"","name":"","avatar":null,"email":null,"metadata":{},"role":"visitor",
-            "presence":"offline","lastActive":null,"createdAt":0,"updatedAt":0})).unwrap() };
-        match ws.read().await {
-            Some(ServerFrame::Ready { user, .. }) => ws.ready_user = user,
-            other => panic!("expected ready, got {other:?}"),
+            "presence":"offline","lastActive":null,"createdAt":0,"updatedAt":0})).unwrap(),
+            pending: VecDeque::new(), arrays: 0, max_batch: 0, max_batch_bytes: 0, max_single_bytes: 0 };
+        // `ready` comes first, alone, as a plain object (batching or not).
+        let first = loop {
+            match tokio::time::timeout(WAIT, ws.stream.next()).await {
+                Ok(Some(Ok(WsMsg::Text(t)))) => break t,
+                Ok(Some(Ok(WsMsg::Ping(_) | WsMsg::Pong(_)))) => continue,
+                other => panic!("expected ready, got {other:?}"),
+            }
+        };
+        match serde_json::from_str(&first) {
+            Ok(ServerFrame::Ready { user, .. }) => ws.ready_user = user,
+            other => panic!("expected a plain ready frame first, got {first}: {other:?}"),
         }
         ws
+    }
+
+    /// Decodes a text message into `pending`: one frame, or a batch's frames in order.
+    fn receive_text(&mut self, t: &str) {
+        if t.starts_with('[') {
+            let frames: Vec<ServerFrame> =
+                serde_json::from_str(t).unwrap_or_else(|e| panic!("bad batch {t}: {e}"));
+            assert!(frames.len() >= 2, "a lone frame is sent plain, not as {t}");
+            self.arrays += 1;
+            self.max_batch = self.max_batch.max(frames.len());
+            self.max_batch_bytes = self.max_batch_bytes.max(t.len());
+            self.pending.extend(frames);
+        } else {
+            self.max_single_bytes = self.max_single_bytes.max(t.len());
+            self.pending.push_back(
+                serde_json::from_str(t).unwrap_or_else(|e| panic!("bad frame {t}: {e}")),
+            );
+        }
     }
 
     pub async fn send_text(&mut self, text: String) {
@@ -312,15 +373,14 @@ impl Ws {
     /// Reads one frame from the socket (not the backlog). None when closed.
     pub async fn read(&mut self) -> Option<ServerFrame> {
         loop {
+            if let Some(f) = self.pending.pop_front() {
+                return Some(f);
+            }
             let msg = tokio::time::timeout(WAIT, self.stream.next())
                 .await
                 .expect("a frame within the wait")?;
             match msg {
-                Ok(WsMsg::Text(t)) => {
-                    return Some(
-                        serde_json::from_str(&t).unwrap_or_else(|e| panic!("bad frame {t}: {e}")),
-                    )
-                }
+                Ok(WsMsg::Text(t)) => self.receive_text(&t),
                 Ok(WsMsg::Close(_)) | Err(_) => return None,
                 Ok(_) => continue,
             }
@@ -329,15 +389,16 @@ impl Ws {
 
     /// Reads every frame until the socket closes; the frames and the close code.
     pub async fn read_until_close(&mut self) -> (Vec<ServerFrame>, Option<u16>) {
-        let mut frames = Vec::new();
+        let mut frames: Vec<ServerFrame> = self.pending.drain(..).collect();
         loop {
             let msg = tokio::time::timeout(WAIT, self.stream.next())
                 .await
                 .expect("close within the wait");
             match msg {
-                Some(Ok(WsMsg::Text(t))) => frames.push(
-                    serde_json::from_str(&t).unwrap_or_else(|e| panic!("bad frame {t}: {e}")),
-                ),
+                Some(Ok(WsMsg::Text(t))) => {
+                    self.receive_text(&t);
+                    frames.extend(self.pending.drain(..));
+                }
                 Some(Ok(WsMsg::Close(Some(f)))) => return (frames, Some(f.code.into())),
                 Some(Ok(WsMsg::Close(None)) | Err(_)) | None => return (frames, None),
                 Some(Ok(_)) => continue,
@@ -400,7 +461,9 @@ impl Ws {
         wait: Duration,
         pred: impl Fn(&ServerFrame) -> bool,
     ) -> bool {
-        if self.backlog.iter().any(&pred) {
+        let seen = self.pending.iter().any(&pred);
+        self.backlog.extend(self.pending.drain(..));
+        if seen || self.backlog.iter().any(&pred) {
             return true;
         }
         let deadline = tokio::time::Instant::now() + wait;
@@ -413,9 +476,9 @@ impl Ws {
                 Err(_) => return false,
                 Ok(None) | Ok(Some(Err(_))) => return false,
                 Ok(Some(Ok(WsMsg::Text(t)))) => {
-                    let f: ServerFrame = serde_json::from_str(&t).unwrap();
-                    let hit = pred(&f);
-                    self.backlog.push_back(f);
+                    self.receive_text(&t);
+                    let hit = self.pending.iter().any(&pred);
+                    self.backlog.extend(self.pending.drain(..));
                     if hit {
                         return true;
                     }
@@ -437,6 +500,37 @@ impl Ws {
     pub async fn send_msg(&mut self, chat: &str, body: Value) -> ServerFrame {
         self.request(json!({"type": "send", "chatId": chat, "message": body}))
             .await
+    }
+
+    /// Sends every message at once (no waiting between them), then waits for all their
+    /// acks; other frames go to the backlog.
+    pub async fn send_pipelined(&mut self, chat: &str, bodies: Vec<Value>) {
+        let first = self.next_id;
+        for body in &bodies {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.send_text(
+                json!({"type": "send", "id": id, "chatId": chat, "message": body}).to_string(),
+            )
+            .await;
+        }
+        let ids = first..self.next_id;
+        let mut acked = 0;
+        while acked < bodies.len() {
+            let f = self.read().await.expect("socket open");
+            match &f {
+                ServerFrame::Ack { id, .. } if ids.contains(id) => acked += 1,
+                ServerFrame::Error { id: Some(id), .. } if ids.contains(id) => {
+                    panic!("a pipelined send failed: {f:?}")
+                }
+                _ => self.backlog.push_back(f),
+            }
+        }
+    }
+
+    /// Frames received (from a batch) but not read yet.
+    pub fn unread(&self) -> usize {
+        self.pending.len()
     }
 
     pub async fn close(mut self) {
