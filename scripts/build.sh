@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Builds the SDK npm package into pkg/ (and pkg/bundler/), release profile, then shrinks
-# the .wasm with npm binaryen's wasm-opt -Oz (never Debian's: see README "Toolchain").
+# Builds the SDK npm package into pkg/ (and pkg/bundler/): cargo's release build for
+# wasm32, wasm-bindgen (the pinned CLI that scripts/setup.sh installs) for the web and the
+# bundler targets, then npm binaryen's wasm-opt -Oz (never Debian's: see README
+# "Toolchain"), then scripts/package-sdk.mjs writes package.json and the bundler entry.
 # Usage: scripts/build.sh [--skip-setup]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "${1:-}" = "--skip-setup" ] || scripts/setup.sh
 
 WASM_OPT=node_modules/.bin/wasm-opt
-build() { # target outdir
-  wasm-pack build --release --target "$1" --out-dir "$2" --out-name chatix_core --no-pack . >&2
+WASM=target/wasm32-unknown-unknown/release/chatix_core.wasm
+cargo build --release --target wasm32-unknown-unknown -p chatix-core --lib >&2
+bindgen() { # target outdir
+  rm -rf "$2/chatix_core"* "$2/snippets"
+  # Writes chatix_core.js, chatix_core.d.ts, chatix_core_bg.wasm and chatix_core_bg.wasm.d.ts
+  # (the bundler target also chatix_core_bg.js).
+  wasm-bindgen --target "$1" --out-dir "$2" --out-name chatix_core "$WASM"
   "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types \
     "$2/chatix_core_bg.wasm" -o "$2/chatix_core_bg.wasm"
 }
-build web pkg
-build bundler pkg/bundler
+bindgen web pkg
+bindgen bundler pkg/bundler
 node scripts/package-sdk.mjs
 gz() { gzip -9c "$1" | wc -c; }
 printf '[build] pkg/ ready. gzip -9: SDK %s bytes (.wasm %s + JS glue %s), widget.js %s bytes\n' \

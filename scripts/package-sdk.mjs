@@ -1,7 +1,16 @@
 // Writes pkg/package.json (the npm package `chatix-core`) and the bundler entry, after
-// scripts/build.sh ran wasm-pack for the web target (pkg/) and the bundler target
-// (pkg/bundler/).
-import { readFileSync, writeFileSync } from 'node:fs';
+// scripts/build.sh ran wasm-bindgen for the web target (pkg/) and the bundler target
+// (pkg/bundler/). Fails when a file the package lists is missing.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+
+// What wasm-bindgen writes for each target (the bundler one also has its `_bg.js`).
+const expected = [
+  'chatix_core.js', 'chatix_core.d.ts', 'chatix_core_bg.wasm', 'chatix_core_bg.wasm.d.ts',
+  'bundler/chatix_core.js', 'bundler/chatix_core.d.ts', 'bundler/chatix_core_bg.js',
+  'bundler/chatix_core_bg.wasm', 'bundler/chatix_core_bg.wasm.d.ts',
+];
+const missing = expected.filter((f) => !existsSync(`pkg/${f}`));
+if (missing.length) throw new Error(`package-sdk: wasm-bindgen did not write pkg/${missing.join(', pkg/')}`);
 
 const cargo = readFileSync('Cargo.toml', 'utf8');
 
@@ -63,6 +72,8 @@ const pkg = {
   sideEffects: ['./bundler/chatix_core.js', './bundler/index.js'],
   files: [
     'chatix_core.js', 'chatix_core.d.ts', 'chatix_core_bg.wasm', 'chatix_core_bg.wasm.d.ts',
+    // wasm-bindgen's copies of `inline_js` / `module = "…"` snippets, when the SDK has any
+    ...(existsSync('pkg/snippets') ? ['snippets/'] : []),
     'bundler/', 'README.md',
   ],
   exports: {
@@ -86,3 +97,6 @@ core.onChatroomMessageReceived = (roomId, message) => console.log(roomId, messag
 const off = core.on('message', (message) => console.log(message.text));
 \`\`\`
 `);
+// Keep the `files` list true: every entry it names is in pkg/.
+const absent = pkg.files.filter((f) => !existsSync(`pkg/${f}`));
+if (absent.length) throw new Error(`package-sdk: package.json lists missing files: ${absent.join(', ')}`);

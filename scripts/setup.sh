@@ -5,7 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 WASM_BINDGEN_VERSION=0.2.130   # must match the `wasm-bindgen = "=…"` pin in Cargo.toml
-WASM_PACK_VERSION=0.15.1
 
 log() { printf '[setup] %s\n' "$*" >&2; }
 
@@ -23,15 +22,12 @@ if [ "${CHATIX_SKIP_BROWSER:-}" != 1 ]; then
   fi
 fi
 
-if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ] ||
+   [ "$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
-  # no --locked: its lock file pins a crate version the registry mirror does not serve
+  # no --locked: its lock file pins a crate version the registry mirror does not serve.
+  # Also installs wasm-bindgen-test-runner (the browser tests' cargo runner).
   cargo install -q wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
-fi
-
-if [ "$(wasm-pack --version 2>/dev/null | awk '{print $2}')" != "$WASM_PACK_VERSION" ]; then
-  log "installing wasm-pack $WASM_PACK_VERSION (a few minutes, once)"
-  cargo install -q wasm-pack --version "$WASM_PACK_VERSION" --locked
 fi
 
 SCHEMATHESIS_VERSION=4.32.5
