@@ -42,6 +42,28 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code.
+    pub const ALL: [ErrorCode; 13] = [
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::InvalidArgument,
+        ErrorCode::Conflict,
+        ErrorCode::RateLimited,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::Gone,
+        ErrorCode::Internal,
+        ErrorCode::Unavailable,
+        ErrorCode::Network,
+        ErrorCode::Timeout,
+    ];
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     /// The snake_case name used on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -120,4 +142,15 @@ impl std::error::Error for ApiError {}
 pub struct ErrorBody {
     /// The error.
     pub error: ApiError,
+}
+
+#[cfg(test)]
+mod parse_tests {
+    #[test]
+    fn every_code_parses_back_from_its_name() {
+        for c in super::ErrorCode::ALL {
+            assert_eq!(super::ErrorCode::parse(c.as_str()), Some(c));
+        }
+        assert_eq!(super::ErrorCode::parse("nope"), None);
+    }
 }

@@ -2,9 +2,11 @@
 //! `on(name)` listeners and to the assignable `onX` properties users of the two hosted
 //! services know (see `web::dispatch`).
 
-use chatix_protocol::{ApiError, Chat, Message, User};
+use chatix_protocol::{ApiError, ChatKind, Message, Role};
 
 use super::log::Msg;
+use super::model::{Native, Types};
+use super::ChatChange;
 
 /// Connection state, as `connectionStateChanged` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,8 +34,11 @@ impl ConnState {
 }
 
 /// Something the application should hear about.
+// Events are made and consumed one at a time; boxing the optimistic message would cost an
+// allocation per send for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
-pub enum Event<M = Message> {
+pub enum Event<T: Types = Native> {
     /// The connection state changed.
     State(ConnState),
     /// Connected and resumed (every followed chat re-subscribed).
@@ -48,11 +53,11 @@ pub enum Event<M = Message> {
         retrying: bool,
     },
     /// A new message (live, replayed after a reconnect, or our own once confirmed).
-    Message(M),
+    Message(T::Msg),
     /// A message was edited.
-    MessageUpdated(M),
+    MessageUpdated(T::Msg),
     /// A message was deleted (the tombstone).
-    MessageDeleted(M),
+    MessageDeleted(T::Msg),
     /// Our own send, shown at once while it is pending (id = client id, seq 0).
     Pending(Message),
     /// Our own send was refused for good.
@@ -92,25 +97,22 @@ pub enum Event<M = Message> {
         user_id: String,
     },
     /// A user connected to a chat.
-    MemberConnected {
+    Member {
         /// The chat.
         chat_id: String,
+        /// Their role.
+        role: Role,
+        /// Connected (`true`) or disconnected.
+        connected: bool,
         /// Who.
-        user: User,
-    },
-    /// A user disconnected from a chat.
-    MemberDisconnected {
-        /// The chat.
-        chat_id: String,
-        /// Who.
-        user: User,
+        user: T::User,
     },
     /// Members joined.
     MembersAdded {
         /// The chat.
         chat_id: String,
         /// Who.
-        users: Vec<User>,
+        users: Vec<T::User>,
     },
     /// Members left or were removed.
     MembersRemoved {
@@ -119,14 +121,19 @@ pub enum Event<M = Message> {
         /// Who.
         user_ids: Vec<String>,
     },
-    /// A chat appeared for us.
-    ChatCreated(Chat),
-    /// A chat changed.
-    ChatUpdated(Chat),
+    /// A chat appeared for us, changed, or was restored.
+    Chat {
+        /// Which.
+        change: ChatChange,
+        /// The chat.
+        chat_id: String,
+        /// Its kind.
+        kind: ChatKind,
+        /// The chat object.
+        chat: T::Chat,
+    },
     /// A chat was deleted.
     ChatDeleted(String),
-    /// A chat was restored.
-    ChatRestored(Chat),
     /// A user went online or offline (emitted on change only).
     Presence {
         /// Who.
@@ -135,7 +142,7 @@ pub enum Event<M = Message> {
         online: bool,
     },
     /// A user's profile changed.
-    UserUpdated(User),
+    UserUpdated(T::User),
     /// A chat's unread count changed.
     Unread {
         /// The chat.
@@ -154,7 +161,7 @@ pub enum Event<M = Message> {
     Error(ApiError),
 }
 
-impl<M: Msg> Event<M> {
+impl<T: Types> Event<T> {
     /// The chat an event concerns, if any.
     pub fn chat_id(&self) -> Option<&str> {
         match self {
@@ -166,13 +173,12 @@ impl<M: Msg> Event<M> {
             | Event::Seen { chat_id, .. }
             | Event::TypingStarted { chat_id, .. }
             | Event::TypingStopped { chat_id, .. }
-            | Event::MemberConnected { chat_id, .. }
-            | Event::MemberDisconnected { chat_id, .. }
+            | Event::Member { chat_id, .. }
+            | Event::Chat { chat_id, .. }
             | Event::MembersAdded { chat_id, .. }
             | Event::MembersRemoved { chat_id, .. }
             | Event::Unread { chat_id, .. }
             | Event::Gap { chat_id } => Some(chat_id),
-            Event::ChatCreated(c) | Event::ChatUpdated(c) | Event::ChatRestored(c) => Some(&c.id),
             Event::ChatDeleted(id) => Some(id),
             _ => None,
         }

@@ -11,24 +11,28 @@
 //! - [`outbox`]: sends not yet confirmed; retried with the same client id.
 //! - [`backoff`]: reconnect delays.
 //! - [`events`]: what the application hears.
+//! - [`model`]: what the core knows of users and chats ([`Types`]: the driver's own
+//!   message, user and chat objects, carried untouched).
 //! - [`args`]: checks of arguments coming from JS.
 
 pub mod args;
 pub mod backoff;
 pub mod events;
 pub mod log;
+pub mod model;
 pub mod outbox;
 
 use chatix_protocol::frame::{AckBody, SendFrame, SubscribeChat, SubscribeFrame};
 use chatix_protocol::rest::SendMessageRequest;
 use chatix_protocol::{
-    ApiError, Chat, ChatKind, ClientFrame, ErrorCode, Message, MessageKind, Role, ServerFrame, User,
+    ApiError, ChatKind, ClientFrame, ErrorCode, Message, MessageKind, Role, ServerFrame,
 };
 use std::collections::{BTreeSet, HashMap};
 
 pub use events::{ConnState, Event};
 pub use log::Msg;
 use log::{Applied, MessageLog};
+pub use model::{ChatInfo, Me, Native, Types};
 use outbox::Outbox;
 
 /// WebSocket close code of a normal close (`stop()`).
@@ -39,11 +43,11 @@ pub const TYPING_TTL_MS: i64 = 6_000;
 
 /// Something the browser face must do.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Effect<M = Message> {
+pub enum Effect<T: Types = Native> {
     /// Write this frame to the socket.
     Send(ClientFrame),
     /// Tell the application.
-    Emit(Event<M>),
+    Emit(Event<T>),
     /// Request `id` (made with [`Core::request`]) finished.
     Reply {
         /// The request.
@@ -56,7 +60,7 @@ pub enum Effect<M = Message> {
         /// The send's client id.
         client_id: String,
         /// The stored message, or why not.
-        result: Result<M, ApiError>,
+        result: Result<T::Msg, ApiError>,
     },
     /// A send was rate limited: flush the outbox again after this many ms.
     RetryLater(u64),
@@ -71,16 +75,21 @@ enum Req {
     Other,
 }
 
-/// A frame from the server as the driver decoded it. Frames that carry a message hold it
-/// as the driver's own message type `M`, so its content is never converted here.
+/// A frame from the server as the driver decoded it: the fields the core needs, and the
+/// driver's own message, user and chat objects (never converted here).
+// A frame is built, moved into `on_frame` and consumed once: boxing its big variants would
+// cost an allocation per frame for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
-pub enum Frame<M = Message> {
+pub enum Frame<T: Types = Native> {
+    /// `ready`: who we are.
+    Ready(Me),
     /// A new message in a subscribed chat (`message`).
-    Message(M),
+    Message(T::Msg),
     /// An edit (`messageUpdated`).
-    Updated(M),
+    Updated(T::Msg),
     /// A tombstone (`messageDeleted`).
-    Deleted(M),
+    Deleted(T::Msg),
     /// `ack`: its body, without the message, and the message (sends).
     Ack {
         /// The request.
@@ -88,15 +97,113 @@ pub enum Frame<M = Message> {
         /// Everything but the message.
         body: AckBody,
         /// `send`, `edit`, `delete`: the stored message.
-        message: Option<M>,
+        message: Option<T::Msg>,
     },
-    /// Every other frame.
-    Other(ServerFrame),
+    /// `error`, for a request (`id`) or the connection.
+    Error {
+        /// The request, if any.
+        id: Option<u64>,
+        /// Why.
+        error: ApiError,
+    },
+    /// A member's seen mark.
+    Seen {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user_id: String,
+        /// Up to which `seq`.
+        seq: i64,
+        /// Up to which message.
+        message_id: Option<String>,
+    },
+    /// Typing started or stopped.
+    Typing {
+        /// The chat.
+        chat_id: String,
+        /// Who.
+        user_id: String,
+        /// Started.
+        typing: bool,
+        /// A visitor's draft (staff only).
+        draft: Option<String>,
+    },
+    /// A member connected to a chat (`connected`) or left it.
+    Member {
+        /// The chat.
+        chat_id: String,
+        /// Their role.
+        role: Role,
+        /// Connected (`true`) or disconnected.
+        connected: bool,
+        /// The user object.
+        user: T::User,
+    },
+    /// Members added.
+    MembersAdded {
+        /// The chat.
+        chat_id: String,
+        /// The user objects.
+        users: Vec<T::User>,
+    },
+    /// Members removed.
+    MembersRemoved {
+        /// The chat.
+        chat_id: String,
+        /// Their ids.
+        user_ids: Vec<String>,
+    },
+    /// A chat was created (or we were added), updated or restored.
+    Chat {
+        /// Which of the three.
+        change: ChatChange,
+        /// What the core keeps.
+        info: ChatInfo,
+        /// The chat object.
+        chat: T::Chat,
+    },
+    /// A chat was deleted.
+    ChatDeleted(String),
+    /// A user went online or offline.
+    Presence {
+        /// Who.
+        user_id: String,
+        /// Online now.
+        online: bool,
+    },
+    /// A user's profile changed.
+    UserUpdated(T::User),
+    /// The server cannot replay what we missed in a chat.
+    Gap {
+        /// The chat.
+        chat_id: String,
+        /// Where the chat is now.
+        last_seq: i64,
+    },
+    /// Answer to `ping`.
+    Pong(Option<u64>),
 }
 
-impl From<ServerFrame> for Frame<Message> {
+/// What happened to a chat (`chatCreated`, `chatUpdated`, `chatRestored`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChatChange {
+    /// Created, or we were added.
+    Created,
+    /// Name, avatar, metadata or visibility changed.
+    Updated,
+    /// Restored after a deletion.
+    Restored,
+}
+
+impl From<ServerFrame> for Frame<Native> {
     fn from(f: ServerFrame) -> Self {
+        let chat = |change, chat: chatix_protocol::Chat| Frame::Chat {
+            change,
+            info: ChatInfo::from(&chat),
+            chat,
+        };
         match f {
+            ServerFrame::Ready { user, .. } => Frame::Ready(Me::from(&user)),
             ServerFrame::Message { message, .. } => Frame::Message(message),
             ServerFrame::MessageUpdated { message, .. } => Frame::Updated(message),
             ServerFrame::MessageDeleted { message, .. } => Frame::Deleted(message),
@@ -104,25 +211,76 @@ impl From<ServerFrame> for Frame<Message> {
                 let message = body.message.take();
                 Frame::Ack { id, body, message }
             }
-            other => Frame::Other(other),
+            ServerFrame::Error { id, code, message } => Frame::Error {
+                id,
+                error: ApiError::new(code, message),
+            },
+            ServerFrame::Seen {
+                chat_id,
+                user_id,
+                seq,
+                message_id,
+            } => Frame::Seen {
+                chat_id,
+                user_id,
+                seq,
+                message_id,
+            },
+            ServerFrame::Typing {
+                chat_id,
+                user_id,
+                typing,
+                draft,
+            } => Frame::Typing {
+                chat_id,
+                user_id,
+                typing,
+                draft,
+            },
+            ServerFrame::MemberConnected { chat_id, user } => Frame::Member {
+                chat_id,
+                role: user.role,
+                connected: true,
+                user,
+            },
+            ServerFrame::MemberDisconnected { chat_id, user } => Frame::Member {
+                chat_id,
+                role: user.role,
+                connected: false,
+                user,
+            },
+            ServerFrame::MembersAdded { chat_id, users } => Frame::MembersAdded { chat_id, users },
+            ServerFrame::MembersRemoved { chat_id, user_ids } => {
+                Frame::MembersRemoved { chat_id, user_ids }
+            }
+            ServerFrame::ChatCreated { chat: c } => chat(ChatChange::Created, c),
+            ServerFrame::ChatUpdated { chat: c } => chat(ChatChange::Updated, c),
+            ServerFrame::ChatRestored { chat: c } => chat(ChatChange::Restored, c),
+            ServerFrame::ChatDeleted { chat_id } => Frame::ChatDeleted(chat_id),
+            ServerFrame::Presence { user_id, online } => Frame::Presence { user_id, online },
+            ServerFrame::UserUpdated { user } => Frame::UserUpdated(user),
+            ServerFrame::Gap {
+                chat_id, last_seq, ..
+            } => Frame::Gap { chat_id, last_seq },
+            ServerFrame::Pong { id } => Frame::Pong(id),
         }
     }
 }
 
 /// One chat as the core knows it.
 #[derive(Debug, Clone)]
-pub struct ChatEntry<M = Message> {
+pub struct ChatEntry<T: Types = Native> {
     /// The chat's data, when fetched or announced.
-    pub info: Option<Chat>,
+    pub info: Option<ChatInfo>,
     /// Cached messages.
-    pub log: MessageLog<M>,
+    pub log: MessageLog<T::Msg>,
     /// Messages from others after our seen mark.
     pub unread: u64,
     /// Our seen mark.
     pub last_seen_seq: i64,
 }
 
-impl<M> Default for ChatEntry<M> {
+impl<T: Types> Default for ChatEntry<T> {
     fn default() -> Self {
         ChatEntry {
             info: None,
@@ -135,10 +293,10 @@ impl<M> Default for ChatEntry<M> {
 
 /// The SDK's state, generic over the driver's message type (see [`Msg`]).
 #[derive(Debug)]
-pub struct Core<M = Message> {
-    me: Option<User>,
+pub struct Core<T: Types = Native> {
+    me: Option<Me>,
     state: Option<ConnState>,
-    chats: HashMap<String, ChatEntry<M>>,
+    chats: HashMap<String, ChatEntry<T>>,
     /// Chats subscribed on every connection (and re-subscribed after each reconnect).
     follows: BTreeSet<String>,
     outbox: Outbox,
@@ -155,7 +313,7 @@ fn network_error(msg: &str) -> ApiError {
     ApiError::new(ErrorCode::Network, msg)
 }
 
-impl<M> Default for Core<M> {
+impl<T: Types> Default for Core<T> {
     fn default() -> Self {
         Core {
             me: None,
@@ -172,26 +330,26 @@ impl<M> Default for Core<M> {
     }
 }
 
-impl Core<Message> {
+impl Core<Native> {
     /// Handles one frame in the protocol's own types (native drivers and tests).
     pub fn on_server_frame(&mut self, f: ServerFrame, now: i64) -> Vec<Effect> {
         self.on_frame(f.into(), now)
     }
 }
 
-impl<M: Msg> Core<M> {
+impl<T: Types> Core<T> {
     /// A core with nothing known.
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The signed-in user, once the socket said who we are.
-    pub fn me(&self) -> Option<&User> {
+    pub fn me(&self) -> Option<&Me> {
         self.me.as_ref()
     }
 
     /// Sets the signed-in user (known from the session before the socket opens).
-    pub fn set_me(&mut self, u: User) {
+    pub fn set_me(&mut self, u: Me) {
         self.auto_follow = u.role == Role::User;
         self.me = Some(u);
     }
@@ -206,7 +364,7 @@ impl<M: Msg> Core<M> {
         self.state() == ConnState::Open
     }
 
-    fn set_state(&mut self, s: ConnState, out: &mut Vec<Effect<M>>) {
+    fn set_state(&mut self, s: ConnState, out: &mut Vec<Effect<T>>) {
         if self.state != Some(s) {
             self.state = Some(s);
             out.push(Effect::Emit(Event::State(s)));
@@ -220,7 +378,7 @@ impl<M: Msg> Core<M> {
     }
 
     /// A connection attempt starts (`first`: not a reconnect).
-    pub fn connecting(&mut self, first: bool) -> Vec<Effect<M>> {
+    pub fn connecting(&mut self, first: bool) -> Vec<Effect<T>> {
         let mut out = Vec::new();
         self.set_state(
             if first {
@@ -235,7 +393,7 @@ impl<M: Msg> Core<M> {
 
     /// The socket said `ready`: resume every followed chat from its cursor, flush the
     /// outbox, and go live.
-    fn on_ready(&mut self, user: User) -> Vec<Effect<M>> {
+    fn on_ready(&mut self, user: Me) -> Vec<Effect<T>> {
         let mut out = Vec::new();
         self.me = Some(user);
         if !self.follows.is_empty() {
@@ -279,7 +437,7 @@ impl<M: Msg> Core<M> {
     }
 
     /// Writes every queued send (when open).
-    fn flush(&mut self, out: &mut Vec<Effect<M>>) {
+    fn flush(&mut self, out: &mut Vec<Effect<T>>) {
         if !self.is_open() {
             return;
         }
@@ -300,7 +458,7 @@ impl<M: Msg> Core<M> {
     }
 
     /// Writes queued sends again (after a rate-limit pause).
-    pub fn flush_outbox(&mut self) -> Vec<Effect<M>> {
+    pub fn flush_outbox(&mut self) -> Vec<Effect<T>> {
         let mut out = Vec::new();
         self.flush(&mut out);
         out
@@ -308,7 +466,7 @@ impl<M: Msg> Core<M> {
 
     /// The socket closed. Every request on it fails with `network`; sends in flight go
     /// back to the outbox (their client ids make the retry safe).
-    pub fn closed(&mut self, code: u16, reason: &str, retrying: bool) -> Vec<Effect<M>> {
+    pub fn closed(&mut self, code: u16, reason: &str, retrying: bool) -> Vec<Effect<T>> {
         let mut out = Vec::new();
         let mut ids: Vec<u64> = self.requests.drain().map(|(id, _)| id).collect();
         ids.sort_unstable();
@@ -346,7 +504,7 @@ impl<M: Msg> Core<M> {
     }
 
     /// Stop for good: pending sends fail.
-    pub fn stop(&mut self) -> Vec<Effect<M>> {
+    pub fn stop(&mut self) -> Vec<Effect<T>> {
         let mut out = self.closed(NORMAL_CLOSE, "stopped", false);
         for p in self.outbox.drain() {
             out.push(Effect::Settled {
@@ -417,7 +575,7 @@ impl<M: Msg> Core<M> {
         req: SendMessageRequest,
         client_id: String,
         now: i64,
-    ) -> Vec<Effect<M>> {
+    ) -> Vec<Effect<T>> {
         let mut out = Vec::new();
         let me = self.me.clone();
         let p = self.outbox.push(chat, req, client_id.clone());
@@ -455,19 +613,19 @@ impl<M: Msg> Core<M> {
     }
 
     /// Records a chat fetched over REST (its data, unread count and our seen mark).
-    pub fn set_chat(&mut self, chat: Chat) {
-        let e = self.chats.entry(chat.id.clone()).or_default();
+    pub fn set_chat(&mut self, chat: ChatInfo) {
+        let e = self.entry(&chat.id);
         e.unread = chat.unread;
-        if let Some(last) = &chat.last_message {
+        if let Some(last) = chat.last_message_seq {
             if chat.unread == 0 {
-                e.last_seen_seq = e.last_seen_seq.max(last.seq);
+                e.last_seen_seq = e.last_seen_seq.max(last);
             }
         }
         e.info = Some(chat);
     }
 
     /// A chat's entry.
-    pub fn chat(&self, id: &str) -> Option<&ChatEntry<M>> {
+    pub fn chat(&self, id: &str) -> Option<&ChatEntry<T>> {
         self.chats.get(id)
     }
 
@@ -477,7 +635,7 @@ impl<M: Msg> Core<M> {
     }
 
     /// Merges a page of history into a chat's cache (no events: the caller gets the page).
-    pub fn merge_history(&mut self, chat: &str, messages: &[M], reached_start: bool) {
+    pub fn merge_history(&mut self, chat: &str, messages: &[T::Msg], reached_start: bool) {
         let e = self.chats.entry(chat.to_owned()).or_default();
         e.log.merge_page(messages.to_vec());
         if reached_start {
@@ -486,7 +644,7 @@ impl<M: Msg> Core<M> {
     }
 
     /// Our seen mark moved to `seq` with `unread` left (from the server's answer).
-    pub fn seen_locally(&mut self, chat: &str, seq: i64, unread: u64) -> Vec<Effect<M>> {
+    pub fn seen_locally(&mut self, chat: &str, seq: i64, unread: u64) -> Vec<Effect<T>> {
         let e = self.chats.entry(chat.to_owned()).or_default();
         e.last_seen_seq = e.last_seen_seq.max(seq);
         let changed = e.unread != unread;
@@ -503,7 +661,7 @@ impl<M: Msg> Core<M> {
         self.chats.values().map(|e| e.unread).sum()
     }
 
-    fn unread_event(&self, chat: &str) -> Effect<M> {
+    fn unread_event(&self, chat: &str) -> Effect<T> {
         Effect::Emit(Event::Unread {
             chat_id: chat.to_owned(),
             count: self.chats.get(chat).map_or(0, |e| e.unread),
@@ -512,7 +670,7 @@ impl<M: Msg> Core<M> {
     }
 
     /// Expires typing indicators older than [`TYPING_TTL_MS`].
-    pub fn tick(&mut self, now: i64) -> Vec<Effect<M>> {
+    pub fn tick(&mut self, now: i64) -> Vec<Effect<T>> {
         let mut gone: Vec<(String, String)> = self
             .typing
             .iter()
@@ -532,19 +690,16 @@ impl<M: Msg> Core<M> {
     }
 
     /// Handles one frame from the server, at time `now` (ms).
-    pub fn on_frame(&mut self, f: Frame<M>, now: i64) -> Vec<Effect<M>> {
+    pub fn on_frame(&mut self, f: Frame<T>, now: i64) -> Vec<Effect<T>> {
         let mut out = Vec::new();
-        let f = match f {
-            Frame::Message(m) => {
-                self.on_message(m, &mut out);
-                return out;
-            }
+        match f {
+            Frame::Ready(me) => return self.on_ready(me),
+            Frame::Message(m) => self.on_message(m, &mut out),
             Frame::Updated(m) => {
                 let chat = m.chat_id().to_owned();
                 if self.entry(&chat).log.apply(m.clone()) == Applied::Replaced {
                     out.push(Effect::Emit(Event::MessageUpdated(m)));
                 }
-                return out;
             }
             Frame::Deleted(m) => {
                 let chat = m.chat_id().to_owned();
@@ -557,37 +712,14 @@ impl<M: Msg> Core<M> {
                     }
                     out.push(Effect::Emit(Event::MessageDeleted(m)));
                 }
-                return out;
             }
-            Frame::Ack { id, body, message } => {
-                self.on_ack(id, body, message, &mut out);
-                return out;
-            }
-            Frame::Other(f) => f,
-        };
-        match f {
-            ServerFrame::Ready { user, .. } => return self.on_ready(user),
-            ServerFrame::Ack { id, mut body } => {
-                let message = body.message.take();
-                debug_assert!(message.is_none(), "drivers pass acks as Frame::Ack");
-                self.on_ack(id, body, None, &mut out)
-            }
-            ServerFrame::Error {
+            Frame::Ack { id, body, message } => self.on_ack(id, body, message, &mut out),
+            Frame::Error {
                 id: Some(id),
-                code,
-                message,
-            } => self.on_refused(id, ApiError::new(code, message), &mut out),
-            ServerFrame::Error {
-                id: None,
-                code,
-                message,
-            } => out.push(Effect::Emit(Event::Error(ApiError::new(code, message)))),
-            // Drivers pass these as Frame::Message/Updated/Deleted; a protocol message here
-            // would be of another type than the log's.
-            ServerFrame::Message { .. }
-            | ServerFrame::MessageUpdated { .. }
-            | ServerFrame::MessageDeleted { .. } => {}
-            ServerFrame::Seen {
+                error,
+            } => self.on_refused(id, error, &mut out),
+            Frame::Error { id: None, error } => out.push(Effect::Emit(Event::Error(error))),
+            Frame::Seen {
                 chat_id,
                 user_id,
                 seq,
@@ -614,7 +746,7 @@ impl<M: Msg> Core<M> {
                     message_id,
                 }));
             }
-            ServerFrame::Typing {
+            Frame::Typing {
                 chat_id,
                 user_id,
                 typing,
@@ -635,60 +767,65 @@ impl<M: Msg> Core<M> {
                     out.push(Effect::Emit(Event::TypingStopped { chat_id, user_id }));
                 }
             }
-            ServerFrame::MemberConnected { chat_id, user } => {
-                out.push(Effect::Emit(Event::MemberConnected { chat_id, user }))
-            }
-            ServerFrame::MemberDisconnected { chat_id, user } => {
-                out.push(Effect::Emit(Event::MemberDisconnected { chat_id, user }))
-            }
-            ServerFrame::MembersAdded { chat_id, users } => {
+            Frame::Member {
+                chat_id,
+                role,
+                connected,
+                user,
+            } => out.push(Effect::Emit(Event::Member {
+                chat_id,
+                role,
+                connected,
+                user,
+            })),
+            Frame::MembersAdded { chat_id, users } => {
                 out.push(Effect::Emit(Event::MembersAdded { chat_id, users }))
             }
-            ServerFrame::MembersRemoved { chat_id, user_ids } => {
+            Frame::MembersRemoved { chat_id, user_ids } => {
                 if self.me.as_ref().is_some_and(|m| user_ids.contains(&m.id)) {
                     self.follows.remove(&chat_id);
                 }
                 out.push(Effect::Emit(Event::MembersRemoved { chat_id, user_ids }))
             }
-            ServerFrame::ChatCreated { chat } => {
-                let id = chat.id.clone();
+            Frame::Chat { change, info, chat } => {
+                let id = info.id.clone();
                 let new = self.chats.get(&id).is_none_or(|e| e.info.is_none());
-                self.entry(&id).info = Some(chat.clone());
-                if new && self.auto_follow && chat.is_member && !self.follows.contains(&id) {
-                    if let Some((rid, f)) = self.follow(&id) {
-                        let _ = rid;
+                let follow = change == ChatChange::Created
+                    && new
+                    && self.auto_follow
+                    && info.is_member
+                    && !self.follows.contains(&id);
+                let kind = info.kind;
+                self.entry(&id).info = Some(info);
+                if follow {
+                    if let Some((_, f)) = self.follow(&id) {
                         out.push(Effect::Send(f));
                     }
                 }
-                out.push(Effect::Emit(Event::ChatCreated(chat)));
+                out.push(Effect::Emit(Event::Chat {
+                    change,
+                    chat_id: id,
+                    kind,
+                    chat,
+                }));
             }
-            ServerFrame::ChatUpdated { chat } => {
-                self.entry(&chat.id).info = Some(chat.clone());
-                out.push(Effect::Emit(Event::ChatUpdated(chat)));
-            }
-            ServerFrame::ChatDeleted { chat_id } => {
+            Frame::ChatDeleted(chat_id) => {
                 self.follows.remove(&chat_id);
                 out.push(Effect::Emit(Event::ChatDeleted(chat_id)));
             }
-            ServerFrame::ChatRestored { chat } => {
-                self.entry(&chat.id).info = Some(chat.clone());
-                out.push(Effect::Emit(Event::ChatRestored(chat)));
-            }
-            ServerFrame::Presence { user_id, online } => {
+            Frame::Presence { user_id, online } => {
                 if self.presence.insert(user_id.clone(), online) != Some(online) {
                     out.push(Effect::Emit(Event::Presence { user_id, online }));
                 }
             }
-            ServerFrame::UserUpdated { user } => out.push(Effect::Emit(Event::UserUpdated(user))),
-            ServerFrame::Gap {
-                chat_id, last_seq, ..
-            } => {
+            Frame::UserUpdated(user) => out.push(Effect::Emit(Event::UserUpdated(user))),
+            Frame::Gap { chat_id, last_seq } => {
                 let e = self.entry(&chat_id);
                 e.log.clear();
                 e.log.advance(last_seq);
                 out.push(Effect::Emit(Event::Gap { chat_id }));
             }
-            ServerFrame::Pong { id: Some(id) } => {
+            Frame::Pong(Some(id)) => {
                 if self.requests.remove(&id).is_some() {
                     out.push(Effect::Reply {
                         id,
@@ -696,12 +833,12 @@ impl<M: Msg> Core<M> {
                     });
                 }
             }
-            ServerFrame::Pong { id: None } => {}
+            Frame::Pong(None) => {}
         }
         out
     }
 
-    fn entry(&mut self, chat: &str) -> &mut ChatEntry<M> {
+    fn entry(&mut self, chat: &str) -> &mut ChatEntry<T> {
         // No allocation for a chat already known (every live message).
         if !self.chats.contains_key(chat) {
             self.chats.insert(chat.to_owned(), ChatEntry::default());
@@ -709,7 +846,7 @@ impl<M: Msg> Core<M> {
         self.chats.get_mut(chat).expect("inserted above")
     }
 
-    fn is_unread(&self, m: &M) -> bool {
+    fn is_unread(&self, m: &T::Msg) -> bool {
         let Some(e) = self.chats.get(m.chat_id()) else {
             return false;
         };
@@ -717,7 +854,7 @@ impl<M: Msg> Core<M> {
         !mine && m.seq() > e.last_seen_seq && e.log.get(m.seq()).is_some_and(|cur| !cur.deleted())
     }
 
-    fn on_message(&mut self, m: M, out: &mut Vec<Effect<M>>) {
+    fn on_message(&mut self, m: T::Msg, out: &mut Vec<Effect<T>>) {
         let mine = self.me.as_ref().is_some_and(|u| u.id == m.sender_id());
         let chat = m.chat_id();
         let e = self.entry(chat);
@@ -743,7 +880,13 @@ impl<M: Msg> Core<M> {
         out.extend(unread);
     }
 
-    fn on_ack(&mut self, id: u64, body: AckBody, message: Option<M>, out: &mut Vec<Effect<M>>) {
+    fn on_ack(
+        &mut self,
+        id: u64,
+        body: AckBody,
+        message: Option<T::Msg>,
+        out: &mut Vec<Effect<T>>,
+    ) {
         if let Some(p) = self.outbox.confirm(id) {
             let client_id = p.client_id().to_owned();
             match message {
@@ -785,7 +928,7 @@ impl<M: Msg> Core<M> {
         });
     }
 
-    fn on_refused(&mut self, id: u64, e: ApiError, out: &mut Vec<Effect<M>>) {
+    fn on_refused(&mut self, id: u64, e: ApiError, out: &mut Vec<Effect<T>>) {
         if self.outbox.owns(id) {
             let retry = e.code == ErrorCode::RateLimited;
             if let Some(p) = self.outbox.refuse(id, &e) {

@@ -3,7 +3,7 @@
 use super::*;
 use chatix_protocol::frame::Subscribed;
 use chatix_protocol::limits::Limits;
-use chatix_protocol::{Metadata, Presence, Visibility};
+use chatix_protocol::{Chat, Metadata, Presence, User, Visibility};
 
 fn user(id: &str, role: Role) -> User {
     User {
@@ -115,7 +115,7 @@ fn a_reconnect_resubscribes_every_followed_chat_from_its_cursor() {
     live(&mut c, "me");
     let (_, f) = c.follow("room").unwrap();
     assert!(matches!(&f, ClientFrame::Subscribe(s) if s.chats[0].chat_id == "room"));
-    c.set_chat(chat("dm", ChatKind::Direct, 0, 7));
+    c.set_chat(ChatInfo::from(&chat("dm", ChatKind::Direct, 0, 7)));
     c.follow("dm");
     for s in 1..=5 {
         c.on_server_frame(
@@ -188,7 +188,7 @@ fn a_replay_after_reconnect_delivers_nothing_twice_and_in_order() {
 #[test]
 fn a_send_while_offline_is_pending_then_sent_once_on_reconnect_and_confirmed() {
     let mut c = Core::new();
-    c.set_me(user("me", Role::User));
+    c.set_me(Me::from(&user("me", Role::User)));
     let fx = c.send(
         "r",
         SendMessageRequest {
@@ -312,8 +312,8 @@ fn a_refused_send_fails_and_a_rate_limited_one_is_retried() {
 fn unread_counts_follow_messages_deletes_and_seen_marks() {
     let mut c = Core::new();
     live(&mut c, "me");
-    c.set_chat(chat("a", ChatKind::Direct, 2, 2));
-    c.set_chat(chat("b", ChatKind::Direct, 0, 0));
+    c.set_chat(ChatInfo::from(&chat("a", ChatKind::Direct, 2, 2)));
+    c.set_chat(ChatInfo::from(&chat("b", ChatKind::Direct, 0, 0)));
     let fx = c.on_server_frame(
         ServerFrame::Message {
             chat_id: "b".into(),
@@ -525,7 +525,7 @@ fn subscribe_acks_move_cursors_and_failures_unfollow() {
 #[test]
 fn app_users_follow_new_chats_announced_to_them() {
     let mut c = Core::new();
-    c.set_me(user("me", Role::User));
+    c.set_me(Me::from(&user("me", Role::User)));
     live(&mut c, "me");
     let fx = c.on_server_frame(
         ServerFrame::ChatCreated {
@@ -537,7 +537,7 @@ fn app_users_follow_new_chats_announced_to_them() {
     assert!(matches!(&frames[..], [ClientFrame::Subscribe(s)] if s.chats[0].chat_id == "new"));
     assert!(c.follows("new"));
     let mut v = Core::new();
-    v.set_me(user("v", Role::Visitor));
+    v.set_me(Me::from(&user("v", Role::Visitor)));
     live(&mut v, "v");
     assert!(
         sent(&v.on_server_frame(

@@ -7,12 +7,9 @@ use chatix_protocol::limits::{
     MAX_CURSOR_COUNT, MAX_PER_PAGE, MAX_SEARCH_CHARS, MAX_USERS_PER_FETCH,
 };
 use chatix_protocol::rest::{
-    ChatroomsPage, ChatsPage, CreateUserRequest, GetUsersRequest, GroupChatRequest, MembersPage,
-    MessageSearchResults, SendMessageRequest, UpdateUserRequest, UsersResponse,
+    CreateUserRequest, GetUsersRequest, GroupChatRequest, SendMessageRequest, UpdateUserRequest,
 };
-use chatix_protocol::{
-    ApiError, Chat, ClientFrame, ErrorCode, FileInfo, MetaValue, Metadata, User,
-};
+use chatix_protocol::{ApiError, ClientFrame, ErrorCode, MetaValue, Metadata};
 use gloo_net::http::Method;
 use js_sys::{Function, Promise};
 use std::rc::Rc;
@@ -21,7 +18,7 @@ use wasm_bindgen::JsCast;
 
 use super::chat::ChatHandle;
 use super::client::{Auth, Client};
-use super::js::{self, arg, to_js};
+use super::js::{self, arg};
 use super::promise::{checked, reject, run};
 use super::{http, storage};
 use crate::core::args;
@@ -47,7 +44,7 @@ pub(crate) async fn upload(
     file: web_sys::Blob,
     chat_id: Option<String>,
     on_progress: Option<Function>,
-) -> Result<FileInfo, ApiError> {
+) -> Result<JsValue, ApiError> {
     let name = file.dyn_ref::<web_sys::File>().map(|f| f.name());
     let limit = c
         .limits
@@ -83,11 +80,8 @@ pub(crate) async fn upload(
             super::listeners::call_all(&t, &[o.into()]);
         }
     });
-    let mut f = http::upload(&c.base, &token, &file, name.as_deref(), progress).await?;
-    if f.url.starts_with("/v1/") {
-        f.url = format!("{}{}", c.base, f.url);
-    }
-    js::absolute(&c.base, &mut f.thumbnail_url);
+    let f = http::upload(&c.base, &token, &file, name.as_deref(), progress).await?;
+    super::wire::file(&c.base, &f);
     Ok(f)
 }
 
@@ -102,39 +96,33 @@ async fn avatar_url(c: &Rc<Client>, v: JsValue) -> Result<Option<String>, ApiErr
     match blob(&v) {
         Some(b) => {
             let f = upload(c, b, None, None).await?;
-            Ok(Some(f.url.trim_start_matches(&c.base).to_owned()))
+            let url = js::get(&f, "url").as_string().unwrap_or_default();
+            Ok(Some(url.trim_start_matches(&c.base).to_owned()))
         }
         None => Err(args::invalid("avatar must be a URL string or a File")),
     }
 }
 
-/// Wraps chats as `Chat` objects.
-pub(crate) fn chat_objects(c: &Rc<Client>, chats: Vec<Chat>) -> js_sys::Array {
-    chats
-        .into_iter()
-        .map(|ch| JsValue::from(ChatHandle::wrap(c, ch)))
-        .collect()
-}
-
-fn page_obj(c: &Rc<Client>, p: ChatsPage) -> JsValue {
-    let o = js_sys::Object::new();
-    js::set(&o, "chats", &chat_objects(c, p.chats).into());
-    js::set(&o, "page", &p.page.into());
-    js::set(&o, "totalChats", &(p.total_chats as f64).into());
-    js::set(&o, "totalPages", &p.total_pages.into());
-    o.into()
-}
-
-fn rooms_js(c: &Rc<Client>, mut p: ChatroomsPage) -> JsValue {
-    for ch in &p.chatrooms {
-        c.core.borrow_mut().set_chat(ch.clone());
+/// A page of chats (`{chats, page, totalChats, totalPages}`) with its chats recorded and
+/// turned into `Chat` objects; returns the page and the chats' ids.
+fn page_obj(c: &Rc<Client>, p: JsValue) -> Result<(JsValue, Vec<String>), ApiError> {
+    let objects = js_sys::Array::new();
+    let mut ids = Vec::new();
+    for ch in js_sys::Array::from(&js::get(&p, "chats")).iter() {
+        let h = ChatHandle::wrap(c, ch)?;
+        ids.push(h.id());
+        objects.push(&h.into());
     }
-    p.chatrooms = p
-        .chatrooms
-        .into_iter()
-        .map(|ch| js::chat(&c.base, ch))
-        .collect();
-    to_js(&p)
+    js::set(&p, "chats", &objects);
+    Ok((p, ids))
+}
+
+/// A page of chatrooms, each recorded (URLs made absolute).
+fn rooms_js(c: &Rc<Client>, p: JsValue) -> Result<JsValue, ApiError> {
+    for ch in js_sys::Array::from(&js::get(&p, "chatrooms")).iter() {
+        c.remember_chat(&ch)?;
+    }
+    Ok(p)
 }
 
 fn metadata_arg(name: &str, v: &JsValue) -> Result<Option<Metadata>, ApiError> {
@@ -311,21 +299,18 @@ impl ChatixCore {
             },
             move |(username, name, avatar)| async move {
                 start(c.clone()).await?;
-                let me = c
-                    .core
-                    .borrow()
-                    .me()
-                    .cloned()
-                    .ok_or_else(|| ApiError::new(ErrorCode::Unauthorized, "not signed in"))?;
-                if me.username != username {
+                let me = c.me_obj.borrow().clone();
+                let me_name = js::get(&me, "username").as_string().unwrap_or_default();
+                if me_name != username {
                     return Err(ApiError::new(
                         ErrorCode::Unauthorized,
-                        format!("the token is for {:?}, not {username:?}", me.username),
+                        format!("the token is for {me_name:?}, not {username:?}"),
                     ));
                 }
                 let avatar = avatar_url(&c, avatar).await?;
-                let changed = name.as_ref().is_some_and(|n| *n != me.name) || avatar.is_some();
-                let u: User = if changed {
+                let old_name = js::get(&me, "name").as_string();
+                let changed = name.is_some() && name != old_name || avatar.is_some();
+                let u = if changed {
                     let req = UpdateUserRequest {
                         name,
                         avatar,
@@ -336,7 +321,7 @@ impl ChatixCore {
                 } else {
                     me
                 };
-                Ok(to_js(&js::user(&c.base, u)))
+                Ok(c.user(u))
             },
         )
     }
@@ -350,9 +335,7 @@ impl ChatixCore {
     /// The signed-in user (after `start()`), or `null`.
     #[wasm_bindgen(getter, unchecked_return_type = "User | null")]
     pub fn me(&self) -> JsValue {
-        let me = self.client.core.borrow().me().cloned();
-        me.map(|u| to_js(&js::user(&self.client.base, u)))
-            .unwrap_or(JsValue::NULL)
+        self.client.me_obj.borrow().clone()
     }
 
     /// The website id.
@@ -389,8 +372,8 @@ impl ChatixCore {
     pub fn get_visitor(&self) -> Promise {
         let c = self.client.clone();
         run(async move {
-            let u: User = c.rest::<_, ()>(Method::GET, "/v1/me", None).await?;
-            Ok(to_js(&js::user(&c.base, u)))
+            let u = c.rest::<()>(Method::GET, "/v1/me", None).await?;
+            Ok(c.user(u))
         })
     }
 
@@ -423,8 +406,8 @@ impl ChatixCore {
                 })
             },
             move |req| async move {
-                let u: User = c.rest(Method::PATCH, "/v1/me", Some(&req)).await?;
-                Ok(to_js(&js::user(&c.base, u)))
+                let u = c.rest(Method::PATCH, "/v1/me", Some(&req)).await?;
+                Ok(c.user(u))
             },
         )
     }
@@ -483,8 +466,8 @@ impl ChatixCore {
                 })
             },
             move |req| async move {
-                let u: User = c.rest(Method::PATCH, "/v1/me", Some(&req)).await?;
-                Ok(to_js(&js::user(&c.base, u)))
+                let u = c.rest(Method::PATCH, "/v1/me", Some(&req)).await?;
+                Ok(c.user(u))
             },
         )
     }
@@ -509,13 +492,8 @@ impl ChatixCore {
             } else {
                 "/v1/consultants"
             };
-            let r: UsersResponse = c.rest::<_, ()>(Method::GET, path, None).await?;
-            Ok(to_js(
-                &r.users
-                    .into_iter()
-                    .map(|u| js::user(&c.base, u))
-                    .collect::<Vec<_>>(),
-            ))
+            let r = c.rest::<()>(Method::GET, path, None).await?;
+            Ok(c.users(js::get(&r, "users")))
         })
     }
 
@@ -554,8 +532,8 @@ impl ChatixCore {
                     email: patch.email,
                     metadata: patch.metadata,
                 };
-                let u: User = c.rest(Method::POST, "/v1/users", Some(&req)).await?;
-                Ok(to_js(&js::user(&c.base, u)))
+                let u = c.rest(Method::POST, "/v1/users", Some(&req)).await?;
+                Ok(c.user(u))
             },
         )
     }
@@ -570,14 +548,14 @@ impl ChatixCore {
         checked(
             || args::username("username", &arg(&username)),
             move |u| async move {
-                let user: User = c
-                    .rest::<_, ()>(
+                let user = c
+                    .rest::<()>(
                         Method::GET,
                         &format!("/v1/users/by-username/{}", enc(&u)),
                         None,
                     )
                     .await?;
-                Ok(to_js(&js::user(&c.base, user)))
+                Ok(c.user(user))
             },
         )
     }
@@ -592,10 +570,10 @@ impl ChatixCore {
         checked(
             || args::string("id", &arg(&id)),
             move |id| async move {
-                let user: User = c
-                    .rest::<_, ()>(Method::GET, &format!("/v1/users/{}", enc(&id)), None)
+                let user = c
+                    .rest::<()>(Method::GET, &format!("/v1/users/{}", enc(&id)), None)
                     .await?;
-                Ok(to_js(&js::user(&c.base, user)))
+                Ok(c.user(user))
             },
         )
     }
@@ -619,19 +597,14 @@ impl ChatixCore {
                 args::usernames("usernames", &items, MAX_USERS_PER_FETCH)
             },
             move |usernames| async move {
-                let r: UsersResponse = c
+                let r = c
                     .rest(
                         Method::POST,
                         "/v1/users/batch",
                         Some(&GetUsersRequest { usernames }),
                     )
                     .await?;
-                Ok(to_js(
-                    &r.users
-                        .into_iter()
-                        .map(|u| js::user(&c.base, u))
-                        .collect::<Vec<_>>(),
-                ))
+                Ok(c.users(js::get(&r, "users")))
             },
         )
     }
@@ -675,8 +648,8 @@ impl ChatixCore {
                 } else {
                     format!("/v1/users/by-username/{}", enc(&key))
                 };
-                let u: User = c.rest(Method::PATCH, &path, Some(&req)).await?;
-                Ok(to_js(&js::user(&c.base, u)))
+                let u = c.rest(Method::PATCH, &path, Some(&req)).await?;
+                Ok(c.user(u))
             },
         )
     }
@@ -736,18 +709,18 @@ impl ChatixCore {
                     Some(p) => format!("/v1/chats?page={p}"),
                     None => "/v1/chats".into(),
                 };
-                let p: ChatsPage = c.rest::<_, ()>(Method::GET, &path, None).await?;
+                let p = c.rest::<()>(Method::GET, &path, None).await?;
                 let follow = c.core.borrow().auto_follow;
-                for ch in &p.chats {
-                    c.core.borrow_mut().set_chat(ch.clone());
-                    if follow && !c.core.borrow().follows(&ch.id) {
-                        let (c2, id) = (c.clone(), ch.id.clone());
+                let (p, ids) = page_obj(&c, p)?;
+                for id in ids {
+                    if follow && !c.core.borrow().follows(&id) {
+                        let c2 = c.clone();
                         wasm_bindgen_futures::spawn_local(async move {
                             let _ = c2.follow(&id).await;
                         });
                     }
                 }
-                Ok(page_obj(&c, p))
+                Ok(p)
             },
         )
     }
@@ -763,7 +736,7 @@ impl ChatixCore {
             || args::username("username", &arg(&username)),
             move |u| async move {
                 let req = chatix_protocol::rest::DirectChatRequest { username: u };
-                let ch: Chat = c.rest(Method::POST, "/v1/chats/direct", Some(&req)).await?;
+                let ch = c.rest(Method::POST, "/v1/chats/direct", Some(&req)).await?;
                 ChatHandle::open(&c, ch).await
             },
         )
@@ -833,7 +806,7 @@ impl ChatixCore {
             },
             move |(mut req, avatar)| async move {
                 req.avatar = avatar_url(&c, avatar).await?;
-                let ch: Chat = c.rest(Method::POST, "/v1/chats/group", Some(&req)).await?;
+                let ch = c.rest(Method::POST, "/v1/chats/group", Some(&req)).await?;
                 ChatHandle::open(&c, ch).await
             },
         )
@@ -849,11 +822,10 @@ impl ChatixCore {
         checked(
             || args::string("id", &arg(&id)),
             move |id| async move {
-                let ch: Chat = c
-                    .rest::<_, ()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
+                let ch = c
+                    .rest::<()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
                     .await?;
-                c.core.borrow_mut().set_chat(ch.clone());
-                Ok(ChatHandle::wrap(&c, ch).into())
+                Ok(ChatHandle::wrap(&c, ch)?.into())
             },
         )
     }
@@ -890,14 +862,14 @@ impl ChatixCore {
                 ))
             },
             move |(p, pp)| async move {
-                let r: ChatroomsPage = c
-                    .rest::<_, ()>(
+                let r = c
+                    .rest::<()>(
                         Method::GET,
                         &format!("{path}?pageId={p}&perPage={pp}"),
                         None,
                     )
                     .await?;
-                Ok(rooms_js(&c, r))
+                rooms_js(&c, r)
             },
         )
     }
@@ -907,29 +879,25 @@ impl ChatixCore {
     pub fn get_all_chatrooms(&self) -> Promise {
         let c = self.client.clone();
         run(async move {
-            let mut all = Vec::new();
+            let all = js_sys::Array::new();
             for p in 1..=50 {
-                let r: ChatroomsPage = c
-                    .rest::<_, ()>(
+                let r = c
+                    .rest::<()>(
                         Method::GET,
                         &format!("/v1/chatrooms?pageId={p}&perPage=100"),
                         None,
                     )
                     .await?;
-                let last = p >= r.total_pages;
-                all.extend(r.chatrooms);
-                if last {
+                let total = js::get(&r, "totalPages").as_f64().unwrap_or(0.0);
+                for ch in js_sys::Array::from(&js::get(&r, "chatrooms")).iter() {
+                    c.remember_chat(&ch)?;
+                    all.push(&ch);
+                }
+                if f64::from(p) >= total {
                     break;
                 }
             }
-            for ch in &all {
-                c.core.borrow_mut().set_chat(ch.clone());
-            }
-            Ok(to_js(
-                &all.into_iter()
-                    .map(|ch| js::chat(&c.base, ch))
-                    .collect::<Vec<_>>(),
-            ))
+            Ok(all.into())
         })
     }
 
@@ -943,11 +911,11 @@ impl ChatixCore {
         checked(
             || args::string("chatroomId", &arg(&id)),
             move |id| async move {
-                let ch: Chat = c
-                    .rest::<_, ()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
+                let ch = c
+                    .rest::<()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
                     .await?;
-                c.core.borrow_mut().set_chat(ch.clone());
-                Ok(to_js(&js::chat(&c.base, ch)))
+                c.remember_chat(&ch)?;
+                Ok(ch)
             },
         )
     }
@@ -970,17 +938,17 @@ impl ChatixCore {
                 ))
             },
             move |(id, p, pp)| async move {
-                let mut r: MembersPage = c
-                    .rest::<_, ()>(
+                let r = c
+                    .rest::<()>(
                         Method::GET,
                         &format!("/v1/chats/{}/members?page={p}&perPage={pp}", enc(&id)),
                         None,
                     )
                     .await?;
-                for m in &mut r.members {
-                    js::absolute(&c.base, &mut m.user.avatar);
+                for m in js_sys::Array::from(&js::get(&r, "members")).iter() {
+                    c.user(js::get(&m, "user"));
                 }
-                Ok(to_js(&r))
+                Ok(r)
             },
         )
     }
@@ -996,16 +964,16 @@ impl ChatixCore {
         checked(
             || args::string("chatroomId", &arg(&id)),
             move |id| async move {
-                let ch: Chat = c
-                    .rest::<_, ()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
+                let ch = c
+                    .rest::<()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
                     .await?;
-                c.core.borrow_mut().set_chat(ch);
+                c.remember_chat(&ch)?;
                 c.follow(&id).await?;
-                let ch: Chat = c
-                    .rest::<_, ()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
+                let ch = c
+                    .rest::<()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
                     .await?;
-                c.core.borrow_mut().set_chat(ch.clone());
-                Ok(to_js(&js::chat(&c.base, ch)))
+                c.remember_chat(&ch)?;
+                Ok(ch)
             },
         )
     }
@@ -1088,7 +1056,7 @@ impl ChatixCore {
                         &id,
                         SendMessageRequest {
                             text,
-                            file_id: Some(f.id),
+                            file_id: js::get(&f, "id").as_string(),
                             ..Default::default()
                         },
                     )
@@ -1158,17 +1126,11 @@ impl ChatixCore {
                 if let Some(n) = count {
                     q.push_str(&format!("&count={n}"));
                 }
-                let r: MessageSearchResults = c
-                    .rest::<_, ()>(Method::GET, &format!("/v1/messages/search{q}"), None)
+                let r = c
+                    .rest::<()>(Method::GET, &format!("/v1/messages/search{q}"), None)
                     .await?;
-                Ok(to_js(&MessageSearchResults {
-                    messages: r
-                        .messages
-                        .into_iter()
-                        .map(|m| js::message(&c.base, m))
-                        .collect(),
-                    next_cursor: r.next_cursor,
-                }))
+                c.js_messages(&js::get(&r, "messages"));
+                Ok(r)
             },
         )
     }
@@ -1181,7 +1143,7 @@ impl ChatixCore {
     pub fn get_conversation(&self) -> Promise {
         let c = self.client.clone();
         run(async move {
-            let ch = conversation(&c).await?;
+            let ch = fetch_conversation(&c).await?;
             ChatHandle::open(&c, ch).await
         })
     }
@@ -1203,10 +1165,10 @@ impl ChatixCore {
                 ))
             },
             move |(text, metadata)| async move {
-                let ch = conversation(&c).await?;
+                let conv = conversation(&c).await?;
                 let m = c
                     .send(
-                        &ch.id,
+                        &conv,
                         SendMessageRequest {
                             text: Some(text),
                             metadata,
@@ -1235,14 +1197,14 @@ impl ChatixCore {
                 ))
             },
             move |(file, text)| async move {
-                let ch = conversation(&c).await?;
-                let f = upload(&c, file, Some(ch.id.clone()), None).await?;
+                let conv = conversation(&c).await?;
+                let f = upload(&c, file, Some(conv.clone()), None).await?;
                 let m = c
                     .send(
-                        &ch.id,
+                        &conv,
                         SendMessageRequest {
                             text,
-                            file_id: Some(f.id),
+                            file_id: js::get(&f, "id").as_string(),
                             ..Default::default()
                         },
                     )
@@ -1268,8 +1230,8 @@ impl ChatixCore {
                 ))
             },
             move |(last, count)| async move {
-                let ch = conversation(&c).await?;
-                history(&c, &ch.id, last, count).await
+                let conv = conversation(&c).await?;
+                history(&c, &conv, last, count).await
             },
         )
     }
@@ -1289,12 +1251,12 @@ impl ChatixCore {
                 ))),
             },
             move |draft| async move {
-                let ch = conversation(&c).await?;
+                let conv = conversation(&c).await?;
                 let typing = !draft.is_empty();
                 c.request(|id| {
                     ClientFrame::Typing(TypingFrame {
                         id: Some(id),
-                        chat_id: ch.id.clone(),
+                        chat_id: conv.clone(),
                         typing,
                         draft: typing.then_some(draft),
                     })
@@ -1315,17 +1277,14 @@ impl ChatixCore {
         checked(
             || args::page("page", &arg(&page)),
             move |page| async move {
-                let p: ChatsPage = c
-                    .rest::<_, ()>(
+                let p = c
+                    .rest::<()>(
                         Method::GET,
                         &format!("/v1/conversations?page={}", page.unwrap_or(1)),
                         None,
                     )
                     .await?;
-                for ch in &p.chats {
-                    c.core.borrow_mut().set_chat(ch.clone());
-                }
-                Ok(page_obj(&c, p))
+                Ok(page_obj(&c, p)?.0)
             },
         )
     }
@@ -1351,7 +1310,7 @@ impl ChatixCore {
                     cb,
                 ))
             },
-            move |(file, cb)| async move { Ok(to_js(&upload(&c, file, None, cb).await?)) },
+            move |(file, cb)| async move { upload(&c, file, None, cb).await },
         )
     }
 
@@ -1477,28 +1436,33 @@ async fn start(c: Rc<Client>) -> Result<JsValue, ApiError> {
             c.wait_open().await?;
             if c.core.borrow().auto_follow {
                 // onChat hears every chat: follow the most recent ones
-                let p: ChatsPage = c.rest::<_, ()>(Method::GET, "/v1/chats", None).await?;
-                for ch in p.chats {
-                    let id = ch.id.clone();
-                    c.core.borrow_mut().set_chat(ch);
+                let p = c.rest::<()>(Method::GET, "/v1/chats", None).await?;
+                for ch in js_sys::Array::from(&js::get(&p, "chats")).iter() {
+                    let id = c.remember_chat(&ch)?.id;
                     c.follow(&id).await?;
                 }
             }
         }
     }
-    let me = c.core.borrow().me().cloned();
-    Ok(me
-        .map(|u| to_js(&js::user(&c.base, u)))
-        .unwrap_or(JsValue::NULL))
+    let me = c.me_obj.borrow().clone();
+    Ok(me)
 }
 
-/// The caller's conversation (cached once known).
-async fn conversation(c: &Rc<Client>) -> Result<Chat, ApiError> {
-    let ch: Chat = c
-        .rest::<_, ()>(Method::GET, "/v1/conversation", None)
-        .await?;
-    c.core.borrow_mut().set_chat(ch.clone());
+/// The caller's conversation object, fresh from the server (created on first use).
+async fn fetch_conversation(c: &Rc<Client>) -> Result<JsValue, ApiError> {
+    let ch = c.rest::<()>(Method::GET, "/v1/conversation", None).await?;
+    let id = c.remember_chat(&ch)?.id;
+    *c.conversation.borrow_mut() = Some(id);
     Ok(ch)
+}
+
+/// The caller's conversation id: asked of the server once, then remembered.
+async fn conversation(c: &Rc<Client>) -> Result<String, ApiError> {
+    if let Some(id) = c.conversation.borrow().clone() {
+        return Ok(id);
+    }
+    let ch = fetch_conversation(c).await?;
+    Ok(js::get(&ch, "id").as_string().unwrap_or_default())
 }
 
 /// Cursor history of a chat, merged into the cache.

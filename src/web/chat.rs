@@ -5,10 +5,9 @@
 use chatix_protocol::frame::TypingFrame;
 use chatix_protocol::limits::{MAX_CURSOR_COUNT, MAX_MEMBERS_PER_CALL, MAX_PER_PAGE};
 use chatix_protocol::rest::{
-    EditMessageRequest, MembersPage, MembersRequest, SeenRequest, SeenResponse, SendMessageRequest,
-    UpdateChatRequest,
+    EditMessageRequest, MembersRequest, SeenRequest, SendMessageRequest, UpdateChatRequest,
 };
-use chatix_protocol::{ApiError, Chat, ClientFrame, Message};
+use chatix_protocol::{ApiError, ClientFrame};
 use gloo_net::http::Method;
 use js_sys::{Function, Promise};
 use std::rc::Rc;
@@ -17,7 +16,7 @@ use wasm_bindgen::JsCast;
 
 use super::api::{blob, history, upload};
 use super::client::Client;
-use super::js::{self, arg, to_js};
+use super::js::{self, arg};
 use super::listeners::Listeners;
 use super::promise::{checked, run};
 use crate::core::args;
@@ -28,7 +27,8 @@ pub struct ChatHandle {
     client: Rc<Client>,
     id: String,
     handle: u64,
-    snapshot: Chat,
+    /// The chat's object when wrapped (newer ones replace it in `Client::chats`).
+    snapshot: JsValue,
 }
 
 fn enc(s: &str) -> String {
@@ -36,33 +36,38 @@ fn enc(s: &str) -> String {
 }
 
 impl ChatHandle {
-    /// Wraps a chat (caching its data).
-    pub fn wrap(c: &Rc<Client>, chat: Chat) -> ChatHandle {
-        c.core.borrow_mut().set_chat(chat.clone());
+    /// Wraps a chat object (recording it).
+    pub fn wrap(c: &Rc<Client>, chat: JsValue) -> Result<ChatHandle, ApiError> {
+        let info = c.remember_chat(&chat)?;
         let handle = c.next_chat.get();
         c.next_chat.set(handle + 1);
-        ChatHandle {
+        Ok(ChatHandle {
             client: c.clone(),
-            id: chat.id.clone(),
+            id: info.id,
             handle,
             snapshot: chat,
-        }
+        })
     }
 
     /// Wraps and follows a chat.
-    pub async fn open(c: &Rc<Client>, chat: Chat) -> Result<JsValue, ApiError> {
-        let h = ChatHandle::wrap(c, chat);
+    pub async fn open(c: &Rc<Client>, chat: JsValue) -> Result<JsValue, ApiError> {
+        let h = ChatHandle::wrap(c, chat)?;
         c.follow(&h.id).await?;
         Ok(h.into())
     }
 
-    fn info(&self) -> Chat {
+    /// The newest object of this chat.
+    fn info(&self) -> JsValue {
         self.client
-            .core
+            .chats
             .borrow()
-            .chat(&self.id)
-            .and_then(|e| e.info.clone())
+            .get(&self.id)
+            .cloned()
             .unwrap_or_else(|| self.snapshot.clone())
+    }
+
+    fn field(&self, k: &str) -> JsValue {
+        js::get(&self.info(), k)
     }
 
     fn path(&self, rest: &str) -> String {
@@ -114,9 +119,9 @@ impl ChatHandle {
     fn patch(&self, req: UpdateChatRequest) -> Promise {
         let (c, path) = (self.client.clone(), self.path(""));
         run(async move {
-            let ch: Chat = c.rest(Method::PATCH, &path, Some(&req)).await?;
-            c.core.borrow_mut().set_chat(ch.clone());
-            Ok(to_js(&js::chat(&c.base, ch)))
+            let ch = c.rest(Method::PATCH, &path, Some(&req)).await?;
+            c.remember_chat(&ch)?;
+            Ok(ch)
         })
     }
 
@@ -144,11 +149,11 @@ impl ChatHandle {
                 args::usernames("usernames", &items, MAX_MEMBERS_PER_CALL)
             },
             move |usernames| async move {
-                let ch: Chat = c
+                let ch = c
                     .rest(Method::POST, &path, Some(&MembersRequest { usernames }))
                     .await?;
-                c.core.borrow_mut().set_chat(ch.clone());
-                Ok(to_js(&js::chat(&c.base, ch)))
+                c.remember_chat(&ch)?;
+                Ok(ch)
             },
         )
     }
@@ -181,43 +186,43 @@ impl ChatHandle {
     /// `direct`, `group` or `conversation`.
     #[wasm_bindgen(getter, unchecked_return_type = "ChatKind")]
     pub fn kind(&self) -> String {
-        self.info().kind.as_str().to_owned()
+        self.field("kind").as_string().unwrap_or_default()
     }
 
     /// The group's name.
     #[wasm_bindgen(getter)]
     pub fn name(&self) -> Option<String> {
-        self.info().name
+        self.field("name").as_string()
     }
 
     /// The avatar URL.
     #[wasm_bindgen(getter)]
     pub fn avatar(&self) -> Option<String> {
-        js::chat(&self.client.base, self.info()).avatar
+        self.field("avatar").as_string()
     }
 
     /// Flat metadata.
     #[wasm_bindgen(getter, unchecked_return_type = "Metadata")]
     pub fn metadata(&self) -> JsValue {
-        to_js(&self.info().metadata)
+        self.field("metadata")
     }
 
     /// `public` or `private`.
     #[wasm_bindgen(getter, unchecked_return_type = "Visibility")]
     pub fn visibility(&self) -> String {
-        self.info().visibility.as_str().to_owned()
+        self.field("visibility").as_string().unwrap_or_default()
     }
 
     /// Members (direct chats and conversations; empty for groups: use `getMembers`).
     #[wasm_bindgen(getter, unchecked_return_type = "User[]")]
     pub fn members(&self) -> JsValue {
-        to_js(&js::chat(&self.client.base, self.info()).members)
+        self.field("members")
     }
 
     /// Number of members.
     #[wasm_bindgen(getter, js_name = memberCount)]
     pub fn member_count(&self) -> f64 {
-        self.info().member_count as f64
+        self.field("memberCount").as_f64().unwrap_or(0.0)
     }
 
     /// The newest message known.
@@ -229,11 +234,12 @@ impl ChatHandle {
             .borrow()
             .chat(&self.id)
             .and_then(|e| e.log.live().last().cloned());
-        let fetched = self.info().last_message;
-        match (cached, fetched) {
-            (Some(a), Some(b)) if a.seq >= b.seq => a.obj,
+        let fetched = self.field("lastMessage");
+        let fetched_seq = js::get(&fetched, "seq").as_f64();
+        match (cached, fetched_seq) {
+            (Some(a), Some(b)) if a.seq as f64 >= b => a.obj,
             (Some(a), None) => a.obj,
-            (_, Some(b)) => to_js(&js::message(&self.client.base, b)),
+            (_, Some(_)) => fetched,
             (None, None) => JsValue::NULL,
         }
     }
@@ -251,13 +257,13 @@ impl ChatHandle {
     /// Whether the signed-in user is a member.
     #[wasm_bindgen(getter, js_name = isMember)]
     pub fn is_member(&self) -> bool {
-        self.info().is_member
+        self.field("isMember").as_bool().unwrap_or(false)
     }
 
     /// The chat's data as a plain object.
     #[wasm_bindgen(getter, unchecked_return_type = "ChatData")]
     pub fn data(&self) -> JsValue {
-        to_js(&js::chat(&self.client.base, self.info()))
+        self.info()
     }
 
     /// Messages cached for this chat (live and loaded), oldest first.
@@ -397,7 +403,8 @@ impl ChatHandle {
             },
             move |(mut req, file, progress)| async move {
                 if let Some(f) = file {
-                    req.file_id = Some(upload(&c, f, Some(id.clone()), progress).await?.id);
+                    let f = upload(&c, f, Some(id.clone()), progress).await?;
+                    req.file_id = js::get(&f, "id").as_string();
                 }
                 c.send(&id, req).await
             },
@@ -424,10 +431,11 @@ impl ChatHandle {
                 Ok((mid, req))
             },
             move |(mid, req)| async move {
-                let m: Message = c
+                let m = c
                     .rest(Method::PATCH, &format!("{base}{}", enc(&mid)), Some(&req))
                     .await?;
-                Ok(to_js(&js::message(&c.base, m)))
+                c.js_messages(&js_sys::Array::of1(&m));
+                Ok(m)
             },
         )
     }
@@ -442,10 +450,11 @@ impl ChatHandle {
         checked(
             || args::string("messageId", &arg(&message_id)),
             move |mid| async move {
-                let m: Message = c
-                    .rest::<_, ()>(Method::DELETE, &format!("{base}{}", enc(&mid)), None)
+                let m = c
+                    .rest::<()>(Method::DELETE, &format!("{base}{}", enc(&mid)), None)
                     .await?;
-                Ok(to_js(&js::message(&c.base, m)))
+                c.js_messages(&js_sys::Array::of1(&m));
+                Ok(m)
             },
         )
     }
@@ -460,15 +469,17 @@ impl ChatHandle {
         checked(
             || args::opt_string("messageId", &arg(&message_id)),
             move |mid| async move {
-                let r: SeenResponse = c
+                let r = c
                     .rest(Method::POST, &path, Some(&SeenRequest { message_id: mid }))
                     .await?;
-                let fx = c
-                    .core
-                    .borrow_mut()
-                    .seen_locally(&id, r.last_seen_seq, r.unread);
+                let num = |k: &str| js::get(&r, k).as_f64().unwrap_or(0.0);
+                let fx = c.core.borrow_mut().seen_locally(
+                    &id,
+                    num("lastSeenSeq") as i64,
+                    num("unread") as u64,
+                );
                 c.apply(fx);
-                Ok(to_js(&r))
+                Ok(r)
             },
         )
     }
@@ -562,10 +573,11 @@ impl ChatHandle {
                             None,
                         )
                         .await?;
-                        f.url.trim_start_matches(&c.base).to_owned()
+                        let url = js::get(&f, "url").as_string().unwrap_or_default();
+                        url.trim_start_matches(&c.base).to_owned()
                     }
                 };
-                let ch: Chat = c
+                let ch = c
                     .rest(
                         Method::PATCH,
                         &path,
@@ -575,8 +587,8 @@ impl ChatHandle {
                         }),
                     )
                     .await?;
-                c.core.borrow_mut().set_chat(ch.clone());
-                Ok(to_js(&js::chat(&c.base, ch)))
+                c.remember_chat(&ch)?;
+                Ok(ch)
             },
         )
     }
@@ -639,10 +651,13 @@ impl ChatHandle {
                 ))
             },
             move |(p, pp)| async move {
-                let r: MembersPage = c
-                    .rest::<_, ()>(Method::GET, &format!("{path}?page={p}&perPage={pp}"), None)
+                let r = c
+                    .rest::<()>(Method::GET, &format!("{path}?page={p}&perPage={pp}"), None)
                     .await?;
-                Ok(to_js(&r))
+                for m in js_sys::Array::from(&js::get(&r, "members")).iter() {
+                    c.user(js::get(&m, "user"));
+                }
+                Ok(r)
             },
         )
     }

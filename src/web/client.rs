@@ -12,7 +12,7 @@
 use chatix_protocol::close;
 use chatix_protocol::frame::AckBody;
 use chatix_protocol::limits::Limits;
-use chatix_protocol::{ApiError, ClientFrame, ErrorCode, Role, ServerFrame, User};
+use chatix_protocol::{ApiError, ClientFrame, ErrorCode, Role};
 use futures_channel::oneshot;
 use futures_util::future::{select, Either};
 use gloo_net::http::Method;
@@ -26,13 +26,13 @@ use super::dispatch;
 use super::http;
 use super::js;
 use super::listeners::Listeners;
-use super::wire::{self, Interner, JsMsg};
+use super::wire::{self, Interner, Js, JsMsg};
 use crate::core::{backoff, ConnState, Core, Frame};
 
 /// The core's effects, with messages as JS objects.
-pub type Effect = crate::core::Effect<JsMsg>;
+pub type Effect = crate::core::Effect<Js>;
 /// The core's events, with messages as JS objects.
-pub type Event = crate::core::Event<JsMsg>;
+pub type Event = crate::core::Event<Js>;
 
 thread_local! {
     /// Clients between start and stop: garbage collection of their JS object must not end
@@ -88,7 +88,11 @@ pub struct Client {
     /// The session token and its expiry (ms), once authenticated.
     pub token: RefCell<Option<(String, i64)>>,
     /// The sans-I/O core.
-    pub core: RefCell<Core<JsMsg>>,
+    pub core: RefCell<Core<Js>>,
+    /// The signed-in user's object (`me`).
+    pub me_obj: RefCell<JsValue>,
+    /// The newest object of every chat seen, by id (URLs absolute).
+    pub chats: RefCell<HashMap<String, JsValue>>,
     /// Chat and sender ids shared by the messages that repeat them.
     pub names: RefCell<Interner>,
     /// Listeners of the `ChatixCore`.
@@ -108,6 +112,8 @@ pub struct Client {
     attempt: Cell<u32>,
     last_frame_at: Cell<f64>,
     heartbeat: RefCell<Option<gloo_timers::callback::Interval>>,
+    /// The visitor's conversation id, once known (sends and `visitorType` need no lookup).
+    pub conversation: RefCell<Option<String>>,
     /// A start() in progress, so concurrent calls share it.
     pub starting: Cell<bool>,
 }
@@ -155,6 +161,8 @@ impl Client {
             auth: RefCell::new(auth),
             token: RefCell::new(None),
             core: RefCell::new(Core::new()),
+            me_obj: RefCell::new(JsValue::NULL),
+            chats: RefCell::new(HashMap::new()),
             names: RefCell::new(Interner::default()),
             listeners: RefCell::new(Listeners::default()),
             chat_listeners: RefCell::new(HashMap::new()),
@@ -169,6 +177,7 @@ impl Client {
             attempt: Cell::new(0),
             last_frame_at: Cell::new(0.0),
             heartbeat: RefCell::new(None),
+            conversation: RefCell::new(None),
             starting: Cell::new(false),
         })
     }
@@ -209,14 +218,14 @@ impl Client {
 
     /// One REST call with the session token; a refused token is renewed once and the call
     /// retried.
-    pub async fn rest<T: serde::de::DeserializeOwned, B: serde::Serialize>(
+    pub async fn rest<B: serde::Serialize>(
         self: &Rc<Self>,
         method: Method,
         path: &str,
         body: Option<&B>,
-    ) -> Result<T, ApiError> {
+    ) -> Result<JsValue, ApiError> {
         let (status, text) = self.rest_text(method, path, http::json_body(body)?).await?;
-        http::parse(status, &text)
+        http::parse_js(status, &text)
     }
 
     /// One REST call whose answer stays a JS value (see [`Client::rest`]).
@@ -228,6 +237,29 @@ impl Client {
     ) -> Result<JsValue, ApiError> {
         let (status, text) = self.rest_text(method, path, body).await?;
         http::parse_js(status, &text)
+    }
+
+    /// Records a chat object (its URLs made absolute in place): what the core keeps, and
+    /// the newest object of the chat.
+    pub fn remember_chat(&self, o: &JsValue) -> Result<crate::core::ChatInfo, ApiError> {
+        let info = wire::chat(&self.base, o, &mut self.names.borrow_mut()).map_err(bad_answer)?;
+        self.chats.borrow_mut().insert(info.id.clone(), o.clone());
+        self.core.borrow_mut().set_chat(info.clone());
+        Ok(info)
+    }
+
+    /// A user object with an absolute avatar URL (in place).
+    pub fn user(&self, u: JsValue) -> JsValue {
+        let _ = wire::user(&self.base, &u);
+        u
+    }
+
+    /// An array of user objects, each with an absolute avatar URL (in place).
+    pub fn users(&self, list: JsValue) -> JsValue {
+        for u in js_sys::Array::from(&list).iter() {
+            let _ = wire::user(&self.base, &u);
+        }
+        list
     }
 
     /// Messages of a REST answer as the core keeps them (defaults and URLs as on the
@@ -256,10 +288,10 @@ impl Client {
         Ok((status, text))
     }
 
-    /// Authenticates according to [`Auth`]; returns the user.
-    pub async fn authenticate(self: &Rc<Self>) -> Result<User, ApiError> {
+    /// Authenticates according to [`Auth`]; returns the user object.
+    pub async fn authenticate(self: &Rc<Self>) -> Result<JsValue, ApiError> {
         let auth = self.auth.borrow().clone();
-        let session: chatix_protocol::rest::SessionResponse = match auth {
+        let (token, expires_at, user) = match auth {
             Auth::Visitor {
                 visitor_id,
                 visitor_secret,
@@ -280,7 +312,7 @@ impl Client {
                     visitor_id: id.clone(),
                     visitor_secret: secret.clone(),
                 };
-                let s: chatix_protocol::rest::SessionResponse = http::call(
+                let s = http::call(
                     &self.base,
                     None,
                     Method::POST,
@@ -288,18 +320,20 @@ impl Client {
                     Some(&req),
                 )
                 .await?;
-                let secret = s.visitor_secret.clone().or(secret);
+                let (token, exp, user) = session(&s)?;
+                let secret = js::get(&s, "visitorSecret").as_string().or(secret);
                 if let Some(secret) = &secret {
+                    let username = js::get(&user, "username").as_string().unwrap_or_default();
                     if persist {
-                        super::storage::save(&self.website_id, &s.user.username, secret);
+                        super::storage::save(&self.website_id, &username, secret);
                     }
                     *self.auth.borrow_mut() = Auth::Visitor {
-                        visitor_id: Some(s.user.username.clone()),
+                        visitor_id: Some(username),
                         visitor_secret: Some(secret.clone()),
                         persist,
                     };
                 }
-                s
+                (token, exp, user)
             }
             Auth::Consultant { username, password } => {
                 let req = chatix_protocol::rest::ConsultantLoginRequest {
@@ -307,30 +341,28 @@ impl Client {
                     username,
                     password,
                 };
-                http::call(
+                let s = http::call(
                     &self.base,
                     None,
                     Method::POST,
                     "/v1/auth/consultant",
                     Some(&req),
                 )
-                .await?
+                .await?;
+                session(&s)?
             }
             Auth::Token { token, .. } => {
-                let user: User =
-                    http::call::<_, ()>(&self.base, Some(&token), Method::GET, "/v1/me", None)
-                        .await?;
-                chatix_protocol::rest::SessionResponse {
-                    expires_at: token_expiry(&token).unwrap_or(i64::MAX),
-                    token,
-                    user,
-                    visitor_secret: None,
-                }
+                let user =
+                    http::call::<()>(&self.base, Some(&token), Method::GET, "/v1/me", None).await?;
+                let exp = token_expiry(&token).unwrap_or(i64::MAX);
+                (token, exp, user)
             }
         };
-        *self.token.borrow_mut() = Some((session.token.clone(), session.expires_at));
-        self.core.borrow_mut().set_me(session.user.clone());
-        Ok(session.user)
+        let me = wire::me(&self.base, &user).map_err(bad_answer)?;
+        *self.token.borrow_mut() = Some((token, expires_at));
+        *self.me_obj.borrow_mut() = user.clone();
+        self.core.borrow_mut().set_me(me);
+        Ok(user)
     }
 
     /// Gets a new token: refresh for visitors and consultants, the provider for app users
@@ -370,18 +402,18 @@ impl Client {
             )),
             _ => {
                 let old = self.token()?;
-                let r: Result<chatix_protocol::rest::SessionResponse, ApiError> =
-                    http::call::<_, ()>(
-                        &self.base,
-                        Some(&old),
-                        Method::POST,
-                        "/v1/auth/refresh",
-                        None,
-                    )
-                    .await;
+                let r = http::call::<()>(
+                    &self.base,
+                    Some(&old),
+                    Method::POST,
+                    "/v1/auth/refresh",
+                    None,
+                )
+                .await
+                .and_then(|s| session(&s));
                 match r {
-                    Ok(s) => {
-                        *self.token.borrow_mut() = Some((s.token, s.expires_at));
+                    Ok((token, exp, _)) => {
+                        *self.token.borrow_mut() = Some((token, exp));
                         Ok(())
                     }
                     Err(e) if e.code == ErrorCode::Unauthorized => {
@@ -501,7 +533,7 @@ impl Client {
                 warn("ignoring a frame without a type");
                 continue;
             };
-            let frame = wire::decode(&f, &ty, &self.base, &mut self.names.borrow_mut());
+            let frame = wire::decode(&f, &ty, self);
             let frame = match frame {
                 Ok(f) => f,
                 Err(e) => {
@@ -509,9 +541,8 @@ impl Client {
                     continue;
                 }
             };
-            if let Frame::Other(ServerFrame::Ready { limits, .. }) = &frame {
+            if let Frame::Ready(_) = &frame {
                 ready.set(true);
-                *self.limits.borrow_mut() = Some(limits.clone());
                 self.attempt.set(0);
             }
             let fx = self.core.borrow_mut().on_frame(frame, js::now());
@@ -579,7 +610,7 @@ impl Client {
             return self.renew().await;
         }
         let token = self.token()?;
-        match http::call::<User, ()>(&self.base, Some(&token), Method::GET, "/v1/me", None).await {
+        match http::call::<()>(&self.base, Some(&token), Method::GET, "/v1/me", None).await {
             Err(e) if e.code == ErrorCode::Unauthorized => self.renew().await,
             _ => Ok(()),
         }
@@ -785,6 +816,22 @@ fn token_expiry(token: &str) -> Option<i64> {
     let v = wire::parse(&bytes.into())?;
     let exp = js::get(&v, "exp").as_f64()?;
     Some(exp as i64 * 1000)
+}
+
+/// A session answer: token, expiry (ms) and user object.
+fn session(s: &JsValue) -> Result<(String, i64, JsValue), ApiError> {
+    let token = js::get(s, "token")
+        .as_string()
+        .ok_or_else(|| bad_answer("a session without a token".into()))?;
+    let exp = js::get(s, "expiresAt").as_f64().unwrap_or(f64::MAX) as i64;
+    Ok((token, exp, js::get(s, "user")))
+}
+
+fn bad_answer(what: String) -> ApiError {
+    ApiError::new(
+        ErrorCode::Internal,
+        format!("unexpected answer from the server: {what}"),
+    )
 }
 
 fn warn(what: &str) {

@@ -22,14 +22,14 @@ use wasm_bindgen::JsValue;
 use super::client::{Client, Event};
 use super::js::{self, to_js};
 use super::listeners::call_all;
+use crate::core::ChatChange;
 
 /// Emits one event to every listener concerned.
 pub fn emit(c: &Rc<Client>, ev: &Event) {
-    let base = c.base.as_str();
     let kind = ev.chat_id().and_then(|id| c.core.borrow().chat_kind(id));
     let chat_info = |id: &str| -> JsValue {
-        match c.core.borrow().chat(id).and_then(|e| e.info.clone()) {
-            Some(ch) => to_js(&js::chat(base, ch)),
+        match c.chats.borrow().get(id).cloned() {
+            Some(ch) => ch,
             None => {
                 let o = js_sys::Object::new();
                 js::set(&o, "id", &id.into());
@@ -152,9 +152,14 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
             core_calls.push(("typingStopped", None, vec![o.clone().into()]));
             chat_call = Some(("onTypingStopped", vec![o.into()]));
         }
-        Event::MemberConnected { chat_id, user } | Event::MemberDisconnected { chat_id, user } => {
-            let connected = matches!(ev, Event::MemberConnected { .. });
-            let ju = to_js(&js::user(base, user.clone()));
+        Event::Member {
+            chat_id,
+            role,
+            connected,
+            user,
+        } => {
+            let connected = *connected;
+            let ju = user.clone();
             let id: JsValue = chat_id.as_str().into();
             core_calls.push((
                 if connected {
@@ -165,7 +170,7 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
                 None,
                 vec![id.clone(), ju.clone()],
             ));
-            let staff = user.role == Role::Consultant;
+            let staff = *role == Role::Consultant;
             let prop = match (kind, staff, connected) {
                 (Some(ChatKind::Group), true, true) => Some("onManagerConnectedToChatroom"),
                 (Some(ChatKind::Group), true, false) => Some("onManagerDisconnectedFromChatroom"),
@@ -197,33 +202,36 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
             ));
         }
         Event::MembersAdded { chat_id, users } => {
-            let ju = to_js(
-                &users
-                    .iter()
-                    .cloned()
-                    .map(|u| js::user(base, u))
-                    .collect::<Vec<_>>(),
-            );
+            let ju: JsValue = users.iter().collect::<js_sys::Array>().into();
             core_calls.push(("membersAdded", None, vec![chat_id.into(), ju.clone()]));
             chat_call = Some(("onMembersAdded", vec![ju]));
         }
         Event::MembersRemoved { chat_id, user_ids } => {
-            let ids = to_js(user_ids);
+            let ids: JsValue = user_ids
+                .iter()
+                .map(|s| JsValue::from(s.as_str()))
+                .collect::<js_sys::Array>()
+                .into();
             core_calls.push(("membersRemoved", None, vec![chat_id.into(), ids.clone()]));
             chat_call = Some(("onMembersRemoved", vec![ids]));
         }
-        Event::ChatCreated(ch) | Event::ChatUpdated(ch) | Event::ChatRestored(ch) => {
-            let jc = to_js(&js::chat(base, ch.clone()));
-            let (name, prop) = match ev {
-                Event::ChatCreated(_) => ("chatCreated", "onChatroomCreated"),
-                Event::ChatUpdated(_) => ("chatUpdated", "onChatroomUpdated"),
-                _ => ("chatRestored", "onChatroomRestored"),
+        Event::Chat {
+            change,
+            kind: chat_kind,
+            chat,
+            ..
+        } => {
+            let jc = chat.clone();
+            let (name, prop) = match change {
+                ChatChange::Created => ("chatCreated", "onChatroomCreated"),
+                ChatChange::Updated => ("chatUpdated", "onChatroomUpdated"),
+                ChatChange::Restored => ("chatRestored", "onChatroomRestored"),
             };
             core_calls.push((name, None, vec![jc.clone()]));
-            if ch.kind == ChatKind::Group {
+            if *chat_kind == ChatKind::Group {
                 core_calls.push(("", Some(prop), vec![jc.clone()]));
             }
-            if matches!(ev, Event::ChatUpdated(_)) {
+            if *change == ChatChange::Updated {
                 chat_call = Some(("onUpdated", vec![jc]));
             }
         }
@@ -254,7 +262,7 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
                     .filter(|id| {
                         core.chat(id)
                             .and_then(|e| e.info.as_ref())
-                            .is_some_and(|i| i.members.iter().any(|m| &m.id == user_id))
+                            .is_some_and(|i| i.member_ids.iter().any(|m| m == user_id))
                     })
                     .collect()
             };
@@ -262,9 +270,7 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
                 call_chat(c, &id, "onMemberStatusChanged", &[o.clone().into()]);
             }
         }
-        Event::UserUpdated(u) => {
-            core_calls.push(("userUpdated", None, vec![to_js(&js::user(base, u.clone()))]))
-        }
+        Event::UserUpdated(u) => core_calls.push(("userUpdated", None, vec![u.clone()])),
         Event::Unread {
             chat_id,
             count,

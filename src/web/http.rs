@@ -4,10 +4,9 @@
 //! Every failure becomes an [`ApiError`]: the server's own `{error: {code, message}}`, or
 //! `network` (no answer) or `timeout` (no answer in time).
 
-use chatix_protocol::{ApiError, ErrorBody, ErrorCode, FileInfo};
+use chatix_protocol::{ApiError, ErrorCode};
 use futures_channel::oneshot;
 use gloo_net::http::{Method, RequestBuilder};
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::cell::Cell;
 use std::rc::Rc;
@@ -32,9 +31,9 @@ pub fn parse_js(status: u16, text: &JsValue) -> Result<JsValue, ApiError> {
         });
     }
     let body =
-        super::wire::parse(text).and_then(|v| serde_wasm_bindgen::from_value::<ErrorBody>(v).ok());
+        super::wire::parse(text).and_then(|v| super::wire::api_error(&super::js::get(&v, "error")));
     match body {
-        Some(b) => Err(b.error),
+        Some(e) => Err(e),
         None => Err(ApiError::new(
             if status >= 500 {
                 ErrorCode::Unavailable
@@ -46,27 +45,16 @@ pub fn parse_js(status: u16, text: &JsValue) -> Result<JsValue, ApiError> {
     }
 }
 
-/// A REST answer read into a Rust type.
-pub fn parse<T: DeserializeOwned>(status: u16, text: &JsValue) -> Result<T, ApiError> {
-    let v = parse_js(status, text)?;
-    serde_wasm_bindgen::from_value(v).map_err(|e| {
-        ApiError::new(
-            ErrorCode::Internal,
-            format!("unexpected answer from the server: {e}"),
-        )
-    })
-}
-
-/// One REST call. `body` is sent as JSON when given.
-pub async fn call<T: DeserializeOwned, B: Serialize>(
+/// One REST call. `body` is sent as JSON when given; the answer stays a JS value.
+pub async fn call<B: Serialize>(
     base: &str,
     token: Option<&str>,
     method: Method,
     path: &str,
     body: Option<&B>,
-) -> Result<T, ApiError> {
+) -> Result<JsValue, ApiError> {
     let (status, text) = call_text(base, token, method, path, json_body(body)?).await?;
-    parse(status, &text)
+    parse_js(status, &text)
 }
 
 /// A request body as JSON text.
@@ -145,7 +133,7 @@ pub async fn upload(
     file: &web_sys::Blob,
     name: Option<&str>,
     on_progress: Box<dyn Fn(f64, f64)>,
-) -> Result<FileInfo, ApiError> {
+) -> Result<JsValue, ApiError> {
     let thrown = |e: JsValue| super::js::from_thrown(ErrorCode::Network, &e);
     let xhr = web_sys::XmlHttpRequest::new().map_err(thrown)?;
     xhr.open("POST", &format!("{base}/v1/uploads"))
@@ -190,5 +178,5 @@ pub async fn upload(
         return Err(ApiError::new(code, "the upload did not complete"));
     }
     let text = xhr.response_text().ok().flatten().unwrap_or_default();
-    parse(xhr.status().unwrap_or(0), &text.into())
+    parse_js(xhr.status().unwrap_or(0), &text.into())
 }

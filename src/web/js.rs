@@ -1,6 +1,6 @@
 //! Conversions between Rust and JavaScript values: arguments in, data and errors out.
 
-use chatix_protocol::{ApiError, Chat, ErrorCode, Message, User};
+use chatix_protocol::{ApiError, ErrorCode};
 use js_sys::{Array, Object, Reflect};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -99,41 +99,6 @@ pub fn get(obj: &JsValue, key: &str) -> JsValue {
 /// Sets a property.
 pub fn set(obj: &JsValue, key: &str, v: &JsValue) {
     let _ = Reflect::set(obj, &key.into(), v);
-}
-
-/// Makes server-relative URLs (`/v1/files/…`) absolute, so that `<img src>` works on any
-/// page that embeds the SDK.
-pub fn absolute(base: &str, url: &mut Option<String>) {
-    if let Some(u) = url {
-        if u.starts_with("/v1/") {
-            *u = format!("{base}{u}");
-        }
-    }
-}
-
-/// A message with absolute file URLs.
-pub fn message(base: &str, mut m: Message) -> Message {
-    if let Some(f) = &mut m.file {
-        if f.url.starts_with("/v1/") {
-            f.url = format!("{base}{}", f.url);
-        }
-        absolute(base, &mut f.thumbnail_url);
-    }
-    m
-}
-
-/// A user with an absolute avatar URL.
-pub fn user(base: &str, mut u: User) -> User {
-    absolute(base, &mut u.avatar);
-    u
-}
-
-/// A chat with absolute URLs.
-pub fn chat(base: &str, mut c: Chat) -> Chat {
-    absolute(base, &mut c.avatar);
-    c.members = c.members.into_iter().map(|u| user(base, u)).collect();
-    c.last_message = c.last_message.map(|m| message(base, m));
-    c
 }
 
 /// The current time, ms.

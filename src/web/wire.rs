@@ -8,12 +8,13 @@
 //! [`frames`] yields them one by one; [`JsMsg::new`] restores a message's defaults so the
 //! object has every field of the `Message` type.
 
-use chatix_protocol::frame::AckBody;
-use chatix_protocol::ServerFrame;
+use chatix_protocol::frame::{AckBody, SubscribeFailure, Subscribed};
+use chatix_protocol::limits::Limits;
+use chatix_protocol::{ApiError, ChatKind, ErrorCode, Role};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-use crate::core::{Frame, Msg};
+use crate::core::{ChatChange, ChatInfo, Frame, Me, Msg, Types};
 
 #[wasm_bindgen]
 extern "C" {
@@ -171,6 +172,11 @@ impl Interner {
     }
 }
 
+/// A file object (upload answer, message attachment) with absolute URLs, in place.
+pub fn file(base: &str, o: &JsValue) {
+    absolute(base, o.unchecked_ref());
+}
+
 fn absolute(base: &str, o: &Wire) {
     if let Some(u) = o.url() {
         if u.starts_with("/v1/") {
@@ -242,46 +248,256 @@ impl JsMsg {
     }
 }
 
-/// Decodes one parsed frame for the core: message frames keep their JS object; everything
-/// else is read into the protocol's types. `Err` names what was wrong.
-pub fn decode(
-    f: &JsValue,
-    ty: &str,
-    base: &str,
-    names: &mut Interner,
-) -> Result<Frame<JsMsg>, String> {
-    let w: &Wire = f.unchecked_ref();
-    let msg = |names: &mut Interner| {
-        JsMsg::new(w.message(), base, names)
-            .ok_or_else(|| format!("a {ty} frame without a message"))
-    };
-    Ok(match ty {
-        "message" => Frame::Message(msg(names)?),
-        "messageUpdated" => Frame::Updated(msg(names)?),
-        "messageDeleted" => Frame::Deleted(msg(names)?),
-        "ack" => {
-            let id = w
-                .id()
-                .as_f64()
-                .ok_or_else(|| "an ack without an id".to_owned())? as u64;
-            let m = w.message();
-            let message = if m.is_undefined() || m.is_null() {
-                None
-            } else {
-                w.set_message(&JsValue::UNDEFINED);
-                Some(msg_of(m, base, names)?)
-            };
-            let body: AckBody =
-                serde_wasm_bindgen::from_value(f.clone()).map_err(|e| format!("ack: {e}"))?;
-            Frame::Ack { id, body, message }
+/// The browser's types for the core: messages as [`JsMsg`], users and chats as the JS
+/// objects the application receives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Js;
+
+impl Types for Js {
+    type Msg = JsMsg;
+    type User = JsValue;
+    type Chat = JsValue;
+}
+
+fn field(o: &JsValue, k: &str) -> JsValue {
+    js_sys::Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn string(o: &JsValue, k: &str) -> Result<String, String> {
+    field(o, k)
+        .as_string()
+        .ok_or_else(|| format!("{k} must be a string"))
+}
+
+fn opt_string(o: &JsValue, k: &str) -> Option<String> {
+    field(o, k).as_string()
+}
+
+fn number(o: &JsValue, k: &str) -> Result<f64, String> {
+    field(o, k)
+        .as_f64()
+        .ok_or_else(|| format!("{k} must be a number"))
+}
+
+fn flag(o: &JsValue, k: &str) -> bool {
+    field(o, k).as_bool().unwrap_or(false)
+}
+
+fn list(o: &JsValue, k: &str) -> Vec<JsValue> {
+    let v = field(o, k);
+    if js_sys::Array::is_array(&v) {
+        js_sys::Array::from(&v).iter().collect()
+    } else {
+        Vec::new()
+    }
+}
+
+fn make_absolute(base: &str, o: &JsValue, k: &str) {
+    if let Some(u) = opt_string(o, k) {
+        if u.starts_with("/v1/") {
+            let _ = js_sys::Reflect::set(o, &k.into(), &format!("{base}{u}").into());
         }
-        _ => Frame::Other(
-            serde_wasm_bindgen::from_value::<ServerFrame>(f.clone())
-                .map_err(|e| format!("{ty}: {e}"))?,
-        ),
+    }
+}
+
+/// A user object with an absolute avatar URL (in place); its role.
+pub fn user(base: &str, u: &JsValue) -> Result<Role, String> {
+    make_absolute(base, u, "avatar");
+    Role::parse(&string(u, "role")?).ok_or_else(|| "unknown role".to_owned())
+}
+
+/// Who a user object is, for the core.
+pub fn me(base: &str, u: &JsValue) -> Result<Me, String> {
+    Ok(Me {
+        role: user(base, u)?,
+        id: string(u, "id")?,
+        name: opt_string(u, "name").unwrap_or_default(),
     })
 }
 
-fn msg_of(m: JsValue, base: &str, names: &mut Interner) -> Result<JsMsg, String> {
-    JsMsg::new(m, base, names).ok_or_else(|| "an ack with an unreadable message".to_owned())
+/// A chat object with absolute URLs (in place: avatar, members' avatars, the last
+/// message's defaults and file URLs), and what the core keeps of it.
+pub fn chat(base: &str, c: &JsValue, names: &mut Interner) -> Result<ChatInfo, String> {
+    make_absolute(base, c, "avatar");
+    let mut member_ids = Vec::new();
+    for m in list(c, "members") {
+        user(base, &m)?;
+        member_ids.push(string(&m, "id")?);
+    }
+    let last = field(c, "lastMessage");
+    let last_message_seq = if last.is_object() {
+        JsMsg::new(last, base, names).map(|m| m.seq)
+    } else {
+        None
+    };
+    Ok(ChatInfo {
+        id: string(c, "id")?,
+        kind: ChatKind::parse(&string(c, "kind")?).ok_or_else(|| "unknown chat kind".to_owned())?,
+        last_seq: number(c, "lastSeq").unwrap_or(0.0) as i64,
+        unread: number(c, "unread").unwrap_or(0.0) as u64,
+        is_member: flag(c, "isMember"),
+        member_ids,
+        last_message_seq,
+    })
+}
+
+/// The server's `{code, message}` (an error frame or REST error body).
+pub fn api_error(o: &JsValue) -> Option<ApiError> {
+    let code = ErrorCode::parse(&opt_string(o, "code")?)?;
+    Some(ApiError::new(
+        code,
+        opt_string(o, "message").unwrap_or_default(),
+    ))
+}
+
+fn limits(o: &JsValue) -> Result<Limits, String> {
+    let n = |k: &str| number(o, k);
+    Ok(Limits {
+        max_frame_bytes: n("maxFrameBytes")? as usize,
+        max_message_chars: n("maxMessageChars")? as usize,
+        max_upload_bytes: n("maxUploadBytes")? as usize,
+        frames_per_second: n("framesPerSecond")? as u32,
+        frame_burst: n("frameBurst")? as u32,
+        requests_per_second: n("requestsPerSecond")? as u32,
+        request_burst: n("requestBurst")? as u32,
+        heartbeat_ms: n("heartbeatMs")? as u64,
+    })
+}
+
+fn ack_body(f: &JsValue) -> Result<AckBody, String> {
+    let subscribed = list(f, "subscribed")
+        .iter()
+        .map(|s| {
+            Ok(Subscribed {
+                chat_id: string(s, "chatId")?,
+                last_seq: number(s, "lastSeq")? as i64,
+                replayed: number(s, "replayed").unwrap_or(0.0) as u64,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let failed = list(f, "failed")
+        .iter()
+        .map(|s| {
+            let e = api_error(s).ok_or_else(|| "a failure without a code".to_owned())?;
+            Ok(SubscribeFailure {
+                chat_id: string(s, "chatId")?,
+                code: e.code,
+                message: e.message,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(AckBody {
+        message: None,
+        subscribed: (!subscribed.is_empty()).then_some(subscribed),
+        failed: (!failed.is_empty()).then_some(failed),
+        last_seen_seq: field(f, "lastSeenSeq").as_f64().map(|n| n as i64),
+        duplicate: flag(f, "duplicate"),
+    })
+}
+
+/// Decodes one parsed frame for the core: only the fields the state needs are read; the
+/// message, user and chat objects go on as they are. `Err` names what was wrong.
+pub fn decode(f: &JsValue, ty: &str, c: &super::client::Client) -> Result<Frame<Js>, String> {
+    let base = c.base.as_str();
+    let w: &Wire = f.unchecked_ref();
+    let msg = || {
+        JsMsg::new(w.message(), base, &mut c.names.borrow_mut())
+            .ok_or_else(|| format!("a {ty} frame without a readable message"))
+    };
+    let chat_id = || string(f, "chatId");
+    let chat = |change| -> Result<Frame<Js>, String> {
+        let o = field(f, "chat");
+        let info = chat(base, &o, &mut c.names.borrow_mut())?;
+        c.chats.borrow_mut().insert(info.id.clone(), o.clone());
+        Ok(Frame::Chat {
+            change,
+            info,
+            chat: o,
+        })
+    };
+    let member = |connected| -> Result<Frame<Js>, String> {
+        let u = field(f, "user");
+        Ok(Frame::Member {
+            chat_id: chat_id()?,
+            role: user(base, &u)?,
+            connected,
+            user: u,
+        })
+    };
+    Ok(match ty {
+        "message" => Frame::Message(msg()?),
+        "messageUpdated" => Frame::Updated(msg()?),
+        "messageDeleted" => Frame::Deleted(msg()?),
+        "ack" => {
+            let id = number(f, "id")? as u64;
+            let m = w.message();
+            let message = if m.is_object() { Some(msg()?) } else { None };
+            Frame::Ack {
+                id,
+                body: ack_body(f)?,
+                message,
+            }
+        }
+        "ready" => {
+            let u = field(f, "user");
+            let me = me(base, &u)?;
+            *c.me_obj.borrow_mut() = u;
+            *c.limits.borrow_mut() = Some(limits(&field(f, "limits"))?);
+            Frame::Ready(me)
+        }
+        "error" => Frame::Error {
+            id: field(f, "id").as_f64().map(|n| n as u64),
+            error: api_error(f).ok_or_else(|| "an error frame without a code".to_owned())?,
+        },
+        "seen" => Frame::Seen {
+            chat_id: chat_id()?,
+            user_id: string(f, "userId")?,
+            seq: number(f, "seq")? as i64,
+            message_id: opt_string(f, "messageId"),
+        },
+        "typing" => Frame::Typing {
+            chat_id: chat_id()?,
+            user_id: string(f, "userId")?,
+            typing: flag(f, "typing"),
+            draft: opt_string(f, "draft"),
+        },
+        "memberConnected" => member(true)?,
+        "memberDisconnected" => member(false)?,
+        "membersAdded" => {
+            let users = list(f, "users");
+            for u in &users {
+                user(base, u)?;
+            }
+            Frame::MembersAdded {
+                chat_id: chat_id()?,
+                users,
+            }
+        }
+        "membersRemoved" => Frame::MembersRemoved {
+            chat_id: chat_id()?,
+            user_ids: list(f, "userIds")
+                .iter()
+                .filter_map(|v| v.as_string())
+                .collect(),
+        },
+        "chatCreated" => chat(ChatChange::Created)?,
+        "chatUpdated" => chat(ChatChange::Updated)?,
+        "chatRestored" => chat(ChatChange::Restored)?,
+        "chatDeleted" => Frame::ChatDeleted(chat_id()?),
+        "presence" => Frame::Presence {
+            user_id: string(f, "userId")?,
+            online: flag(f, "online"),
+        },
+        "userUpdated" => {
+            let u = field(f, "user");
+            user(base, &u)?;
+            Frame::UserUpdated(u)
+        }
+        "gap" => Frame::Gap {
+            chat_id: chat_id()?,
+            last_seq: number(f, "lastSeq")? as i64,
+        },
+        "pong" => Frame::Pong(field(f, "id").as_f64().map(|n| n as u64)),
+        other => return Err(format!("unknown frame type {other}")),
+    })
 }
