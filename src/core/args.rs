@@ -24,12 +24,13 @@ pub enum Arg {
 }
 
 impl Arg {
-    fn kind(&self) -> String {
+    /// What the value is, in words (`the number 5`, `an array`), for error messages.
+    pub fn kind(&self) -> String {
         match self {
             Arg::Undefined => "undefined".into(),
             Arg::Null => "null".into(),
             Arg::Bool(_) => "a boolean".into(),
-            Arg::Number(n) => format!("the number {n}"),
+            Arg::Number(n) => format!("the number {}", number(*n)),
             Arg::Str(_) => "a string".into(),
             Arg::Other(k) => format!(
                 "a{} {k}",
@@ -49,6 +50,33 @@ impl Arg {
 }
 
 /// An `invalid_argument` error.
+/// A number as JavaScript would print it, for messages (`5`, `1.5`, `NaN`), without
+/// pulling Rust's float formatting into the browser build: six decimals at most.
+pub fn number(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".into();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let sign = if n < 0.0 { "-" } else { "" };
+    let a = n.abs();
+    if a >= 1e21 {
+        let exp = a.log10().floor();
+        return format!("{sign}{}e+{}", number(a / 10f64.powf(exp)), exp as u32);
+    }
+    if a >= 9.0e15 {
+        return format!("{sign}{}", a as u128);
+    }
+    let micros = (a * 1e6).round() as u64;
+    let (int, frac) = (micros / 1_000_000, micros % 1_000_000);
+    if frac == 0 {
+        return format!("{sign}{int}");
+    }
+    let digits = format!("{frac:06}");
+    format!("{sign}{int}.{}", digits.trim_end_matches('0'))
+}
+
 pub fn invalid(msg: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidArgument, msg)
 }
@@ -83,7 +111,7 @@ pub fn username(name: &str, a: &Arg) -> Result<String, ApiError> {
             .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '@' | '+' | '-'))
     {
         return Err(invalid(format!(
-            "{name} {u:?} must be 1-{} letters, digits or . _ @ + -",
+            "{name} \"{u}\" must be 1-{} letters, digits or . _ @ + -",
             limits::MAX_USERNAME_CHARS
         )));
     }
@@ -96,7 +124,8 @@ pub fn opt_int(name: &str, a: &Arg, max: u32) -> Result<Option<u32>, ApiError> {
         Arg::Undefined | Arg::Null => Ok(None),
         Arg::Number(n) if n.fract() == 0.0 && *n >= 1.0 && *n <= max as f64 => Ok(Some(*n as u32)),
         Arg::Number(n) => Err(invalid(format!(
-            "{name} must be a whole number from 1 to {max}, got {n}"
+            "{name} must be a whole number from 1 to {max}, got {}",
+            number(*n)
         ))),
         other => Err(invalid(format!(
             "{name} must be a number, got {}",
@@ -166,6 +195,17 @@ mod tests {
             .unwrap_err()
             .message
             .contains("got the number 5"));
+        for (n, s) in [
+            (1.5, "1.5"),
+            (-0.25, "-0.25"),
+            (3.0, "3"),
+            (f64::NAN, "NaN"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (1e20, "100000000000000000000"),
+            (2.5e30, "2.5e+30"),
+        ] {
+            assert_eq!(number(n), s);
+        }
         assert!(string("username", &Arg::Str("  ".into()))
             .unwrap_err()
             .message
@@ -190,7 +230,7 @@ mod tests {
             assert_eq!(
                 page("page", &bad).unwrap_err().code,
                 ErrorCode::InvalidArgument,
-                "{bad:?}"
+                "\"{bad}\""
             );
         }
         assert_eq!(

@@ -56,7 +56,10 @@ pub(crate) async fn upload(
     if file.size() > limit as f64 {
         return Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
-            format!("the file is {} bytes; the limit is {limit}", file.size()),
+            format!(
+                "the file is {} bytes; the limit is {limit}",
+                args::number(file.size())
+            ),
         ));
     }
     let token = c.token()?;
@@ -143,7 +146,8 @@ fn user_patch(v: &JsValue, allowed: &[&str]) -> Result<(UpdateUserRequest, JsVal
         a if a.is_absent() => None,
         other => {
             return Err(args::invalid(format!(
-                "email must be a string, got {other:?}"
+                "email must be a string, got {}",
+                other.kind()
             )))
         }
     };
@@ -200,7 +204,7 @@ impl ChatixCore {
             }
             Some(u) => {
                 return Err(args::invalid(format!(
-                    "options.serverUrl {u:?} must start with http:// or https://"
+                    "options.serverUrl \"{u}\" must start with http:// or https://"
                 )))
             }
             None => web_sys::window()
@@ -213,7 +217,8 @@ impl ChatixCore {
             args::Arg::Other("function") => Some(provider.unchecked_into::<Function>()),
             other => {
                 return Err(args::invalid(format!(
-                    "options.tokenProvider must be a function, got {other:?}"
+                    "options.tokenProvider must be a function, got {}",
+                    other.kind()
                 )))
             }
         };
@@ -242,7 +247,8 @@ impl ChatixCore {
                 a if a.is_absent() => true,
                 other => {
                     return Err(args::invalid(format!(
-                        "options.persistVisitor must be a boolean, got {other:?}"
+                        "options.persistVisitor must be a boolean, got {}",
+                        other.kind()
                     )))
                 }
             };
@@ -304,7 +310,7 @@ impl ChatixCore {
                 if me_name != username {
                     return Err(ApiError::new(
                         ErrorCode::Unauthorized,
-                        format!("the token is for {me_name:?}, not {username:?}"),
+                        format!("the token is for \"{me_name}\", not \"{username}\""),
                     ));
                 }
                 let avatar = avatar_url(&c, avatar).await?;
@@ -398,7 +404,8 @@ impl ChatixCore {
                         a if a.is_absent() => None,
                         other => {
                             return Err(args::invalid(format!(
-                                "email must be a string, got {other:?}"
+                                "email must be a string, got {}",
+                                other.kind()
                             )))
                         }
                     },
@@ -455,7 +462,10 @@ impl ChatixCore {
                     args::Arg::Str(s) => MetaValue::Str(s),
                     args::Arg::Number(n) if n.is_finite() => MetaValue::Num(n),
                     args::Arg::Bool(b) => MetaValue::Bool(b),
-                    other => return Err(args::invalid(format!("value must be a string, a number or a boolean (fields are flat), got {other:?}"))),
+                    other => return Err(args::invalid(format!(
+                        "value must be a string, a number or a boolean (fields are flat), got {}",
+                        other.kind()
+                    ))),
                 };
                 let mut m = Metadata::new();
                 m.insert(key, v);
@@ -789,7 +799,7 @@ impl ChatixCore {
                         Some("private") => Some(chatix_protocol::Visibility::Private),
                         Some(v) => {
                             return Err(args::invalid(format!(
-                                "visibility must be \"public\" or \"private\", got {v:?}"
+                                "visibility must be \"public\" or \"private\", got \"{v}\""
                             )))
                         }
                     };
@@ -989,7 +999,7 @@ impl ChatixCore {
             || args::string("chatroomId", &arg(&id)),
             move |id| async move {
                 if !c.core.borrow().follows(&id) {
-                    return Err(args::invalid(format!("not connected to chatroom {id:?}")));
+                    return Err(args::invalid(format!("not connected to chatroom \"{id}\"")));
                 }
                 c.unfollow(&id).await?;
                 Ok(JsValue::UNDEFINED)
@@ -1247,7 +1257,8 @@ impl ChatixCore {
             || match arg(&draft) {
                 args::Arg::Str(s) => Ok(s),
                 other => Err(args::invalid(format!(
-                    "draft must be a string, got {other:?}"
+                    "draft must be a string, got {}",
+                    other.kind()
                 ))),
             },
             move |draft| async move {
@@ -1332,7 +1343,7 @@ impl ChatixCore {
         let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
         if !super::types::CORE_EVENTS.contains(&name.as_str()) {
             return Err(js::error(&args::invalid(format!(
-                "unknown event {name:?}; known events: {}",
+                "unknown event \"{name}\"; known events: {}",
                 super::types::CORE_EVENTS.join(", ")
             ))));
         }

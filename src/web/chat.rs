@@ -382,7 +382,8 @@ impl ChatHandle {
                     a if a.is_absent() => false,
                     other => {
                         return Err(args::invalid(format!(
-                            "whisper must be a boolean, got {other:?}"
+                            "whisper must be a boolean, got {}",
+                            other.kind()
                         )))
                     }
                 };
@@ -735,7 +736,7 @@ impl ChatHandle {
         let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
         if !super::types::CHAT_EVENTS.contains(&name.as_str()) {
             return Err(js::error(&args::invalid(format!(
-                "unknown chat event {name:?}; known events: {}",
+                "unknown chat event \"{name}\"; known events: {}",
                 super::types::CHAT_EVENTS.join(", ")
             ))));
         }

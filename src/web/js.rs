@@ -77,14 +77,15 @@ pub fn options(name: &str, v: &JsValue, allowed: &[&str]) -> Result<JsValue, Api
         return Ok(Object::new().into());
     }
     if !v.is_object() || Array::is_array(v) || v.is_function() {
-        return Err(args::invalid(
-            format!("{name} must be an object, got {:?}", arg(v)).replace("Other(", "("),
-        ));
+        return Err(args::invalid(format!(
+            "{name} must be an object, got {}",
+            arg(v).kind()
+        )));
     }
     let unknown = unknown_keys(v, allowed);
     if let Some(k) = unknown.first() {
         return Err(args::invalid(format!(
-            "{name} has an unknown option {k:?}; known options: {}",
+            "{name} has an unknown option \"{k}\"; known options: {}",
             allowed.join(", ")
         )));
     }
