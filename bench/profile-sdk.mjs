@@ -4,34 +4,34 @@
 //
 //   npm run bench:profile-sdk [-- BURST]
 //
-// Profiles target/sdk-profiling/ (or $CHATIX_PROFILE_PKG: a `wasm-pack build --profiling` of the SDK: optimised,
-// with function names), built here when missing; the release pkg/ has no names. Needs the
-// `server` profile binaries (`npm run bench` builds them).
-import { chromium } from 'playwright-core';
+// Profiles target/sdk-profiling/ (scripts/build-sdk-names.sh, run here every time: the
+// release build with its function names, no wasm-opt), or $CHATIX_PROFILE_PKG as it is (to
+// compare two versions). Chromium is driven like in bench/run.mjs (bench/cdp.mjs: a plain
+// DevTools connection, no Network domain; Playwright's would copy every frame to the
+// driver). Needs the `server` profile binaries (`npm run bench` builds them).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer } from '../tests/server.mjs';
+import { track } from '../tests/children.mjs';
+import { launch } from './cdp.mjs';
 
 const BURST = Number(process.argv[2] ?? 3000);
 const PKG = process.env.CHATIX_PROFILE_PKG ?? 'target/sdk-profiling';
-if (!existsSync(join(PKG, 'chatix_core_bg.wasm'))) {
-  // --no-opt: wasm-opt would strip the names (the module is still rustc-optimised).
-  spawnSync('wasm-pack', ['build', '--profiling', '--no-opt', '--target', 'web', '--out-dir', PKG, '--out-name', 'chatix_core', '--no-pack', '.'], { stdio: 'inherit' });
-  if (!existsSync(join(PKG, 'chatix_core_bg.wasm'))) throw new Error(`no ${PKG}/chatix_core_bg.wasm`);
+if (!process.env.CHATIX_PROFILE_PKG) {
+  const r = spawnSync('scripts/build-sdk-names.sh', [PKG], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('scripts/build-sdk-names.sh failed');
 }
+if (!existsSync(join(PKG, 'chatix_core_bg.wasm'))) throw new Error(`no ${PKG}/chatix_core_bg.wasm`);
 const bin = (name) => `target/server/${name}`;
 const server = await startServer({ port: 18850, binary: bin('chatix-server'), pkgDir: PKG });
 const secret = JSON.parse(readFileSync(join(server.dir, 'demo.json'), 'utf8')).secretKey;
 const publish = (count, roomId) => new Promise((resolve, reject) => {
-  const c = spawn(bin('loadgen'), ['--target', 'chatix', '--mode', 'publish', '--url', server.url, '--secret', secret,
-    '--room', roomId, '--messages', String(count), '--connections', '8'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const c = track(spawn(bin('loadgen'), ['--target', 'chatix', '--mode', 'publish', '--url', server.url, '--secret', secret,
+    '--room', roomId, '--messages', String(count), '--connections', '8'], { stdio: ['ignore', 'ignore', 'inherit'] }));
   c.on('exit', (code) => (code ? reject(new Error(`loadgen exited ${code}`)) : resolve()));
 });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
   await page.goto(`${server.url}/healthz`);
@@ -49,7 +49,7 @@ try {
     window.heard = { n: 0, first: 0, last: 0 };
     core.on('message', () => { const h = window.heard; const t = performance.now(); if (!h.n++) h.first = t; h.last = t; });
   }, { websiteId: server.demo.websiteId, token: reader.token, chatId: room.id });
-  const cdp = await page.context().newCDPSession(page);
+  const cdp = page; // the page's DevTools session; Profiler is enabled only for this profile
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
   // Hold the page's main thread while the burst is published, so it queues in the browser.
@@ -57,7 +57,7 @@ try {
   await publish(BURST, room.id);
   await cdp.send('Profiler.start');
   await held;
-  await page.waitForFunction((n) => window.heard.n >= n, BURST, { timeout: 60_000 });
+  await page.waitFor((n) => window.heard.n >= n, BURST, { timeout: 60_000 });
   const { profile } = await cdp.send('Profiler.stop');
   const h = await page.evaluate(() => window.heard);
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));

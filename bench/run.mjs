@@ -5,16 +5,19 @@
 //
 // Sections: 1 server fan-out (small rooms, one big room) vs a Socket.IO 4 server;
 // 2 idle connections and resident memory per connection; 3 durable writes (SQLite, and
-// PostgreSQL when CHATIX_TEST_DATABASE_URL is set); 4 the SDK in headless Chromium vs
-// socket.io-client; 5 gzip -9 weight vs the registry packages of socket.io-client,
-// centrifuge and stream-chat. Loopback only, bounded sizes, every step stops by itself.
+// PostgreSQL when CHATIX_TEST_DATABASE_URL is set); 4 the SDK in headless Chromium (driven
+// over plain CDP, bench/cdp.mjs) vs a bare WebSocket page and socket.io-client; 5 gzip -9
+// weight vs the registry packages of socket.io-client, centrifuge and stream-chat.
+// Loopback only, bounded sizes, every step stops by itself; a crash or Ctrl-C kills every
+// server, browser and load generator it started (tests/children.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { chromium } from 'playwright-core';
+import { launch } from './cdp.mjs';
 import { startServer } from '../tests/server.mjs';
+import { track } from '../tests/children.mjs';
 
 const smoke = process.argv.includes('--smoke');
 const profile = smoke ? 'debug' : 'server';
@@ -32,7 +35,7 @@ const W = smoke ? {
   soak: { rooms: 2, members: 3, rate: 10, steps: 3, seconds: 1 },
   conns: 50,
   writes: { connections: 4, seconds: 1 },
-  sdk: { messages: 200, burst: 200 },
+  sdk: { messages: 200, burst: 200, wire: 50 },
 } : {
   small: { rooms: 200, members: 10, rates: [1000, 2000, 4000, 8000, 16000], seconds: 4 },
   big: { rooms: 1, members: 2000, rates: [25, 50, 100, 200, 400], seconds: 4 },
@@ -40,7 +43,7 @@ const W = smoke ? {
   soak: { rooms: 150, members: 20, rate: 300, steps: 19, seconds: 30 },
   conns: 19500, // the sandbox's hard open-file limit is 20,000 per process
   writes: { connections: 64, seconds: 5 },
-  sdk: { messages: 10000, burst: 3000 },
+  sdk: { messages: 10000, burst: 3000, wire: 2000 },
 };
 
 function run(cmd, args, opts = {}) {
@@ -52,7 +55,7 @@ function run(cmd, args, opts = {}) {
 /** Runs the Rust load generator; returns its JSON result lines. */
 function loadgen(args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(bin('loadgen'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(bin('loadgen'), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
     let out = ''; let err = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { err += d; process.stderr.write(d); });
@@ -72,7 +75,7 @@ async function chatixServer(port, extra = [], dataDir = undefined) {
 }
 
 async function socketioServer(port) {
-  const child = spawn(process.execPath, ['bench/socketio/server.mjs', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = track(spawn(process.execPath, ['bench/socketio/server.mjs', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] }));
   await new Promise((resolve, reject) => {
     child.stdout.once('data', resolve);
     child.once('exit', (c) => reject(new Error(`socket.io server exited ${c}`)));
@@ -258,17 +261,31 @@ const LISTEN = `window.bench = Object.assign(window.bench || {}, { got: 0, first
 window.benchHear = () => { const b = window.bench; const t = performance.now(); b.got++; if (b.got === 1) b.first = t; if (b.got === b.mark + 1) b.burstFirst = t; b.last = t; };`;
 
 /**
+ * In the page, before any client exists: `window.WebSocket` becomes a subclass that adds
+ * the size of every message event it receives to `window.wire` (one record per socket).
+ * Only in the short wire-count runs, never in a timed one. Sizes are `data.length`
+ * (UTF-16 units; the same as bytes for this ASCII traffic).
+ */
+const COUNT_WIRE = `window.wire = []; window.NativeWebSocket = window.WebSocket;
+window.WebSocket = class CountingWebSocket extends window.NativeWebSocket {
+  constructor(url, protocols) {
+    super(url, protocols);
+    const rec = { url: String(url), bytes: 0, frames: 0 };
+    window.wire.push(rec);
+    this.addEventListener('message', (e) => { rec.bytes += typeof e.data === 'string' ? e.data.length : (e.data.byteLength ?? e.data.size ?? 0); rec.frames++; });
+  }
+};`;
+
+/**
  * Measures one client in `page`: a live phase (n messages published while the page
  * listens: bounded by the server), then a burst (the page's main thread is held busy
  * while `burst` more are published, so they queue in the browser and are then handled
  * back to back: the client's own ceiling), then memory after GC.
  */
 async function measureClient(page, { publish, wasmBytes, n, burst }) {
-  const cdp = await page.context().newCDPSession(page);
-  const heap = async () => { await cdp.send('HeapProfiler.collectGarbage'); return (await cdp.send('Runtime.getHeapUsage')).usedSize; };
-  const wait = (want) => page.waitForFunction((w) => window.bench.got >= w, want, { timeout: 180_000 })
+  const wait = (want) => page.waitFor((w) => window.bench.got >= w, want, { timeout: 180_000 })
     .catch(async (e) => { throw new Error(`the page heard ${await page.evaluate(() => window.bench.got)} of ${want} messages: ${e.message}`); });
-  const heap0 = await heap(); const wasm0 = await wasmBytes();
+  const heap0 = await page.heapUsed(); const wasm0 = await wasmBytes();
   const [live] = await publish(n);
   await wait(n);
   const l = await page.evaluate(() => ({ first: window.bench.first, last: window.bench.last }));
@@ -280,43 +297,53 @@ async function measureClient(page, { publish, wasmBytes, n, burst }) {
   await held;
   await wait(n + burst);
   const b = await page.evaluate(() => ({ first: window.bench.burstFirst, last: window.bench.last }));
-  const heap1 = await heap(); const wasm1 = await wasmBytes();
+  const heap1 = await page.heapUsed(); const wasm1 = await wasmBytes();
   const total = n + burst;
+  const bytesPerMsg = ((heap1 - heap0) + (wasm1 - wasm0)) / total;
+  const textBytes = (live.textBytes + pub2.textBytes) / total;
   return {
     liveRate: n / ((l.last - l.first) / 1000),
     burstRate: burst / ((b.last - b.first) / 1000),
     burstComplete: pub2.seconds * 1000 < holdMs,
     published: live.perSec,
-    bytesPerMsg: ((heap1 - heap0) + (wasm1 - wasm0)) / total,
-    textBytes: (live.textBytes + pub2.textBytes) / total,
+    bytesPerMsg, textBytes, beyondText: bytesPerMsg - textBytes,
     total,
   };
 }
 
+/** Totals of the page's wire records (see COUNT_WIRE): `mine` the bench's own extra socket, or the client's. */
+const wireOf = (page, mine) => page.evaluate((m) => {
+  const recs = window.wire.filter((r) => !!r.mine === m);
+  return { bytes: recs.reduce((a, r) => a + r.bytes, 0), frames: recs.reduce((a, r) => a + r.frames, 0), urls: recs.map((r) => r.url) };
+}, mine);
+
 async function sdk() {
   say('## 4. SDK in the browser');
   say();
-  const n = W.sdk.messages; const burst = W.sdk.burst;
-  say(`**Workload**: headless ${chromiumVersion()}, one page per client. *Live*: ${fmt(n)} messages published into one chat by 8 sockets from Node as fast as the server takes them (Chatix: durable, acknowledged); the page counts them in a \`message\` listener; rate = messages / (last arrival - first arrival), so it is bounded by the server. *Burst*: the page's main thread is then held busy while ${fmt(burst)} more are published, so they wait in the browser and are handled back to back: the client's own ceiling (a burst stays under the server's per-connection queue of 4,096 frames). Chatix: the release \`pkg/\` SDK, which puts each message into its state (ordered, deduplicated, unread counted) before the event. Socket.IO: \`socket.io-client\` on the reference server, the app keeping each message in an array. Memory: JS heap after GC + wasm linear memory, growth over all ${fmt(n + burst)} messages, per message and per 10,000. Connect: \`init()\` + \`start()\` until connected (Chatix), script load + \`io()\` until \`connect\` (Socket.IO).`);
+  const n = W.sdk.messages; const burst = W.sdk.burst; const wireN = W.sdk.wire;
+  say(`**Workload**: headless ${chromiumVersion()}, one page per client. *Live*: ${fmt(n)} messages published into one chat by 8 sockets from Node as fast as the server takes them (Chatix: durable, acknowledged); the page counts them in a \`message\` listener; rate = messages / (last arrival - first arrival), so it is bounded by the server. *Burst*: the page's main thread is then held busy while ${fmt(burst)} more are published, so they wait in the browser and are handled back to back: the client's own ceiling (a burst stays under the server's per-connection queue of 4,096 frames). Chatix: the release \`pkg/\` SDK, which puts each message into its state (ordered, deduplicated, unread counted) before the event. *Bare page*: no SDK, the browser's own per-frame limit: a page opens a \`WebSocket\` to the same Chatix server (\`/v1/ws?token=…\`, the reader's token, batches not asked for), sends one \`subscribe\`, \`JSON.parse\`s each frame and pushes each message frame into an array. Socket.IO: \`socket.io-client\` on the reference server, the app keeping each message in an array. Memory: JS heap after GC + wasm linear memory, growth over all ${fmt(n + burst)} messages, per message, per 10,000, and beyond the message's text (bytes/msg - text bytes/msg). Connect: cold \`init()\` + \`start()\` until connected (Chatix SDK), \`new WebSocket\` until open (bare page), script load + \`io()\` until \`connect\` (Socket.IO). Wire bytes/msg: the \`data.length\` of every WebSocket message event the page received, divided by the messages it heard: counted inline by the bare page; for the SDK and socket.io-client in a separate run of ${fmt(wireN)} messages with \`window.WebSocket\` replaced by a counting subclass before the client is loaded, so the count never slows a timed run.`);
   say();
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-  });
+  say(`**Driver**: Chromium is started by the bench itself (\`--headless --remote-debugging-port=0\`, a temporary profile) and driven over a plain DevTools Protocol WebSocket (\`bench/cdp.mjs\`, the \`ws\` package) that enables only the \`Runtime\`, \`Page\` and \`HeapProfiler\` domains: evaluate, navigate, GC + heap usage. Not Playwright: it enables the \`Network\` domain on every page, so Chromium copies every WebSocket frame to the driver, which cuts every client's rate here about 3×. The functional tests keep Playwright.`);
+  say();
+  const browser = await launch();
   const rows = [];
-  const row = (name, r, connectMs, cacheBytes) => rows.push([name, fmt(r.liveRate), fmt(r.published), `${fmt(r.burstRate)}${r.burstComplete ? '' : ' (publisher outlasted the hold)'}`,
-    fmt(r.bytesPerMsg), fmt((r.bytesPerMsg * 10000) / 2 ** 20, 1), fmt(r.textBytes), cacheBytes === undefined ? '–' : fmt(cacheBytes), fmt(connectMs)]);
+  const res = {};
+  const row = (name, r, connectMs, cacheBytes, wire) => rows.push([name, fmt(r.liveRate), fmt(r.published), `${fmt(r.burstRate)}${r.burstComplete ? '' : ' (publisher outlasted the hold)'}`,
+    fmt(r.bytesPerMsg), fmt((r.bytesPerMsg * 10000) / 2 ** 20, 1), fmt(r.textBytes), fmt(r.beyondText), cacheBytes === undefined ? '–' : fmt(cacheBytes), wire ?? '–', fmt(connectMs)]);
+  const wireNotes = [];
   try {
     const server = await chatixServer(PORT);
     try {
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/healthz`);
       const admin = async (path, body) => (await fetch(`${server.url}${path}`, {
         method: 'POST', headers: { 'x-api-key': server.secret, 'content-type': 'application/json' }, body: JSON.stringify(body),
       })).json();
       const reader = await admin('/v1/admin/tokens', { username: 'sdk-reader', ttlSeconds: 3600 });
       const room = await admin('/v1/chats/group', { name: 'sdk bench', visibility: 'private', memberUsernames: ['sdk-reader'] });
-      const ready = await page.evaluate(async ({ websiteId, token, chatId, listen }) => {
+      const publish = (count) => loadgen(['--target', 'chatix', '--mode', 'publish', '--url', server.url, '--secret', server.secret,
+        '--room', room.id, '--messages', String(count), '--connections', '8']);
+      const wsUrl = `${server.url.replace('http://', 'ws://')}/v1/ws?token=${encodeURIComponent(reader.token)}`;
+      const startSdk = async ({ websiteId, token, chatId, listen, countWire }) => {
+        if (countWire) (0, eval)(countWire);
         (0, eval)(listen);
         const t0 = performance.now();
         const mod = await import('/pkg/chatix_core.js');
@@ -328,29 +355,114 @@ async function sdk() {
         Object.assign(window.bench, { core, wasm });
         core.on('message', () => window.benchHear());
         return { connectMs };
-      }, { websiteId: server.demo.websiteId, token: reader.token, chatId: room.id, listen: LISTEN });
+      };
+      const sdkArgs = { websiteId: server.demo.websiteId, token: reader.token, chatId: room.id, listen: LISTEN };
+
+      // Chatix SDK, timed.
+      let page = await browser.newPage();
+      await page.goto(`${server.url}/healthz`);
+      let ready = await page.evaluate(startSdk, sdkArgs);
       const r = await measureClient(page, {
-        n, burst,
+        n, burst, publish,
         wasmBytes: () => page.evaluate(() => window.bench.wasm.memory.buffer.byteLength),
-        publish: (count) => loadgen(['--target', 'chatix', '--mode', 'publish', '--url', server.url, '--secret', server.secret,
-          '--room', room.id, '--messages', String(count), '--connections', '8']),
       });
       const cached = await page.evaluate(() => window.bench.core.cacheBytes());
-      row('Chatix SDK (wasm)', r, ready.connectMs, cached / r.total);
       await page.evaluate(() => window.bench.core.stop());
       await page.close();
+      const sdkConnect = ready.connectMs;
+
+      // Chatix SDK, wire count (a separate short run), plus a bare socket asking for batches.
+      page = await browser.newPage();
+      await page.goto(`${server.url}/healthz`);
+      await page.evaluate(startSdk, { ...sdkArgs, countWire: COUNT_WIRE });
+      const batchedError = await page.evaluate(async ({ url, chatId }) => {
+        // Counted by the wrapper like any socket (its record marked `mine`); a frame may be
+        // a JSON array of frames.
+        window.batched = { got: 0, arrays: 0 };
+        try {
+          const ws = new WebSocket(`${url}&batch=1`);
+          window.wire[window.wire.length - 1].mine = true;
+          window.batched.ws = ws;
+          await new Promise((res, rej) => { ws.onopen = res; ws.onerror = () => rej(new Error('the socket failed to open')); });
+          const subscribed = new Promise((res, rej) => {
+            ws.onmessage = (e) => {
+              const f = JSON.parse(e.data);
+              const frames = Array.isArray(f) ? f : [f];
+              if (Array.isArray(f)) window.batched.arrays++;
+              for (const x of frames) {
+                if (x.type === 'message') window.batched.got++;
+                else if (x.id === 1) { if (x.type === 'ack') res(); else rej(new Error(JSON.stringify(x))); }
+              }
+            };
+          });
+          ws.send(JSON.stringify({ type: 'subscribe', id: 1, chats: [{ chatId }] }));
+          await subscribed;
+          return null;
+        } catch (e) { window.batched.got = Infinity; return e.message; }
+      }, { url: wsUrl, chatId: room.id });
+      const before = { sdk: await wireOf(page, false), batched: await wireOf(page, true) };
+      await publish(wireN);
+      await page.waitFor((w) => window.bench.got >= w && window.batched.got >= w, wireN, { timeout: 120_000 });
+      const after = { sdk: await wireOf(page, false), batched: await wireOf(page, true) };
+      const arrays = await page.evaluate(() => window.batched.arrays);
+      await page.evaluate(() => { window.bench.core.stop(); window.batched.ws?.close(); });
+      await page.close();
+      const sdkWire = (after.sdk.bytes - before.sdk.bytes) / wireN;
+      const sdkBatched = after.sdk.urls.some((u) => /[?&]batch=1\b/.test(u));
+      const batchedWire = (after.batched.bytes - before.batched.bytes) / wireN;
+      const batchedFrames = after.batched.frames - before.batched.frames;
+      res.chatix = { ...r, connectMs: sdkConnect, wire: sdkWire };
+      row('Chatix SDK (wasm)', r, sdkConnect, cached / r.total, `${fmt(sdkWire)} (${sdkBatched ? 'batched' : 'unbatched'})`);
+      wireNotes.push(`Chatix wire bytes/msg: the SDK's socket ${fmt(sdkWire)} (${sdkBatched ? 'it asks for batches' : 'it does not ask for batches'}); ${batchedError
+        ? `a socket asking for batches (\`&batch=1\`) failed: ${batchedError}`
+        : `a socket asking for batches (\`&batch=1\`) ${fmt(batchedWire)} (${fmt(batchedFrames)} WebSocket frames for ${fmt(wireN)} messages, ${fmt(arrays)} of them arrays${arrays ? '' : ': this server sent no batches'})`}; unbatched: the bare page's row.`);
+
+      // Bare page: the browser's own per-frame limit on the same server.
+      page = await browser.newPage();
+      await page.goto(`${server.url}/healthz`);
+      ready = await page.evaluate(async ({ url, chatId, listen }) => {
+        (0, eval)(listen);
+        const b = window.bench;
+        const kept = [];
+        b.wire = 0;
+        const t0 = performance.now();
+        const ws = new WebSocket(url);
+        await new Promise((res, rej) => { ws.onopen = res; ws.onerror = () => rej(new Error('bare socket failed')); });
+        const connectMs = performance.now() - t0;
+        const subscribed = new Promise((res, rej) => {
+          ws.onmessage = (e) => {
+            b.wire += e.data.length;
+            const f = JSON.parse(e.data);
+            if (f.type === 'message') { kept.push(f); window.benchHear(); } else if (f.id === 1) { if (f.type === 'ack') res(); else rej(new Error(JSON.stringify(f))); }
+          };
+        });
+        ws.send(JSON.stringify({ type: 'subscribe', id: 1, chats: [{ chatId }] }));
+        await subscribed;
+        Object.assign(b, { ws, kept });
+        return { connectMs };
+      }, { url: wsUrl, chatId: room.id, listen: LISTEN });
+      await page.evaluate(() => { window.bench.wire = 0; });
+      const bare = await measureClient(page, { n, burst, publish, wasmBytes: async () => 0 });
+      const bareWire = await page.evaluate(() => window.bench.wire) / bare.total;
+      await page.evaluate(() => window.bench.ws.close());
+      await page.close();
+      res.bare = { ...bare, connectMs: ready.connectMs, wire: bareWire };
+      row('bare page (WebSocket + JSON.parse + array)', bare, ready.connectMs, undefined, `${fmt(bareWire)} (unbatched)`);
     } finally { await server.stop(); }
 
     const sio = await socketioServer(SIO_PORT);
-    const helper = await chatixServer(PORT); // serves the page (Chromium's local-network rules)
+    // A Chatix server only serves the page and the client script (Chromium's local-network
+    // rules want a real origin), from a folder holding socket.io-client's browser build.
+    const sioDir = mkdtempSync(join(tmpdir(), 'chatix-sio-'));
+    writeFileSync(join(sioDir, 'sio-client.js'), readFileSync('node_modules/socket.io-client/dist/socket.io.min.js'));
+    const helper = await startServer({ port: PORT, binary: bin('chatix-server'), pkgDir: sioDir });
     try {
-      const page = await browser.newPage();
-      await page.route('**/sio-client.js', (route) => route.fulfill({ contentType: 'text/javascript', body: readFileSync('node_modules/socket.io-client/dist/socket.io.min.js') }));
-      await page.goto(`${helper.url}/healthz`);
-      const ready = await page.evaluate(async ({ url, listen }) => {
+      const publish = (count) => loadgen(['--target', 'socketio', '--mode', 'publish', '--url', sio.url, '--room', 'r0', '--messages', String(count), '--connections', '8']);
+      const startSio = async ({ url, listen, countWire }) => {
+        if (countWire) (0, eval)(countWire);
         (0, eval)(listen);
         const t0 = performance.now();
-        await new Promise((resolve, reject) => { const s = document.createElement('script'); s.src = '/sio-client.js'; s.onload = resolve; s.onerror = reject; document.head.append(s); });
+        await new Promise((resolve, reject) => { const s = document.createElement('script'); s.src = '/pkg/sio-client.js'; s.onload = resolve; s.onerror = reject; document.head.append(s); });
         const socket = window.io(url, { transports: ['websocket'] });
         await new Promise((r) => socket.once('connect', r));
         const connectMs = performance.now() - t0;
@@ -360,17 +472,32 @@ async function sdk() {
         socket.emit('join', 'r0');
         await new Promise((r) => setTimeout(r, 200));
         return { connectMs };
-      }, { url: sio.url, listen: LISTEN });
-      const r = await measureClient(page, {
-        n, burst,
-        wasmBytes: async () => 0,
-        publish: (count) => loadgen(['--target', 'socketio', '--mode', 'publish', '--url', sio.url, '--room', 'r0', '--messages', String(count), '--connections', '8']),
-      });
-      row('socket.io-client (messages kept in an array)', r, ready.connectMs);
+      };
+      let page = await browser.newPage();
+      await page.goto(`${helper.url}/healthz`);
+      const ready = await page.evaluate(startSio, { url: sio.url, listen: LISTEN });
+      const r = await measureClient(page, { n, burst, publish, wasmBytes: async () => 0 });
+      await page.evaluate(() => window.bench.socket.close());
       await page.close();
-    } finally { await sio.stop(); await helper.stop(); }
+
+      page = await browser.newPage();
+      await page.goto(`${helper.url}/healthz`);
+      await page.evaluate(startSio, { url: sio.url, listen: LISTEN, countWire: COUNT_WIRE });
+      const before = await wireOf(page, false);
+      await publish(wireN);
+      await page.waitFor((w) => window.bench.got >= w, wireN, { timeout: 120_000 });
+      const wire = ((await wireOf(page, false)).bytes - before.bytes) / wireN;
+      await page.evaluate(() => window.bench.socket.close());
+      await page.close();
+      res.sio = { ...r, connectMs: ready.connectMs, wire };
+      row('socket.io-client (messages kept in an array)', r, ready.connectMs, undefined, fmt(wire));
+    } finally { await sio.stop(); await helper.stop(); rmSync(sioDir, { recursive: true, force: true }); }
   } finally { await browser.close(); }
-  table(['client', 'live msg/s', 'server published msg/s', 'burst msg/s (client ceiling)', 'memory bytes/msg', 'MiB per 10,000 msgs', 'text bytes/msg', 'SDK cacheBytes/msg', 'connect ms'], rows);
+  table(['client', 'live msg/s', 'server published msg/s', 'burst msg/s (client ceiling)', 'memory bytes/msg', 'MiB per 10,000 msgs', 'text bytes/msg', 'memory beyond text bytes/msg', 'SDK cacheBytes/msg', 'wire bytes/msg', 'connect ms'], rows);
+  const { chatix: c, bare: b, sio: o } = res;
+  say(`Chatix burst = **${ratio(c.burstRate, o.burstRate)}** socket.io-client, **${ratio(c.burstRate, b.burstRate)}** bare page; memory beyond text ${fmt(c.beyondText)} B/msg (socket.io ${fmt(o.beyondText)}, bare page ${fmt(b.beyondText)}); wire bytes/msg ${fmt(c.wire)} (socket.io ${fmt(o.wire)}, bare page ${fmt(b.wire)}); connect ${fmt(c.connectMs)} ms (socket.io ${fmt(o.connectMs)}, bare socket ${fmt(b.connectMs)}).`);
+  say();
+  for (const note of wireNotes) { say(note); say(); }
 }
 
 function chromiumVersion() {
@@ -413,7 +540,6 @@ function weight() {
   table(['bundle', 'file', 'bytes gzip -9'], rows);
   if (stream) say(`Chatix SDK + widget vs stream-chat's browser bundle: **${ratio(sdkWasm + sdkJs + widget, stream)}** of its size.`), say();
 }
-
 
 const started = new Date();
 say(`# Chatix benchmark results${smoke ? ' (smoke run, tiny sizes: not figures)' : ''}`);
