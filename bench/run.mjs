@@ -7,8 +7,8 @@
 // 2 idle connections and resident memory per connection; 3 durable writes (SQLite, and
 // PostgreSQL when CHATIX_TEST_DATABASE_URL is set); 4 the SDK in headless Chromium (driven
 // over plain CDP, bench/cdp.mjs) vs a bare WebSocket page and socket.io-client; 5 gzip -9
-// weight vs the registry packages of socket.io-client, centrifuge and stream-chat.
-// Loopback only, bounded sizes, every step stops by itself; a crash or Ctrl-C kills every
+// weight vs the registry packages of socket.io-client, centrifuge and stream-chat, and the
+// SDK's .wasm by crate (twiggy). Loopback only, bounded sizes, every step stops by itself; a crash or Ctrl-C kills every
 // server, browser and load generator it started (tests/children.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
@@ -20,6 +20,7 @@ import { startServer } from '../tests/server.mjs';
 import { track } from '../tests/children.mjs';
 
 const smoke = process.argv.includes('--smoke');
+const TWIGGY_VERSION = '0.8.0'; // the one scripts/bench.sh installs
 const profile = smoke ? 'debug' : 'server';
 const bin = (name) => `target/${profile}/${name}`;
 const PORT = smoke ? 18795 : 18700;
@@ -539,7 +540,97 @@ function weight() {
   } finally { rmSync(dir, { recursive: true, force: true }); }
   table(['bundle', 'file', 'bytes gzip -9'], rows);
   if (stream) say(`Chatix SDK + widget vs stream-chat's browser bundle: **${ratio(sdkWasm + sdkJs + widget, stream)}** of its size.`), say();
+  sdkByCrate();
 }
+
+/**
+ * The crate a symbol's code belongs to: the first path segment of its demangled name
+ * (`serde_json::de::…` → serde_json, `core[5f3e…]::fmt` → core); `<T as Trait>::f` → T's
+ * crate (else the trait's); drop glue (`core::ptr::drop_in_place<T>`) → T's crate; std,
+ * core and alloc together; the module's exports (wasm-bindgen's shims for the SDK's
+ * classes) → chatix_core; data segments apart; unknown → other.
+ */
+function crateOf(name, exports) {
+  const first = (path) => {
+    const m = /^(?:&(?:mut )?|\*(?:const|mut) |dyn )*([A-Za-z_][A-Za-z0-9_]*)(?:\[[0-9a-f]+\])?::/.exec(path.trim());
+    return m ? m[1] : null;
+  };
+  const norm = (c) => (['std', 'core', 'alloc', '__rustc'].includes(c) ? 'std/core/alloc' : c);
+  const glue = /^core(?:\[[0-9a-f]+\])?::ptr::drop_in_place::?<(.+)>(?:::h[0-9a-f]+)?$/.exec(name);
+  if (glue) return norm(first(glue[1]) ?? 'core');
+  if (name.startsWith('<')) {
+    // <Self as Trait>::method: split at the top-level " as "
+    let depth = 0;
+    for (let i = 1; i < name.length; i++) {
+      const ch = name[i];
+      if (ch === '<') depth++;
+      else if (ch === '>') { if (depth === 0) break; depth--; } else if (depth === 0 && name.startsWith(' as ', i)) {
+        const c = first(name.slice(1, i)) ?? first(name.slice(i + 4));
+        return c ? norm(c) : 'other';
+      }
+    }
+    const c = first(name.slice(1));
+    if (c) return norm(c);
+    // inherent methods of primitives and slices (`<str>::trim…`, `<[T]>::…`) live in core
+    return /^<(?:&(?:mut )?)?(?:char|str|bool|[iuf](?:8|16|32|64|128|size)|\[)/.test(name) ? 'std/core/alloc' : 'other';
+  }
+  // wasm-bindgen's runtime, and the import/export entries that wire the module to its JS glue
+  if (/^(__wbindgen|__wbg_|__externref|import |export ")| (externref|multivalue) shim$/.test(name)) return 'wasm_bindgen';
+  // the allocator's and compiler-rt's symbols (__rdl_alloc, __multi3, …)
+  if (/^(__rust_|__rdl_|__rg_|rust_begin_unwind|rust_panic|memcpy|memmove|memset|memcmp|bcmp)|^__[a-z]+[0-9]$/.test(name)) return 'std/core/alloc';
+  if (/^data\[\d+\]$|^data segment /.test(name)) return '(data segments: constants, strings)';
+  const c = first(name);
+  if (c) return norm(c);
+  if (exports.has(name)) return 'chatix_core';
+  return 'other';
+}
+
+/** The names a .wasm module exports. */
+function wasmExports(buf) {
+  let p = 8;
+  const leb = () => { let r = 0; let sh = 0; let x; do { x = buf[p++]; r += (x & 0x7f) * 2 ** sh; sh += 7; } while (x & 0x80); return r; };
+  const names = new Set();
+  while (p < buf.length) {
+    const id = buf[p++]; const len = leb(); const end = p + len;
+    if (id === 7) {
+      for (let n = leb(); n > 0; n--) { const l = leb(); names.add(buf.subarray(p, p + l).toString()); p += l; p++; leb(); }
+    }
+    p = end;
+  }
+  return names;
+}
+
+/** Top crates in the SDK's .wasm (twiggy on the release build with names, before wasm-opt). */
+function sdkByCrate() {
+  if (spawnSync('twiggy', ['--version']).status !== 0) {
+    say(`Per-crate breakdown of the SDK's .wasm: skipped, \`twiggy\` is not installed (\`scripts/bench.sh\` installs it for a full run: \`cargo install twiggy --version ${TWIGGY_VERSION} --locked\`).`);
+    say();
+    return;
+  }
+  const dir = 'target/sdk-profiling';
+  run('scripts/build-sdk-names.sh', [dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const wasm = join(dir, 'chatix_core_bg.wasm');
+  const items = JSON.parse(run('twiggy', ['top', '-n', '100000', '--format', 'json', wasm]));
+  const exports = wasmExports(readFileSync(wasm));
+  const byCrate = new Map();
+  let total = 0; let skipped = 0;
+  for (const { name, shallow_size: size } of items) {
+    // the name section and other custom sections: not in the shipped module (wasm-opt drops them)
+    if (/^custom section |subsection$/.test(name)) { skipped += size; continue; }
+    const c = crateOf(name, exports);
+    byCrate.set(c, (byCrate.get(c) ?? 0) + size);
+    total += size;
+  }
+  say(`**Where the SDK's bytes go**: \`twiggy top\` on the release build with its names (\`scripts/build-sdk-names.sh\`: the shipped code before \`wasm-opt -Oz\`, ${fmt(total)} bytes without its ${fmt(skipped)} bytes of custom sections; \`pkg/\` has ${fmt(readFileSync('pkg/chatix_core_bg.wasm').length)} after wasm-opt), symbol sizes summed by crate (the first path segment of the demangled name; \`<T as Trait>::f\` and drop glue go to T's crate; unknown → other).`);
+  say();
+  const sorted = [...byCrate].sort((a, b) => b[1] - a[1]);
+  const top = sorted.slice(0, 12);
+  const rest = sorted.slice(12).reduce((a, [, v]) => a + v, 0);
+  const rows = top.map(([c, v]) => [c, fmt(v), `${fmt((100 * v) / total, 1)}%`]);
+  if (rest) rows.push([`${sorted.length - 12} more crates`, fmt(rest), `${fmt((100 * rest) / total, 1)}%`]);
+  table(['crate', 'bytes (before wasm-opt)', 'share'], rows);
+}
+
 
 const started = new Date();
 say(`# Chatix benchmark results${smoke ? ' (smoke run, tiny sizes: not figures)' : ''}`);
