@@ -230,7 +230,7 @@ mod tests {
             assert_eq!(
                 page("page", &bad).unwrap_err().code,
                 ErrorCode::InvalidArgument,
-                "\"{bad}\""
+                "{bad:?}"
             );
         }
         assert_eq!(

@@ -462,10 +462,12 @@ impl ChatixCore {
                     args::Arg::Str(s) => MetaValue::Str(s),
                     args::Arg::Number(n) if n.is_finite() => MetaValue::Num(n),
                     args::Arg::Bool(b) => MetaValue::Bool(b),
-                    other => return Err(args::invalid(format!(
+                    other => {
+                        return Err(args::invalid(format!(
                         "value must be a string, a number or a boolean (fields are flat), got {}",
                         other.kind()
-                    ))),
+                    )))
+                    }
                 };
                 let mut m = Metadata::new();
                 m.insert(key, v);
