@@ -4,7 +4,8 @@
 #   2. Rust unit + integration tests (the server over real HTTP/WebSocket; the storage
 #      suite on SQLite, and on PostgreSQL when CHATIX_TEST_DATABASE_URL is set)
 #   3. schemathesis against the server's OpenAPI document; the SDK's browser tests (headless Chromium against a real server)
-#   4. the release package in a page, and the www end-to-end tests
+#   4. the SDK's size budget (bench/sdk-size-budget.json), the release package in a page,
+#      and the www end-to-end tests
 #   5. a smoke run of the benchmarks (every section at tiny sizes), so they cannot rot
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,7 @@ node tests/run-browser-tests.mjs
 
 step "release package in a page"
 scripts/build.sh --skip-setup
+node scripts/check-sdk-size.mjs
 node tests/release-package.mjs
 
 for t in tests/e2e/*.mjs; do

@@ -1,9 +1,13 @@
 // Starts a real chatix-server for the browser and end-to-end tests: a fresh data folder,
 // test hooks on, rate limits out of the way (tests measure behaviour, not throttling).
+// The server is killed if the script ends without stopping it (crash, Ctrl-C: see
+// children.mjs), and a start fails clearly when another process answers on the port
+// (`/healthz` carries the pid of the server that answers).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { track } from './children.mjs';
 
 export async function startServer({ port = 18787, binary = 'target/debug/chatix-server', extra = [], dataDir, pkgDir = 'pkg' } = {}) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'chatix-test-'));
@@ -14,17 +18,29 @@ export async function startServer({ port = 18787, binary = 'target/debug/chatix-
     '--requests-per-second', '10000', '--request-burst', '10000',
     '--www-dir', 'www', '--pkg-dir', pkgDir, ...extra,
   ];
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CHATIX_LOG: process.env.CHATIX_LOG ?? 'warn' } });
+  const child = track(spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CHATIX_LOG: process.env.CHATIX_LOG ?? 'warn' } }));
   let log = '';
   child.stdout.on('data', (d) => { log += d; });
   child.stderr.on('data', (d) => { log += d; });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`chatix-server exited:\n${log}`);
+  const fail = (why) => {
+    child.kill('SIGKILL');
+    if (!dataDir) rmSync(dir, { recursive: true, force: true });
+    return new Error(`chatix-server on 127.0.0.1:${port}: ${why}`);
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) throw fail(`exited (${child.exitCode ?? child.signalCode}) before answering /healthz:\n${log}`);
+    let health = null;
     try {
       const r = await fetch(`${url}/healthz`);
-      if (r.ok) break;
-    } catch { /* not yet */ }
+      if (r.ok) health = await r.json();
+    } catch { /* not listening yet */ }
+    if (health) {
+      if (health.pid === child.pid) break;
+      throw fail(`another process holds the port: /healthz answered with pid ${health.pid ?? '(none: not a current chatix-server)'}, the server started here is pid ${child.pid}`);
+    }
+    if (Date.now() > deadline) throw fail(`no answer on /healthz after 30 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   const demo = await (await fetch(`${url}/v1/test/demo`)).json();

@@ -14,7 +14,7 @@ async fn health_and_openapi() {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(
         v,
-        json!({"status": "ok", "storage": "sqlite", "bus": "memory"})
+        json!({"status": "ok", "storage": "sqlite", "bus": "memory", "pid": std::process::id()})
     );
     let (s, doc) = srv.call(Method::GET, "/v1/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);

@@ -29,13 +29,27 @@ use crate::error::AppError;
 use crate::state::AppState;
 use extract::Json;
 
-/// `GET /healthz`.
-pub async fn health(State(state): State<AppState>) -> Json<Health> {
-    Json(Health {
-        status: "ok".into(),
-        storage: state.store.backend().into(),
-        bus: state.hub.bus_name().into(),
+/// `GET /healthz`: [`Health`] plus this server's process id, so that whoever started a
+/// server can tell it from another process holding the port (`tests/server.mjs` checks it).
+pub async fn health(State(state): State<AppState>) -> Json<HealthBody> {
+    Json(HealthBody {
+        health: Health {
+            status: "ok".into(),
+            storage: state.store.backend().into(),
+            bus: state.hub.bus_name().into(),
+        },
+        pid: std::process::id(),
     })
+}
+
+/// The body of `GET /healthz`.
+#[derive(serde::Serialize)]
+pub struct HealthBody {
+    /// Status, storage and bus.
+    #[serde(flatten)]
+    health: Health,
+    /// The server's process id.
+    pid: u32,
 }
 
 async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
