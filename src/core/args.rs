@@ -77,6 +77,41 @@ pub fn number(n: f64) -> String {
     format!("{sign}{int}.{}", digits.trim_end_matches('0'))
 }
 
+/// Flat metadata from a JS object's entries: strings, finite numbers and booleans only,
+/// within the documented limits.
+pub fn metadata(
+    name: &str,
+    entries: Vec<(String, Arg)>,
+) -> Result<chatix_protocol::Metadata, ApiError> {
+    use chatix_protocol::MetaValue;
+    let mut m = chatix_protocol::Metadata::new();
+    for (k, v) in entries {
+        let v = match v {
+            Arg::Str(s) => MetaValue::Str(s),
+            Arg::Number(n) if n.is_finite() => MetaValue::Num(n),
+            Arg::Number(_) => {
+                return Err(invalid(format!(
+                    "{name}.{k}: metadata numbers must be finite"
+                )))
+            }
+            Arg::Bool(b) => MetaValue::Bool(b),
+            Arg::Null | Arg::Undefined => {
+                return Err(invalid(format!(
+                    "{name}.{k}: metadata values cannot be null (remove the key instead)"
+                )))
+            }
+            Arg::Other(kind) => {
+                return Err(invalid(format!(
+                    "{name}.{k}: metadata values cannot be {kind}s: metadata is flat"
+                )))
+            }
+        };
+        m.insert(k, v);
+    }
+    chatix_protocol::metadata::validate(&m).map_err(invalid)?;
+    Ok(m)
+}
+
 pub fn invalid(msg: impl Into<String>) -> ApiError {
     ApiError::new(ErrorCode::InvalidArgument, msg)
 }
@@ -195,6 +230,29 @@ mod tests {
             .unwrap_err()
             .message
             .contains("got the number 5"));
+        let ok = metadata(
+            "m",
+            vec![
+                ("a".into(), Arg::Str("x".into())),
+                ("b".into(), Arg::Number(2.0)),
+                ("c".into(), Arg::Bool(true)),
+            ],
+        )
+        .unwrap();
+        assert_eq!(ok.len(), 3);
+        for (bad, says) in [
+            (Arg::Other("object"), "cannot be objects"),
+            (Arg::Other("array"), "cannot be arrays"),
+            (Arg::Null, "cannot be null"),
+            (Arg::Number(f64::NAN), "finite"),
+        ] {
+            let e = metadata("m", vec![("k".into(), bad)]).unwrap_err();
+            assert!(e.message.contains(says), "{}", e.message);
+        }
+        let many = (0..33)
+            .map(|i| (format!("k{i}"), Arg::Bool(true)))
+            .collect();
+        assert!(metadata("m", many).unwrap_err().message.contains("at most"));
         for (n, s) in [
             (1.5, "1.5"),
             (-0.25, "-0.25"),

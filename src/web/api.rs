@@ -129,12 +129,7 @@ fn rooms_js(c: &Rc<Client>, p: JsValue) -> Result<JsValue, ApiError> {
 }
 
 fn metadata_arg(name: &str, v: &JsValue) -> Result<Option<Metadata>, ApiError> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    let m: Metadata = js::from_js(name, v.clone())?;
-    chatix_protocol::metadata::validate(&m).map_err(args::invalid)?;
-    Ok(Some(m))
+    js::opt_metadata(name, v)
 }
 
 /// Users: `{username, name, avatar?, email?, metadata?}` with avatar URL or File.

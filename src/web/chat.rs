@@ -367,16 +367,7 @@ impl ChatHandle {
                 } else {
                     Some(args::text("text", &text_arg, max)?)
                 };
-                let metadata = {
-                    let m = js::get(&o, "metadata");
-                    if m.is_undefined() || m.is_null() {
-                        None
-                    } else {
-                        let m: chatix_protocol::Metadata = js::from_js("metadata", m)?;
-                        chatix_protocol::metadata::validate(&m).map_err(args::invalid)?;
-                        Some(m)
-                    }
-                };
+                let metadata = js::opt_metadata("metadata", &js::get(&o, "metadata"))?;
                 let whisper = match arg(&js::get(&o, "whisper")) {
                     args::Arg::Bool(b) => b,
                     a if a.is_absent() => false,
@@ -425,7 +416,19 @@ impl ChatHandle {
             || {
                 let mid = args::string("messageId", &arg(&message_id))?;
                 let o = js::options("update", &update, &["text", "metadata"])?;
-                let req: EditMessageRequest = js::from_js("update", o)?;
+                let req = EditMessageRequest {
+                    text: match arg(&js::get(&o, "text")) {
+                        args::Arg::Str(t) => Some(t),
+                        a if a.is_absent() => None,
+                        other => {
+                            return Err(args::invalid(format!(
+                                "update.text must be a string, got {}",
+                                other.kind()
+                            )))
+                        }
+                    },
+                    metadata: js::opt_metadata("update.metadata", &js::get(&o, "metadata"))?,
+                };
                 if req.text.is_none() && req.metadata.is_none() {
                     return Err(args::invalid("update needs text and/or metadata"));
                 }
@@ -600,12 +603,7 @@ impl ChatHandle {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Metadata")] metadata: JsValue,
     ) -> Promise {
-        let m: Result<chatix_protocol::Metadata, ApiError> = js::from_js("metadata", metadata)
-            .and_then(|m| {
-                chatix_protocol::metadata::validate(&m)
-                    .map(|_| m)
-                    .map_err(args::invalid)
-            });
+        let m = js::metadata("metadata", &metadata);
         match m {
             Ok(m) => self.patch(UpdateChatRequest {
                 metadata: Some(m),

@@ -22,6 +22,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::body::ToJs;
 use super::dispatch;
 use super::http;
 use super::js;
@@ -218,7 +219,7 @@ impl Client {
 
     /// One REST call with the session token; a refused token is renewed once and the call
     /// retried.
-    pub async fn rest<B: serde::Serialize>(
+    pub async fn rest<B: ToJs>(
         self: &Rc<Self>,
         method: Method,
         path: &str,
@@ -654,7 +655,7 @@ impl Client {
 
     fn write(&self, f: &ClientFrame) {
         if let Some(s) = self.ws.borrow().as_ref() {
-            if let Some(text) = wire::stringify(&js::to_js(f)) {
+            if let Some(text) = wire::stringify(&f.to_js()) {
                 let _ = s.ws.send_with_str(&text);
             }
         }

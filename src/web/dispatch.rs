@@ -19,8 +19,9 @@ use chatix_protocol::{ChatKind, Role};
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
+use super::body::ToJs;
 use super::client::{Client, Event};
-use super::js::{self, to_js};
+use super::js;
 use super::listeners::call_all;
 use crate::core::ChatChange;
 
@@ -94,7 +95,7 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
             chat_call = Some((chat_prop, vec![jm]));
         }
         Event::Pending(m) => {
-            let jm = to_js(&m);
+            let jm = m.to_js();
             js::set(&jm, "pending", &true.into());
             core_calls.push(("pending", None, vec![jm.clone()]));
             chat_call = Some(("onPending", vec![jm]));

@@ -4,10 +4,10 @@
 //! Every failure becomes an [`ApiError`]: the server's own `{error: {code, message}}`, or
 //! `network` (no answer) or `timeout` (no answer in time).
 
+use super::body::ToJs;
 use chatix_protocol::{ApiError, ErrorCode};
 use futures_channel::oneshot;
 use gloo_net::http::{Method, RequestBuilder};
-use serde::Serialize;
 use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
@@ -46,7 +46,7 @@ pub fn parse_js(status: u16, text: &JsValue) -> Result<JsValue, ApiError> {
 }
 
 /// One REST call. `body` is sent as JSON when given; the answer stays a JS value.
-pub async fn call<B: Serialize>(
+pub async fn call<B: ToJs>(
     base: &str,
     token: Option<&str>,
     method: Method,
@@ -58,9 +58,9 @@ pub async fn call<B: Serialize>(
 }
 
 /// A request body as JSON text.
-pub fn json_body<B: Serialize>(body: Option<&B>) -> Result<Option<String>, ApiError> {
+pub fn json_body<B: ToJs>(body: Option<&B>) -> Result<Option<String>, ApiError> {
     body.map(|b| {
-        super::wire::stringify(&super::js::to_js(b)).ok_or_else(|| {
+        super::wire::stringify(&b.to_js()).ok_or_else(|| {
             ApiError::new(ErrorCode::InvalidArgument, "the request body is not JSON")
         })
     })

@@ -2,8 +2,6 @@
 
 use chatix_protocol::{ApiError, ErrorCode};
 use js_sys::{Array, Object, Reflect};
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -30,15 +28,33 @@ pub fn arg(v: &JsValue) -> Arg {
     }
 }
 
-/// A plain JS value (objects, not Maps) from serialisable data.
-pub fn to_js<T: Serialize + ?Sized>(v: &T) -> JsValue {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+/// Validated flat metadata from a JS object (`name` for the messages).
+pub fn metadata(name: &str, v: &JsValue) -> Result<chatix_protocol::Metadata, ApiError> {
+    if !v.is_object() || Array::is_array(v) || v.is_function() {
+        return Err(args::invalid(format!(
+            "{name} must be an object of flat values, got {}",
+            arg(v).kind()
+        )));
+    }
+    let entries = Object::entries(v.unchecked_ref())
+        .iter()
+        .map(|e| {
+            let e: Array = e.unchecked_into();
+            (e.get(0).as_string().unwrap_or_default(), arg(&e.get(1)))
+        })
+        .collect();
+    args::metadata(name, entries)
 }
 
-/// Data from a plain JS object, with an `invalid_argument` error naming the parameter.
-pub fn from_js<T: DeserializeOwned>(name: &str, v: JsValue) -> Result<T, ApiError> {
-    serde_wasm_bindgen::from_value(v).map_err(|e| args::invalid(format!("{name}: {e}")))
+/// Optional metadata (absent or null: none).
+pub fn opt_metadata(
+    name: &str,
+    v: &JsValue,
+) -> Result<Option<chatix_protocol::Metadata>, ApiError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    metadata(name, v).map(Some)
 }
 
 /// A JS `Error` carrying a stable `code` (name `ChatixError`).

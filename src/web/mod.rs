@@ -11,6 +11,7 @@
 //!   TypeScript declarations of the data shapes.
 
 pub mod api;
+pub mod body;
 pub mod chat;
 pub mod client;
 pub mod dispatch;
