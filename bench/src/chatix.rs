@@ -59,6 +59,12 @@ impl Protocol for Chatix {
     fn is_ack(&self, frame: &str) -> bool {
         frame.starts_with("{\"type\":\"ack\"")
     }
+
+    fn is_refusal(&self, frame: &str) -> bool {
+        frame.starts_with("{\"type\":\"error\"")
+            && (frame.contains("\"code\":\"rate_limited\"")
+                || frame.contains("\"code\":\"unavailable\""))
+    }
 }
 
 /// Mints `k` publisher users, adds them to the existing chat `room`; one socket URL each.

@@ -143,7 +143,15 @@ pub trait Protocol: Send + Sync + 'static {
     fn handshake(&self) -> Option<(&'static str, &'static str)> {
         None
     }
+    /// Whether a received frame refuses a send for now (overload: `rate_limited` or
+    /// `unavailable`); counted per fan-out step.
+    fn is_refusal(&self, _frame: &str) -> bool {
+        false
+    }
 }
+
+/// Sends refused by the server since the counter was last taken (fan-out mode).
+static REFUSED: AtomicU64 = AtomicU64::new(0);
 
 /// Opens a WebSocket and pumps it: writes from `tx`, messages to `rx`.
 pub async fn open(
@@ -201,6 +209,8 @@ pub async fn open(
             if let WsMsg::Text(t) = m {
                 if proto.is_ack(&t) {
                     let _ = ack_tx.send(());
+                } else if proto.is_refusal(&t) {
+                    REFUSED.fetch_add(1, Ordering::Relaxed);
                 } else if let Some(x) = proto.receive(&t, &reply) {
                     let _ = msg_tx.send(x);
                 }
@@ -299,6 +309,8 @@ async fn fanout(args: &Args) -> anyhow::Result<()> {
     let rooms = publishers.len().max(1);
     // With --pid: the server's resident memory after each step (the soak's curve).
     let mut step_rss: Vec<u64> = Vec::new();
+    let mut step_refused: Vec<u64> = Vec::new();
+    REFUSED.store(0, Ordering::Relaxed);
     for (step, rate) in rates.iter().enumerate() {
         let per_room = rate / rooms as f64;
         let interval = Duration::from_secs_f64(1.0 / per_room.max(0.001));
@@ -331,8 +343,10 @@ async fn fanout(args: &Args) -> anyhow::Result<()> {
         }
         // let the tail drain before the next step
         tokio::time::sleep(Duration::from_millis(1500)).await;
+        let refused = REFUSED.swap(0, Ordering::Relaxed);
+        step_refused.push(refused);
         eprintln!(
-            "[loadgen] step {step}: {rate} msg/s sent {}",
+            "[loadgen] step {step}: {rate} msg/s sent {} refused {refused}",
             sent.load(Ordering::Relaxed)
         );
         STEP_SENT
@@ -361,6 +375,7 @@ async fn fanout(args: &Args) -> anyhow::Result<()> {
                 "mode": "fanout", "target": format!("{:?}", args.target).to_lowercase(), "label": args.label,
                 "rooms": args.rooms, "members": args.members, "rate": rate, "seconds": args.seconds,
                 "sent": sent.get(i).copied().unwrap_or(0), "delivered": delivered,
+                "refused": step_refused.get(i).copied().unwrap_or(0),
                 "deliveredPerSec": delivered as f64 / args.seconds,
                 "expectedDeliveries": sent.get(i).copied().unwrap_or(0) * (args.members as u64 - 1),
                 "p50Ms": h.value_at_quantile(0.5) as f64 / 1000.0,

@@ -100,6 +100,23 @@ pub struct Config {
     #[arg(long, env = "CHATIX_CONNECTION_QUEUE", default_value_t = 4096)]
     pub connection_queue: usize,
 
+    /// Overload: a send is refused (`rate_limited`, retry later) when its chat's database
+    /// writer already holds more than this many milliseconds of work at the rate it is
+    /// measured to commit (0: no limit), so accepted messages are stored within about this.
+    #[arg(long, env = "CHATIX_MAX_WRITE_QUEUE_MS", default_value_t = 50)]
+    pub max_write_queue_ms: u64,
+
+    /// Overload: most messages waiting to be stored, all writers together; a send beyond it
+    /// is refused (`rate_limited`).
+    #[arg(long, env = "CHATIX_MAX_PENDING_WRITES", default_value_t = 4096)]
+    pub max_pending_writes: usize,
+
+    /// Overload: sends are refused (`rate_limited`) while most socket writes find their
+    /// first frame queued longer than this many milliseconds (the fan-out is behind;
+    /// 0: no limit).
+    #[arg(long, env = "CHATIX_MAX_FANOUT_LAG_MS", default_value_t = 50)]
+    pub max_fanout_lag_ms: u64,
+
     /// Log as JSON lines instead of text.
     #[arg(long, env = "CHATIX_LOG_JSON")]
     pub log_json: bool,

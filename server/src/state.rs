@@ -12,7 +12,7 @@ use crate::error::AppResult;
 use crate::files::FileStore;
 use crate::hub::Hub;
 use crate::limits::IpLimiter;
-use crate::store::batch::WriteBatcher;
+use crate::store::batch::{WriteBatcher, WriteLimits};
 use crate::store::{Store, Website};
 
 /// Shared state; cheap to clone.
@@ -67,7 +67,16 @@ impl AppState {
         let rest_limiter = IpLimiter::new(config.requests_per_second, config.request_burst);
         let frame_ip_limiter = IpLimiter::new(config.ip_frames_per_second, config.ip_frame_burst);
         let workers = if store.backend() == "sqlite" { 1 } else { 4 };
-        let writer = WriteBatcher::start(store.clone(), workers);
+        let writer = WriteBatcher::start(
+            store.clone(),
+            workers,
+            WriteLimits {
+                max_wait_ms: config.max_write_queue_ms,
+                max_pending: config.max_pending_writes,
+            },
+        );
+        hub.lag
+            .set_limit(std::time::Duration::from_millis(config.max_fanout_lag_ms));
         AppState(Arc::new(Shared {
             config,
             limits,

@@ -14,6 +14,7 @@
 //! Frames are serialised once per event, not once per receiver.
 
 pub mod bus;
+pub mod lag;
 pub mod room;
 
 use chatix_protocol::close;
@@ -33,6 +34,9 @@ use room::{Room, RoomCmd};
 
 /// A serialised server frame, shared by all its receivers.
 pub type Frame = Arc<str>;
+
+/// A frame in a connection's queue, with when it was queued (the fan-out lag gauge).
+pub type Queued = (Frame, Instant);
 
 /// Serialises a frame once.
 pub fn frame(f: &ServerFrame) -> Frame {
@@ -56,7 +60,7 @@ pub struct ConnHandle {
     pub user: Arc<User>,
     /// Staff see whispers and drafts.
     pub staff: bool,
-    tx: mpsc::Sender<Frame>,
+    tx: mpsc::Sender<Queued>,
     kill: CancellationToken,
     close_code: Arc<AtomicU16>,
 }
@@ -66,7 +70,7 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 /// The receiving side of a connection, kept by its socket task.
 pub struct ConnReceiver {
     /// Frames to write.
-    pub rx: mpsc::Receiver<Frame>,
+    pub rx: mpsc::Receiver<Queued>,
     /// Cancelled when the hub wants the connection closed.
     pub kill: CancellationToken,
     close_code: Arc<AtomicU16>,
@@ -116,7 +120,7 @@ impl ConnHandle {
     /// Queues a frame without waiting; a full queue closes the connection as a slow
     /// consumer. Returns whether the frame was queued.
     pub fn push(&self, f: Frame) -> bool {
-        match self.tx.try_send(f) {
+        match self.tx.try_send((f, Instant::now())) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.close(close::SLOW_CONSUMER);
@@ -128,7 +132,7 @@ impl ConnHandle {
 
     /// Queues a frame, waiting up to `timeout` for room (replays, acks).
     pub async fn push_wait(&self, f: Frame, timeout: Duration) -> bool {
-        match self.tx.send_timeout(f, timeout).await {
+        match self.tx.send_timeout((f, Instant::now()), timeout).await {
             Ok(()) => true,
             Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
                 self.close(close::SLOW_CONSUMER);
@@ -305,6 +309,8 @@ pub struct Hub {
     users: Mutex<HashMap<UserKey, Vec<ConnHandle>>>,
     /// website → staff connections on this node.
     staff: Mutex<HashMap<Arc<str>, Vec<ConnHandle>>>,
+    /// How late this node's sockets are (overload shedding).
+    pub lag: lag::Lag,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -323,6 +329,7 @@ impl Hub {
             rooms: Mutex::new(HashMap::new()),
             users: Mutex::new(HashMap::new()),
             staff: Mutex::new(HashMap::new()),
+            lag: lag::Lag::default(),
         })
     }
 

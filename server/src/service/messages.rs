@@ -16,6 +16,7 @@ use crate::auth::Actor;
 use crate::error::{AppError, AppResult};
 use crate::hub::{frame, Change, Event};
 use crate::state::AppState;
+use crate::store::batch::PendingWrite;
 use crate::store::{Inserted, NewMessage};
 use crate::util::{cursor_count, now_ms, page_offset, total_pages};
 
@@ -71,6 +72,70 @@ pub async fn send(
     chat_id: &str,
     req: SendMessageRequest,
 ) -> AppResult<(Message, bool)> {
+    start_send(state, actor, chat_id, req)
+        .await?
+        .finish(state)
+        .await
+}
+
+/// A send that passed every check and was queued for storage; [`SendTicket::finish`] waits
+/// for the commit and publishes it.
+pub struct SendTicket {
+    pending: PendingWrite,
+    chat_id: String,
+    user_id: String,
+    /// A consultant answering a conversation they are not a member of yet.
+    joins: bool,
+}
+
+impl SendTicket {
+    /// Waits until the message is stored, publishes it, and returns it with whether it was
+    /// a duplicate.
+    pub async fn finish(self, state: &AppState) -> AppResult<(Message, bool)> {
+        let inserted = self.pending.wait().await?;
+        let duplicate = matches!(inserted, Inserted::Duplicate(_));
+        let message = match inserted {
+            Inserted::New(m) => {
+                publish_message(state, &m, Change::New);
+                if self.joins {
+                    // A consultant answering a conversation becomes one of its members.
+                    state
+                        .store
+                        .add_members(&self.chat_id, &[self.user_id], now_ms())
+                        .await?;
+                }
+                m
+            }
+            Inserted::Duplicate(m) => m,
+        };
+        Ok((message, duplicate))
+    }
+}
+
+/// Refuses a send early when this node cannot deliver in time what it already accepted.
+fn check_capacity(state: &AppState) -> AppResult<()> {
+    if state.hub.lag.overloaded() {
+        let max = state.config.max_fanout_lag_ms;
+        return Err(AppError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "the server is busy delivering messages (most frames wait over {max} ms); \
+                 not stored: retry in 1 s with the same clientId"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The checks of [`send`], then the message is queued for storage (or refused at once,
+/// `rate_limited`, when the writer or the fan-out is over capacity: nothing is stored).
+/// Sends queued one after another to the same chat are stored in that order.
+pub async fn start_send(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    req: SendMessageRequest,
+) -> AppResult<SendTicket> {
     let s = acting_user(actor, "sending")?;
     let text = req.text.unwrap_or_default();
     check_body(state, &text)?;
@@ -131,26 +196,16 @@ pub async fn send(
         reply_to: req.reply_to,
         created_at: now_ms(),
     };
-    let inserted = state.writer.insert(new).await?;
-    let duplicate = matches!(inserted, Inserted::Duplicate(_));
-    let message = match inserted {
-        Inserted::New(m) => {
-            publish_message(state, &m, Change::New);
-            if a.member.is_none()
-                && a.chat.kind == ChatKind::Conversation
-                && s.role() == Role::Consultant
-            {
-                // A consultant answering a conversation becomes one of its members.
-                state
-                    .store
-                    .add_members(&a.chat.id, &[s.user_id().to_owned()], now_ms())
-                    .await?;
-            }
-            m
-        }
-        Inserted::Duplicate(m) => m,
-    };
-    Ok((message, duplicate))
+    check_capacity(state)?;
+    let pending = state.writer.enqueue(new)?;
+    Ok(SendTicket {
+        pending,
+        joins: a.member.is_none()
+            && a.chat.kind == ChatKind::Conversation
+            && s.role() == Role::Consultant,
+        chat_id: a.chat.id,
+        user_id: s.user_id().to_owned(),
+    })
 }
 
 fn publish_message(state: &AppState, m: &Message, change: Change) {

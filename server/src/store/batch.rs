@@ -4,73 +4,201 @@
 //! `synchronous = FULL`), so nothing is acknowledged before it is on disk; but one fsync
 //! covers every send that arrived while the previous commit was running. Under light load a
 //! batch is a single message and nothing waits for a timer.
+//!
+//! Writers are sharded by chat: a chat's messages always go to the same writer, in the
+//! order they were queued, so a chat's sequence numbers follow that order (one sender's
+//! pipelined sends keep theirs) and two writers never compete for one chat's counter.
+//!
+//! **Admission.** A queue that only grows makes every accepted message late. Each writer
+//! measures how many messages per second it commits while busy; a send whose shard already
+//! holds more than [`WriteLimits::max_wait_ms`] of work at that rate, or
+//! [`WriteLimits::max_pending`] messages, is refused at once with `rate_limited` (the SDK's
+//! outbox retries it later with the same client id) and never stored. What is accepted is
+//! stored within a bounded delay.
 
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use tokio::sync::{mpsc, oneshot, Mutex};
+use std::time::Instant;
+use tokio::sync::{mpsc, oneshot};
 
 use super::{Inserted, NewMessage, Store};
 use crate::error::{AppError, AppResult};
+use chatix_protocol::ErrorCode;
 
 /// Most messages in one transaction.
 pub const MAX_BATCH: usize = 256;
+/// A shard holding at most this many messages is never refused for its estimated delay
+/// (one small batch is always fine, whatever the rate estimate says).
+const MIN_ADMITTED: usize = 32;
+/// Batches smaller than this say little about the writer's rate (a lone message costs a
+/// whole fsync) and do not update it.
+const RATE_SAMPLE_MIN: usize = 16;
+/// The rate assumed before any busy batch was measured, messages per second per writer.
+const INITIAL_RATE: f64 = 10_000.0;
+
+/// When the writers refuse new messages.
+#[derive(Debug, Clone, Copy)]
+pub struct WriteLimits {
+    /// Most queued work per writer, in milliseconds at its measured rate (0: no limit).
+    pub max_wait_ms: u64,
+    /// Most messages queued (not yet committed) over all writers.
+    pub max_pending: usize,
+}
+
+impl Default for WriteLimits {
+    fn default() -> Self {
+        WriteLimits {
+            max_wait_ms: 50,
+            max_pending: MAX_BATCH * 16,
+        }
+    }
+}
 
 type Job = (NewMessage, oneshot::Sender<AppResult<Inserted>>);
+
+struct Shard {
+    tx: mpsc::UnboundedSender<Job>,
+    /// Queued or being committed.
+    pending: AtomicUsize,
+    /// Messages per second this writer commits while busy (`f64` bits).
+    rate: AtomicU64,
+}
+
+impl Shard {
+    fn rate(&self) -> f64 {
+        f64::from_bits(self.rate.load(Ordering::Relaxed))
+    }
+}
 
 /// The batching front of [`Store::insert_messages`].
 #[derive(Clone)]
 pub struct WriteBatcher {
-    tx: mpsc::Sender<Job>,
+    shards: Arc<[Shard]>,
+    limits: WriteLimits,
+    /// Refused sends since start (logs and tests).
+    refused: Arc<AtomicU64>,
+}
+
+/// A message accepted by a writer: resolves after its batch is committed.
+pub struct PendingWrite(oneshot::Receiver<AppResult<Inserted>>);
+
+impl PendingWrite {
+    /// Waits for the commit.
+    pub async fn wait(self) -> AppResult<Inserted> {
+        self.0.await.unwrap_or_else(|_| {
+            Err(AppError::new(
+                ErrorCode::Unavailable,
+                "the write was interrupted",
+            ))
+        })
+    }
+}
+
+fn shard_of(chat_id: &str, n: usize) -> usize {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    chat_id.hash(&mut h);
+    (h.finish() % n.max(1) as u64) as usize
 }
 
 impl WriteBatcher {
     /// Starts `workers` writer tasks (1 for SQLite, which has one writer anyway; a few for
     /// PostgreSQL).
-    pub fn start(store: Arc<dyn Store>, workers: usize) -> WriteBatcher {
-        let (tx, rx) = mpsc::channel::<Job>(MAX_BATCH * 16);
-        let rx = Arc::new(Mutex::new(rx));
+    pub fn start(store: Arc<dyn Store>, workers: usize, limits: WriteLimits) -> WriteBatcher {
+        let mut shards = Vec::new();
+        let mut receivers = Vec::new();
         for _ in 0..workers.max(1) {
-            let (store, rx) = (store.clone(), rx.clone());
+            let (tx, rx) = mpsc::unbounded_channel::<Job>();
+            shards.push(Shard {
+                tx,
+                pending: AtomicUsize::new(0),
+                rate: AtomicU64::new(INITIAL_RATE.to_bits()),
+            });
+            receivers.push(rx);
+        }
+        let shards: Arc<[Shard]> = shards.into();
+        for (i, mut rx) in receivers.into_iter().enumerate() {
+            let (store, shards) = (store.clone(), shards.clone());
             tokio::spawn(async move {
+                let shard = &shards[i];
+                let mut batch = Vec::with_capacity(MAX_BATCH);
                 loop {
-                    let mut batch = Vec::with_capacity(MAX_BATCH);
-                    {
-                        let mut rx = rx.lock().await;
-                        match rx.recv().await {
-                            Some(job) => batch.push(job),
-                            None => return,
-                        }
-                        while batch.len() < MAX_BATCH {
-                            match rx.try_recv() {
-                                Ok(job) => batch.push(job),
-                                Err(_) => break,
-                            }
-                        }
+                    if rx.recv_many(&mut batch, MAX_BATCH).await == 0 {
+                        return;
                     }
-                    let (news, replies): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+                    let n = batch.len();
+                    let (news, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+                    let started = Instant::now();
                     let results = store.insert_messages(news).await;
+                    let took = started.elapsed().as_secs_f64();
+                    if n >= RATE_SAMPLE_MIN && took > 0.0 {
+                        let sample = n as f64 / took;
+                        let old = shard.rate();
+                        let new = old * 0.7 + sample * 0.3;
+                        shard.rate.store(new.to_bits(), Ordering::Relaxed);
+                    }
+                    shard.pending.fetch_sub(n, Ordering::AcqRel);
                     for (reply, result) in replies.into_iter().zip(results) {
                         let _ = reply.send(result);
                     }
                 }
             });
         }
-        WriteBatcher { tx }
+        WriteBatcher {
+            shards,
+            limits,
+            refused: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Queues one message for the next batch of its chat's writer, or refuses it
+    /// (`rate_limited`, nothing stored) when that writer is already behind.
+    pub fn enqueue(&self, new: NewMessage) -> AppResult<PendingWrite> {
+        let shard = &self.shards[shard_of(&new.chat_id, self.shards.len())];
+        let per_shard_cap = (self.limits.max_pending / self.shards.len()).max(1);
+        let queued = shard.pending.fetch_add(1, Ordering::AcqRel);
+        let wait_ms = queued as f64 * 1000.0 / shard.rate().max(1.0);
+        let too_slow = self.limits.max_wait_ms > 0
+            && queued >= MIN_ADMITTED
+            && wait_ms > self.limits.max_wait_ms as f64;
+        if queued >= per_shard_cap || too_slow {
+            shard.pending.fetch_sub(1, Ordering::AcqRel);
+            let n = self.refused.fetch_add(1, Ordering::Relaxed) + 1;
+            if n.is_power_of_two() {
+                tracing::warn!(
+                    refused = n,
+                    queued,
+                    wait_ms,
+                    "writer over capacity; refusing sends"
+                );
+            }
+            return Err(AppError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "the server is busy storing messages ({queued} waiting, about {} ms of work); \
+                     not stored: retry in 1 s with the same clientId",
+                    wait_ms.round() as u64
+                ),
+            ));
+        }
+        let (reply, rx) = oneshot::channel();
+        if shard.tx.send((new, reply)).is_err() {
+            shard.pending.fetch_sub(1, Ordering::AcqRel);
+            return Err(AppError::new(
+                ErrorCode::Unavailable,
+                "the server is shutting down",
+            ));
+        }
+        Ok(PendingWrite(rx))
     }
 
     /// Stores one message (in whatever batch it lands in) and waits for the commit.
     pub async fn insert(&self, new: NewMessage) -> AppResult<Inserted> {
-        let (reply, rx) = oneshot::channel();
-        self.tx.send((new, reply)).await.map_err(|_| {
-            AppError::new(
-                chatix_protocol::ErrorCode::Unavailable,
-                "the server is shutting down",
-            )
-        })?;
-        rx.await.unwrap_or_else(|_| {
-            Err(AppError::new(
-                chatix_protocol::ErrorCode::Unavailable,
-                "the write was interrupted",
-            ))
-        })
+        self.enqueue(new)?.wait().await
+    }
+
+    /// Sends refused since start.
+    pub fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 }

@@ -12,17 +12,19 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
 use chatix_protocol::close;
 use chatix_protocol::frame::{AckBody, SubscribeFailure};
 use chatix_protocol::{ClientFrame, ErrorCode, ServerFrame, PROTOCOL_VERSION};
-use futures_util::stream::SplitSink;
+use futures_util::future::BoxFuture;
+use futures_util::stream::{FuturesOrdered, SplitSink};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashSet;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{interval, timeout, MissedTickBehavior};
 
 use crate::auth::{Actor, Session};
 use crate::error::{AppError, AppResult};
-use crate::hub::{frame, ConnHandle, Event, Frame};
+use crate::hub::{frame, ConnHandle, Event, Frame, Hub, Queued};
 use crate::limits::FrameLimiter;
 use crate::service::{access, chats, messages, views};
 use crate::state::AppState;
@@ -38,6 +40,42 @@ const BATCH_BYTES: usize = 64 * 1024;
 const CLOSE_DRAIN: Duration = Duration::from_secs(2);
 /// Most chats the server announces a user's presence to.
 const PRESENCE_FANOUT: i64 = 200;
+/// Most sends of one connection waiting for their commit at once. Sends are pipelined: the
+/// next frame is read while earlier sends are being stored, so a busy writer answers
+/// `rate_limited` at once instead of leaving the peer's frames unread; answers keep the
+/// order of the frames.
+const MAX_IN_FLIGHT: usize = 64;
+/// How long an answer may wait for room in the connection's queue.
+const ANSWER_WAIT: Duration = Duration::from_secs(5);
+
+/// An answer still being worked out (a send waiting for its commit).
+type Answer = BoxFuture<'static, Option<Frame>>;
+
+/// The connection's answers in frame order: while sends are in flight, later answers queue
+/// behind them.
+struct Answers {
+    q: FuturesOrdered<Answer>,
+}
+
+impl Answers {
+    /// Queues `f` to the peer now, or behind the answers still in flight.
+    fn push(&mut self, conn: &ConnHandle, f: Frame) {
+        if self.q.is_empty() {
+            conn.push(f);
+        } else {
+            self.q.push_back(Box::pin(std::future::ready(Some(f))));
+        }
+    }
+
+    /// Waits for every answer in flight and queues them.
+    async fn drain(&mut self, conn: &ConnHandle) {
+        while let Some(a) = self.q.next().await {
+            if let Some(f) = a {
+                conn.push_wait(f, ANSWER_WAIT).await;
+            }
+        }
+    }
+}
 
 fn close_reason(code: u16) -> &'static str {
     match code {
@@ -89,8 +127,9 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
 
     // On shutdown the reader stops reading (after the frame it is handling, whose answer is
     // queued) and closes the connection: the writer then flushes the queue and sends 1001.
+    let hub = state.hub.clone();
     let writer = tokio::spawn(async move {
-        let mut w = Writer::new(sink, batch);
+        let mut w = Writer::new(sink, batch, hub);
         let mut ping = interval(heartbeat);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ping.tick().await;
@@ -126,11 +165,20 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
     let mut violations = 0u32;
     // Whether the peer's side has ended (its close frame read, or the stream gone).
     let mut peer_done = false;
+    let mut answers = Answers {
+        q: FuturesOrdered::new(),
+    };
     loop {
         let next = tokio::select! {
             _ = conn.closing() => break,
             _ = state.shutdown.cancelled() => break,
-            n = timeout(heartbeat * 3, stream.next()) => n,
+            Some(a) = answers.q.next(), if !answers.q.is_empty() => {
+                if let Some(f) = a {
+                    conn.push_wait(f, ANSWER_WAIT).await;
+                }
+                continue;
+            }
+            n = timeout(heartbeat * 3, stream.next()), if answers.q.len() < MAX_IN_FLIGHT => n,
         };
         let msg = match next {
             Err(_) => {
@@ -152,25 +200,31 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
             }
             WsMessage::Ping(_) | WsMessage::Pong(_) => continue,
             WsMessage::Binary(_) => {
-                conn.push(error_frame(
-                    None,
-                    &AppError::invalid("binary frames are not accepted: send JSON text frames"),
-                ));
+                answers.push(
+                    &conn,
+                    error_frame(
+                        None,
+                        &AppError::invalid("binary frames are not accepted: send JSON text frames"),
+                    ),
+                );
                 continue;
             }
         };
         if text.len() > state.config.max_frame_bytes {
-            conn.push(error_frame(
-                peek_id(&text),
-                &AppError::new(
-                    ErrorCode::PayloadTooLarge,
-                    format!(
-                        "frame of {} bytes is over the {}-byte limit",
-                        text.len(),
-                        state.config.max_frame_bytes
+            answers.push(
+                &conn,
+                error_frame(
+                    peek_id(&text),
+                    &AppError::new(
+                        ErrorCode::PayloadTooLarge,
+                        format!(
+                            "frame of {} bytes is over the {}-byte limit",
+                            text.len(),
+                            state.config.max_frame_bytes
+                        ),
                     ),
                 ),
-            ));
+            );
             continue;
         }
         let throttled = if !limiter.check() {
@@ -193,26 +247,57 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
                 conn.close(close::RATE_LIMITED);
                 break;
             }
-            conn.push(error_frame(
-                peek_id(&text),
-                &AppError::new(ErrorCode::RateLimited, why),
-            ));
+            answers.push(
+                &conn,
+                error_frame(peek_id(&text), &AppError::new(ErrorCode::RateLimited, why)),
+            );
             continue;
         }
         let parsed = match ClientFrame::parse(&text) {
             Ok(f) => f,
             Err(e) => {
-                conn.push(error_frame(
-                    peek_id(&text),
-                    &AppError::invalid(format!("malformed frame: {e}")),
-                ));
+                answers.push(
+                    &conn,
+                    error_frame(
+                        peek_id(&text),
+                        &AppError::invalid(format!("malformed frame: {e}")),
+                    ),
+                );
                 continue;
             }
         };
         let id = parsed.id();
+        let parsed = match parsed {
+            ClientFrame::Send(f) => {
+                let fid = f.id;
+                match messages::start_send(&state, &actor, &f.chat_id, f.message).await {
+                    Ok(ticket) => {
+                        let state = state.clone();
+                        answers.q.push_back(Box::pin(async move {
+                            match ticket.finish(&state).await {
+                                Ok((m, duplicate)) => ack(
+                                    fid,
+                                    AckBody {
+                                        message: Some(m),
+                                        duplicate,
+                                        ..Default::default()
+                                    },
+                                ),
+                                Err(e) => Some(error_frame(fid, &e)),
+                            }
+                        }));
+                    }
+                    Err(e) => answers.push(&conn, error_frame(fid, &e)),
+                }
+                continue;
+            }
+            other => other,
+        };
+        // Any other frame is answered after the sends before it, as if handled in turn.
+        answers.drain(&conn).await;
         match handle(&state, &actor, &conn, &mut subscribed, parsed).await {
             Ok(Some(f)) => {
-                conn.push_wait(f, Duration::from_secs(5)).await;
+                conn.push_wait(f, ANSWER_WAIT).await;
             }
             Ok(None) => {}
             Err(e) => {
@@ -221,6 +306,8 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         }
     }
 
+    // Sends already queued for storage are finished (stored or not) and answered.
+    answers.drain(&conn).await;
     for chat in &subscribed {
         state.hub.unsubscribe(conn.id, chat);
     }
@@ -267,24 +354,27 @@ struct Writer {
     batch: bool,
     /// Taken from the queue but left out of the last batch (it would have made it too
     /// big): the first frame of the next write.
-    carry: Option<Frame>,
+    carry: Option<Queued>,
     /// The frames of the batch being written (kept for its allocation).
     frames: Vec<Frame>,
+    /// Told how long the first frame of each write waited (the fan-out lag gauge).
+    hub: Arc<Hub>,
 }
 
 impl Writer {
-    fn new(sink: SplitSink<WebSocket, WsMessage>, batch: bool) -> Writer {
+    fn new(sink: SplitSink<WebSocket, WsMessage>, batch: bool, hub: Arc<Hub>) -> Writer {
         Writer {
             sink,
             batch,
             carry: None,
             frames: Vec::new(),
+            hub,
         }
     }
 
     /// The next frame to write: the carried one, else the queue's next (`None`: the queue
     /// is closed).
-    async fn next(&mut self, rx: &mut mpsc::Receiver<Frame>) -> Option<Frame> {
+    async fn next(&mut self, rx: &mut mpsc::Receiver<Queued>) -> Option<Queued> {
         match self.carry.take() {
             Some(f) => Some(f),
             None => rx.recv().await,
@@ -294,12 +384,14 @@ impl Writer {
     /// Writes `first` and what is queued behind it: at most [`WRITE_BATCH`] frames and, in
     /// one batch, at most [`BATCH_BYTES`] of text (a bigger frame goes alone). Returns
     /// whether the socket is still writable.
-    async fn write(&mut self, first: Frame, rx: &mut mpsc::Receiver<Frame>) -> bool {
+    async fn write(&mut self, first: Queued, rx: &mut mpsc::Receiver<Queued>) -> bool {
+        let (first, queued) = first;
+        self.hub.lag.note(queued);
         if !self.batch {
             let mut ok = self.sink.feed(text(&first)).await.is_ok();
             let mut fed = 1;
             while ok && fed < WRITE_BATCH {
-                let Ok(f) = rx.try_recv() else { break };
+                let Ok((f, _)) = rx.try_recv() else { break };
                 ok = self.sink.feed(text(&f)).await.is_ok();
                 fed += 1;
             }
@@ -309,11 +401,13 @@ impl Writer {
         let mut len = first.len() + 2;
         self.frames.push(first);
         while self.frames.len() < WRITE_BATCH {
-            let Ok(f) = rx.try_recv() else { break };
+            let Ok(q) = rx.try_recv() else { break };
+            let f = &q.0;
             if len + 1 + f.len() > BATCH_BYTES {
-                self.carry = Some(f);
+                self.carry = Some(q);
                 break;
             }
+            let f = q.0;
             len += 1 + f.len();
             self.frames.push(f);
         }
@@ -337,7 +431,7 @@ impl Writer {
     }
 
     /// Writes everything already queued (the connection is closing), batched as usual.
-    async fn flush_queue(&mut self, rx: &mut mpsc::Receiver<Frame>) {
+    async fn flush_queue(&mut self, rx: &mut mpsc::Receiver<Queued>) {
         loop {
             let f = match self.carry.take() {
                 Some(f) => f,

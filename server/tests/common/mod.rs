@@ -36,6 +36,10 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     c.ip_frame_burst = 1_000_000;
     c.requests_per_second = 10_000;
     c.request_burst = 10_000;
+    // Overload shedding off too (a debug build on a busy machine is slow, not overloaded);
+    // `overload.rs` turns it on.
+    c.max_write_queue_ms = 0;
+    c.max_fanout_lag_ms = 0;
     c.operator_token = Some("op-token".into());
     c.www_dir = Some(dir.join("no-www"));
     c.pkg_dir = Some(dir.join("no-pkg"));

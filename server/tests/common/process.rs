@@ -58,6 +58,12 @@ impl ServerProcess {
             "10000",
             "--request-burst",
             "10000",
+            // Overload shedding off (as the rate limits are generous): these tests measure
+            // durability and order under faults; `overload.rs` tests the shedding.
+            "--max-write-queue-ms",
+            "0",
+            "--max-fanout-lag-ms",
+            "0",
         ];
         let child = Command::new(env!("CARGO_BIN_EXE_chatix-server"))
             .args([
