@@ -7,8 +7,9 @@
 //! - the server process is killed with SIGKILL while clients send, and restarted; the
 //!   same with SIGTERM (graceful shutdown under load).
 //!
-//! The clients are the resilient protocol clients of `common/resilient.rs`, written like
-//! the SDK. The same faults against a three-node cluster are in `cluster.rs`.
+//! The clients are the SDK's own core (`chatix_core::core::Core`: resume, dedupe, outbox)
+//! under the small tokio driver of `common/resilient.rs`. The same faults against a
+//! three-node cluster are in `cluster.rs`.
 
 mod common;
 

@@ -1,17 +1,23 @@
-//! Resilient protocol clients for fault tests, written like the SDK: a reader resumes each
-//! chat with `since` = the highest `rev` it holds, a sender retries an unacknowledged send
-//! with the same `clientId`; and a seeded flaky TCP proxy that cuts connections.
+//! Resilient clients for fault tests, driving the SDK's own sans-I/O core
+//! (`chatix_core::core::Core`): the resume of every followed chat from its cursor after a
+//! reconnect, the deduplication of replays, and the outbox that re-sends an unconfirmed
+//! send with the same client id are the SDK's code, not a copy of it. [`Driver`] is a small
+//! tokio face for the core, as `src/web` is the browser's: it owns the WebSocket
+//! (tokio-tungstenite), feeds the core what happens and carries out the effects it answers
+//! with. Also a seeded flaky TCP proxy that cuts connections.
 
-use chatix_protocol::ServerFrame;
+use chatix_core::core::{ChatInfo, Core, Effect, Event};
+use chatix_protocol::rest::SendMessageRequest;
+use chatix_protocol::{ChatKind, ClientFrame, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use rand::{Rng, SeedableRng};
-use serde_json::{json, Value};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message as WsMsg;
 
 /// The seed of the flaky proxies: `CHATIX_FAULT_SEED` replays a run.
@@ -27,8 +33,13 @@ pub fn fault_seed() -> u64 {
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-pub async fn connect(base: &str, token: &str) -> Option<Socket> {
-    let url = format!("{}/v1/ws?token={token}", base.replace("http://", "ws://"));
+/// Opens a socket; `batch`: ask the server for `batch=1` (several frames in one JSON array).
+pub async fn connect(base: &str, token: &str, batch: bool) -> Option<Socket> {
+    let url = format!(
+        "{}/v1/ws?token={token}{}",
+        base.replace("http://", "ws://"),
+        if batch { "&batch=1" } else { "" }
+    );
     match tokio::time::timeout(
         Duration::from_secs(5),
         tokio_tungstenite::connect_async(url),
@@ -40,134 +51,291 @@ pub async fn connect(base: &str, token: &str) -> Option<Socket> {
     }
 }
 
-/// What a resilient reader saw: per chat, (seq, rev, text) in arrival order.
+/// How long a socket may stay silent before the driver gives it up as dead.
+const SILENCE: Duration = Duration::from_secs(10);
+
+/// How long a client may take to finish its work.
+const DEADLINE: Duration = Duration::from_secs(120);
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// What one wait of [`Driver::step`] brought.
+enum Woke {
+    Frame(Option<Result<WsMsg, tokio_tungstenite::tungstenite::Error>>),
+    Silent,
+    RetryTimer,
+}
+
+/// The SDK's core with a tokio WebSocket under it. Each connection goes to the next of
+/// `bases` in turn (one base for a single server; several for a cluster, as a load balancer
+/// would spread reconnects).
+pub struct Driver {
+    pub core: Core,
+    bases: Vec<String>,
+    token: String,
+    batch: bool,
+    ws: Option<Socket>,
+    attempts: usize,
+    /// Sockets lost after they opened.
+    pub lost: usize,
+    /// Client ids written at least once.
+    written: HashSet<String>,
+    /// Sends written again with a client id already written (after a reconnect, or a rate
+    /// limit).
+    pub resent: usize,
+    /// When to flush the outbox again (`Effect::RetryLater`).
+    retry_at: Option<Instant>,
+}
+
+impl Driver {
+    pub fn new(bases: Vec<String>, token: String, batch: bool) -> Driver {
+        assert!(!bases.is_empty());
+        Driver {
+            core: Core::new(),
+            bases,
+            token,
+            batch,
+            ws: None,
+            attempts: 0,
+            lost: 0,
+            written: HashSet::new(),
+            resent: 0,
+            retry_at: None,
+        }
+    }
+
+    /// Waits for the next thing to happen (a connection attempt, frames from the server, the
+    /// socket lost, the retry timer), tells the core, and carries out the writes it answers
+    /// with. Returns the other effects (events, settled sends) for the caller.
+    pub async fn step(&mut self) -> Vec<Effect> {
+        let fx = match self.ws.as_mut() {
+            None => self.connect().await,
+            Some(ws) => {
+                let retry_at = self.retry_at;
+                let woke = tokio::select! {
+                    r = tokio::time::timeout(SILENCE, ws.next()) => match r {
+                        Ok(f) => Woke::Frame(f),
+                        Err(_) => Woke::Silent,
+                    },
+                    _ = async move {
+                        match retry_at {
+                            Some(t) => tokio::time::sleep_until(t).await,
+                            None => std::future::pending().await,
+                        }
+                    } => Woke::RetryTimer,
+                };
+                match woke {
+                    Woke::Frame(Some(Ok(WsMsg::Text(t)))) => self.frames(&t),
+                    Woke::Frame(Some(Ok(WsMsg::Close(c)))) => match c {
+                        Some(c) => self.lose(c.code.into(), &c.reason),
+                        None => self.lose(1005, ""),
+                    },
+                    Woke::Frame(Some(Ok(_))) => Vec::new(),
+                    Woke::Frame(Some(Err(e))) => self.lose(1006, &e.to_string()),
+                    Woke::Frame(None) => self.lose(1006, "the stream ended"),
+                    Woke::Silent => self.lose(1006, "no frame for 10 s"),
+                    Woke::RetryTimer => {
+                        self.retry_at = None;
+                        self.core.flush_outbox()
+                    }
+                }
+            }
+        };
+        self.carry_out(fx).await
+    }
+
+    async fn connect(&mut self) -> Vec<Effect> {
+        let mut fx = self.core.connecting(self.attempts == 0);
+        self.attempts += 1;
+        let base = &self.bases[self.attempts % self.bases.len()];
+        match connect(base, &self.token, self.batch).await {
+            Some(ws) => self.ws = Some(ws),
+            None => {
+                // What a browser reports of a socket that never opened.
+                fx.extend(self.core.closed(1006, "could not connect", true));
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+        fx
+    }
+
+    fn lose(&mut self, code: u16, reason: &str) -> Vec<Effect> {
+        self.ws = None;
+        self.lost += 1;
+        self.core.closed(code, reason, true)
+    }
+
+    /// One text frame: a server frame, or with `batch=1` an array of them.
+    fn frames(&mut self, text: &str) -> Vec<Effect> {
+        let frames = if text.trim_start().starts_with('[') {
+            serde_json::from_str::<Vec<ServerFrame>>(text)
+        } else {
+            ServerFrame::parse(text).map(|f| vec![f])
+        };
+        let frames = frames.unwrap_or_else(|e| panic!("the server sends valid frames: {e}"));
+        let now = now_ms();
+        let mut fx = Vec::new();
+        for f in frames {
+            fx.extend(self.core.on_server_frame(f, now));
+        }
+        fx
+    }
+
+    /// Writes the frames among `fx` (one flush), arms the retry timer; returns the rest.
+    pub async fn carry_out(&mut self, fx: Vec<Effect>) -> Vec<Effect> {
+        let mut todo = VecDeque::from(fx);
+        let mut rest = Vec::new();
+        let mut unflushed = false;
+        while let Some(e) = todo.pop_front() {
+            match e {
+                Effect::Send(f) => {
+                    if let ClientFrame::Send(s) = &f {
+                        let id = s.message.client_id.clone().unwrap_or_default();
+                        if !self.written.insert(id) {
+                            self.resent += 1;
+                        }
+                    }
+                    let Some(ws) = self.ws.as_mut() else {
+                        // The socket failed on an earlier write of this batch: the core
+                        // has put this send back in its outbox.
+                        continue;
+                    };
+                    let text = serde_json::to_string(&f).expect("frames serialize");
+                    if ws.feed(WsMsg::Text(text.into())).await.is_ok() {
+                        unflushed = true;
+                    } else {
+                        unflushed = false;
+                        todo.extend(self.lose(1006, "write failed"));
+                    }
+                }
+                Effect::RetryLater(ms) => {
+                    self.retry_at = Some(Instant::now() + Duration::from_millis(ms));
+                }
+                other => rest.push(other),
+            }
+            if unflushed && todo.is_empty() {
+                unflushed = false;
+                let ws = self.ws.as_mut().expect("fed above");
+                if ws.flush().await.is_err() {
+                    todo.extend(self.lose(1006, "write failed"));
+                }
+            }
+        }
+        rest
+    }
+}
+
+/// The core resumes a followed chat from what it holds, and starts a chat it knows nothing
+/// of live. A reader here wants every message from the first: it tells the core it knew
+/// the chat when it was still empty (as an app that listed its chats before anything was
+/// said there would have).
+fn known_empty(chat: &str) -> ChatInfo {
+    ChatInfo {
+        id: chat.to_owned(),
+        kind: ChatKind::Group,
+        last_seq: 0,
+        unread: 0,
+        is_member: true,
+        member_ids: Vec::new(),
+        last_message_seq: None,
+    }
+}
+
+/// What a resilient reader saw: per chat, (seq, rev, text) in the order the core emitted
+/// them; and how many times its socket was lost.
 #[derive(Default)]
 pub struct Seen {
     pub per_chat: HashMap<String, Vec<(i64, i64, String)>>,
     pub reconnects: usize,
 }
 
-/// Reads `chats` until every chat holds `want` messages, reconnecting and resuming
-/// (since = highest rev held) whenever the connection drops. Each connection goes to the
-/// next of `bases` in turn (one base for a single server; several for a cluster, as a
-/// load balancer would spread reconnects).
+/// Follows `chats` with the SDK's core until every chat holds `want` messages. On every
+/// (re)connection the core subscribes each chat from its cursor (the highest `rev` held)
+/// and emits each new message once.
 pub async fn read_all(bases: Vec<String>, token: String, chats: Vec<String>, want: usize) -> Seen {
+    let mut d = Driver::new(bases, token, true);
+    for c in &chats {
+        d.core.set_chat(known_empty(c));
+        assert!(d.core.follow(c).is_none(), "not connected yet");
+    }
     let mut seen = Seen::default();
-    let mut since: HashMap<String, i64> = chats.iter().map(|c| (c.clone(), 0)).collect();
     let done = |seen: &Seen| {
         chats
             .iter()
             .all(|c| seen.per_chat.get(c).map_or(0, Vec::len) >= want)
     };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    let mut attempt = 0;
+    let deadline = Instant::now() + DEADLINE;
     while !done(&seen) {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "reader did not finish"
-        );
-        attempt += 1;
-        let Some(mut ws) = connect(&bases[attempt % bases.len()], &token).await else {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            continue;
-        };
-        let sub: Vec<Value> = chats
-            .iter()
-            .map(|c| json!({"chatId": c, "since": since[c]}))
-            .collect();
-        if ws
-            .send(WsMsg::Text(
-                json!({"type": "subscribe", "id": 1, "chats": sub})
-                    .to_string()
-                    .into(),
-            ))
-            .await
-            .is_err()
-        {
-            seen.reconnects += 1;
-            continue;
-        }
-        while !done(&seen) {
-            let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_secs(10), ws.next()).await
-            else {
-                break;
-            };
-            let WsMsg::Text(t) = m else { continue };
-            let f: ServerFrame = serde_json::from_str(&t).expect("the server sends valid frames");
-            if let ServerFrame::Message { chat_id, message } = f {
-                let last = since.get_mut(&chat_id).expect("only subscribed chats");
-                *last = (*last).max(message.rev);
-                seen.per_chat.entry(chat_id).or_default().push((
-                    message.seq,
-                    message.rev,
-                    message.text,
-                ));
+        assert!(Instant::now() < deadline, "reader did not finish");
+        for e in d.step().await {
+            match e {
+                Effect::Emit(Event::Message(m)) => {
+                    seen.per_chat
+                        .entry(m.chat_id)
+                        .or_default()
+                        .push((m.seq, m.rev, m.text));
+                }
+                Effect::Emit(Event::Gap { chat_id }) => {
+                    panic!("the server could not replay what chat {chat_id} missed")
+                }
+                Effect::Emit(Event::Error(e)) => eprintln!("reader: the server said {e}"),
+                _ => {}
             }
         }
-        seen.reconnects += 1;
+        for c in &chats {
+            assert!(d.core.follows(c), "the core stopped following {c}");
+        }
     }
+    seen.reconnects = d.lost;
     seen
 }
 
-/// Sends `texts` to `chat` one at a time; a send whose ack did not arrive is sent again
-/// (same clientId) after reconnecting, to the next of `bases`. Returns how many sends
-/// were retried.
+/// Sends `texts` to `chat` through the SDK's core, one at a time (the next once the
+/// previous settled), with client id = the text's first 64 characters. The core's outbox
+/// re-sends an unconfirmed send with the same client id after a reconnect. Returns how
+/// many sends were written again.
 pub async fn send_all(
     bases: Vec<String>,
     token: String,
     chat: String,
     texts: Vec<String>,
 ) -> usize {
-    let mut retries = 0;
-    let mut i = 0;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
-    let mut attempt = 0;
-    'conn: while i < texts.len() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "sender did not finish"
-        );
-        attempt += 1;
-        let Some(mut ws) = connect(&bases[attempt % bases.len()], &token).await else {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-            continue;
+    let mut d = Driver::new(bases, token, false);
+    let deadline = Instant::now() + DEADLINE;
+    for (i, text) in texts.into_iter().enumerate() {
+        let client_id: String = text.chars().take(64).collect();
+        let req = SendMessageRequest {
+            text: Some(text),
+            ..Default::default()
         };
-        while i < texts.len() {
-            let frame = json!({"type": "send", "id": i + 1, "chatId": chat,
-                "message": {"text": texts[i], "clientId": texts[i].chars().take(64).collect::<String>()}});
-            if ws
-                .send(WsMsg::Text(frame.to_string().into()))
-                .await
-                .is_err()
-            {
-                retries += 1;
-                continue 'conn;
-            }
-            loop {
-                let Ok(Some(Ok(m))) =
-                    tokio::time::timeout(Duration::from_secs(10), ws.next()).await
-                else {
-                    retries += 1;
-                    continue 'conn;
-                };
-                let WsMsg::Text(t) = m else { continue };
-                match serde_json::from_str::<ServerFrame>(&t).expect("valid frame") {
-                    ServerFrame::Ack { id, .. } if id == i as u64 + 1 => break,
-                    ServerFrame::Error {
-                        id: Some(id),
-                        code,
-                        message,
-                        ..
-                    } if id == i as u64 + 1 => {
-                        panic!("send {i} refused: {code:?} {message}")
+        let fx = d.core.send(&chat, req, client_id.clone(), now_ms());
+        let mut fx = d.carry_out(fx).await;
+        'settle: loop {
+            for e in fx {
+                match e {
+                    Effect::Settled {
+                        client_id: c,
+                        result,
+                    } => {
+                        assert_eq!(c, client_id, "only one send is pending");
+                        if let Err(e) = result {
+                            panic!("send {i} refused: {e}");
+                        }
+                        break 'settle;
                     }
+                    Effect::Emit(Event::Error(e)) => eprintln!("sender: the server said {e}"),
                     _ => {}
                 }
             }
-            i += 1;
+            assert!(Instant::now() < deadline, "sender did not finish");
+            fx = d.step().await;
         }
     }
-    retries
+    d.resent
 }
 
 /// Asserts that `got` holds `senders` × `per_sender` messages with seqs 1..=n, once each,
