@@ -553,3 +553,74 @@ async fn a_rolling_restart_of_every_node_under_load_loses_nothing() {
     );
     c.stop().await;
 }
+
+/// The access cache across nodes: a member removed through one node, while connected to the
+/// two others (each holding the chat and the membership in memory from earlier sends), is
+/// refused on the next send on both, once they have told the client of the removal.
+#[tokio::test]
+async fn a_member_removed_through_one_node_is_refused_on_every_node() {
+    let _serial = SERIAL.lock().await;
+    let Some(c) = Cluster::start(3).await else {
+        return;
+    };
+    let (token, _) = c.user("leaver").await;
+    let room = c
+        .admin(
+            reqwest::Method::POST,
+            "/v1/chats/group",
+            json!({"name": "revocable", "visibility": "private", "memberUsernames": ["leaver"]}),
+        )
+        .await;
+    let room = room["id"].as_str().unwrap().to_owned();
+    let send = |text: &str| json!({"type": "send", "chatId": room, "message": {"text": text}});
+    let mut sockets = Vec::new();
+    for url in &c.urls[1..] {
+        let mut ws = Ws::connect(url, &token).await;
+        for i in 0..3 {
+            let f = ws.request(send(&format!("warm {i}"))).await;
+            assert!(is_ack(&f), "{f:?}");
+        }
+        sockets.push(ws);
+    }
+    c.admin(
+        reqwest::Method::POST,
+        &format!("/v1/chats/{room}/members/remove"),
+        json!({"usernames": ["leaver"]}),
+    )
+    .await;
+    for (n, ws) in sockets.iter_mut().enumerate() {
+        // the removal reaches the client through its node (over the bus)
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                if let ServerFrame::MembersRemoved { chat_id, .. } = ws.next().await {
+                    if chat_id == room {
+                        break;
+                    }
+                }
+            }
+        })
+        .await
+        .expect("the removal is announced on every node");
+        let f = ws.request(send("after removal")).await;
+        assert_eq!(
+            common::error_code(&f).as_deref(),
+            Some("not_found"),
+            "node {}: {f:?}",
+            n + 1
+        );
+    }
+    let total = c
+        .admin(
+            reqwest::Method::GET,
+            &format!("/v1/chats/{room}/messages?page=1"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(
+        total["totalMessages"],
+        json!(6),
+        "nothing stored after the removal"
+    );
+    eprintln!("removed member refused on nodes 1 and 2 after the removal through node 0");
+    c.stop().await;
+}

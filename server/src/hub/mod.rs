@@ -13,6 +13,7 @@
 //!
 //! Frames are serialised once per event, not once per receiver.
 
+pub mod access;
 pub mod bus;
 pub mod lag;
 pub mod room;
@@ -237,6 +238,15 @@ pub enum Event {
         /// The chat became private: drop non-staff subscribers who are not members.
         now_private: bool,
     },
+    /// What [`access::AccessCache`] holds changed: a chat (`user_ids` empty: visibility,
+    /// deletion, restore), memberships in it (added, removed), or users everywhere
+    /// (`chat_id` none: user deleted).
+    Access {
+        /// The chat.
+        chat_id: Option<String>,
+        /// The users.
+        user_ids: Vec<String>,
+    },
     /// A frame for every connection of some users.
     Users {
         /// Website.
@@ -311,6 +321,8 @@ pub struct Hub {
     staff: Mutex<HashMap<Arc<str>, Vec<ConnHandle>>>,
     /// How late this node's sockets are (overload shedding).
     pub lag: lag::Lag,
+    /// Chats and memberships for the send path's access check.
+    pub access: access::AccessCache,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -330,6 +342,7 @@ impl Hub {
             users: Mutex::new(HashMap::new()),
             staff: Mutex::new(HashMap::new()),
             lag: lag::Lag::default(),
+            access: access::AccessCache::default(),
         })
     }
 
@@ -409,6 +422,8 @@ impl Hub {
     /// After joining the bus (or reconnecting to it): ask every node who is online, say who
     /// is online here, and have every room check the database for what it missed.
     pub fn resync(&self) {
+        // Invalidations may have been lost while the bus was away.
+        self.access.invalidate(None, &[]);
         if let Some(bus) = self.bus.get() {
             bus.publish(&Event::PresenceSync);
         }
@@ -484,6 +499,9 @@ impl Hub {
                 website_id,
                 user_id,
             } => self.close_user(website_id, user_id, close::REVOKED),
+            Event::Access { chat_id, user_ids } => {
+                self.access.invalidate(chat_id.as_deref(), &user_ids)
+            }
             Event::NodePresence { .. }
             | Event::NodeAlive
             | Event::PresenceSync

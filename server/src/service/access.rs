@@ -48,11 +48,55 @@ pub fn can_self_join(actor: &Actor, chat: &ChatRecord) -> bool {
 /// Loads a chat the caller may see.
 pub async fn chat_for(state: &AppState, actor: &Actor, chat_id: &str) -> AppResult<ChatAccess> {
     let website = &actor.website().id;
-    let (chat, member) = state
+    let found = state
         .store
         .chat_and_member(website, chat_id, actor.user_id())
-        .await?
-        .ok_or_else(|| AppError::not_found(format!("no chat {chat_id:?}")))?;
+        .await?;
+    check(actor, chat_id, found)
+}
+
+/// [`chat_for`] for the send path: from the node's access cache when it holds the chat and
+/// the caller's membership (no database read), else loaded and kept there. The cached
+/// chat's counters (`last_seq`, `last_activity_at`) may be behind; what access needs
+/// (kind, visibility, deletion, membership) is invalidated by the events that change it.
+pub async fn chat_for_send(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+) -> AppResult<ChatAccess> {
+    let Some(user) = actor.user_id() else {
+        return chat_for(state, actor, chat_id).await;
+    };
+    let website = &actor.website().id;
+    let cache = &state.hub.access;
+    let found = match cache.get(chat_id, user) {
+        Some(hit) => Some(hit),
+        None => {
+            let generation = cache.generation();
+            let found = state
+                .store
+                .chat_and_member(website, chat_id, Some(user))
+                .await?;
+            if let Some((chat, member)) = &found {
+                cache.put(generation, chat, user, member.as_ref());
+            }
+            found
+        }
+    };
+    check(
+        actor,
+        chat_id,
+        found.filter(|(chat, _)| chat.website_id == *website),
+    )
+}
+
+fn check(
+    actor: &Actor,
+    chat_id: &str,
+    found: Option<(ChatRecord, Option<MemberRecord>)>,
+) -> AppResult<ChatAccess> {
+    let (chat, member) =
+        found.ok_or_else(|| AppError::not_found(format!("no chat {chat_id:?}")))?;
     if !can_see(actor, &chat, member.as_ref()) {
         return Err(AppError::not_found(format!("no chat {chat_id:?}")));
     }

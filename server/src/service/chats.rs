@@ -382,6 +382,7 @@ pub async fn update(
         .update_chat(&a.chat.website_id, &a.chat.id, patch, now_ms())
         .await?
         .ok_or_else(|| AppError::not_found("the chat vanished"))?;
+    access_changed(state, &a.chat.id, &[]);
     let f = frame(&ServerFrame::ChatUpdated {
         chat: views::chat_for_members(state, &rec).await?,
     });
@@ -415,6 +416,7 @@ pub async fn delete(state: &AppState, actor: &Actor, chat_id: &str) -> AppResult
         .store
         .set_chat_deleted(&a.chat.website_id, &a.chat.id, Some(now_ms()))
         .await?;
+    access_changed(state, &a.chat.id, &[]);
     let f = frame(&ServerFrame::ChatDeleted {
         chat_id: a.chat.id.clone(),
     });
@@ -458,6 +460,7 @@ pub async fn restore(state: &AppState, actor: &Actor, chat_id: &str) -> AppResul
         .set_chat_deleted(&a.chat.website_id, &a.chat.id, None)
         .await?
         .ok_or_else(|| AppError::not_found("the chat vanished"))?;
+    access_changed(state, &a.chat.id, &[]);
     let chat = views::chat_for_members(state, &rec).await?;
     let f = frame(&ServerFrame::ChatRestored { chat: chat.clone() });
     let (members, _) = state
@@ -499,6 +502,7 @@ pub async fn add_members(
     check_may_add(actor, a.chat.visibility, &users)?;
     let ids: Vec<String> = users.iter().map(|u| u.user.id.clone()).collect();
     let added = state.store.add_members(&a.chat.id, &ids, now_ms()).await?;
+    access_changed(state, &a.chat.id, &ids);
     announce_members_added(state, &a.chat, &users, &added).await?;
     views::chat(state, actor, &a.chat, a.member.as_ref()).await
 }
@@ -552,8 +556,19 @@ pub async fn remove_members(
     }
     let ids: Vec<String> = users.iter().map(|u| u.user.id.clone()).collect();
     let removed = state.store.remove_members(&a.chat.id, &ids).await?;
+    access_changed(state, &a.chat.id, &ids);
     announce_members_removed(state, &a.chat, removed);
     views::chat(state, actor, &a.chat, a.member.as_ref()).await
+}
+
+/// Tells every node's access cache that a chat (`users` empty) or these memberships in it
+/// changed. Called after the change is committed and before its other events, so that a
+/// client told of the change by a node is checked by that node against the new state.
+pub fn access_changed(state: &AppState, chat_id: &str, users: &[String]) {
+    state.hub.publish(Event::Access {
+        chat_id: Some(chat_id.to_owned()),
+        user_ids: users.to_vec(),
+    });
 }
 
 fn announce_members_removed(state: &AppState, chat: &ChatRecord, removed: Vec<String>) {
@@ -599,6 +614,7 @@ pub async fn leave(state: &AppState, actor: &Actor, chat_id: &str) -> AppResult<
         .store
         .remove_members(&a.chat.id, &[s.user_id().to_owned()])
         .await?;
+    access_changed(state, &a.chat.id, &[s.user_id().to_owned()]);
     announce_members_removed(state, &a.chat, removed);
     Ok(())
 }
@@ -624,6 +640,7 @@ pub async fn join_access(state: &AppState, actor: &Actor, a: ChatAccess) -> AppR
         .store
         .add_members(&a.chat.id, &[s.user_id().to_owned()], now_ms())
         .await?;
+    access_changed(state, &a.chat.id, &[s.user_id().to_owned()]);
     announce_members_added(state, &a.chat, std::slice::from_ref(&s.user), &added).await?;
     let member = state.store.member(&a.chat.id, s.user_id()).await?;
     Ok(ChatAccess {

@@ -32,7 +32,7 @@ fn acting_user<'a>(actor: &'a Actor, what: &str) -> AppResult<&'a crate::auth::S
 /// own (public chatrooms; staff: any chatroom). Staff write to conversations without
 /// joining them first; their first message makes them a member.
 pub async fn writable(state: &AppState, actor: &Actor, chat_id: &str) -> AppResult<ChatAccess> {
-    let a = access::chat_for(state, actor, chat_id).await?;
+    let a = access::chat_for_send(state, actor, chat_id).await?;
     if a.member.is_some() {
         return Ok(a);
     }
@@ -101,8 +101,9 @@ impl SendTicket {
                     // A consultant answering a conversation becomes one of its members.
                     state
                         .store
-                        .add_members(&self.chat_id, &[self.user_id], now_ms())
+                        .add_members(&self.chat_id, std::slice::from_ref(&self.user_id), now_ms())
                         .await?;
+                    chats::access_changed(state, &self.chat_id, &[self.user_id]);
                 }
                 m
             }

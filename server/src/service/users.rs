@@ -357,6 +357,10 @@ pub async fn delete(state: &AppState, actor: &Actor, target: &UserRecord) -> App
         .store
         .delete_user(&target.website_id, &target.user.id, now_ms())
         .await?;
+    state.hub.publish(Event::Access {
+        chat_id: None,
+        user_ids: vec![target.user.id.clone()],
+    });
     state.hub.publish(Event::Kick {
         website_id: target.website_id.clone(),
         user_id: target.user.id.clone(),
