@@ -111,10 +111,10 @@ pub struct Config {
     #[arg(long, env = "CHATIX_MAX_PENDING_WRITES", default_value_t = 4096)]
     pub max_pending_writes: usize,
 
-    /// Overload: sends are refused (`rate_limited`) while most socket writes find their
-    /// first frame queued longer than this many milliseconds (the fan-out is behind;
-    /// 0: no limit).
-    #[arg(long, env = "CHATIX_MAX_FANOUT_LAG_MS", default_value_t = 50)]
+    /// Overload: sends are refused (`rate_limited`) while the node's tasks run more than
+    /// this many milliseconds late on average (a probe's wake-up delay: the CPU cannot keep
+    /// up with the fan-out; 0: no limit).
+    #[arg(long, env = "CHATIX_MAX_FANOUT_LAG_MS", default_value_t = 20)]
     pub max_fanout_lag_ms: u64,
 
     /// Log as JSON lines instead of text.

@@ -77,6 +77,7 @@ impl AppState {
         );
         hub.lag
             .set_limit(std::time::Duration::from_millis(config.max_fanout_lag_ms));
+        crate::hub::lag::start_probe(Arc::downgrade(&hub));
         AppState(Arc::new(Shared {
             config,
             limits,

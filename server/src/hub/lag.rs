@@ -1,26 +1,27 @@
-//! How late this node's fan-out is: the share of recent socket writes whose first frame
-//! waited in its connection's queue longer than the limit. One slow consumer cannot move it
-//! much (it is one writer among many, and it is closed when its queue fills); a node whose
-//! sockets all fall behind (CPU saturated) moves it towards 1. Sends are refused while it
-//! is over one half ([`Lag::overloaded`]), so what is accepted is delivered in bounded time.
+//! How far behind this node's tasks run: a probe sleeps [`PERIOD`] again and again and
+//! measures how late it wakes up. When the node's CPU cannot keep up with the fan-out, every
+//! task waits in the runtime's queue and the probe with them; a slow consumer (a socket the
+//! peer does not read) does not move it, its task simply waits on the socket. Sends are
+//! refused while the running lag is over the limit ([`Lag::overloaded`]), so what is
+//! accepted is delivered in bounded time.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Weak;
 use std::time::{Duration, Instant};
 
-/// Weight of one write in the running share.
-const WEIGHT: f64 = 1.0 / 32.0;
-/// With no write for this long, nothing is queued: the share is stale and ignored.
-const STALE: Duration = Duration::from_millis(200);
+use super::Hub;
 
-/// The fan-out lag gauge of one node.
+/// The probe's sleep.
+pub const PERIOD: Duration = Duration::from_millis(5);
+/// Weight of one sample in the running lag.
+const WEIGHT: f64 = 1.0 / 8.0;
+
+/// The lag gauge of one node.
 pub struct Lag {
-    epoch: Instant,
     /// The limit in force, µs (`u64::MAX`: off).
     limit_us: AtomicU64,
-    /// The running share of late writes (`f64` bits).
-    late: AtomicU64,
-    /// When it was last updated, µs since `epoch`.
-    updated_us: AtomicU64,
+    /// The running lag, µs (`f64` bits).
+    lag_us: AtomicU64,
 }
 
 fn micros(d: Duration) -> u64 {
@@ -30,17 +31,15 @@ fn micros(d: Duration) -> u64 {
 impl Default for Lag {
     fn default() -> Self {
         Lag {
-            epoch: Instant::now(),
             limit_us: AtomicU64::new(u64::MAX),
-            late: AtomicU64::new(0),
-            updated_us: AtomicU64::new(0),
+            lag_us: AtomicU64::new(0f64.to_bits()),
         }
     }
 }
 
 impl Lag {
-    /// Sets the wait above which a write counts as late (`--max-fanout-lag-ms`; zero turns
-    /// the gauge off).
+    /// Sets the running lag above which sends are refused (`--max-fanout-lag-ms`; zero
+    /// turns it off).
     pub fn set_limit(&self, limit: Duration) {
         let us = if limit.is_zero() {
             u64::MAX
@@ -50,43 +49,37 @@ impl Lag {
         self.limit_us.store(us, Ordering::Relaxed);
     }
 
-    /// The limit in force (`None`: off).
-    pub fn limit(&self) -> Option<Duration> {
-        match self.limit_us.load(Ordering::Relaxed) {
-            u64::MAX => None,
-            us => Some(Duration::from_micros(us)),
-        }
+    /// One probe sample: it woke up `late` after its deadline.
+    pub fn note(&self, late: Duration) {
+        let sample = micros(late) as f64;
+        let old = f64::from_bits(self.lag_us.load(Ordering::Relaxed));
+        let new = old + WEIGHT * (sample - old);
+        self.lag_us.store(new.to_bits(), Ordering::Relaxed);
     }
 
-    /// A socket write whose first frame was queued at `queued`.
-    pub fn note(&self, queued: Instant) {
-        let limit = self.limit_us.load(Ordering::Relaxed);
-        if limit == u64::MAX {
-            return;
-        }
-        let now = Instant::now();
-        let late = micros(now.saturating_duration_since(queued)) > limit;
-        // Racy read-modify-write: a lost update only loses one sample.
-        let old = f64::from_bits(self.late.load(Ordering::Relaxed));
-        let new = old + WEIGHT * (f64::from(u8::from(late)) - old);
-        self.late.store(new.to_bits(), Ordering::Relaxed);
-        self.updated_us.store(
-            micros(now.saturating_duration_since(self.epoch)),
-            Ordering::Relaxed,
-        );
+    /// The running lag.
+    pub fn lag(&self) -> Duration {
+        Duration::from_micros(f64::from_bits(self.lag_us.load(Ordering::Relaxed)) as u64)
     }
 
-    /// Whether most recent socket writes were late.
+    /// Whether the running lag is over the limit.
     pub fn overloaded(&self) -> bool {
-        if self.limit_us.load(Ordering::Relaxed) == u64::MAX {
-            return false;
-        }
-        let updated = self.updated_us.load(Ordering::Relaxed);
-        if micros(self.epoch.elapsed()).saturating_sub(updated) > micros(STALE) {
-            return false;
-        }
-        f64::from_bits(self.late.load(Ordering::Relaxed)) > 0.5
+        let limit = self.limit_us.load(Ordering::Relaxed);
+        limit != u64::MAX && micros(self.lag()) > limit
     }
+}
+
+/// Runs the probe of `hub` until the hub is dropped.
+pub fn start_probe(hub: Weak<Hub>) {
+    tokio::spawn(async move {
+        loop {
+            let deadline = Instant::now() + PERIOD;
+            tokio::time::sleep_until(deadline.into()).await;
+            let late = Instant::now().saturating_duration_since(deadline);
+            let Some(hub) = hub.upgrade() else { return };
+            hub.lag.note(late);
+        }
+    });
 }
 
 #[cfg(test)]
@@ -94,25 +87,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn late_writes_overload_until_stale_and_one_slow_writer_does_not() {
+    fn a_lag_over_the_limit_overloads_and_a_zero_limit_never() {
         let lag = Lag::default();
+        lag.note(Duration::from_millis(100));
         assert!(!lag.overloaded(), "off by default");
-        lag.set_limit(Duration::from_millis(50));
-        let now = Instant::now();
-        let late = now.checked_sub(Duration::from_millis(500)).unwrap_or(now);
-        // A slow consumer's write now and then among many prompt ones.
-        for i in 0..200 {
-            lag.note(if i % 10 == 0 { late } else { Instant::now() });
+        lag.set_limit(Duration::from_millis(20));
+        for _ in 0..20 {
+            lag.note(Duration::from_micros(500));
         }
-        assert!(!lag.overloaded(), "one late write in ten is not overload");
-        for _ in 0..100 {
-            lag.note(late);
+        assert!(!lag.overloaded(), "a prompt runtime");
+        lag.note(Duration::from_millis(80));
+        assert!(!lag.overloaded(), "one late wake-up is not overload");
+        for _ in 0..20 {
+            lag.note(Duration::from_millis(80));
         }
-        assert!(lag.overloaded(), "most writes late: overloaded");
-        std::thread::sleep(STALE + Duration::from_millis(50));
-        assert!(!lag.overloaded(), "no write since: nothing queued, stale");
+        assert!(lag.overloaded(), "late again and again: overloaded");
+        for _ in 0..40 {
+            lag.note(Duration::from_micros(500));
+        }
+        assert!(!lag.overloaded(), "and back");
         lag.set_limit(Duration::ZERO);
-        lag.note(late);
+        for _ in 0..20 {
+            lag.note(Duration::from_millis(80));
+        }
         assert!(!lag.overloaded(), "a zero limit turns it off");
     }
 }

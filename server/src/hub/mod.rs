@@ -36,9 +36,6 @@ use room::{Room, RoomCmd};
 /// A serialised server frame, shared by all its receivers.
 pub type Frame = Arc<str>;
 
-/// A frame in a connection's queue, with when it was queued (the fan-out lag gauge).
-pub type Queued = (Frame, Instant);
-
 /// Serialises a frame once.
 pub fn frame(f: &ServerFrame) -> Frame {
     match serde_json::to_string(f) {
@@ -61,7 +58,7 @@ pub struct ConnHandle {
     pub user: Arc<User>,
     /// Staff see whispers and drafts.
     pub staff: bool,
-    tx: mpsc::Sender<Queued>,
+    tx: mpsc::Sender<Frame>,
     kill: CancellationToken,
     close_code: Arc<AtomicU16>,
 }
@@ -71,7 +68,7 @@ static NEXT_CONN: AtomicU64 = AtomicU64::new(1);
 /// The receiving side of a connection, kept by its socket task.
 pub struct ConnReceiver {
     /// Frames to write.
-    pub rx: mpsc::Receiver<Queued>,
+    pub rx: mpsc::Receiver<Frame>,
     /// Cancelled when the hub wants the connection closed.
     pub kill: CancellationToken,
     close_code: Arc<AtomicU16>,
@@ -121,7 +118,7 @@ impl ConnHandle {
     /// Queues a frame without waiting; a full queue closes the connection as a slow
     /// consumer. Returns whether the frame was queued.
     pub fn push(&self, f: Frame) -> bool {
-        match self.tx.try_send((f, Instant::now())) {
+        match self.tx.try_send(f) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.close(close::SLOW_CONSUMER);
@@ -133,7 +130,7 @@ impl ConnHandle {
 
     /// Queues a frame, waiting up to `timeout` for room (replays, acks).
     pub async fn push_wait(&self, f: Frame, timeout: Duration) -> bool {
-        match self.tx.send_timeout((f, Instant::now()), timeout).await {
+        match self.tx.send_timeout(f, timeout).await {
             Ok(()) => true,
             Err(mpsc::error::SendTimeoutError::Timeout(_)) => {
                 self.close(close::SLOW_CONSUMER);
@@ -319,7 +316,7 @@ pub struct Hub {
     users: Mutex<HashMap<UserKey, Vec<ConnHandle>>>,
     /// website → staff connections on this node.
     staff: Mutex<HashMap<Arc<str>, Vec<ConnHandle>>>,
-    /// How late this node's sockets are (overload shedding).
+    /// How far behind this node's tasks run (overload shedding).
     pub lag: lag::Lag,
     /// Chats and memberships for the send path's access check.
     pub access: access::AccessCache,

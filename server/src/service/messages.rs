@@ -120,7 +120,7 @@ fn check_capacity(state: &AppState) -> AppResult<()> {
         return Err(AppError::new(
             ErrorCode::RateLimited,
             format!(
-                "the server is busy delivering messages (most frames wait over {max} ms); \
+                "the server is busy delivering messages (running over {max} ms late); \
                  not stored: retry in 1 s with the same clientId"
             ),
         ));

@@ -28,9 +28,9 @@ use chatix_protocol::ErrorCode;
 
 /// Most messages in one transaction.
 pub const MAX_BATCH: usize = 256;
-/// A shard holding at most this many messages is never refused for its estimated delay
-/// (one small batch is always fine, whatever the rate estimate says).
-const MIN_ADMITTED: usize = 32;
+/// A shard holding fewer messages than one batch is never refused for its estimated delay:
+/// they are stored by the next commit, whatever the rate estimate says.
+const MIN_ADMITTED: usize = MAX_BATCH;
 /// Batches smaller than this say little about the writer's rate (a lone message costs a
 /// whole fsync) and do not update it.
 const RATE_SAMPLE_MIN: usize = 16;

@@ -17,14 +17,13 @@ use futures_util::stream::{FuturesOrdered, SplitSink};
 use futures_util::{SinkExt, StreamExt};
 use std::collections::HashSet;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{interval, timeout, MissedTickBehavior};
 
 use crate::auth::{Actor, Session};
 use crate::error::{AppError, AppResult};
-use crate::hub::{frame, ConnHandle, Event, Frame, Hub, Queued};
+use crate::hub::{frame, ConnHandle, Event, Frame};
 use crate::limits::FrameLimiter;
 use crate::service::{access, chats, messages, views};
 use crate::state::AppState;
@@ -127,9 +126,8 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
 
     // On shutdown the reader stops reading (after the frame it is handling, whose answer is
     // queued) and closes the connection: the writer then flushes the queue and sends 1001.
-    let hub = state.hub.clone();
     let writer = tokio::spawn(async move {
-        let mut w = Writer::new(sink, batch, hub);
+        let mut w = Writer::new(sink, batch);
         let mut ping = interval(heartbeat);
         ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
         ping.tick().await;
@@ -354,27 +352,24 @@ struct Writer {
     batch: bool,
     /// Taken from the queue but left out of the last batch (it would have made it too
     /// big): the first frame of the next write.
-    carry: Option<Queued>,
+    carry: Option<Frame>,
     /// The frames of the batch being written (kept for its allocation).
     frames: Vec<Frame>,
-    /// Told how long the first frame of each write waited (the fan-out lag gauge).
-    hub: Arc<Hub>,
 }
 
 impl Writer {
-    fn new(sink: SplitSink<WebSocket, WsMessage>, batch: bool, hub: Arc<Hub>) -> Writer {
+    fn new(sink: SplitSink<WebSocket, WsMessage>, batch: bool) -> Writer {
         Writer {
             sink,
             batch,
             carry: None,
             frames: Vec::new(),
-            hub,
         }
     }
 
     /// The next frame to write: the carried one, else the queue's next (`None`: the queue
     /// is closed).
-    async fn next(&mut self, rx: &mut mpsc::Receiver<Queued>) -> Option<Queued> {
+    async fn next(&mut self, rx: &mut mpsc::Receiver<Frame>) -> Option<Frame> {
         match self.carry.take() {
             Some(f) => Some(f),
             None => rx.recv().await,
@@ -384,14 +379,12 @@ impl Writer {
     /// Writes `first` and what is queued behind it: at most [`WRITE_BATCH`] frames and, in
     /// one batch, at most [`BATCH_BYTES`] of text (a bigger frame goes alone). Returns
     /// whether the socket is still writable.
-    async fn write(&mut self, first: Queued, rx: &mut mpsc::Receiver<Queued>) -> bool {
-        let (first, queued) = first;
-        self.hub.lag.note(queued);
+    async fn write(&mut self, first: Frame, rx: &mut mpsc::Receiver<Frame>) -> bool {
         if !self.batch {
             let mut ok = self.sink.feed(text(&first)).await.is_ok();
             let mut fed = 1;
             while ok && fed < WRITE_BATCH {
-                let Ok((f, _)) = rx.try_recv() else { break };
+                let Ok(f) = rx.try_recv() else { break };
                 ok = self.sink.feed(text(&f)).await.is_ok();
                 fed += 1;
             }
@@ -401,13 +394,11 @@ impl Writer {
         let mut len = first.len() + 2;
         self.frames.push(first);
         while self.frames.len() < WRITE_BATCH {
-            let Ok(q) = rx.try_recv() else { break };
-            let f = &q.0;
+            let Ok(f) = rx.try_recv() else { break };
             if len + 1 + f.len() > BATCH_BYTES {
-                self.carry = Some(q);
+                self.carry = Some(f);
                 break;
             }
-            let f = q.0;
             len += 1 + f.len();
             self.frames.push(f);
         }
@@ -431,7 +422,7 @@ impl Writer {
     }
 
     /// Writes everything already queued (the connection is closing), batched as usual.
-    async fn flush_queue(&mut self, rx: &mut mpsc::Receiver<Queued>) {
+    async fn flush_queue(&mut self, rx: &mut mpsc::Receiver<Frame>) {
         loop {
             let f = match self.carry.take() {
                 Some(f) => f,
