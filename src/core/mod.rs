@@ -27,7 +27,8 @@ use chatix_protocol::rest::SendMessageRequest;
 use chatix_protocol::{
     ApiError, ChatKind, ClientFrame, ErrorCode, Message, MessageKind, Role, ServerFrame,
 };
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap as HashMap;
+use std::collections::BTreeSet;
 
 pub use events::{ConnState, Event};
 pub use log::Msg;
@@ -318,13 +319,13 @@ impl<T: Types> Default for Core<T> {
         Core {
             me: None,
             state: None,
-            chats: HashMap::new(),
+            chats: HashMap::default(),
             follows: BTreeSet::new(),
             outbox: Outbox::default(),
             next_id: 0,
-            requests: HashMap::new(),
-            typing: HashMap::new(),
-            presence: HashMap::new(),
+            requests: HashMap::default(),
+            typing: HashMap::default(),
+            presence: HashMap::default(),
             auto_follow: false,
         }
     }

@@ -16,8 +16,8 @@ use chatix_protocol::{ApiError, ClientFrame, ErrorCode, Role};
 use futures_channel::oneshot;
 use futures_util::future::{select, Either};
 use gloo_net::http::Method;
+use rustc_hash::FxHashMap as HashMap;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -163,15 +163,15 @@ impl Client {
             token: RefCell::new(None),
             core: RefCell::new(Core::new()),
             me_obj: RefCell::new(JsValue::NULL),
-            chats: RefCell::new(HashMap::new()),
+            chats: RefCell::new(HashMap::default()),
             names: RefCell::new(Interner::default()),
             listeners: RefCell::new(Listeners::default()),
-            chat_listeners: RefCell::new(HashMap::new()),
+            chat_listeners: RefCell::new(HashMap::default()),
             next_chat: Cell::new(1),
             limits: RefCell::new(None),
             ws: RefCell::new(None),
-            waiters: RefCell::new(HashMap::new()),
-            sends: RefCell::new(HashMap::new()),
+            waiters: RefCell::new(HashMap::default()),
+            sends: RefCell::new(HashMap::default()),
             open_waiters: RefCell::new(Vec::new()),
             running: Cell::new(false),
             generation: Cell::new(0),
@@ -267,10 +267,16 @@ impl Client {
     /// socket); the objects are the ones handed to the application.
     pub fn js_messages(&self, list: &JsValue) -> Vec<JsMsg> {
         let mut names = self.names.borrow_mut();
-        js_sys::Array::from(list)
-            .iter()
-            .filter_map(|m| JsMsg::new(m, &self.base, &mut names))
-            .collect()
+        let list = js_sys::Array::from(list);
+        let mut out = Vec::new();
+        for (i, m) in list.iter().enumerate() {
+            if let Some(m) = JsMsg::new(m, &self.base, &mut names) {
+                // the caller hands out the same objects the cache holds
+                list.set(i as u32, m.obj.clone());
+                out.push(m);
+            }
+        }
+        out
     }
 
     async fn rest_text(

@@ -310,7 +310,15 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
 
 /// Calls `prop` (and `on(prop-without-on)` listeners) of every `Chat` object of `chat_id`.
 fn call_chat(c: &Rc<Client>, chat_id: &str, prop: &str, args: &[JsValue]) {
-    let mut event = prop.trim_start_matches("on").to_owned();
+    if !c
+        .chat_listeners
+        .borrow()
+        .values()
+        .any(|(id, _)| id == chat_id)
+    {
+        return;
+    }
+    let mut event = prop.strip_prefix("on").unwrap_or(prop).to_owned();
     if let Some(first) = event.get_mut(..1) {
         first.make_ascii_lowercase();
     }

@@ -8,7 +8,7 @@
 //! A listener that throws is reported on the console and does not stop the others.
 
 use js_sys::Function;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use wasm_bindgen::JsValue;
 
 struct Entry {

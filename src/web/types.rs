@@ -129,6 +129,11 @@ export interface FileInfo {
   thumbnailUrl: string | null;
 }
 
+/**
+ * A message. The SDK hands out the objects it caches (the same object to every listener
+ * and in `cachedMessages`): treat them as read-only. A message without metadata shares one
+ * frozen empty `metadata` object.
+ */
 export interface Message {
   id: string;
   chatId: string;

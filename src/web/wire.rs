@@ -24,6 +24,8 @@ extern "C" {
 
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(js_namespace = Object, js_name = assign)]
+    fn object_assign(target: &JsValue, a: &JsValue, b: &JsValue, c: &JsValue) -> JsValue;
     #[wasm_bindgen(js_namespace = JSON, js_name = stringify, catch)]
     fn json_stringify(v: &JsValue) -> Result<JsValue, JsValue>;
 
@@ -37,9 +39,21 @@ extern "C" {
     fn id(this: &Wire) -> JsValue;
 
     #[wasm_bindgen(method, getter, js_name = chatId)]
-    fn chat_id(this: &Wire) -> Option<String>;
+    fn chat_id_v(this: &Wire) -> JsValue;
+    #[wasm_bindgen(method, setter, js_name = chatId)]
+    fn set_chat_id(this: &Wire, v: &JsValue);
     #[wasm_bindgen(method, getter, js_name = senderId)]
-    fn sender_id(this: &Wire) -> Option<String>;
+    fn sender_id_v(this: &Wire) -> JsValue;
+    #[wasm_bindgen(method, setter, js_name = senderId)]
+    fn set_sender_id(this: &Wire, v: &JsValue);
+    #[wasm_bindgen(method, getter, js_name = senderName)]
+    fn sender_name(this: &Wire) -> JsValue;
+    #[wasm_bindgen(method, setter, js_name = senderName)]
+    fn set_sender_name(this: &Wire, v: &JsValue);
+    #[wasm_bindgen(method, getter, js_name = senderRole)]
+    fn sender_role(this: &Wire) -> JsValue;
+    #[wasm_bindgen(method, setter, js_name = senderRole)]
+    fn set_sender_role(this: &Wire, v: &JsValue);
     #[wasm_bindgen(method, getter)]
     fn seq(this: &Wire) -> Option<f64>;
     #[wasm_bindgen(method, getter)]
@@ -53,11 +67,11 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     fn kind(this: &Wire) -> JsValue;
     #[wasm_bindgen(method, setter, js_name = kind)]
-    fn set_kind(this: &Wire, v: &str);
+    fn set_kind(this: &Wire, v: &JsValue);
     #[wasm_bindgen(method, getter)]
     fn text(this: &Wire) -> JsValue;
     #[wasm_bindgen(method, setter, js_name = text)]
-    fn set_text(this: &Wire, v: &str);
+    fn set_text(this: &Wire, v: &JsValue);
     #[wasm_bindgen(method, getter)]
     fn file(this: &Wire) -> JsValue;
     #[wasm_bindgen(method, setter, js_name = file)]
@@ -154,21 +168,60 @@ impl Msg for JsMsg {
     }
 }
 
-/// Shares the strings every message of a chat or a sender repeats.
-#[derive(Default)]
+/// Shares the strings every message of a chat or a sender repeats, on both sides: one Rust
+/// copy for the core, and one JS string that every message object points at (a parsed
+/// frame brings its own copy of each, which then becomes garbage).
 pub struct Interner {
-    names: std::collections::HashSet<Rc<str>>,
+    names: rustc_hash::FxHashMap<Box<str>, (Rc<str>, JsValue)>,
+    /// `{chatId, senderId, senderName, senderRole}` with shared strings, per combination.
+    senders: rustc_hash::FxHashMap<[usize; 4], JsValue>,
+    /// The fields the compact wire leaves out, at their defaults.
+    defaults: JsValue,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        let no_metadata = js_sys::Object::new();
+        js_sys::Object::freeze(&no_metadata);
+        let defaults = super::body::Obj::new()
+            .v("kind", &"text".into())
+            .v("text", &"".into())
+            .v("file", &JsValue::NULL)
+            .v("metadata", &no_metadata)
+            .v("whisper", &false.into())
+            .v("clientId", &JsValue::NULL)
+            .v("replyTo", &JsValue::NULL)
+            .v("editedAt", &JsValue::NULL)
+            .v("deleted", &false.into())
+            .done();
+        Interner {
+            names: Default::default(),
+            senders: Default::default(),
+            defaults,
+        }
+    }
 }
 
 impl Interner {
     /// The shared copy of `s`.
     pub fn get(&mut self, s: &str) -> Rc<str> {
+        self.shared(s, &JsValue::UNDEFINED).0
+    }
+
+    /// The shared copies of `s`, whose JS string is `js` (kept when `s` is new).
+    fn shared(&mut self, s: &str, js: &JsValue) -> (Rc<str>, JsValue) {
         if let Some(n) = self.names.get(s) {
             return n.clone();
         }
-        let n: Rc<str> = Rc::from(s);
-        self.names.insert(n.clone());
+        let js = if js.is_string() { js.clone() } else { s.into() };
+        let n = (Rc::<str>::from(s), js);
+        self.names.insert(s.into(), n.clone());
         n
+    }
+
+    fn string(&mut self, v: &JsValue) -> Option<(Rc<str>, JsValue)> {
+        let s = v.as_string()?;
+        Some(self.shared(&s, v))
     }
 }
 
@@ -199,50 +252,43 @@ impl JsMsg {
             return None;
         }
         let w: &Wire = obj.unchecked_ref();
-        let chat = w.chat_id()?;
-        let sender = w.sender_id()?;
         let seq = w.seq()? as i64;
         let rev = w.rev().map_or(seq, |r| r as i64);
-        let deleted = match w.deleted().as_bool() {
-            Some(d) => d,
-            None => {
-                w.set_deleted(false);
-                false
-            }
-        };
-        if w.kind().is_undefined() {
-            w.set_kind("text");
-        }
-        if w.text().is_undefined() {
-            w.set_text("");
-        }
+        let deleted = w.deleted().as_bool().unwrap_or(false);
+        let chat = names.string(&w.chat_id_v())?;
+        let sender = names.string(&w.sender_id_v())?;
+        let name = names
+            .string(&w.sender_name())
+            .unwrap_or_else(|| names.shared("", &JsValue::UNDEFINED));
+        let role = names
+            .string(&w.sender_role())
+            .unwrap_or_else(|| names.shared("", &JsValue::UNDEFINED));
+        let key =
+            [&chat.0, &sender.0, &name.0, &role.0].map(|r| Rc::as_ptr(r) as *const u8 as usize);
+        let shared = names
+            .senders
+            .entry(key)
+            .or_insert_with(|| {
+                super::body::Obj::new()
+                    .v("chatId", &chat.1)
+                    .v("senderId", &sender.1)
+                    .v("senderName", &name.1)
+                    .v("senderRole", &role.1)
+                    .done()
+            })
+            .clone();
         let file = w.file();
-        if file.is_undefined() {
-            w.set_file(&JsValue::NULL);
-        } else if file.is_object() {
+        if file.is_object() {
             absolute(base, file.unchecked_ref());
         }
-        if w.metadata().is_undefined() {
-            w.set_metadata(&js_sys::Object::new());
-        }
-        if w.whisper().is_undefined() {
-            w.set_whisper(false);
-        }
-        if w.client_id_v().is_undefined() {
-            w.set_client_id(&JsValue::NULL);
-        }
-        if w.reply_to().is_undefined() {
-            w.set_reply_to(&JsValue::NULL);
-        }
-        if w.edited_at().is_undefined() {
-            w.set_edited_at(&JsValue::NULL);
-        }
+        // One call: the defaults, what the server sent over them, the shared strings last.
+        let obj = object_assign(&js_sys::Object::new(), &names.defaults, &obj, &shared);
         Some(JsMsg {
             seq,
             rev,
             deleted,
-            chat: names.get(&chat),
-            sender: names.get(&sender),
+            chat: chat.0,
+            sender: sender.0,
             obj,
         })
     }
