@@ -153,12 +153,42 @@ pub trait Protocol: Send + Sync + 'static {
 /// Sends refused by the server since the counter was last taken (fan-out mode).
 static REFUSED: AtomicU64 = AtomicU64::new(0);
 
+/// The server's answer to a send: acknowledged, or refused for now (overload) with the
+/// request's id, to be sent again.
+pub type Answer = Result<(), u64>;
+
+/// Waits until one send is acknowledged; a refused one is sent again (`resend` with its
+/// id) after a pause, as the SDK's outbox does.
+async fn one_ack(
+    acks: &mut mpsc::UnboundedReceiver<Answer>,
+    resend: impl Fn(u64) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    loop {
+        match acks.recv().await {
+            Some(Ok(())) => return Ok(()),
+            Some(Err(id)) => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                resend(id)?;
+            }
+            None => anyhow::bail!("socket closed"),
+        }
+    }
+}
+
+/// The `id` of a frame.
+fn frame_id(frame: &str) -> u64 {
+    serde_json::from_str::<serde_json::Value>(frame)
+        .ok()
+        .and_then(|v| v["id"].as_u64())
+        .unwrap_or(0)
+}
+
 /// Opens a WebSocket and pumps it: writes from `tx`, messages to `rx`.
 pub async fn open(
     url: String,
     proto: Arc<dyn Protocol>,
     first: Vec<WsMsg>,
-) -> anyhow::Result<(Conn, mpsc::UnboundedReceiver<()>)> {
+) -> anyhow::Result<(Conn, mpsc::UnboundedReceiver<Answer>)> {
     let (ws, _) = tokio_tungstenite::connect_async(url).await?;
     let (mut sink, mut stream) = ws.split();
     // Speak only after the server's greeting (Chatix `ready`, Engine.IO's open packet):
@@ -208,9 +238,10 @@ pub async fn open(
             }
             if let WsMsg::Text(t) = m {
                 if proto.is_ack(&t) {
-                    let _ = ack_tx.send(());
+                    let _ = ack_tx.send(Ok(()));
                 } else if proto.is_refusal(&t) {
                     REFUSED.fetch_add(1, Ordering::Relaxed);
+                    let _ = ack_tx.send(Err(frame_id(&t)));
                 } else if let Some(x) = proto.receive(&t, &reply) {
                     let _ = msg_tx.send(x);
                 }
@@ -468,7 +499,11 @@ async fn writes(args: &Args) -> anyhow::Result<()> {
                     .send(proto.send(&room, &format!("w{m}-{seq}"), seq))?;
             }
             while Instant::now() < end {
-                if acks.recv().await.is_none() {
+                let resend = |id: u64| -> anyhow::Result<()> {
+                    conn.tx.send(proto.send(&room, &format!("w{m}-{id}"), id))?;
+                    Ok(())
+                };
+                if one_ack(&mut acks, resend).await.is_err() {
                     break;
                 }
                 total.fetch_add(1, Ordering::Relaxed);
@@ -528,11 +563,18 @@ async fn publish(args: &Args) -> anyhow::Result<()> {
             };
             let mut in_flight = 0usize;
             let mut acked = 0usize;
+            let resend = |id: u64| -> anyhow::Result<()> {
+                if let Some(i) = usize::try_from(id)
+                    .ok()
+                    .and_then(|id| mine.get(id.wrapping_sub(1)))
+                {
+                    conn.tx.send(proto.send(&room, &chat_line(*i), id))?;
+                }
+                Ok(())
+            };
             for (n, i) in mine.iter().enumerate() {
                 if in_flight >= window {
-                    acks.recv()
-                        .await
-                        .ok_or_else(|| anyhow::anyhow!("socket closed"))?;
+                    one_ack(&mut acks, resend).await?;
                     in_flight -= 1;
                     acked += 1;
                 }
@@ -543,9 +585,7 @@ async fn publish(args: &Args) -> anyhow::Result<()> {
             }
             if target == Target::Chatix {
                 while acked < mine.len() {
-                    acks.recv()
-                        .await
-                        .ok_or_else(|| anyhow::anyhow!("socket closed"))?;
+                    one_ack(&mut acks, resend).await?;
                     acked += 1;
                 }
             } else {
