@@ -846,3 +846,25 @@ async fn batched_frames_keep_order_resume_and_never_carry_a_whisper_to_a_visitor
     v.stop();
     staff.stop();
 }
+
+#[wasm_bindgen_test]
+async fn a_refused_token_rejects_start_with_unauthorized_at_once() {
+    let d = demo().await;
+    // a well-formed JWT the server did not sign
+    let forged = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ4Iiwic3ViIjoieCIsImV4cCI6OTk5OTk5OTk5OX0.c2lnbmF0dXJl";
+    let core = ChatixCore::new(
+        d["websiteId"].as_str().unwrap().into(),
+        obj(json!({"serverUrl": SERVER, "token": forged})),
+    )
+    .unwrap();
+    let t0 = js_sys::Date::now();
+    assert_eq!(err(core.start()).await, "unauthorized");
+    let waited = js_sys::Date::now() - t0;
+    assert!(waited < 10_000.0, "rejected after {waited} ms, not at the request timeout");
+    assert_eq!(core.connection_state(), "closed");
+    // a good token still signs in, and `me` comes from the socket's ready frame
+    let name = unique("tok");
+    let u = user(&name).await;
+    assert_eq!(s(&u.me(), "username"), name);
+    u.stop();
+}

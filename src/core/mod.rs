@@ -396,7 +396,7 @@ impl<T: Types> Core<T> {
     /// outbox, and go live.
     fn on_ready(&mut self, user: Me) -> Vec<Effect<T>> {
         let mut out = Vec::new();
-        self.me = Some(user);
+        self.set_me(user);
         if !self.follows.is_empty() {
             let chats: Vec<String> = self.follows.iter().cloned().collect();
             let (id, f) = self.subscribe_frame(&chats);

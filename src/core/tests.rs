@@ -22,9 +22,13 @@ fn user(id: &str, role: Role) -> User {
 }
 
 fn ready(me: &str) -> ServerFrame {
+    ready_as(me, Role::User)
+}
+
+fn ready_as(me: &str, role: Role) -> ServerFrame {
     ServerFrame::Ready {
         session_id: "s".into(),
-        user: user(me, Role::User),
+        user: user(me, role),
         protocol: 1,
         limits: Limits {
             max_frame_bytes: 1,
@@ -87,9 +91,11 @@ fn events(effects: &[Effect]) -> Vec<Event> {
         .collect()
 }
 
+/// Connects as `me`, with the role the core already knows (the server's `ready` says it).
 fn live(core: &mut Core, me: &str) {
+    let role = core.me().map_or(Role::User, |m| m.role);
     core.connecting(true);
-    core.on_server_frame(ready(me), 0);
+    core.on_server_frame(ready_as(me, role), 0);
 }
 
 #[test]

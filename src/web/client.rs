@@ -115,6 +115,8 @@ pub struct Client {
     heartbeat: RefCell<Option<gloo_timers::callback::Interval>>,
     /// The visitor's conversation id, once known (sends and `visitorType` need no lookup).
     pub conversation: RefCell<Option<String>>,
+    /// Why the client stopped by itself (a refused session), for a start() still waiting.
+    pub fatal: RefCell<Option<ApiError>>,
     /// A start() in progress, so concurrent calls share it.
     pub starting: Cell<bool>,
 }
@@ -179,6 +181,7 @@ impl Client {
             last_frame_at: Cell::new(0.0),
             heartbeat: RefCell::new(None),
             conversation: RefCell::new(None),
+            fatal: RefCell::new(None),
             starting: Cell::new(false),
         })
     }
@@ -359,10 +362,12 @@ impl Client {
                 session(&s)?
             }
             Auth::Token { token, .. } => {
-                let user =
-                    http::call::<()>(&self.base, Some(&token), Method::GET, "/v1/me", None).await?;
+                // No round trip: the socket's `ready` frame says who the token is. A token
+                // the server refuses closes the socket before `ready`, and the session check
+                // that follows rejects start() with the server's reason.
                 let exp = token_expiry(&token).unwrap_or(i64::MAX);
-                (token, exp, user)
+                *self.token.borrow_mut() = Some((token, exp));
+                return Ok(JsValue::NULL);
             }
         };
         let me = wire::me(&self.base, &user).map_err(bad_answer)?;
@@ -437,6 +442,7 @@ impl Client {
         if self.running.get() {
             return;
         }
+        *self.fatal.borrow_mut() = None;
         self.set_running(true);
         self.connect(true);
         let weak = Rc::downgrade(self);
@@ -594,6 +600,9 @@ impl Client {
             if expiring || !had_ready {
                 if let Err(e) = me.check_session().await {
                     if e.code == ErrorCode::Unauthorized {
+                        *me.fatal.borrow_mut() = Some(e.clone());
+                        // a start() waiting for the socket hears why at once
+                        me.open_waiters.borrow_mut().clear();
                         me.set_running(false);
                         let fx = me.core.borrow_mut().closed(code, "unauthorized", false);
                         me.apply(fx);
@@ -721,10 +730,12 @@ impl Client {
         let (tx, rx) = oneshot::channel();
         self.open_waiters.borrow_mut().push(tx);
         with_timeout(rx, REQUEST_TIMEOUT_MS).await.ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Timeout,
-                "the connection did not open in time; the SDK keeps retrying",
-            )
+            self.fatal.borrow().clone().unwrap_or_else(|| {
+                ApiError::new(
+                    ErrorCode::Timeout,
+                    "the connection did not open in time; the SDK keeps retrying",
+                )
+            })
         })
     }
 
