@@ -3,12 +3,17 @@
 //! # Layout
 //!
 //! - [`core`]: the sans-I/O heart (chat state, ordering and dedupe, outbox, resume,
-//!   unread counts, event dispatch). Plain Rust, unit-tested natively with `cargo test`.
+//!   unread counts, the events to emit). Plain Rust, generic over the driver's message,
+//!   user and chat types, unit-tested natively with `cargo test` and driven by the server's
+//!   fault tests.
 //! - `web` (wasm32 only): the JavaScript face. `ChatixCore` and `Chat` classes exported
-//!   with wasm-bindgen, the browser WebSocket (heartbeat, reconnect with backoff), fetch
-//!   and uploads, the listener registry, and the TypeScript declarations.
+//!   with wasm-bindgen, the browser WebSocket (heartbeat, reconnect with backoff, session
+//!   checks), fetch and uploads, decoding frames from `JSON.parse`d values, the listener
+//!   registry with the routing of events to `on(name)` and `onX` handlers, and the
+//!   TypeScript declarations. Messages, users and chats stay JS objects there.
 //!
-//! The wire types come from `chatix-protocol`, shared with the server.
+//! The wire types come from `chatix-protocol` (built without its `json` feature: no
+//! serde_json in the browser), shared with the server.
 
 pub mod core;
 

@@ -1,5 +1,5 @@
-//! Browser tests of the SDK (headless Chromium, `wasm-pack test`), against a real
-//! `chatix-server` started by `tests/run-browser-tests.mjs` with test hooks enabled.
+//! Browser tests of the SDK (headless Chromium: `cargo test --target
+//! wasm32-unknown-unknown` with wasm-bindgen-test-runner), against a real `chatix-server` started by `tests/run-browser-tests.mjs` with test hooks enabled.
 //! They drive the same exported methods JavaScript calls.
 #![cfg(target_arch = "wasm32")]
 
@@ -851,7 +851,8 @@ async fn batched_frames_keep_order_resume_and_never_carry_a_whisper_to_a_visitor
 async fn a_refused_token_rejects_start_with_unauthorized_at_once() {
     let d = demo().await;
     // a well-formed JWT the server did not sign
-    let forged = "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ4Iiwic3ViIjoieCIsImV4cCI6OTk5OTk5OTk5OX0.c2lnbmF0dXJl";
+    let forged =
+        "eyJhbGciOiJIUzI1NiJ9.eyJhdWQiOiJ4Iiwic3ViIjoieCIsImV4cCI6OTk5OTk5OTk5OX0.c2lnbmF0dXJl";
     let core = ChatixCore::new(
         d["websiteId"].as_str().unwrap().into(),
         obj(json!({"serverUrl": SERVER, "token": forged})),
@@ -860,7 +861,10 @@ async fn a_refused_token_rejects_start_with_unauthorized_at_once() {
     let t0 = js_sys::Date::now();
     assert_eq!(err(core.start()).await, "unauthorized");
     let waited = js_sys::Date::now() - t0;
-    assert!(waited < 10_000.0, "rejected after {waited} ms, not at the request timeout");
+    assert!(
+        waited < 10_000.0,
+        "rejected after {waited} ms, not at the request timeout"
+    );
     assert_eq!(core.connection_state(), "closed");
     // a good token still signs in, and `me` comes from the socket's ready frame
     let name = unique("tok");

@@ -1,4 +1,5 @@
-//! The JavaScript face of the SDK (wasm32 only): thin adapters around [`crate::core`].
+//! The JavaScript face of the SDK (wasm32 only) around [`crate::core`]. It owns the
+//! socket, timers, fetch and listeners; messages, users and chats stay JS objects.
 //!
 //! - [`api`]: the `ChatixCore` class (every method of API.md, as Promises).
 //! - [`chat`]: the `Chat` class (a chat's methods and per-chat events).
@@ -7,6 +8,8 @@
 //! - [`dispatch`]: core events → `on(name)` listeners and `onX` handlers.
 //! - [`http`]: REST over fetch with timeouts; uploads with progress.
 //! - [`listeners`], [`handlers`]: the two event styles. [`js`]: conversions and errors.
+//! - [`wire`]: frames from `JSON.parse`d values, batches, message objects; [`body`]: what
+//!   the SDK sends, written as JS objects.
 //! - [`promise`]: Promise helpers. [`storage`]: the remembered visitor. [`types`]: the
 //!   TypeScript declarations of the data shapes.
 
