@@ -33,69 +33,24 @@ extern "C" {
     fn ty(this: &Wire) -> Option<String>;
     #[wasm_bindgen(method, getter)]
     fn message(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = message)]
-    fn set_message(this: &Wire, v: &JsValue);
-    #[wasm_bindgen(method, getter)]
-    fn id(this: &Wire) -> JsValue;
 
     #[wasm_bindgen(method, getter, js_name = chatId)]
     fn chat_id_v(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = chatId)]
-    fn set_chat_id(this: &Wire, v: &JsValue);
     #[wasm_bindgen(method, getter, js_name = senderId)]
     fn sender_id_v(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = senderId)]
-    fn set_sender_id(this: &Wire, v: &JsValue);
     #[wasm_bindgen(method, getter, js_name = senderName)]
     fn sender_name(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = senderName)]
-    fn set_sender_name(this: &Wire, v: &JsValue);
     #[wasm_bindgen(method, getter, js_name = senderRole)]
     fn sender_role(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = senderRole)]
-    fn set_sender_role(this: &Wire, v: &JsValue);
     #[wasm_bindgen(method, getter)]
     fn seq(this: &Wire) -> Option<f64>;
     #[wasm_bindgen(method, getter)]
     fn rev(this: &Wire) -> Option<f64>;
 
-    // the fields the server omits when they hold their default
     #[wasm_bindgen(method, getter)]
     fn deleted(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = deleted)]
-    fn set_deleted(this: &Wire, v: bool);
-    #[wasm_bindgen(method, getter)]
-    fn kind(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = kind)]
-    fn set_kind(this: &Wire, v: &JsValue);
-    #[wasm_bindgen(method, getter)]
-    fn text(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = text)]
-    fn set_text(this: &Wire, v: &JsValue);
     #[wasm_bindgen(method, getter)]
     fn file(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = file)]
-    fn set_file(this: &Wire, v: &JsValue);
-    #[wasm_bindgen(method, getter)]
-    fn metadata(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = metadata)]
-    fn set_metadata(this: &Wire, v: &JsValue);
-    #[wasm_bindgen(method, getter)]
-    fn whisper(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = whisper)]
-    fn set_whisper(this: &Wire, v: bool);
-    #[wasm_bindgen(method, getter, js_name = clientId)]
-    fn client_id_v(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = clientId)]
-    fn set_client_id(this: &Wire, v: &JsValue);
-    #[wasm_bindgen(method, getter, js_name = replyTo)]
-    fn reply_to(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = replyTo)]
-    fn set_reply_to(this: &Wire, v: &JsValue);
-    #[wasm_bindgen(method, getter, js_name = editedAt)]
-    fn edited_at(this: &Wire) -> JsValue;
-    #[wasm_bindgen(method, setter, js_name = editedAt)]
-    fn set_edited_at(this: &Wire, v: &JsValue);
 
     // file URLs
     #[wasm_bindgen(method, getter)]
@@ -203,11 +158,6 @@ impl Default for Interner {
 }
 
 impl Interner {
-    /// The shared copy of `s`.
-    pub fn get(&mut self, s: &str) -> Rc<str> {
-        self.shared(s, &JsValue::UNDEFINED).0
-    }
-
     /// The shared copies of `s`, whose JS string is `js` (kept when `s` is new).
     fn shared(&mut self, s: &str, js: &JsValue) -> (Rc<str>, JsValue) {
         if let Some(n) = self.names.get(s) {
