@@ -148,6 +148,11 @@ impl ConnHandle {
         }
     }
 
+    /// The close code asked for (meaningful once [`ConnHandle::is_closed`]).
+    pub fn close_code(&self) -> u16 {
+        self.close_code.load(Ordering::Relaxed)
+    }
+
     /// Resolves when the hub asks the connection to close.
     pub async fn closing(&self) {
         self.kill.cancelled().await

@@ -37,6 +37,12 @@ const BATCH_BYTES: usize = 64 * 1024;
 /// How long a closing connection keeps reading (and discarding) what the peer still sends,
 /// waiting for its close reply.
 const CLOSE_DRAIN: Duration = Duration::from_secs(2);
+/// How long a slow consumer being cut off may take to read what was queued for it and its
+/// close frame, and to answer: it is alive but reading slowly, and everything it was sent
+/// (up to the kernel's socket buffers, megabytes) sits before the close frame. Dropping the
+/// socket sooner loses the close frame when its pongs arrive after the drop (a reset). A
+/// peer that never reads holds a socket for this long, not forever.
+const SLOW_CONSUMER_GRACE: Duration = Duration::from_secs(60);
 /// Most chats the server announces a user's presence to.
 const PRESENCE_FANOUT: i64 = 200;
 /// Most sends of one connection waiting for their commit at once. Sends are pipelined: the
@@ -142,9 +148,14 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
             tokio::select! {
                 biased;
                 _ = recv.kill.cancelled() => {
-                    // Flush what is already queued (acks, errors) before closing.
-                    w.flush_queue(&mut recv.rx).await;
-                    let _ = w.sink.send(close_frame(recv.close_code())).await;
+                    // Flush what is already queued (acks, errors) before closing, for as
+                    // long as a peer that reads slowly may take; one that never reads is
+                    // dropped after the grace instead of holding the task and its queue.
+                    let _ = timeout(SLOW_CONSUMER_GRACE, async {
+                        w.flush_queue(&mut recv.rx).await;
+                        let _ = w.sink.send(close_frame(recv.close_code())).await;
+                    })
+                    .await;
                     break;
                 }
                 f = w.next(&mut recv.rx) => match f {
@@ -314,11 +325,21 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
     // writer flushes the answers and sends the close frame, keep reading until the peer's
     // close reply. Closing TCP with frames still unread in the receive buffer makes the
     // kernel send a reset, and the peer would lose the acks and the close code in flight.
+    // The wait for the reply starts once the writer is done: a slow consumer reads its queue
+    // and the close frame long after the close was decided, and answers pings meanwhile; a
+    // socket dropped while those pongs sit unread resets the peer, which then loses the close
+    // frame it had not read yet.
     let drain = async {
+        let _ = writer.await;
         if peer_done {
             return;
         }
-        let _ = timeout(CLOSE_DRAIN, async {
+        let wait = if conn.close_code() == close::SLOW_CONSUMER && !state.shutdown.is_cancelled() {
+            SLOW_CONSUMER_GRACE
+        } else {
+            CLOSE_DRAIN
+        };
+        let _ = timeout(wait, async {
             while let Some(Ok(m)) = stream.next().await {
                 if matches!(m, WsMessage::Close(_)) {
                     break;
@@ -327,7 +348,7 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         })
         .await;
     };
-    let _ = tokio::join!(writer, drain);
+    drain.await;
     if state.hub.unregister(&conn)
         && !state
             .hub
