@@ -2,8 +2,8 @@
 # Builds the SDK npm package into pkg/ (and pkg/bundler/): cargo's release build for
 # wasm32, wasm-bindgen (the pinned CLI that scripts/setup.sh installs) for the web and the
 # bundler targets, then npm binaryen's wasm-opt -Oz (never Debian's: see README
-# "Toolchain"), then scripts/package-sdk.mjs writes package.json and the bundler entry and
-# scripts/minify-glue.mjs minifies the JS glue (esbuild).
+# "Toolchain"), then scripts/minify-glue.mjs makes the JS glue one minified file (esbuild)
+# and scripts/package-sdk.mjs writes package.json and the bundler entry.
 # Usage: scripts/build.sh [--skip-setup]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,9 +23,9 @@ bindgen() { # target outdir
 }
 bindgen web pkg
 bindgen bundler pkg/bundler
-node scripts/package-sdk.mjs
-# The glue as shipped: minified (the .d.ts keep the docs).
+# The glue as shipped: one minified file (the .d.ts keep the docs).
 node scripts/minify-glue.mjs pkg/chatix_core.js pkg/bundler/chatix_core_bg.js
+node scripts/package-sdk.mjs
 gz() { gzip -9c "$1" | wc -c; }
 printf '[build] pkg/ ready. gzip -9: SDK %s bytes (.wasm %s + JS glue %s), widget.js %s bytes\n' \
   "$(( $(gz pkg/chatix_core_bg.wasm) + $(gz pkg/chatix_core.js) ))" "$(gz pkg/chatix_core_bg.wasm)" \

@@ -475,7 +475,46 @@ pub enum ServerFrame {
 }
 
 impl ServerFrame {
-    /// Decodes a server frame. The commonest, `message`, takes a direct path: serde decodes
+    /// Restores what the compact form of a message leaves out: `chatId` (the frame names
+    /// the chat) and `rev` (equal to `seq` until the message changes). Decoders of socket
+    /// frames call it ([`ServerFrame::parse`] does).
+    pub fn normalize(&mut self) {
+        let (chat_id, m) = match self {
+            ServerFrame::Message { chat_id, message }
+            | ServerFrame::MessageUpdated { chat_id, message }
+            | ServerFrame::MessageDeleted { chat_id, message } => (Some(&*chat_id), message),
+            ServerFrame::Ack {
+                body:
+                    AckBody {
+                        message: Some(message),
+                        ..
+                    },
+                ..
+            } => (None, message),
+            _ => return,
+        };
+        if let Some(c) = chat_id.filter(|_| m.chat_id.is_empty()) {
+            m.chat_id = c.to_owned();
+        }
+        if m.rev == 0 {
+            m.rev = m.seq;
+        }
+    }
+
+    /// Decodes one text message of a socket: a frame, or (`batch=1`) an array of frames,
+    /// each normalized.
+    #[cfg(feature = "json")]
+    pub fn parse_text(text: &str) -> serde_json::Result<Vec<ServerFrame>> {
+        if text.trim_start().starts_with('[') {
+            let mut v: Vec<ServerFrame> = serde_json::from_str(text)?;
+            v.iter_mut().for_each(ServerFrame::normalize);
+            Ok(v)
+        } else {
+            ServerFrame::parse(text).map(|f| vec![f])
+        }
+    }
+
+    /// Decodes a server frame (normalized). The commonest, `message`, takes a direct path: serde decodes
     /// an internally tagged enum by buffering the whole frame into an intermediate tree
     /// first, which is a large share of a client's per-message decoding. The server writes
     /// `type` first; a frame written otherwise takes the general path.
@@ -490,12 +529,16 @@ impl ServerFrame {
         if text.starts_with(r#"{"type":"message","#) {
             // `type` is an unknown field to MessageFrame, and ignored.
             let f: MessageFrame = serde_json::from_str(text)?;
-            return Ok(ServerFrame::Message {
+            let mut f = ServerFrame::Message {
                 chat_id: f.chat_id,
                 message: f.message,
-            });
+            };
+            f.normalize();
+            return Ok(f);
         }
-        serde_json::from_str(text)
+        let mut f: ServerFrame = serde_json::from_str(text)?;
+        f.normalize();
+        Ok(f)
     }
 }
 
@@ -520,7 +563,7 @@ mod tests {
         let text = serde_json::to_string(&f).unwrap();
         assert!(text.starts_with(r#"{"type":"message","#), "{text}");
         assert_eq!(ServerFrame::parse(&text).unwrap(), f);
-        assert_eq!(serde_json::from_str::<ServerFrame>(&text).unwrap(), f);
+        assert_eq!(ServerFrame::parse(&text).unwrap(), f);
         // Another field order takes the general path, to the same result.
         let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
         let ty = v.as_object_mut().unwrap().remove("type").unwrap();
@@ -582,7 +625,7 @@ mod tests {
         };
         let s = serde_json::to_string(&f).unwrap();
         assert_eq!(s, r#"{"type":"ack","id":3,"lastSeenSeq":9}"#);
-        let back: ServerFrame = serde_json::from_str(&s).unwrap();
+        let back = ServerFrame::parse(&s).unwrap();
         assert_eq!(back, f);
     }
 
@@ -649,11 +692,18 @@ mod tests {
             for key in DEFAULTED {
                 assert!(!msg.contains_key(key), "{key} in {text}");
             }
-            assert_eq!(msg.len(), 17 - DEFAULTED.len(), "{text}");
-            if !matches!(f, ServerFrame::Ack { .. }) {
+            // `rev` equals `seq`: left out too.
+            assert!(!msg.contains_key("rev"), "rev in {text}");
+            if matches!(f, ServerFrame::Ack { .. }) {
+                // an ack names no chat: its message does
+                assert_eq!(msg.len(), 17 - DEFAULTED.len() - 1, "{text}");
+                assert_eq!(msg["chatId"], chat_id.as_str());
+            } else {
+                // the frame names the chat once, its message not again
+                assert_eq!(msg.len(), 17 - DEFAULTED.len() - 2, "{text}");
                 assert_eq!(v["chatId"], chat_id.as_str(), "the frame's chatId stays");
             }
-            let back: ServerFrame = serde_json::from_str(&text).unwrap();
+            let back = ServerFrame::parse(&text).unwrap();
             assert_eq!(back, f);
             #[cfg(feature = "json")]
             assert_eq!(ServerFrame::parse(&text).unwrap(), f);
@@ -684,13 +734,17 @@ mod tests {
         m.reply_to = Some("msg_0199a1b2c3d47e5f8a9b0c1d2e3f4a00".into());
         m.edited_at = Some(1_760_000_000_500);
         m.deleted = true;
+        m.rev = m.seq + 3;
         let f = ServerFrame::MessageUpdated {
             chat_id: m.chat_id.clone(),
             message: m.clone(),
         };
         let text = serde_json::to_string(&f).unwrap();
-        // Same fields, same order, same values as the REST form.
-        let full = serde_json::to_string(&m).unwrap();
+        // Same fields, same order, same values as the REST form, but the chat id the frame
+        // already names.
+        let full = serde_json::to_string(&m)
+            .unwrap()
+            .replace(&format!(r#""chatId":"{}","#, m.chat_id), "");
         assert_eq!(
             text,
             format!(
@@ -698,7 +752,7 @@ mod tests {
                 m.chat_id
             )
         );
-        assert_eq!(serde_json::from_str::<ServerFrame>(&text).unwrap(), f);
+        assert_eq!(ServerFrame::parse(&text).unwrap(), f);
     }
 
     #[test]
@@ -721,8 +775,8 @@ mod tests {
             compact.len()
         );
         assert!(compact.len() + 100 < full.len(), "{compact}");
-        let back: ServerFrame = serde_json::from_str(&compact).unwrap();
-        let fback: ServerFrame = serde_json::from_str(&full).unwrap();
+        let back = ServerFrame::parse(&compact).unwrap();
+        let fback = ServerFrame::parse(&full).unwrap();
         assert_eq!(back, fback, "both forms decode to the same frame");
     }
 }

@@ -261,12 +261,16 @@ pub struct Message {
     /// Server-assigned id.
     pub id: String,
     /// The chat it belongs to.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub chat_id: String,
     /// Position in the chat: assigned by the server in the transaction that stores the
     /// message, strictly increasing per chat, never reused.
     pub seq: i64,
     /// Revision: equals `seq` for a new message; takes the chat's next sequence number on
     /// every edit or delete, so that a resume replays changes in order too.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub rev: i64,
     /// Kind; see [`MessageKind`].
     #[serde(default)]
@@ -310,7 +314,9 @@ pub struct Message {
 
 /// A message as socket frames write it: the fields of [`Message`] in the same order, minus
 /// those at their default (`kind` `text`, `file`, `clientId`, `replyTo` and `editedAt`
-/// null, `metadata` empty, `whisper` and `deleted` false). [`Message`] decodes it.
+/// null, `metadata` empty, `whisper` and `deleted` false), `rev` while it equals `seq`, and
+/// `chatId` inside a frame that names the chat. [`Message`] decodes it, and
+/// [`crate::ServerFrame::normalize`] restores `chatId` and `rev`.
 ///
 /// REST bodies keep the full form; [`crate::ServerFrame`] uses this one for the messages it
 /// carries.
@@ -318,9 +324,13 @@ pub struct Message {
 #[serde(rename_all = "camelCase")]
 pub struct CompactMessage<'a> {
     id: &'a str,
-    chat_id: &'a str,
+    /// Left out inside a frame that names its chat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    chat_id: Option<&'a str>,
     seq: i64,
-    rev: i64,
+    /// Left out while it equals `seq` (a message never edited or deleted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rev: Option<i64>,
     #[serde(skip_serializing_if = "is_text")]
     kind: MessageKind,
     text: &'a str,
@@ -376,9 +386,9 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
         } = m;
         CompactMessage {
             id,
-            chat_id,
+            chat_id: Some(chat_id),
             seq: *seq,
-            rev: *rev,
+            rev: (rev != seq).then_some(*rev),
             kind: *kind,
             text,
             file: file.as_ref(),
@@ -401,9 +411,13 @@ pub(crate) mod compact {
     use super::{CompactMessage, Message};
     use serde::{Serialize, Serializer};
 
-    /// A message field.
+    /// A message field of a frame that names the message's chat (`chatId` left out).
     pub fn message<S: Serializer>(m: &Message, s: S) -> Result<S::Ok, S::Error> {
-        CompactMessage::from(m).serialize(s)
+        CompactMessage {
+            chat_id: None,
+            ..CompactMessage::from(m)
+        }
+        .serialize(s)
     }
 
     /// An optional message field (skipped when `None` by the field's own attribute).

@@ -2,7 +2,7 @@
 
 mod common;
 
-use chatix_protocol::ServerFrame;
+use chatix_protocol::{Message, ServerFrame};
 use common::*;
 use serde_json::json;
 use std::time::Duration;
@@ -1078,4 +1078,73 @@ async fn a_batching_connection_closed_by_a_shutdown_gets_everything_queued_first
     );
     assert_eq!(code, Some(chatix_protocol::close::GOING_AWAY));
     assert!(ws.arrays >= 1, "in batches");
+}
+
+/// A live message frame names its chat once (the message inside leaves `chatId` out, and
+/// `rev` while it equals `seq`); the sender's idempotency key (`clientId`) reaches the
+/// sender's own connections only. Decoded, every reader sees the whole message.
+#[tokio::test]
+async fn live_frames_are_compact_and_keep_the_client_id_for_its_sender() {
+    let srv = TestServer::start().await;
+    let room = srv.room("compact", "public").await;
+    let (at, _) = srv.user("author").await;
+    let (rt, _) = srv.user("reader").await;
+    let mut author = srv.ws(&at).await;
+    let mut author_tab = srv.ws(&at).await;
+    let mut reader = srv.ws(&rt).await;
+    for ws in [&mut author, &mut author_tab, &mut reader] {
+        assert!(is_ack(&ws.subscribe(&room, Some(0)).await));
+    }
+    let ack = author
+        .send_msg(&room, json!({"text": "hello", "clientId": "k-1"}))
+        .await;
+    let stored = match ack {
+        ServerFrame::Ack { body, .. } => body.message.expect("the ack carries the message"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(stored.chat_id, room, "an ack's message names its chat");
+    assert_eq!(stored.client_id.as_deref(), Some("k-1"));
+    for (who, ws, key) in [
+        ("the author's other tab", &mut author_tab, Some("k-1")),
+        ("a reader", &mut reader, None),
+    ] {
+        let raw = loop {
+            let raw = ws.read_raw().await.expect("socket open");
+            if raw.starts_with("{\"type\":\"message\"") {
+                break raw;
+            }
+            assert!(!raw.contains("\"type\":\"message\""), "a lone frame: {raw}");
+        };
+        let v: serde_json::Value = serde_json::from_str(&raw).unwrap();
+        let inner = v["message"].as_object().unwrap();
+        assert!(
+            !inner.contains_key("chatId"),
+            "{who}: chatId twice in {raw}"
+        );
+        assert!(
+            !inner.contains_key("rev"),
+            "{who}: rev equal to seq in {raw}"
+        );
+        assert_eq!(
+            inner.get("clientId").and_then(|c| c.as_str()),
+            key,
+            "{who}: {raw}"
+        );
+        match ServerFrame::parse(&raw).unwrap() {
+            ServerFrame::Message { message, .. } => {
+                assert_eq!(message.chat_id, room, "{who}");
+                assert_eq!(message.rev, message.seq, "{who}");
+                assert_eq!(message.client_id.as_deref(), key, "{who}");
+                assert_eq!(
+                    Message {
+                        client_id: stored.client_id.clone(),
+                        ..message
+                    },
+                    stored,
+                    "{who}: the rest is the stored message"
+                );
+            }
+            other => panic!("{who}: {other:?}"),
+        }
+    }
 }

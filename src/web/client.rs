@@ -273,7 +273,7 @@ impl Client {
         let list = js_sys::Array::from(list);
         let mut out = Vec::new();
         for (i, m) in list.iter().enumerate() {
-            if let Some(m) = JsMsg::new(m, &self.base, &mut names) {
+            if let Some(m) = JsMsg::new(m, &JsValue::UNDEFINED, &self.base, &mut names) {
                 // the caller hands out the same objects the cache holds
                 list.set(i as u32, m.obj.clone());
                 out.push(m);

@@ -353,7 +353,7 @@ impl Ws {
     fn receive_text(&mut self, t: &str) {
         if t.starts_with('[') {
             let frames: Vec<ServerFrame> =
-                serde_json::from_str(t).unwrap_or_else(|e| panic!("bad batch {t}: {e}"));
+                ServerFrame::parse_text(t).unwrap_or_else(|e| panic!("bad batch {t}: {e}"));
             assert!(frames.len() >= 2, "a lone frame is sent plain, not as {t}");
             self.arrays += 1;
             self.max_batch = self.max_batch.max(frames.len());
@@ -361,9 +361,8 @@ impl Ws {
             self.pending.extend(frames);
         } else {
             self.max_single_bytes = self.max_single_bytes.max(t.len());
-            self.pending.push_back(
-                serde_json::from_str(t).unwrap_or_else(|e| panic!("bad frame {t}: {e}")),
-            );
+            self.pending
+                .push_back(ServerFrame::parse(t).unwrap_or_else(|e| panic!("bad frame {t}: {e}")));
         }
     }
 
@@ -372,6 +371,24 @@ impl Ws {
             .send(WsMsg::Text(text.into()))
             .await
             .expect("send");
+    }
+
+    /// The next text message as the server wrote it (undecoded; `None`: closed), after
+    /// what was already read (the backlog is left as it is).
+    pub async fn read_raw(&mut self) -> Option<String> {
+        // frames decoded but not yet taken stay readable, after the backlog
+        let decoded: Vec<ServerFrame> = self.pending.drain(..).collect();
+        self.backlog.extend(decoded);
+        loop {
+            let msg = tokio::time::timeout(WAIT, self.stream.next())
+                .await
+                .expect("a frame within the wait")?;
+            match msg {
+                Ok(WsMsg::Text(t)) => return Some(t.to_string()),
+                Ok(WsMsg::Close(_)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
     }
 
     /// Reads one frame from the socket (not the backlog). None when closed.

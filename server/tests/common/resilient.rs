@@ -171,11 +171,7 @@ impl Driver {
 
     /// One text frame: a server frame, or with `batch=1` an array of them.
     fn frames(&mut self, text: &str) -> Vec<Effect> {
-        let frames = if text.trim_start().starts_with('[') {
-            serde_json::from_str::<Vec<ServerFrame>>(text)
-        } else {
-            ServerFrame::parse(text).map(|f| vec![f])
-        };
+        let frames = ServerFrame::parse_text(text);
         let frames = frames.unwrap_or_else(|e| panic!("the server sends valid frames: {e}"));
         let now = now_ms();
         let mut fx = Vec::new();
