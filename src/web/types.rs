@@ -149,6 +149,8 @@ export interface Message {
   senderId: string;
   senderRole: Role;
   senderName: string;
+  /** The sender's idempotency key of the send: on your own messages (live on each of your
+   * connections, in send results and history); `null` on others' live messages. */
   clientId: string | null;
   replyTo: string | null;
   createdAt: number;
