@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 use super::chat::ChatHandle;
 use super::client::{Auth, Client};
 use super::js::{self, arg};
-use super::promise::{checked, reject, run};
+use super::promise::{call, check, checked, reject, run, Call};
 use super::{http, storage};
 use crate::core::args;
 
@@ -40,7 +40,7 @@ pub(crate) fn blob(v: &JsValue) -> Option<web_sys::Blob> {
 
 /// Uploads a file with progress events; returns the stored file.
 pub(crate) async fn upload(
-    c: &Rc<Client>,
+    c: Rc<Client>,
     file: web_sys::Blob,
     chat_id: Option<String>,
     on_progress: Option<Function>,
@@ -63,7 +63,7 @@ pub(crate) async fn upload(
         ));
     }
     let token = c.token()?;
-    let weak = Rc::downgrade(c);
+    let weak = Rc::downgrade(&c);
     let fname = name.clone().unwrap_or_default();
     let progress = Box::new(move |loaded: f64, total: f64| {
         let o = js_sys::Object::new();
@@ -98,7 +98,7 @@ async fn avatar_url(c: &Rc<Client>, v: JsValue) -> Result<Option<String>, ApiErr
     }
     match blob(&v) {
         Some(b) => {
-            let f = upload(c, b, None, None).await?;
+            let f = upload(c.clone(), b, None, None).await?;
             let url = js::get(&f, "url").as_string().unwrap_or_default();
             Ok(Some(url.trim_start_matches(&c.base).to_owned()))
         }
@@ -371,11 +371,7 @@ impl ChatixCore {
     /// The chat-rooms service's `getVisitor()`: the signed-in user, fresh from the server.
     #[wasm_bindgen(js_name = getVisitor, unchecked_return_type = "Promise<User>")]
     pub fn get_visitor(&self) -> Promise {
-        let c = self.client.clone();
-        run(async move {
-            let u = c.rest::<()>(Method::GET, "/v1/me", None).await?;
-            Ok(c.user(u))
-        })
+        call(&self.client, Ok(Call::get("/v1/me").user()))
     }
 
     /// `setVisitor({name, email, fields})`: fields are flat metadata.
@@ -387,30 +383,27 @@ impl ChatixCore {
         )]
         visitor: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || {
-                let o = js::options("visitor", &visitor, &["name", "email", "fields"])?;
-                Ok(UpdateUserRequest {
-                    name: args::opt_string("name", &arg(&js::get(&o, "name")))?,
-                    avatar: None,
-                    email: match arg(&js::get(&o, "email")) {
-                        args::Arg::Str(s) => Some(s),
-                        a if a.is_absent() => None,
-                        other => {
-                            return Err(args::invalid(format!(
-                                "email must be a string, got {}",
-                                other.kind()
-                            )))
-                        }
-                    },
-                    metadata: metadata_arg("fields", &js::get(&o, "fields"))?,
-                })
-            },
-            move |req| async move {
-                let u = c.rest(Method::PATCH, "/v1/me", Some(&req)).await?;
-                Ok(c.user(u))
-            },
+        let req = check(|| {
+            let o = js::options("visitor", &visitor, &["name", "email", "fields"])?;
+            Ok(UpdateUserRequest {
+                name: args::opt_string("name", &arg(&js::get(&o, "name")))?,
+                avatar: None,
+                email: match arg(&js::get(&o, "email")) {
+                    args::Arg::Str(s) => Some(s),
+                    a if a.is_absent() => None,
+                    other => {
+                        return Err(args::invalid(format!(
+                            "email must be a string, got {}",
+                            other.kind()
+                        )))
+                    }
+                },
+                metadata: metadata_arg("fields", &js::get(&o, "fields"))?,
+            })
+        });
+        call(
+            &self.client,
+            req.and_then(|r| Ok(Call::new(Method::PATCH, "/v1/me").body(&r)?.user())),
         )
     }
 
@@ -449,33 +442,30 @@ impl ChatixCore {
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | number | boolean")] value: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || {
-                let key = args::string("key", &arg(&key))?;
-                let v = match arg(&value) {
-                    args::Arg::Str(s) => MetaValue::Str(s),
-                    args::Arg::Number(n) if n.is_finite() => MetaValue::Num(n),
-                    args::Arg::Bool(b) => MetaValue::Bool(b),
-                    other => {
-                        return Err(args::invalid(format!(
+        let req = check(|| {
+            let key = args::string("key", &arg(&key))?;
+            let v = match arg(&value) {
+                args::Arg::Str(s) => MetaValue::Str(s),
+                args::Arg::Number(n) if n.is_finite() => MetaValue::Num(n),
+                args::Arg::Bool(b) => MetaValue::Bool(b),
+                other => {
+                    return Err(args::invalid(format!(
                         "value must be a string, a number or a boolean (fields are flat), got {}",
                         other.kind()
                     )))
-                    }
-                };
-                let mut m = Metadata::new();
-                m.insert(key, v);
-                chatix_protocol::metadata::validate(&m).map_err(args::invalid)?;
-                Ok(UpdateUserRequest {
-                    metadata: Some(m),
-                    ..Default::default()
-                })
-            },
-            move |req| async move {
-                let u = c.rest(Method::PATCH, "/v1/me", Some(&req)).await?;
-                Ok(c.user(u))
-            },
+                }
+            };
+            let mut m = Metadata::new();
+            m.insert(key, v);
+            chatix_protocol::metadata::validate(&m).map_err(args::invalid)?;
+            Ok(UpdateUserRequest {
+                metadata: Some(m),
+                ..Default::default()
+            })
+        });
+        call(
+            &self.client,
+            req.and_then(|r| Ok(Call::new(Method::PATCH, "/v1/me").body(&r)?.user())),
         )
     }
 
@@ -492,16 +482,12 @@ impl ChatixCore {
     }
 
     fn managers(&self, online: bool) -> Promise {
-        let c = self.client.clone();
-        run(async move {
-            let path = if online {
-                "/v1/consultants?online=true"
-            } else {
-                "/v1/consultants"
-            };
-            let r = c.rest::<()>(Method::GET, path, None).await?;
-            Ok(c.users(js::get(&r, "users")))
-        })
+        let path = if online {
+            "/v1/consultants?online=true"
+        } else {
+            "/v1/consultants"
+        };
+        call(&self.client, Ok(Call::get(path).users()))
     }
 
     // ---------------------------------------------------------------- users
@@ -551,19 +537,10 @@ impl ChatixCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || args::username("username", &arg(&username)),
-            move |u| async move {
-                let user = c
-                    .rest::<()>(
-                        Method::GET,
-                        &format!("/v1/users/by-username/{}", enc(&u)),
-                        None,
-                    )
-                    .await?;
-                Ok(c.user(user))
-            },
+        call(
+            &self.client,
+            args::username("username", &arg(&username))
+                .map(|u| Call::get(format!("/v1/users/by-username/{}", enc(&u))).user()),
         )
     }
 
@@ -573,15 +550,10 @@ impl ChatixCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || args::string("id", &arg(&id)),
-            move |id| async move {
-                let user = c
-                    .rest::<()>(Method::GET, &format!("/v1/users/{}", enc(&id)), None)
-                    .await?;
-                Ok(c.user(user))
-            },
+        call(
+            &self.client,
+            args::string("id", &arg(&id))
+                .map(|id| Call::get(format!("/v1/users/{}", enc(&id))).user()),
         )
     }
 
@@ -591,28 +563,23 @@ impl ChatixCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string[]")] usernames: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || {
-                if !js_sys::Array::is_array(&usernames) {
-                    return Err(args::invalid("usernames must be an array of strings"));
-                }
-                let items: Vec<args::Arg> = js_sys::Array::from(&usernames)
-                    .iter()
-                    .map(|v| arg(&v))
-                    .collect();
-                args::usernames("usernames", &items, MAX_USERS_PER_FETCH)
-            },
-            move |usernames| async move {
-                let r = c
-                    .rest(
-                        Method::POST,
-                        "/v1/users/batch",
-                        Some(&GetUsersRequest { usernames }),
-                    )
-                    .await?;
-                Ok(c.users(js::get(&r, "users")))
-            },
+        let usernames = check(|| {
+            if !js_sys::Array::is_array(&usernames) {
+                return Err(args::invalid("usernames must be an array of strings"));
+            }
+            let items: Vec<args::Arg> = js_sys::Array::from(&usernames)
+                .iter()
+                .map(|v| arg(&v))
+                .collect();
+            args::usernames("usernames", &items, MAX_USERS_PER_FETCH)
+        });
+        call(
+            &self.client,
+            usernames.and_then(|usernames| {
+                Ok(Call::new(Method::POST, "/v1/users/batch")
+                    .body(&GetUsersRequest { usernames })?
+                    .users())
+            }),
         )
     }
 
@@ -668,18 +635,11 @@ impl ChatixCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || args::username("username", &arg(&username)),
-            move |u| async move {
-                c.rest_js(
-                    Method::DELETE,
-                    &format!("/v1/users/by-username/{}", enc(&u)),
-                    None,
-                )
-                .await?;
-                Ok(JsValue::UNDEFINED)
-            },
+        call(
+            &self.client,
+            args::username("username", &arg(&username)).map(|u| {
+                Call::new(Method::DELETE, format!("/v1/users/by-username/{}", enc(&u))).nothing()
+            }),
         )
     }
 
@@ -689,14 +649,10 @@ impl ChatixCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || args::string("id", &arg(&id)),
-            move |id| async move {
-                c.rest_js(Method::DELETE, &format!("/v1/users/{}", enc(&id)), None)
-                    .await?;
-                Ok(JsValue::UNDEFINED)
-            },
+        call(
+            &self.client,
+            args::string("id", &arg(&id))
+                .map(|id| Call::new(Method::DELETE, format!("/v1/users/{}", enc(&id))).nothing()),
         )
     }
 
@@ -708,27 +664,27 @@ impl ChatixCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || args::page("page", &arg(&page)),
-            move |page| async move {
+        call(
+            &self.client,
+            args::page("page", &arg(&page)).map(|page| {
                 let path = match page {
                     Some(p) => format!("/v1/chats?page={p}"),
                     None => "/v1/chats".into(),
                 };
-                let p = c.rest::<()>(Method::GET, &path, None).await?;
-                let follow = c.core.borrow().auto_follow;
-                let (p, ids) = page_obj(&c, p)?;
-                for id in ids {
-                    if follow && !c.core.borrow().follows(&id) {
-                        let c2 = c.clone();
-                        wasm_bindgen_futures::spawn_local(async move {
-                            let _ = c2.follow(&id).await;
-                        });
+                Call::get(path).then(|c, p| {
+                    let follow = c.core.borrow().auto_follow;
+                    let (p, ids) = page_obj(c, p)?;
+                    for id in ids {
+                        if follow && !c.core.borrow().follows(&id) {
+                            let c2 = c.clone();
+                            wasm_bindgen_futures::spawn_local(async move {
+                                let _ = c2.follow(&id).await;
+                            });
+                        }
                     }
-                }
-                Ok(p)
-            },
+                    Ok(p)
+                })
+            }),
         )
     }
 
@@ -825,15 +781,12 @@ impl ChatixCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || args::string("id", &arg(&id)),
-            move |id| async move {
-                let ch = c
-                    .rest::<()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
-                    .await?;
-                Ok(ChatHandle::wrap(&c, ch)?.into())
-            },
+        call(
+            &self.client,
+            args::string("id", &arg(&id)).map(|id| {
+                Call::get(format!("/v1/chats/{}", enc(&id)))
+                    .then(|c, ch| Ok(ChatHandle::wrap(c, ch)?.into()))
+            }),
         )
     }
 
@@ -860,24 +813,15 @@ impl ChatixCore {
     }
 
     fn rooms(&self, page_id: JsValue, per_page: JsValue, path: &'static str) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || {
-                Ok((
-                    args::page("pageId", &arg(&page_id))?.unwrap_or(1),
-                    args::opt_int("perPage", &arg(&per_page), MAX_PER_PAGE)?.unwrap_or(10),
-                ))
-            },
-            move |(p, pp)| async move {
-                let r = c
-                    .rest::<()>(
-                        Method::GET,
-                        &format!("{path}?pageId={p}&perPage={pp}"),
-                        None,
-                    )
-                    .await?;
-                rooms_js(&c, r)
-            },
+        let q = check(|| {
+            Ok((
+                args::page("pageId", &arg(&page_id))?.unwrap_or(1),
+                args::opt_int("perPage", &arg(&per_page), MAX_PER_PAGE)?.unwrap_or(10),
+            ))
+        });
+        call(
+            &self.client,
+            q.map(|(p, pp)| Call::get(format!("{path}?pageId={p}&perPage={pp}")).then(rooms_js)),
         )
     }
 
@@ -914,16 +858,10 @@ impl ChatixCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || args::string("chatroomId", &arg(&id)),
-            move |id| async move {
-                let ch = c
-                    .rest::<()>(Method::GET, &format!("/v1/chats/{}", enc(&id)), None)
-                    .await?;
-                c.remember_chat(&ch)?;
-                Ok(ch)
-            },
+        call(
+            &self.client,
+            args::string("chatroomId", &arg(&id))
+                .map(|id| Call::get(format!("/v1/chats/{}", enc(&id))).chat()),
         )
     }
 
@@ -935,28 +873,27 @@ impl ChatixCore {
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] per_page: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || {
-                Ok((
-                    args::string("chatroomId", &arg(&id))?,
-                    args::page("page", &arg(&page))?.unwrap_or(1),
-                    args::opt_int("perPage", &arg(&per_page), MAX_PER_PAGE)?.unwrap_or(10),
+        let q = check(|| {
+            Ok((
+                args::string("chatroomId", &arg(&id))?,
+                args::page("page", &arg(&page))?.unwrap_or(1),
+                args::opt_int("perPage", &arg(&per_page), MAX_PER_PAGE)?.unwrap_or(10),
+            ))
+        });
+        call(
+            &self.client,
+            q.map(|(id, p, pp)| {
+                Call::get(format!(
+                    "/v1/chats/{}/members?page={p}&perPage={pp}",
+                    enc(&id)
                 ))
-            },
-            move |(id, p, pp)| async move {
-                let r = c
-                    .rest::<()>(
-                        Method::GET,
-                        &format!("/v1/chats/{}/members?page={p}&perPage={pp}", enc(&id)),
-                        None,
-                    )
-                    .await?;
-                for m in js_sys::Array::from(&js::get(&r, "members")).iter() {
-                    c.user(js::get(&m, "user"));
-                }
-                Ok(r)
-            },
+                .then(|c, r| {
+                    for m in js_sys::Array::from(&js::get(&r, "members")).iter() {
+                        c.user(js::get(&m, "user"));
+                    }
+                    Ok(r)
+                })
+            }),
         )
     }
 
@@ -1022,18 +959,13 @@ impl ChatixCore {
                     metadata_arg("metadata", &metadata)?,
                 ))
             },
-            move |(id, text, metadata)| async move {
-                let m = c
-                    .send(
-                        &id,
-                        SendMessageRequest {
-                            text: Some(text),
-                            metadata,
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                Ok(m)
+            move |(id, text, metadata)| {
+                let req = SendMessageRequest {
+                    text: Some(text),
+                    metadata,
+                    ..Default::default()
+                };
+                send_to(c, Target::Chat(id), None, None, req)
             },
         )
     }
@@ -1056,19 +988,12 @@ impl ChatixCore {
                     args::opt_string("text", &arg(&text))?,
                 ))
             },
-            move |(id, file, text)| async move {
-                let f = upload(&c, file, Some(id.clone()), None).await?;
-                let m = c
-                    .send(
-                        &id,
-                        SendMessageRequest {
-                            text,
-                            file_id: js::get(&f, "id").as_string(),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                Ok(m)
+            move |(id, file, text)| {
+                let req = SendMessageRequest {
+                    text,
+                    ..Default::default()
+                };
+                send_to(c, Target::Chat(id), Some(file), None, req)
             },
         )
     }
@@ -1091,7 +1016,7 @@ impl ChatixCore {
                     args::opt_int("count", &arg(&count), MAX_CURSOR_COUNT)?,
                 ))
             },
-            move |(id, last, count)| async move { history(&c, &id, last, count).await },
+            move |(id, last, count)| history_of(c, Target::Chat(id), last, count),
         )
     }
 
@@ -1104,26 +1029,26 @@ impl ChatixCore {
         #[wasm_bindgen(unchecked_param_type = "string")] query: JsValue,
         #[wasm_bindgen(unchecked_param_type = "SearchOptions | undefined")] options: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || {
-                let query = args::string("query", &arg(&query))?;
-                let chars = query.chars().count();
-                if chars > MAX_SEARCH_CHARS {
-                    return Err(args::invalid(format!(
-                        "query must be at most {MAX_SEARCH_CHARS} characters, got {chars}"
-                    )));
-                }
-                let o = js::options("options", &options, &["chatId", "cursor", "count"])?;
-                Ok((
-                    query,
-                    args::opt_string("chatId", &arg(&js::get(&o, "chatId")))?,
-                    args::opt_string("cursor", &arg(&js::get(&o, "cursor")))?,
-                    args::opt_int("count", &arg(&js::get(&o, "count")), MAX_CURSOR_COUNT)?,
-                ))
-            },
-            move |(query, chat_id, cursor, count)| async move {
-                let mut q = format!("?q={}", enc(&query));
+        let q = check(|| {
+            let query = args::string("query", &arg(&query))?;
+            let chars = query.chars().count();
+            if chars > MAX_SEARCH_CHARS {
+                return Err(args::invalid(format!(
+                    "query must be at most {MAX_SEARCH_CHARS} characters, got {chars}"
+                )));
+            }
+            let o = js::options("options", &options, &["chatId", "cursor", "count"])?;
+            Ok((
+                query,
+                args::opt_string("chatId", &arg(&js::get(&o, "chatId")))?,
+                args::opt_string("cursor", &arg(&js::get(&o, "cursor")))?,
+                args::opt_int("count", &arg(&js::get(&o, "count")), MAX_CURSOR_COUNT)?,
+            ))
+        });
+        call(
+            &self.client,
+            q.map(|(query, chat_id, cursor, count)| {
+                let mut q = format!("/v1/messages/search?q={}", enc(&query));
                 if let Some(id) = &chat_id {
                     q.push_str(&format!("&chatId={}", enc(id)));
                 }
@@ -1133,12 +1058,11 @@ impl ChatixCore {
                 if let Some(n) = count {
                     q.push_str(&format!("&count={n}"));
                 }
-                let r = c
-                    .rest::<()>(Method::GET, &format!("/v1/messages/search{q}"), None)
-                    .await?;
-                c.js_messages(&js::get(&r, "messages"));
-                Ok(r)
-            },
+                Call::get(q).then(|c, r| {
+                    c.js_messages(&js::get(&r, "messages"));
+                    Ok(r)
+                })
+            }),
         )
     }
 
@@ -1171,19 +1095,13 @@ impl ChatixCore {
                     metadata_arg("metadata", &metadata)?,
                 ))
             },
-            move |(text, metadata)| async move {
-                let conv = conversation(&c).await?;
-                let m = c
-                    .send(
-                        &conv,
-                        SendMessageRequest {
-                            text: Some(text),
-                            metadata,
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                Ok(m)
+            move |(text, metadata)| {
+                let req = SendMessageRequest {
+                    text: Some(text),
+                    metadata,
+                    ..Default::default()
+                };
+                send_to(c, Target::Conversation, None, None, req)
             },
         )
     }
@@ -1203,20 +1121,12 @@ impl ChatixCore {
                     args::opt_string("text", &arg(&text))?,
                 ))
             },
-            move |(file, text)| async move {
-                let conv = conversation(&c).await?;
-                let f = upload(&c, file, Some(conv.clone()), None).await?;
-                let m = c
-                    .send(
-                        &conv,
-                        SendMessageRequest {
-                            text,
-                            file_id: js::get(&f, "id").as_string(),
-                            ..Default::default()
-                        },
-                    )
-                    .await?;
-                Ok(m)
+            move |(file, text)| {
+                let req = SendMessageRequest {
+                    text,
+                    ..Default::default()
+                };
+                send_to(c, Target::Conversation, Some(file), None, req)
             },
         )
     }
@@ -1236,10 +1146,7 @@ impl ChatixCore {
                     args::opt_int("count", &arg(&count), MAX_CURSOR_COUNT)?,
                 ))
             },
-            move |(last, count)| async move {
-                let conv = conversation(&c).await?;
-                history(&c, &conv, last, count).await
-            },
+            move |(last, count)| history_of(c, Target::Conversation, last, count),
         )
     }
 
@@ -1281,19 +1188,12 @@ impl ChatixCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
     ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || args::page("page", &arg(&page)),
-            move |page| async move {
-                let p = c
-                    .rest::<()>(
-                        Method::GET,
-                        &format!("/v1/conversations?page={}", page.unwrap_or(1)),
-                        None,
-                    )
-                    .await?;
-                Ok(page_obj(&c, p)?.0)
-            },
+        call(
+            &self.client,
+            args::page("page", &arg(&page)).map(|page| {
+                Call::get(format!("/v1/conversations?page={}", page.unwrap_or(1)))
+                    .then(|c, p| Ok(page_obj(c, p)?.0))
+            }),
         )
     }
 
@@ -1318,7 +1218,7 @@ impl ChatixCore {
                     cb,
                 ))
             },
-            move |(file, cb)| async move { upload(&c, file, None, cb).await },
+            move |(file, cb)| upload(c, file, None, cb),
         )
     }
 
@@ -1471,6 +1371,50 @@ async fn conversation(c: &Rc<Client>) -> Result<String, ApiError> {
     }
     let ch = fetch_conversation(c).await?;
     Ok(js::get(&ch, "id").as_string().unwrap_or_default())
+}
+
+/// Where a send or a history call goes.
+pub(crate) enum Target {
+    /// A chat by id.
+    Chat(String),
+    /// The caller's conversation (its id asked of the server once).
+    Conversation,
+}
+
+impl Target {
+    async fn id(self, c: &Rc<Client>) -> Result<String, ApiError> {
+        match self {
+            Target::Chat(id) => Ok(id),
+            Target::Conversation => conversation(c).await,
+        }
+    }
+}
+
+/// One send (every send method's): the file uploaded first when there is one.
+pub(crate) async fn send_to(
+    c: Rc<Client>,
+    to: Target,
+    file: Option<web_sys::Blob>,
+    on_progress: Option<Function>,
+    mut req: SendMessageRequest,
+) -> Result<JsValue, ApiError> {
+    let id = to.id(&c).await?;
+    if let Some(f) = file {
+        let f = upload(c.clone(), f, Some(id.clone()), on_progress).await?;
+        req.file_id = js::get(&f, "id").as_string();
+    }
+    c.send(&id, req).await
+}
+
+/// Cursor history of a chat or of the conversation (every history method's).
+pub(crate) async fn history_of(
+    c: Rc<Client>,
+    of: Target,
+    last: Option<String>,
+    count: Option<u32>,
+) -> Result<JsValue, ApiError> {
+    let id = of.id(&c).await?;
+    history(&c, &id, last, count).await
 }
 
 /// Cursor history of a chat, merged into the cache.

@@ -14,11 +14,11 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::api::{blob, history, upload};
+use super::api::{blob, history_of, send_to, Target};
 use super::client::Client;
 use super::js::{self, arg};
 use super::listeners::Listeners;
-use super::promise::{checked, run};
+use super::promise::{call, check, checked, run, Call};
 use crate::core::args;
 
 /// A chat.
@@ -117,44 +117,39 @@ impl ChatHandle {
     }
 
     fn patch(&self, req: UpdateChatRequest) -> Promise {
-        let (c, path) = (self.client.clone(), self.path(""));
-        run(async move {
-            let ch = c.rest(Method::PATCH, &path, Some(&req)).await?;
-            c.remember_chat(&ch)?;
-            Ok(ch)
-        })
+        let path = self.path("");
+        call(
+            &self.client,
+            Call::new(Method::PATCH, path).body(&req).map(Call::chat),
+        )
     }
 
     fn members_call(&self, usernames: JsValue, single: bool, remove: bool) -> Promise {
-        let (c, path) = (
-            self.client.clone(),
-            self.path(if remove {
-                "/members/remove"
-            } else {
-                "/members"
+        let path = self.path(if remove {
+            "/members/remove"
+        } else {
+            "/members"
+        });
+        let usernames = check(|| {
+            if single {
+                return Ok(vec![args::username("username", &arg(&usernames))?]);
+            }
+            if !js_sys::Array::is_array(&usernames) {
+                return Err(args::invalid("usernames must be an array of usernames"));
+            }
+            let items: Vec<args::Arg> = js_sys::Array::from(&usernames)
+                .iter()
+                .map(|v| arg(&v))
+                .collect();
+            args::usernames("usernames", &items, MAX_MEMBERS_PER_CALL)
+        });
+        call(
+            &self.client,
+            usernames.and_then(|usernames| {
+                Ok(Call::new(Method::POST, path)
+                    .body(&MembersRequest { usernames })?
+                    .chat())
             }),
-        );
-        checked(
-            || {
-                if single {
-                    return Ok(vec![args::username("username", &arg(&usernames))?]);
-                }
-                if !js_sys::Array::is_array(&usernames) {
-                    return Err(args::invalid("usernames must be an array of usernames"));
-                }
-                let items: Vec<args::Arg> = js_sys::Array::from(&usernames)
-                    .iter()
-                    .map(|v| arg(&v))
-                    .collect();
-                args::usernames("usernames", &items, MAX_MEMBERS_PER_CALL)
-            },
-            move |usernames| async move {
-                let ch = c
-                    .rest(Method::POST, &path, Some(&MembersRequest { usernames }))
-                    .await?;
-                c.remember_chat(&ch)?;
-                Ok(ch)
-            },
         )
     }
 
@@ -284,23 +279,18 @@ impl ChatHandle {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
     ) -> Promise {
-        let (c, id, path) = (self.client.clone(), self.id.clone(), self.path("/messages"));
-        checked(
-            || args::page("page", &arg(&page)),
-            move |page| async move {
-                let p = c
-                    .rest_js(
-                        Method::GET,
-                        &format!("{path}?page={}", page.unwrap_or(1)),
-                        None,
-                    )
-                    .await?;
-                let msgs = c.js_messages(&js::get(&p, "messages"));
-                let num = |k: &str| js::get(&p, k).as_f64().unwrap_or(0.0);
-                let last = num("page") >= num("totalPages");
-                c.core.borrow_mut().merge_history(&id, &msgs, last);
-                Ok(p)
-            },
+        let (id, path) = (self.id.clone(), self.path("/messages"));
+        call(
+            &self.client,
+            args::page("page", &arg(&page)).map(|page| {
+                Call::get(format!("{path}?page={}", page.unwrap_or(1))).then(move |c, p| {
+                    let msgs = c.js_messages(&js::get(&p, "messages"));
+                    let num = |k: &str| js::get(&p, k).as_f64().unwrap_or(0.0);
+                    let last = num("page") >= num("totalPages");
+                    c.core.borrow_mut().merge_history(&id, &msgs, last);
+                    Ok(p)
+                })
+            }),
         )
     }
 
@@ -319,7 +309,7 @@ impl ChatHandle {
                     args::opt_int("count", &arg(&count), MAX_CURSOR_COUNT)?,
                 ))
             },
-            move |(last, count)| async move { history(&c, &id, last, count).await },
+            move |(last, count)| history_of(c, Target::Chat(id), last, count),
         )
     }
 
@@ -393,13 +383,7 @@ impl ChatHandle {
                     progress,
                 ))
             },
-            move |(mut req, file, progress)| async move {
-                if let Some(f) = file {
-                    let f = upload(&c, f, Some(id.clone()), progress).await?;
-                    req.file_id = js::get(&f, "id").as_string();
-                }
-                c.send(&id, req).await
-            },
+            move |(req, file, progress)| send_to(c, Target::Chat(id), file, progress, req),
         )
     }
 
@@ -411,36 +395,35 @@ impl ChatHandle {
         #[wasm_bindgen(unchecked_param_type = "{ text?: string; metadata?: Metadata }")]
         update: JsValue,
     ) -> Promise {
-        let (c, base) = (self.client.clone(), self.path("/messages/"));
-        checked(
-            || {
-                let mid = args::string("messageId", &arg(&message_id))?;
-                let o = js::options("update", &update, &["text", "metadata"])?;
-                let req = EditMessageRequest {
-                    text: match arg(&js::get(&o, "text")) {
-                        args::Arg::Str(t) => Some(t),
-                        a if a.is_absent() => None,
-                        other => {
-                            return Err(args::invalid(format!(
-                                "update.text must be a string, got {}",
-                                other.kind()
-                            )))
-                        }
-                    },
-                    metadata: js::opt_metadata("update.metadata", &js::get(&o, "metadata"))?,
-                };
-                if req.text.is_none() && req.metadata.is_none() {
-                    return Err(args::invalid("update needs text and/or metadata"));
-                }
-                Ok((mid, req))
-            },
-            move |(mid, req)| async move {
-                let m = c
-                    .rest(Method::PATCH, &format!("{base}{}", enc(&mid)), Some(&req))
-                    .await?;
-                c.js_messages(&js_sys::Array::of1(&m));
-                Ok(m)
-            },
+        let base = self.path("/messages/");
+        let q = check(|| {
+            let mid = args::string("messageId", &arg(&message_id))?;
+            let o = js::options("update", &update, &["text", "metadata"])?;
+            let req = EditMessageRequest {
+                text: match arg(&js::get(&o, "text")) {
+                    args::Arg::Str(t) => Some(t),
+                    a if a.is_absent() => None,
+                    other => {
+                        return Err(args::invalid(format!(
+                            "update.text must be a string, got {}",
+                            other.kind()
+                        )))
+                    }
+                },
+                metadata: js::opt_metadata("update.metadata", &js::get(&o, "metadata"))?,
+            };
+            if req.text.is_none() && req.metadata.is_none() {
+                return Err(args::invalid("update needs text and/or metadata"));
+            }
+            Ok((mid, req))
+        });
+        call(
+            &self.client,
+            q.and_then(|(mid, req)| {
+                Ok(Call::new(Method::PATCH, format!("{base}{}", enc(&mid)))
+                    .body(&req)?
+                    .then(own_message))
+            }),
         )
     }
 
@@ -450,16 +433,12 @@ impl ChatHandle {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
     ) -> Promise {
-        let (c, base) = (self.client.clone(), self.path("/messages/"));
-        checked(
-            || args::string("messageId", &arg(&message_id)),
-            move |mid| async move {
-                let m = c
-                    .rest::<()>(Method::DELETE, &format!("{base}{}", enc(&mid)), None)
-                    .await?;
-                c.js_messages(&js_sys::Array::of1(&m));
-                Ok(m)
-            },
+        let base = self.path("/messages/");
+        call(
+            &self.client,
+            args::string("messageId", &arg(&message_id)).map(|mid| {
+                Call::new(Method::DELETE, format!("{base}{}", enc(&mid))).then(own_message)
+            }),
         )
     }
 
@@ -469,22 +448,23 @@ impl ChatHandle {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string | undefined")] message_id: JsValue,
     ) -> Promise {
-        let (c, id, path) = (self.client.clone(), self.id.clone(), self.path("/seen"));
-        checked(
-            || args::opt_string("messageId", &arg(&message_id)),
-            move |mid| async move {
-                let r = c
-                    .rest(Method::POST, &path, Some(&SeenRequest { message_id: mid }))
-                    .await?;
-                let num = |k: &str| js::get(&r, k).as_f64().unwrap_or(0.0);
-                let fx = c.core.borrow_mut().seen_locally(
-                    &id,
-                    num("lastSeenSeq") as i64,
-                    num("unread") as u64,
-                );
-                c.apply(fx);
-                Ok(r)
-            },
+        let (id, path) = (self.id.clone(), self.path("/seen"));
+        call(
+            &self.client,
+            args::opt_string("messageId", &arg(&message_id)).and_then(|mid| {
+                Ok(Call::new(Method::POST, path)
+                    .body(&SeenRequest { message_id: mid })?
+                    .then(move |c, r| {
+                        let num = |k: &str| js::get(&r, k).as_f64().unwrap_or(0.0);
+                        let fx = c.core.borrow_mut().seen_locally(
+                            &id,
+                            num("lastSeenSeq") as i64,
+                            num("unread") as u64,
+                        );
+                        c.apply(fx);
+                        Ok(r)
+                    }))
+            }),
         )
     }
 
@@ -570,8 +550,8 @@ impl ChatHandle {
                 let url = match avatar.as_string() {
                     Some(s) => s,
                     None => {
-                        let f = upload(
-                            &c,
+                        let f = super::api::upload(
+                            c.clone(),
                             blob(&avatar).ok_or_else(|| args::invalid("avatar must be a File"))?,
                             None,
                             None,
@@ -641,45 +621,46 @@ impl ChatHandle {
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] per_page: JsValue,
     ) -> Promise {
-        let (c, path) = (self.client.clone(), self.path("/members"));
-        checked(
-            || {
-                Ok((
-                    args::page("page", &arg(&page))?.unwrap_or(1),
-                    args::opt_int("perPage", &arg(&per_page), MAX_PER_PAGE)?.unwrap_or(10),
-                ))
-            },
-            move |(p, pp)| async move {
-                let r = c
-                    .rest::<()>(Method::GET, &format!("{path}?page={p}&perPage={pp}"), None)
-                    .await?;
-                for m in js_sys::Array::from(&js::get(&r, "members")).iter() {
-                    c.user(js::get(&m, "user"));
-                }
-                Ok(r)
-            },
+        let path = self.path("/members");
+        let q = check(|| {
+            Ok((
+                args::page("page", &arg(&page))?.unwrap_or(1),
+                args::opt_int("perPage", &arg(&per_page), MAX_PER_PAGE)?.unwrap_or(10),
+            ))
+        });
+        call(
+            &self.client,
+            q.map(|(p, pp)| {
+                Call::get(format!("{path}?page={p}&perPage={pp}")).then(|c, r| {
+                    for m in js_sys::Array::from(&js::get(&r, "members")).iter() {
+                        c.user(js::get(&m, "user"));
+                    }
+                    Ok(r)
+                })
+            }),
         )
     }
 
     /// `leave()`: leave a group chat.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn leave(&self) -> Promise {
-        let (c, id, path) = (self.client.clone(), self.id.clone(), self.path("/leave"));
-        run(async move {
-            c.rest_js(Method::POST, &path, None).await?;
-            c.core.borrow_mut().forget_follow(&id);
-            Ok(JsValue::UNDEFINED)
-        })
+        let (id, path) = (self.id.clone(), self.path("/leave"));
+        call(
+            &self.client,
+            Ok(Call::new(Method::POST, path).then(move |c, _| {
+                c.core.borrow_mut().forget_follow(&id);
+                Ok(JsValue::UNDEFINED)
+            })),
+        )
     }
 
     /// Deletes the chat (consultants, or the group's creator); restorable by the backend.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn delete(&self) -> Promise {
-        let (c, path) = (self.client.clone(), self.path(""));
-        run(async move {
-            c.rest_js(Method::DELETE, &path, None).await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        call(
+            &self.client,
+            Ok(Call::new(Method::DELETE, self.path("")).nothing()),
+        )
     }
 
     /// Subscribes to this chat's events (now and after every reconnect).
@@ -769,3 +750,10 @@ super::handlers::handler_props!(ChatHandle as Chat;
     onSendFailed / set_on_send_failed / get_on_send_failed : "((failure: SendFailure) => void) | undefined",
     onUnreadChanged / set_on_unread_changed / get_on_unread_changed : "((count: number) => void) | undefined",
 );
+
+/// An edited or deleted message of the caller's, as the server answered: put into the cache
+/// (the same object is handed out).
+fn own_message(c: &Rc<Client>, m: JsValue) -> Result<JsValue, ApiError> {
+    c.js_messages(&js_sys::Array::of1(&m));
+    Ok(m)
+}
