@@ -28,6 +28,7 @@ use chatix_protocol::{
     ApiError, ChatKind, ClientFrame, ErrorCode, Message, MessageKind, Role, ServerFrame,
 };
 use rustc_hash::FxHashMap as HashMap;
+use vecmap::VecMap;
 
 pub use events::{ConnState, Event};
 pub use log::Msg;
@@ -332,8 +333,8 @@ pub struct Core<T: Types = Native> {
     follows: Follows,
     outbox: Outbox,
     next_id: u64,
-    requests: HashMap<u64, Req>,
-    typing: HashMap<(String, String), i64>,
+    requests: VecMap<u64, Req>,
+    typing: VecMap<(String, String), i64>,
     presence: HashMap<String, bool>,
     /// Follow new chats announced to us (the users/conversations service's model: `onChat`
     /// hears every chat).
@@ -353,8 +354,8 @@ impl<T: Types> Default for Core<T> {
             follows: Follows::default(),
             outbox: Outbox::default(),
             next_id: 0,
-            requests: HashMap::default(),
-            typing: HashMap::default(),
+            requests: VecMap::new(),
+            typing: VecMap::new(),
             presence: HashMap::default(),
             auto_follow: false,
         }
@@ -499,7 +500,7 @@ impl<T: Types> Core<T> {
     /// back to the outbox (their client ids make the retry safe).
     pub fn closed(&mut self, code: u16, reason: &str, retrying: bool) -> Vec<Effect<T>> {
         let mut out = Vec::new();
-        let mut ids: Vec<u64> = self.requests.drain().map(|(id, _)| id).collect();
+        let mut ids: Vec<u64> = self.requests.drain(..).map(|(id, _)| id).collect();
         ids.sort_unstable();
         for id in ids {
             out.push(Effect::Reply {
@@ -510,7 +511,7 @@ impl<T: Types> Core<T> {
             });
         }
         self.outbox.requeue_in_flight();
-        let mut typing: Vec<_> = self.typing.drain().map(|(k, _)| k).collect();
+        let mut typing: Vec<_> = self.typing.drain(..).map(|(k, _)| k).collect();
         typing.sort();
         for (chat_id, user_id) in typing {
             out.push(Effect::Emit(Event::TypingStopped { chat_id, user_id }));
@@ -711,7 +712,7 @@ impl<T: Types> Core<T> {
         gone.sort();
         gone.into_iter()
             .map(|k| {
-                self.typing.remove(&k);
+                self.typing.swap_remove(&k);
                 Effect::Emit(Event::TypingStopped {
                     chat_id: k.0,
                     user_id: k.1,
@@ -794,7 +795,7 @@ impl<T: Types> Core<T> {
                         user_id,
                         draft,
                     }));
-                } else if self.typing.remove(&key).is_some() {
+                } else if self.typing.swap_remove(&key).is_some() {
                     out.push(Effect::Emit(Event::TypingStopped { chat_id, user_id }));
                 }
             }
@@ -857,7 +858,7 @@ impl<T: Types> Core<T> {
                 out.push(Effect::Emit(Event::Gap { chat_id }));
             }
             Frame::Pong(Some(id)) => {
-                if self.requests.remove(&id).is_some() {
+                if self.requests.swap_remove(&id).is_some() {
                     out.push(Effect::Reply {
                         id,
                         result: Ok(AckBody::default()),
@@ -899,7 +900,7 @@ impl<T: Types> Core<T> {
         let chat = m.chat_id();
         if !self.typing.is_empty() {
             let key = (chat.to_owned(), m.sender_id().to_owned());
-            if self.typing.remove(&key).is_some() {
+            if self.typing.swap_remove(&key).is_some() {
                 out.push(Effect::Emit(Event::TypingStopped {
                     chat_id: key.0,
                     user_id: key.1,
@@ -938,7 +939,7 @@ impl<T: Types> Core<T> {
             }
             return;
         }
-        let Some(req) = self.requests.remove(&id) else {
+        let Some(req) = self.requests.swap_remove(&id) else {
             return;
         };
         if req == Req::Subscribe {
@@ -977,7 +978,7 @@ impl<T: Types> Core<T> {
             }
             return;
         }
-        if self.requests.remove(&id).is_some() {
+        if self.requests.swap_remove(&id).is_some() {
             out.push(Effect::Reply { id, result: Err(e) });
         }
     }

@@ -685,7 +685,10 @@ impl ChatHandle {
 
     /// `release()`: removes this object's listeners.
     pub fn release(&self) {
-        self.client.chat_listeners.borrow_mut().remove(&self.handle);
+        self.client
+            .chat_listeners
+            .borrow_mut()
+            .swap_remove(&self.handle);
     }
 
     /// Adds a listener for this chat (`message`, `messageUpdated`, …); returns its remover.

@@ -19,6 +19,7 @@ use gloo_net::http::Method;
 use rustc_hash::FxHashMap as HashMap;
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
+use vecmap::VecMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -99,14 +100,14 @@ pub struct Client {
     /// Listeners of the `ChatixCore`.
     pub listeners: RefCell<Listeners>,
     /// Listeners of `Chat` objects: handle → (chat id, listeners).
-    pub chat_listeners: RefCell<HashMap<u64, (String, Listeners)>>,
+    pub chat_listeners: RefCell<VecMap<u64, (String, Listeners)>>,
     /// Next `Chat` handle.
     pub next_chat: Cell<u64>,
     /// Limits the server announced.
     pub limits: RefCell<Option<Limits>>,
     ws: RefCell<Option<Socket>>,
-    waiters: RefCell<HashMap<u64, oneshot::Sender<Result<AckBody, ApiError>>>>,
-    sends: RefCell<HashMap<String, Vec<SendWaiter>>>,
+    waiters: RefCell<VecMap<u64, oneshot::Sender<Result<AckBody, ApiError>>>>,
+    sends: RefCell<VecMap<String, Vec<SendWaiter>>>,
     open_waiters: RefCell<Vec<oneshot::Sender<()>>>,
     running: Cell<bool>,
     generation: Cell<u32>,
@@ -168,12 +169,12 @@ impl Client {
             chats: RefCell::new(HashMap::default()),
             names: RefCell::new(Interner::default()),
             listeners: RefCell::new(Listeners::default()),
-            chat_listeners: RefCell::new(HashMap::default()),
+            chat_listeners: RefCell::new(VecMap::new()),
             next_chat: Cell::new(1),
             limits: RefCell::new(None),
             ws: RefCell::new(None),
-            waiters: RefCell::new(HashMap::default()),
-            sends: RefCell::new(HashMap::default()),
+            waiters: RefCell::new(VecMap::new()),
+            sends: RefCell::new(VecMap::new()),
             open_waiters: RefCell::new(Vec::new()),
             running: Cell::new(false),
             generation: Cell::new(0),
@@ -690,7 +691,7 @@ impl Client {
                     dispatch::emit(self, &ev);
                 }
                 Effect::Reply { id, result } => {
-                    if let Some(w) = self.waiters.borrow_mut().remove(&id) {
+                    if let Some(w) = self.waiters.borrow_mut().swap_remove(&id) {
                         let _ = w.send(result);
                     }
                 }
@@ -698,7 +699,7 @@ impl Client {
                     let waiting = self
                         .sends
                         .borrow_mut()
-                        .remove(&client_id)
+                        .swap_remove(&client_id)
                         .unwrap_or_default();
                     for w in waiting {
                         let _ = w.send(result.clone());
@@ -756,7 +757,7 @@ impl Client {
         match with_timeout(rx, REQUEST_TIMEOUT_MS).await {
             Some(r) => r,
             None => {
-                self.waiters.borrow_mut().remove(&id);
+                self.waiters.borrow_mut().swap_remove(&id);
                 Err(ApiError::new(
                     ErrorCode::Timeout,
                     "no answer from the server in time",

@@ -8,7 +8,6 @@
 //! A listener that throws is reported on the console and does not stop the others.
 
 use js_sys::Function;
-use rustc_hash::FxHashMap as HashMap;
 use wasm_bindgen::JsValue;
 
 struct Entry {
@@ -17,46 +16,55 @@ struct Entry {
     once: bool,
 }
 
-/// Listeners of one object (the `ChatixCore`, or one `Chat`).
+/// Listeners of one object (the `ChatixCore`, or one `Chat`). Plain lists: an object has a
+/// few tens of names at most, and a hash map per key type was a visible share of the
+/// browser build.
 #[derive(Default)]
 pub struct Listeners {
-    props: HashMap<&'static str, Function>,
-    on: HashMap<String, Vec<Entry>>,
+    props: Vec<(&'static str, Function)>,
+    on: Vec<(String, Vec<Entry>)>,
     next: u64,
 }
 
 impl Listeners {
     /// Sets (or clears) an assignable handler.
     pub fn set_prop(&mut self, name: &'static str, f: Option<Function>) {
-        match f {
-            Some(f) => {
-                self.props.insert(name, f);
-            }
-            None => {
-                self.props.remove(name);
-            }
+        self.props.retain(|(n, _)| *n != name);
+        if let Some(f) = f {
+            self.props.push((name, f));
         }
     }
 
     /// The assignable handler, if set.
     pub fn prop(&self, name: &str) -> Option<Function> {
-        self.props.get(name).cloned()
+        self.props
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| f.clone())
+    }
+
+    fn list(&mut self, event: &str) -> Option<&mut Vec<Entry>> {
+        self.on.iter_mut().find(|(n, _)| n == event).map(|(_, l)| l)
     }
 
     /// Adds a listener; returns its id.
     pub fn add(&mut self, event: &str, f: Function, once: bool) -> u64 {
         self.next += 1;
-        self.on.entry(event.to_owned()).or_default().push(Entry {
+        let e = Entry {
             id: self.next,
             f,
             once,
-        });
+        };
+        match self.list(event) {
+            Some(l) => l.push(e),
+            None => self.on.push((event.to_owned(), vec![e])),
+        }
         self.next
     }
 
     /// Removes a listener by id.
     pub fn remove_id(&mut self, event: &str, id: u64) {
-        if let Some(list) = self.on.get_mut(event) {
+        if let Some(list) = self.list(event) {
             list.retain(|e| e.id != id);
         }
     }
@@ -65,38 +73,36 @@ impl Listeners {
     pub fn remove(&mut self, event: &str, f: Option<&Function>) {
         match f {
             Some(f) => {
-                if let Some(list) = self.on.get_mut(event) {
+                if let Some(list) = self.list(event) {
                     list.retain(|e| !JsValue::from(&e.f).loose_eq(f));
                 }
             }
-            None => {
-                self.on.remove(event);
-            }
+            None => self.on.retain(|(n, _)| n != event),
         }
     }
 
     /// The functions to call for an event (once-listeners are removed now), property
     /// handler first when `prop` names one.
     pub fn targets(&mut self, event: &str, prop: Option<&str>) -> Vec<Function> {
-        let mut out: Vec<Function> = prop
-            .and_then(|p| self.props.get(p).cloned())
-            .into_iter()
-            .collect();
-        if let Some(list) = self.on.get_mut(event) {
+        let mut out: Vec<Function> = prop.and_then(|p| self.prop(p)).into_iter().collect();
+        if let Some(list) = self.list(event) {
             out.extend(list.iter().map(|e| e.f.clone()));
             list.retain(|e| !e.once);
         }
         out
     }
 
-    /// Number of `on` listeners of an event.
     /// Whether anything listens to `event` (or its property `prop`).
     pub fn listens(&self, event: &str, prop: &str) -> bool {
-        self.props.contains_key(prop) || self.count(event) > 0
+        self.props.iter().any(|(n, _)| *n == prop) || self.count(event) > 0
     }
 
+    /// Number of `on` listeners of an event.
     pub fn count(&self, event: &str) -> usize {
-        self.on.get(event).map_or(0, Vec::len)
+        self.on
+            .iter()
+            .find(|(n, _)| n == event)
+            .map_or(0, |(_, l)| l.len())
     }
 }
 
