@@ -12,6 +12,8 @@ WASM=target/wasm32-unknown-unknown/release/chatix_core.wasm
 cargo build --release --target wasm32-unknown-unknown -p chatix-core --lib >&2
 mkdir -p "$OUT"
 wasm-bindgen --target web --out-dir "$OUT" --out-name chatix_core "$WASM"
+# The glue completed as in pkg/ (snippets and the handler properties bundled in), unminified.
+node scripts/minify-glue.mjs --no-minify "$OUT/chatix_core.js"
 # Fail loudly rather than profile `wasm-function[123]`: the release profile must keep names.
 node -e '
 const b = require("fs").readFileSync(process.argv[1]); let p = 8;

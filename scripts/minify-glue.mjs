@@ -8,15 +8,31 @@
 // - one file: the SDK's `inline_js` snippets (wasm-bindgen writes each as a module under
 //   `snippets/`, one more request before the SDK can start) are bundled into the glue, and
 //   `snippets/` is removed.
-import { rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// - complete: src/web/handlers.js (the `onX` handler properties, defined in JavaScript on
+//   the classes' prototypes) is bundled in and applied to the glue's classes.
+// `--no-minify`: the same, readable (scripts/build-sdk-names.sh, for profiles).
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { buildSync } from 'esbuild';
 
-const files = process.argv.slice(2);
-if (!files.length) throw new Error('usage: node scripts/minify-glue.mjs <file.js>...');
+const minify = !process.argv.includes('--no-minify');
+const files = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+if (!files.length) throw new Error('usage: node scripts/minify-glue.mjs [--no-minify] <file.js>...');
+const handlers = resolve('src/web/handlers.js');
 for (const file of files) {
+  // The glue as wasm-bindgen wrote it becomes a module of the bundle, under a new name.
+  const raw = `${file.replace(/\.js$/, '')}.raw.js`;
+  renameSync(file, raw);
+  const entry = [
+    `export * from './${basename(raw)}';`,
+    // the web target's default export is its init()
+    ...(basename(file) === 'chatix_core.js' ? [`export { default } from './${basename(raw)}';`] : []),
+    `import { ChatixCore, Chat } from './${basename(raw)}';`,
+    `import { defineHandlerProps } from ${JSON.stringify(handlers)};`,
+    'defineHandlerProps({ ChatixCore, Chat });',
+  ].join('\n');
   const { outputFiles } = buildSync({
-    entryPoints: [file],
+    stdin: { contents: entry, resolveDir: dirname(resolve(file)), sourcefile: basename(file), loader: 'js' },
     bundle: true,
     // the web target finds its .wasm with `new URL(..., import.meta.url)`, the bundler
     // target's entry imports it: neither is esbuild's to resolve
@@ -24,11 +40,12 @@ for (const file of files) {
     format: 'esm',
     platform: 'browser',
     target: 'es2020',
-    minify: true,
+    minify,
     keepNames: true,
     legalComments: 'none',
     write: false,
   });
   writeFileSync(file, outputFiles[0].text);
+  rmSync(raw);
   rmSync(join(dirname(file), 'snippets'), { recursive: true, force: true });
 }

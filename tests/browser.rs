@@ -245,7 +245,7 @@ async fn two_instances_talk_and_both_event_styles_fire() {
     let chat_ab = chat_of(chat_ab);
     sleep(300).await; // b follows the new chat (chatCreated)
     let (on_chat, chats_log) = recorder();
-    b.set_on_chat(on_chat.into()).unwrap();
+    b.set_handler("onChat", on_chat.into()).unwrap();
     let (on_msg, msg_log) = recorder();
     let off: Function = b.on("message".into(), on_msg.into()).unwrap();
     let (once, once_log) = recorder();
@@ -254,12 +254,12 @@ async fn two_instances_talk_and_both_event_styles_fire() {
     // b's Chat object for this chat, and one for another chat: each hears its own only
     let b_chat = chat_of(ok(b.chat(a_name.as_str().into())).await);
     let (mine, mine_log) = recorder();
-    b_chat.set_on_message(mine.into()).unwrap();
+    b_chat.set_handler("onMessage", mine.into()).unwrap();
     let c_name = unique("cid");
     let c = user(&c_name).await;
     let b_other = chat_of(ok(b.chat(c_name.as_str().into())).await);
     let (other, other_log) = recorder();
-    b_other.set_on_message(other.into()).unwrap();
+    b_other.set_handler("onMessage", other.into()).unwrap();
     sleep(200).await;
 
     let m = ok(chat_ab.send_message(obj(json!({"text": "hello bob"})))).await;
@@ -290,7 +290,9 @@ async fn two_instances_talk_and_both_event_styles_fire() {
     assert_eq!(b.get_unread_count(chat_ab.id().into()), 0.0);
     // typing reaches the other side, per chat
     let (typing, typing_log) = recorder();
-    b_chat.set_on_typing_started(typing.into()).unwrap();
+    b_chat
+        .set_handler("onTypingStarted", typing.into())
+        .unwrap();
     ok(chat_ab.start_typing()).await;
     until("typing", 5000, || typing_log.borrow().len() == 1).await;
     for core in [a, b, c] {
@@ -309,7 +311,8 @@ async fn a_whisper_never_reaches_a_visitor() {
     );
     let v = visitor().await;
     let (received, log) = recorder();
-    v.set_on_chatroom_message_received(received.into()).unwrap();
+    v.set_handler("onChatroomMessageReceived", received.into())
+        .unwrap();
     ok(v.connect_to_chatroom(room.id().into())).await;
     let (staff_got, staff_log) = recorder();
     staff.on("message".into(), staff_got.into()).unwrap();
@@ -467,7 +470,7 @@ async fn a_send_made_while_disconnected_is_delivered_once_after_reconnect() {
     let a_chat = chat_of(ok(a.chat(b_name.as_str().into())).await);
     let b_chat = chat_of(ok(b.chat(a_name.as_str().into())).await);
     let (heard, log) = recorder();
-    b_chat.set_on_message(heard.into()).unwrap();
+    b_chat.set_handler("onMessage", heard.into()).unwrap();
     let (pending, pending_log) = recorder();
     a.on("pending".into(), pending.into()).unwrap();
     sleep(200).await;
@@ -708,7 +711,7 @@ async fn every_public_method_at_least_once() {
     let (drafts, draft_log) = recorder();
     staff.on("typingStarted".into(), drafts.into()).unwrap();
     let (mgr, mgr_log) = recorder();
-    v.set_on_manager_connected_to_conversation(mgr.into())
+    v.set_handler("onManagerConnectedToConversation", mgr.into())
         .unwrap();
     let conv = chat_of(ok(v.get_conversation()).await);
     assert_eq!(conv.kind(), "conversation");

@@ -15,6 +15,15 @@ for (const sig of [
   'onChatroomMessageReceived: ((chatroomId: string, message: Message) => void) | undefined;',
 ]) assert.ok(dts.includes(sig), `chatix_core.d.ts declares ${sig}`);
 
+// The handler properties the declarations promise (from src/web/handlers.rs) are the ones
+// src/web/handlers.js defines on each class's prototype.
+const declaredHandlers = (cls) => dts.split(/^(?=export )/m)
+  .filter((block) => block.startsWith(`export interface ${cls} {`))
+  .flatMap((block) => [...block.matchAll(/^\s+(on[A-Z]\w*):/gm)].map((m) => m[1]));
+const handlers = { ChatixCore: declaredHandlers('ChatixCore'), Chat: declaredHandlers('Chat') };
+assert.equal(handlers.ChatixCore.length, 20, `ChatixCore's handler properties in the d.ts: ${handlers.ChatixCore}`);
+assert.equal(handlers.Chat.length, 12, `Chat's handler properties in the d.ts: ${handlers.Chat}`);
+
 const server = await startServer({ port: Number(process.env.CHATIX_TEST_PORT ?? 18788) });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
@@ -29,7 +38,10 @@ try {
   // foreign address space, and Chromium's local-network checks would block its socket).
   await page.goto(`${server.url}/healthz`);
   const result = await page.evaluate(async ({ websiteId, consultant }) => {
-    const { default: init, ChatixCore } = await import('/pkg/chatix_core.js');
+    const { default: init, ChatixCore, Chat } = await import('/pkg/chatix_core.js');
+    const defined = (cls) => Object.getOwnPropertyNames(cls.prototype)
+      .filter((n) => /^on[A-Z]/.test(n) && typeof Object.getOwnPropertyDescriptor(cls.prototype, n).set === 'function');
+    const definedHandlers = { ChatixCore: defined(ChatixCore), Chat: defined(Chat) };
     const t0 = performance.now();
     await init();
     const staff = new ChatixCore(websiteId, { consultant });
@@ -51,9 +63,23 @@ try {
     off();
     let typedError = null;
     try { await visitor.fetchUser(42); } catch (e) { typedError = { name: e.name, code: e.code, isError: e instanceof Error }; }
+    // a handler property reads back what was set, refuses what is not a function, clears with null
+    const f = () => {};
+    room.onMessage = f;
+    const readBack = room.onMessage === f;
+    let badHandler = null;
+    try { visitor.onChat = 'not a function'; } catch (e) { badHandler = { code: e.code, message: e.message }; }
+    room.onMessage = null;
+    const cleared = room.onMessage === undefined;
     staff.stop(); visitor.stop();
-    return { heard, viaOn, replySeq: reply.seq, typedError, connectedMs, state: visitor.connectionState };
+    return { heard, viaOn, replySeq: reply.seq, typedError, connectedMs, state: visitor.connectionState,
+      definedHandlers, readBack, badHandler, cleared };
   }, { websiteId: server.demo.websiteId, consultant: server.demo.consultant });
+  assert.deepEqual(result.definedHandlers.ChatixCore.sort(), [...handlers.ChatixCore].sort(), 'ChatixCore defines the declared handlers');
+  assert.deepEqual(result.definedHandlers.Chat.sort(), [...handlers.Chat].sort(), 'Chat defines the declared handlers');
+  assert.ok(result.readBack, 'a handler reads back');
+  assert.deepEqual(result.badHandler, { code: 'invalid_argument', message: 'onChat must be a function or null' });
+  assert.ok(result.cleared, 'null clears a handler');
   assert.deepEqual(result.heard.map((h) => h[1]), ['from the release build', 'and back']);
   assert.deepEqual(result.viaOn, ['from the release build', 'and back']);
   assert.ok(result.replySeq >= 2);

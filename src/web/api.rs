@@ -1442,37 +1442,39 @@ pub(crate) async fn history(
     Ok(list)
 }
 
-super::handlers::handler_props!(ChatixCore as ChatixCore;
-    onConnected / set_on_connected / get_on_connected : "(() => void) | undefined",
-    onDisconnected / set_on_disconnected / get_on_disconnected : "((info: DisconnectInfo) => void) | undefined",
-    onError / set_on_error / get_on_error : "((error: ChatixError) => void) | undefined",
-    onChat / set_on_chat / get_on_chat : "((chat: ChatData, message: Message) => void) | undefined",
-    onChatroomMessageReceived / set_on_chatroom_message_received / get_on_chatroom_message_received : "((chatroomId: string, message: Message) => void) | undefined",
-    onChatroomMessageUpdated / set_on_chatroom_message_updated / get_on_chatroom_message_updated : "((chatroomId: string, message: Message) => void) | undefined",
-    onChatroomMessageDeleted / set_on_chatroom_message_deleted / get_on_chatroom_message_deleted : "((chatroomId: string, message: Message) => void) | undefined",
-    onChatroomCreated / set_on_chatroom_created / get_on_chatroom_created : "((chatroom: ChatData) => void) | undefined",
-    onChatroomUpdated / set_on_chatroom_updated / get_on_chatroom_updated : "((chatroom: ChatData) => void) | undefined",
-    onChatroomDeleted / set_on_chatroom_deleted / get_on_chatroom_deleted : "((chatroomId: string) => void) | undefined",
-    onChatroomRestored / set_on_chatroom_restored / get_on_chatroom_restored : "((chatroom: ChatData) => void) | undefined",
-    onMemberConnectedToChatroom / set_on_member_connected_to_chatroom / get_on_member_connected_to_chatroom : "((chatroomId: string, member: User) => void) | undefined",
-    onMemberDisconnectedFromChatroom / set_on_member_disconnected_from_chatroom / get_on_member_disconnected_from_chatroom : "((chatroomId: string, member: User) => void) | undefined",
-    onManagerConnectedToChatroom / set_on_manager_connected_to_chatroom / get_on_manager_connected_to_chatroom : "((chatroomId: string, manager: User) => void) | undefined",
-    onManagerDisconnectedFromChatroom / set_on_manager_disconnected_from_chatroom / get_on_manager_disconnected_from_chatroom : "((chatroomId: string, manager: User) => void) | undefined",
-    onConversationMessageReceived / set_on_conversation_message_received / get_on_conversation_message_received : "((message: Message) => void) | undefined",
-    onConversationMessageUpdated / set_on_conversation_message_updated / get_on_conversation_message_updated : "((message: Message) => void) | undefined",
-    onConversationMessageDeleted / set_on_conversation_message_deleted / get_on_conversation_message_deleted : "((message: Message) => void) | undefined",
-    onManagerConnectedToConversation / set_on_manager_connected_to_conversation / get_on_manager_connected_to_conversation : "((manager: User) => void) | undefined",
-    onManagerDisconnectedFromConversation / set_on_manager_disconnected_from_conversation / get_on_manager_disconnected_from_conversation : "((manager: User) => void) | undefined",
+super::handlers::handler_props!(ChatixCore as "ChatixCore";
+    onConnected: "(() => void) | undefined",
+    onDisconnected: "((info: DisconnectInfo) => void) | undefined",
+    onError: "((error: ChatixError) => void) | undefined",
+    onChat: "((chat: ChatData, message: Message) => void) | undefined",
+    onChatroomMessageReceived: "((chatroomId: string, message: Message) => void) | undefined",
+    onChatroomMessageUpdated: "((chatroomId: string, message: Message) => void) | undefined",
+    onChatroomMessageDeleted: "((chatroomId: string, message: Message) => void) | undefined",
+    onChatroomCreated: "((chatroom: ChatData) => void) | undefined",
+    onChatroomUpdated: "((chatroom: ChatData) => void) | undefined",
+    onChatroomDeleted: "((chatroomId: string) => void) | undefined",
+    onChatroomRestored: "((chatroom: ChatData) => void) | undefined",
+    onMemberConnectedToChatroom: "((chatroomId: string, member: User) => void) | undefined",
+    onMemberDisconnectedFromChatroom: "((chatroomId: string, member: User) => void) | undefined",
+    onManagerConnectedToChatroom: "((chatroomId: string, manager: User) => void) | undefined",
+    onManagerDisconnectedFromChatroom: "((chatroomId: string, manager: User) => void) | undefined",
+    onConversationMessageReceived: "((message: Message) => void) | undefined",
+    onConversationMessageUpdated: "((message: Message) => void) | undefined",
+    onConversationMessageDeleted: "((message: Message) => void) | undefined",
+    onManagerConnectedToConversation: "((manager: User) => void) | undefined",
+    onManagerDisconnectedFromConversation: "((manager: User) => void) | undefined",
 );
 
 impl ChatixCore {
-    fn set_handler(&self, name: &'static str, f: JsValue) -> Result<(), JsValue> {
+    /// Sets (or clears, with null) the handler property `name` (one of `HANDLERS`).
+    pub fn set_handler(&self, name: &'static str, f: JsValue) -> Result<(), JsValue> {
         let f = super::handlers::handler_value(name, f)?;
         self.client.listeners.borrow_mut().set_prop(name, f);
         Ok(())
     }
 
-    fn get_handler(&self, name: &str) -> JsValue {
+    /// The handler property `name`, or undefined.
+    pub fn get_handler(&self, name: &str) -> JsValue {
         self.client
             .listeners
             .borrow()

@@ -96,7 +96,8 @@ impl ChatHandle {
         f(&mut entry.1)
     }
 
-    fn set_handler(&self, name: &'static str, f: JsValue) -> Result<(), JsValue> {
+    /// Sets (or clears, with null) the handler property `name` (one of `HANDLERS`).
+    pub fn set_handler(&self, name: &'static str, f: JsValue) -> Result<(), JsValue> {
         let f = super::handlers::handler_value(name, f)?;
         let listening = f.is_some();
         self.listeners(|l| l.set_prop(name, f));
@@ -106,7 +107,8 @@ impl ChatHandle {
         Ok(())
     }
 
-    fn get_handler(&self, name: &str) -> JsValue {
+    /// The handler property `name`, or undefined.
+    pub fn get_handler(&self, name: &str) -> JsValue {
         self.client
             .chat_listeners
             .borrow()
@@ -739,19 +741,19 @@ impl ChatHandle {
     }
 }
 
-super::handlers::handler_props!(ChatHandle as Chat;
-    onMessage / set_on_message / get_on_message : "((message: Message) => void) | undefined",
-    onMessageUpdated / set_on_message_updated / get_on_message_updated : "((message: Message) => void) | undefined",
-    onMessageDeleted / set_on_message_deleted / get_on_message_deleted : "((message: Message) => void) | undefined",
-    onMessageSeen / set_on_message_seen / get_on_message_seen : "((seen: SeenEvent) => void) | undefined",
-    onTypingStarted / set_on_typing_started / get_on_typing_started : "((typing: TypingEvent) => void) | undefined",
-    onTypingStopped / set_on_typing_stopped / get_on_typing_stopped : "((typing: TypingEvent) => void) | undefined",
-    onMemberStatusChanged / set_on_member_status_changed / get_on_member_status_changed : "((presence: PresenceEvent) => void) | undefined",
-    onMemberConnected / set_on_member_connected / get_on_member_connected : "((member: User) => void) | undefined",
-    onMemberDisconnected / set_on_member_disconnected / get_on_member_disconnected : "((member: User) => void) | undefined",
-    onPending / set_on_pending / get_on_pending : "((message: Message) => void) | undefined",
-    onSendFailed / set_on_send_failed / get_on_send_failed : "((failure: SendFailure) => void) | undefined",
-    onUnreadChanged / set_on_unread_changed / get_on_unread_changed : "((count: number) => void) | undefined",
+super::handlers::handler_props!(ChatHandle as "Chat";
+    onMessage: "((message: Message) => void) | undefined",
+    onMessageUpdated: "((message: Message) => void) | undefined",
+    onMessageDeleted: "((message: Message) => void) | undefined",
+    onMessageSeen: "((seen: SeenEvent) => void) | undefined",
+    onTypingStarted: "((typing: TypingEvent) => void) | undefined",
+    onTypingStopped: "((typing: TypingEvent) => void) | undefined",
+    onMemberStatusChanged: "((presence: PresenceEvent) => void) | undefined",
+    onMemberConnected: "((member: User) => void) | undefined",
+    onMemberDisconnected: "((member: User) => void) | undefined",
+    onPending: "((message: Message) => void) | undefined",
+    onSendFailed: "((failure: SendFailure) => void) | undefined",
+    onUnreadChanged: "((count: number) => void) | undefined",
 );
 
 /// An edited or deleted message of the caller's, as the server answered: put into the cache

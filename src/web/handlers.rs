@@ -1,30 +1,56 @@
-//! The assignable `onX` handler properties (`core.onChatroomMessageReceived = fn`), written
-//! once as a macro: each property gets a typed setter and getter that store the function in
-//! the object's listener registry.
+//! The assignable `onX` handler properties (`core.onChatroomMessageReceived = fn`).
+//!
+//! Each class lists its properties once, in [`handler_props!`]: their names (checked when
+//! one is set), their TypeScript types (the `.d.ts`, as an interface merged into the class)
+//! and two hidden methods that store and read a handler in the object's listener registry.
+//! The properties themselves are defined on the class's prototype by `handlers.js`, which
+//! scripts/minify-glue.mjs bundles into the glue: one JavaScript accessor pair per name
+//! instead of two exported wasm functions and their glue each (64 of them).
 
-/// Generates setter/getter pairs `onX` on a type that has `set_handler` and `get_handler`.
+/// Declares the handler properties of a type that has `set_handler` and `get_handler`.
 macro_rules! handler_props {
-    ($ty:ident as $js:ident; $( $prop:ident / $setter:ident / $getter:ident : $ts:tt ),* $(,)?) => {
+    ($ty:ident as $js:literal; $( $prop:ident : $ts:literal ),* $(,)?) => {
+        impl $ty {
+            /// The handler property names.
+            pub const HANDLERS: &'static [&'static str] = &[$(stringify!($prop)),*];
+        }
+
+        #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+        const _: &'static str = concat!(
+            "export interface ", $js, " {\n",
+            $( "  /** The `", stringify!($prop), "` handler: a function, or null to remove it. */\n  ",
+               stringify!($prop), ": ", $ts, ";\n", )*
+            "}\n"
+        );
+
         #[wasm_bindgen::prelude::wasm_bindgen(js_class = $js)]
         impl $ty {
-            $(
-                #[doc = concat!("Sets the `", stringify!($prop), "` handler (a function, or null to remove it).")]
-                #[wasm_bindgen(setter = $prop)]
-                pub fn $setter(&self, #[wasm_bindgen(unchecked_param_type = $ts)] f: wasm_bindgen::JsValue) -> Result<(), wasm_bindgen::JsValue> {
-                    self.set_handler(stringify!($prop), f)
-                }
-                #[doc = concat!("The `", stringify!($prop), "` handler.")]
-                #[wasm_bindgen(getter = $prop, unchecked_return_type = $ts)]
-                pub fn $getter(&self) -> wasm_bindgen::JsValue {
-                    self.get_handler(stringify!($prop))
-                }
-            )*
+            /// Sets a handler property (`handlers.js` calls it).
+            #[wasm_bindgen(js_name = __setHandler, skip_typescript)]
+            pub fn set_handler_js(&self, name: &str, f: wasm_bindgen::JsValue) -> Result<(), wasm_bindgen::JsValue> {
+                let name = super::handlers::known(Self::HANDLERS, name)?;
+                self.set_handler(name, f)
+            }
+            /// Reads a handler property (`handlers.js` calls it).
+            #[wasm_bindgen(js_name = __getHandler, skip_typescript)]
+            pub fn get_handler_js(&self, name: &str) -> wasm_bindgen::JsValue {
+                self.get_handler(name)
+            }
         }
     };
 }
 pub(crate) use handler_props;
 
 use wasm_bindgen::{JsCast, JsValue};
+
+/// `name` as listed in `names` (the registry keeps `&'static str` keys).
+pub fn known(names: &[&'static str], name: &str) -> Result<&'static str, JsValue> {
+    names.iter().copied().find(|n| *n == name).ok_or_else(|| {
+        super::js::error(&crate::core::args::invalid(format!(
+            "unknown handler property \"{name}\""
+        )))
+    })
+}
 
 /// Checks a handler value: a function, or null/undefined to clear.
 pub fn handler_value(name: &str, f: JsValue) -> Result<Option<js_sys::Function>, JsValue> {
