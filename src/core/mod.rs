@@ -566,12 +566,19 @@ impl<T: Types> Core<T> {
     /// Follows a chat: it is (re)subscribed on every connection from now on. Returns the
     /// subscribe request when the socket is open.
     pub fn follow(&mut self, chat: &str) -> Option<(u64, ClientFrame)> {
-        self.follows.insert(chat.to_owned());
-        self.chats.entry(chat.to_owned()).or_default();
-        if !self.is_open() {
+        self.follow_all(&[chat.to_owned()])
+    }
+
+    /// Follows several chats at once: one subscribe request for all of them (when open).
+    pub fn follow_all(&mut self, chats: &[String]) -> Option<(u64, ClientFrame)> {
+        for chat in chats {
+            self.follows.insert(chat.clone());
+            self.chats.entry(chat.clone()).or_default();
+        }
+        if !self.is_open() || chats.is_empty() {
             return None;
         }
-        let (id, f) = self.subscribe_frame(&[chat.to_owned()]);
+        let (id, f) = self.subscribe_frame(chats);
         self.requests.insert(id, Req::Subscribe);
         Some((id, f))
     }

@@ -1341,14 +1341,29 @@ async fn start(c: Rc<Client>) -> Result<JsValue, ApiError> {
             c.starting.set(false);
             r?;
             c.run();
-            c.wait_open().await?;
-            if c.core.borrow().auto_follow {
-                // onChat hears every chat: follow the most recent ones
-                let p = c.rest::<()>(Method::GET, "/v1/chats", None).await?;
-                for ch in js_sys::Array::from(&js::get(&p, "chats")).iter() {
-                    let id = c.remember_chat(&ch)?.id;
-                    c.follow(&id).await?;
+            // An app user (a token) follows their most recent chats once connected, so
+            // that onChat hears every chat: their list is asked for while the socket opens
+            // (the ready frame confirms the role), and they are followed with one request.
+            let token = matches!(&*c.auth.borrow(), Auth::Token { .. });
+            let recent = async {
+                if token {
+                    Some(c.rest::<()>(Method::GET, "/v1/chats", None).await)
+                } else {
+                    None
                 }
+            };
+            let (open, recent) = futures_util::future::join(c.wait_open(), recent).await;
+            open?;
+            if c.core.borrow().auto_follow {
+                let p = match recent {
+                    Some(p) => p?,
+                    None => c.rest::<()>(Method::GET, "/v1/chats", None).await?,
+                };
+                let mut ids = Vec::new();
+                for ch in js_sys::Array::from(&js::get(&p, "chats")).iter() {
+                    ids.push(c.remember_chat(&ch)?.id);
+                }
+                c.follow_all(ids).await?;
             }
         }
     }

@@ -768,11 +768,20 @@ impl Client {
 
     /// Follows a chat (subscribe now if open, and after every reconnect).
     pub async fn follow(self: &Rc<Self>, chat_id: &str) -> Result<(), ApiError> {
+        self.follow_all(vec![chat_id.to_owned()]).await
+    }
+
+    /// Follows several chats with one subscribe request. A chat the server refuses is
+    /// reported as an `error` event (the others stay followed); a request that fails as a
+    /// whole forgets them all.
+    pub async fn follow_all(self: &Rc<Self>, chat_ids: Vec<String>) -> Result<(), ApiError> {
         self.wait_open().await?;
-        let req = self.core.borrow_mut().follow(chat_id);
+        let req = self.core.borrow_mut().follow_all(&chat_ids);
         if let Some((id, text)) = req {
             if let Err(e) = self.finish_request(id, text).await {
-                self.core.borrow_mut().forget_follow(chat_id);
+                for c in &chat_ids {
+                    self.core.borrow_mut().forget_follow(c);
+                }
                 return Err(e);
             }
         }
