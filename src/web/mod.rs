@@ -7,10 +7,13 @@
 //!   jitter, resume), the session token and its renewal, carrying out core effects.
 //! - [`dispatch`]: core events → `on(name)` listeners and `onX` handlers.
 //! - [`http`]: REST over fetch with timeouts; uploads with progress.
-//! - [`listeners`], [`handlers`]: the two event styles. [`js`]: conversions and errors.
+//! - [`listeners`], [`handlers`]: the two event styles (the `onX` properties themselves are
+//!   JavaScript accessors, `handlers.js`, bundled into the glue). [`js`]: conversions and
+//!   errors.
 //! - [`wire`]: frames from `JSON.parse`d values, batches, message objects; [`body`]: what
 //!   the SDK sends, written as JS objects.
-//! - [`promise`]: Promise helpers. [`storage`]: the remembered visitor. [`types`]: the
+//! - [`promise`]: Promise helpers, and plain REST calls described as data ([`promise::Call`])
+//!   run by one shared state machine. [`storage`]: the remembered visitor. [`types`]: the
 //!   TypeScript declarations of the data shapes.
 
 pub mod api;
