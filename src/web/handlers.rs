@@ -1,6 +1,6 @@
 //! The assignable `onX` handler properties (`core.onChatroomMessageReceived = fn`).
 //!
-//! Each class lists its properties once, in [`handler_props!`]: their names (checked when
+//! Each class lists its properties once, in `handler_props!`: their names (checked when
 //! one is set), their TypeScript types (the `.d.ts`, as an interface merged into the class)
 //! and two hidden methods that store and read a handler in the object's listener registry.
 //! The properties themselves are defined on the class's prototype by `handlers.js`, which
