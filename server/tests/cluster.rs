@@ -624,3 +624,58 @@ async fn a_member_removed_through_one_node_is_refused_on_every_node() {
     eprintln!("removed member refused on nodes 1 and 2 after the removal through node 0");
     c.stop().await;
 }
+
+/// A message published on one node reaches the other nodes' subscribers without a database
+/// read: the bus carries it (`fanoutReads` in `/healthz` counts what rooms read).
+#[tokio::test]
+async fn other_nodes_fan_out_without_reading_the_database() {
+    let _serial = SERIAL.lock().await;
+    let Some(c) = Cluster::start(3).await else {
+        return;
+    };
+    let (wt, _) = c.user("writer").await;
+    let (r1, _) = c.user("reader1").await;
+    let (r2, _) = c.user("reader2").await;
+    let room = c
+        .admin(reqwest::Method::POST, "/v1/chats/group", json!({"name": "quiet reads", "visibility": "private", "memberUsernames": ["writer", "reader1", "reader2"]}))
+        .await;
+    let room = room["id"].as_str().unwrap().to_owned();
+    let mut readers = vec![
+        Ws::connect(&c.urls[1], &r1).await,
+        Ws::connect(&c.urls[2], &r2).await,
+    ];
+    for ws in &mut readers {
+        assert!(is_ack(&ws.subscribe(&room, Some(0)).await));
+    }
+    let before = fanout_reads(&c).await;
+    const N: usize = 200;
+    let mut w = Ws::connect(&c.urls[0], &wt).await;
+    for i in 0..N {
+        assert!(is_ack(
+            &w.send_msg(&room, json!({"text": format!("m{i}")})).await
+        ));
+    }
+    for ws in &mut readers {
+        let mut got = Vec::new();
+        collect(ws, &room, N, &mut got).await;
+        assert_once_in_order(&got, N);
+    }
+    let grown = fanout_reads(&c).await - before;
+    // a periodic resync may read a page now and then; a read per message would be >= N
+    assert!(
+        grown < (N / 10) as u64,
+        "{grown} database reads on the other nodes for {N} messages"
+    );
+    c.stop().await;
+}
+
+/// `fanoutReads` summed over every node but the first.
+async fn fanout_reads(c: &Cluster) -> u64 {
+    let mut n = 0;
+    for node in c.nodes.iter().skip(1) {
+        n += node.health().await["fanoutReads"]
+            .as_u64()
+            .expect("fanoutReads");
+    }
+    n
+}

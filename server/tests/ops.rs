@@ -10,8 +10,10 @@ use serde_json::json;
 #[tokio::test]
 async fn health_and_openapi() {
     let srv = TestServer::start().await;
-    let (s, v) = srv.call(Method::GET, "/healthz", None, None).await;
+    let (s, mut v) = srv.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(s, StatusCode::OK);
+    let reads = v.as_object_mut().unwrap().remove("fanoutReads");
+    assert!(reads.is_some_and(|r| r.is_u64()), "fanoutReads is a count");
     assert_eq!(
         v,
         json!({"status": "ok", "storage": "sqlite", "bus": "memory", "pid": std::process::id()})

@@ -39,6 +39,7 @@ pub async fn health(State(state): State<AppState>) -> Json<HealthBody> {
             bus: state.hub.bus_name().into(),
         },
         pid: std::process::id(),
+        fanout_reads: crate::hub::room::FANOUT_READS.load(std::sync::atomic::Ordering::Relaxed),
     })
 }
 
@@ -50,6 +51,10 @@ pub struct HealthBody {
     health: Health,
     /// The server's process id.
     pid: u32,
+    /// Database reads made to fan messages out since the start (a room's first position,
+    /// backfill pages after a gap or a resync); not per message.
+    #[serde(rename = "fanoutReads")]
+    fanout_reads: u64,
 }
 
 async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {

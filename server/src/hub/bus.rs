@@ -4,12 +4,12 @@
 //! node publishes is delivered locally at once *and* published on Redis (channel
 //! `chatix:events`); every other node dispatches it to its own connections.
 //!
-//! The bus carries ids and sequence numbers only, never message bodies: a node that hears
-//! "chat C changed at rev R" has its room load the changes from the database, which stays
-//! the source of truth. Pub/sub is fire-and-forget, so a lost event shows up as a gap (the
-//! next rev is not the one expected) and the room backfills before delivering anything
-//! newer; after a Redis reconnection, and every few seconds, rooms also check the database
-//! for changes they did not hear about.
+//! A message event carries the stored message, so a node that hears "chat C changed at rev
+//! R" delivers it without reading the database when R is the next rev it expects. The
+//! database stays the source of truth: pub/sub is fire-and-forget, so a lost event shows up
+//! as a gap (the next rev is not the one expected) and the room backfills from the
+//! database before delivering anything newer; after a Redis reconnection, and every few
+//! seconds, rooms also check the database for changes they did not hear about.
 
 use futures_util::StreamExt;
 use redis::AsyncCommands;

@@ -212,9 +212,9 @@ pub enum Event {
         rev: i64,
         /// What happened.
         change: Change,
-        /// The message, when the publisher has it (never sent over the bus: other nodes
-        /// read it from the database).
-        #[serde(skip)]
+        /// The message, when the publisher has it. The bus carries it too, so the other
+        /// nodes deliver it without reading the database (they read only on a gap).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<Arc<Message>>,
     },
     /// A frame for a chat's subscribers: `all` for everyone, `staff` (when set) replaces it

@@ -23,8 +23,14 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::{frame, Change, ConnHandle, Event, Frame, Hub};
+
 use crate::error::{AppError, AppResult};
 use crate::store::{Audience, Store};
+
+/// Database reads the rooms of this process made to fan out (a room's first position, each
+/// page of a backfill after a gap or a resync), for `/healthz` and the bench: with the
+/// message on the bus, a cluster fans out without reading (see `Event::Message`).
+pub static FANOUT_READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Rows read per database round trip during replay and backfill.
 const PAGE: i64 = 500;
@@ -119,6 +125,7 @@ impl Room {
         if let Some(r) = self.last_rev {
             return Ok(r);
         }
+        FANOUT_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let r = self
             .store
             .last_rev(&self.chat_id, Audience { whispers: true }, i64::MAX)
@@ -289,6 +296,7 @@ impl Room {
     async fn backfill(&mut self, from: i64) {
         let mut cursor = from;
         loop {
+            FANOUT_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let page = match self
                 .store
                 .changes_since(&self.chat_id, Audience { whispers: true }, cursor, PAGE)
