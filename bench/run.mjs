@@ -177,6 +177,7 @@ async function cluster() {
   const rows = [];
   const best = {};
   const reads = {};
+  const cpu = {};
   for (const count of [1, 3]) {
     const db = `chatix_bench_cluster_${process.pid}_${count}`;
     run('psql', [pg, '-qc', `CREATE DATABASE ${db}`]);
@@ -191,10 +192,22 @@ async function cluster() {
         for (const node of nodes) n += (await (await fetch(`${node.url}/healthz`)).json()).fanoutReads ?? 0;
         return n;
       };
+      // CPU seconds the server processes used (utime + stime of /proc/<pid>/stat, in ticks)
+      const cpuSeconds = async () => {
+        let t = 0;
+        for (const node of nodes) {
+          const { pid } = await (await fetch(`${node.url}/healthz`)).json();
+          const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+          t += (Number(f[11]) + Number(f[12])) / 100; // fields 14 and 15, after pid and comm
+        }
+        return t;
+      };
+      const cpuBefore = await cpuSeconds();
       const readsBefore = await fanoutReads();
       const steps = await loadgen(['--target', 'chatix', '--mode', 'fanout', '--url', nodes.map((n) => n.url).join(','), '--secret', nodes[0].secret,
         '--rooms', String(w.rooms), '--members', String(w.members), '--rates', w.rates.join(','), '--seconds', String(w.seconds)]);
       reads[count] = ((await fanoutReads()) - readsBefore) / steps.reduce((a, s) => a + s.sent, 0);
+      cpu[count] = ((await cpuSeconds()) - cpuBefore) / (steps.reduce((a, s) => a + s.delivered, 0) / 100_000);
       for (const s of steps) rows.push([`${count} node${count > 1 ? 's' : ''}`, fmt(s.rate), `${fmt(s.delivered)} / ${fmt(s.expectedDeliveries)}`, fmt(s.deliveredPerSec), fmt(s.p50Ms, 2), fmt(s.p99Ms, 2), fmt(s.p999Ms, 2)]);
       best[count] = headline(steps, 100);
     } finally {
@@ -207,6 +220,8 @@ async function cluster() {
   say(`Highest publish step with every message delivered and p99 <= 100 ms: one node ${stepText(best[1])}, three nodes ${stepText(best[3])}.`);
   say();
   say(`Database reads made to fan out (\`fanoutReads\` of every node's \`/healthz\`: rooms' first positions, backfills after a gap or a resync), per published message: one node ${fmt(reads[1], 3)}, three nodes ${fmt(reads[3], 3)} (a message event on the bus carries the message).`);
+  say();
+  say(`Server CPU seconds per 100,000 deliveries (every node's utime + stime over the whole run): one node ${fmt(cpu[1], 2)}, three nodes ${fmt(cpu[3], 2)}: **${ratio(cpu[3], cpu[1])}**.`);
   say();
 }
 
