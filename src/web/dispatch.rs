@@ -59,7 +59,7 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
         }
         Event::Message(m) | Event::MessageUpdated(m) | Event::MessageDeleted(m) => {
             let jm = m.obj.clone();
-            let id: JsValue = (*m.chat).into();
+            let id = m.who.chat_js.clone();
             let (name, room, conv, chat_prop) = match ev {
                 Event::Message(_) => (
                     "message",
@@ -90,7 +90,7 @@ pub fn emit(c: &Rc<Client>, ev: &Event) {
             }
             // The chat's whole object is built only when someone assigned `onChat`.
             if matches!(ev, Event::Message(_)) && c.listeners.borrow().prop("onChat").is_some() {
-                core_calls.push(("", Some("onChat"), vec![chat_info(&m.chat), jm.clone()]));
+                core_calls.push(("", Some("onChat"), vec![chat_info(&m.who.chat), jm.clone()]));
             }
             chat_call = Some((chat_prop, vec![jm]));
         }

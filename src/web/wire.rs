@@ -107,35 +107,54 @@ pub fn frame_type(f: &JsValue) -> Option<String> {
 }
 
 /// A message as the core keeps it: the few fields the state needs, and the JS object the
-/// application receives.
+/// application receives. 24 bytes: what every message of a chat and sender repeats is
+/// behind one shared pointer ([`Who`]), and the revision is kept as its distance from `seq`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsMsg {
     /// Position.
     pub seq: i64,
-    /// Revision.
-    pub rev: i64,
+    /// `rev - seq` (a revision is never below the position).
+    rev_delta: u32,
     /// A tombstone.
     pub deleted: bool,
-    /// The chat (shared by every message of the chat).
-    pub chat: Rc<str>,
-    /// The sender (shared by every message of the sender).
-    pub sender: Rc<str>,
+    /// The chat and the sender.
+    pub who: Rc<Who>,
     /// The message object.
     pub obj: JsValue,
 }
 
+/// What every message of one chat from one sender (with one name and role) shares.
+#[derive(Debug, PartialEq)]
+pub struct Who {
+    /// The chat id.
+    pub chat: Rc<str>,
+    /// The chat id as the JS string the message objects share.
+    pub chat_js: JsValue,
+    /// The sender's id.
+    pub sender: Rc<str>,
+    /// `{chatId, senderId, senderName, senderRole}` with the shared strings.
+    shared: JsValue,
+}
+
+impl JsMsg {
+    /// Revision.
+    pub fn rev(&self) -> i64 {
+        self.seq + i64::from(self.rev_delta)
+    }
+}
+
 impl Msg for JsMsg {
     fn chat_id(&self) -> &str {
-        &self.chat
+        &self.who.chat
     }
     fn seq(&self) -> i64 {
         self.seq
     }
     fn rev(&self) -> i64 {
-        self.rev
+        JsMsg::rev(self)
     }
     fn sender_id(&self) -> &str {
-        &self.sender
+        &self.who.sender
     }
     fn deleted(&self) -> bool {
         self.deleted
@@ -147,8 +166,8 @@ impl Msg for JsMsg {
 /// frame brings its own copy of each, which then becomes garbage).
 pub struct Interner {
     names: rustc_hash::FxHashMap<Box<str>, (Rc<str>, JsValue)>,
-    /// `{chatId, senderId, senderName, senderRole}` with shared strings, per combination.
-    senders: rustc_hash::FxHashMap<[usize; 4], JsValue>,
+    /// What the messages of each chat, sender, name and role combination share.
+    senders: rustc_hash::FxHashMap<[usize; 4], Rc<Who>>,
     /// The frozen empty metadata every message without metadata shares.
     no_metadata: JsValue,
 }
@@ -235,29 +254,33 @@ impl JsMsg {
             .unwrap_or_else(|| names.shared("", &JsValue::UNDEFINED));
         let key =
             [&chat.0, &sender.0, &name.0, &role.0].map(|r| Rc::as_ptr(r) as *const u8 as usize);
-        let shared = names
+        let who = names
             .senders
             .entry(key)
             .or_insert_with(|| {
-                super::body::Obj::new()
-                    .v("chatId", &chat.1)
-                    .v("senderId", &sender.1)
-                    .v("senderName", &name.1)
-                    .v("senderRole", &role.1)
-                    .done()
+                Rc::new(Who {
+                    shared: super::body::Obj::new()
+                        .v("chatId", &chat.1)
+                        .v("senderId", &sender.1)
+                        .v("senderName", &name.1)
+                        .v("senderRole", &role.1)
+                        .done(),
+                    chat: chat.0,
+                    chat_js: chat.1,
+                    sender: sender.0,
+                })
             })
             .clone();
         let file = w.file();
         if file.is_object() {
             absolute(base, file.unchecked_ref());
         }
-        let obj = message_object(&obj, &shared, &names.no_metadata);
+        let obj = message_object(&obj, &who.shared, &names.no_metadata);
         Some(JsMsg {
             seq,
-            rev,
+            rev_delta: u32::try_from(rev - seq).ok()?,
             deleted,
-            chat: chat.0,
-            sender: sender.0,
+            who,
             obj,
         })
     }
