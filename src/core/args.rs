@@ -137,6 +137,18 @@ pub fn opt_string(name: &str, a: &Arg) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// An optional string taken as it is (absent → `None`; empty allowed, not trimmed).
+pub fn opt_raw_string(name: &str, a: &Arg) -> Result<Option<String>, ApiError> {
+    match a {
+        Arg::Str(s) => Ok(Some(s.clone())),
+        a if a.is_absent() => Ok(None),
+        other => Err(invalid(format!(
+            "{name} must be a string, got {}",
+            other.kind()
+        ))),
+    }
+}
+
 /// A username: a non-empty string of letters, digits and `._@+-`, at most 100 characters.
 pub fn username(name: &str, a: &Arg) -> Result<String, ApiError> {
     let u = string(name, a)?;
@@ -273,6 +285,21 @@ mod tests {
             .unwrap_err()
             .message
             .ends_with("an object"));
+    }
+
+    #[test]
+    fn raw_strings_keep_empty_and_spaces_and_refuse_other_types() {
+        assert_eq!(opt_raw_string("email", &Arg::Undefined).unwrap(), None);
+        assert_eq!(
+            opt_raw_string("email", &Arg::Str(" a ".into())).unwrap(),
+            Some(" a ".into())
+        );
+        assert_eq!(
+            opt_raw_string("email", &Arg::Str(String::new())).unwrap(),
+            Some(String::new())
+        );
+        let e = opt_raw_string("email", &Arg::Number(5.0)).unwrap_err();
+        assert_eq!(e.message, "email must be a string, got the number 5");
     }
 
     #[test]

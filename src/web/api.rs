@@ -136,16 +136,7 @@ fn metadata_arg(name: &str, v: &JsValue) -> Result<Option<Metadata>, ApiError> {
 fn user_patch(v: &JsValue, allowed: &[&str]) -> Result<(UpdateUserRequest, JsValue), ApiError> {
     let o = js::options("the update", v, allowed)?;
     let name = args::opt_string("name", &arg(&js::get(&o, "name")))?;
-    let email = match arg(&js::get(&o, "email")) {
-        args::Arg::Str(s) => Some(s),
-        a if a.is_absent() => None,
-        other => {
-            return Err(args::invalid(format!(
-                "email must be a string, got {}",
-                other.kind()
-            )))
-        }
-    };
+    let email = args::opt_raw_string("email", &arg(&js::get(&o, "email")))?;
     let metadata = metadata_arg("metadata", &js::get(&o, "metadata"))?;
     Ok((
         UpdateUserRequest {
@@ -388,16 +379,7 @@ impl ChatixCore {
             Ok(UpdateUserRequest {
                 name: args::opt_string("name", &arg(&js::get(&o, "name")))?,
                 avatar: None,
-                email: match arg(&js::get(&o, "email")) {
-                    args::Arg::Str(s) => Some(s),
-                    a if a.is_absent() => None,
-                    other => {
-                        return Err(args::invalid(format!(
-                            "email must be a string, got {}",
-                            other.kind()
-                        )))
-                    }
-                },
+                email: args::opt_raw_string("email", &arg(&js::get(&o, "email")))?,
                 metadata: metadata_arg("fields", &js::get(&o, "fields"))?,
             })
         });
@@ -563,16 +545,7 @@ impl ChatixCore {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string[]")] usernames: JsValue,
     ) -> Promise {
-        let usernames = check(|| {
-            if !js_sys::Array::is_array(&usernames) {
-                return Err(args::invalid("usernames must be an array of strings"));
-            }
-            let items: Vec<args::Arg> = js_sys::Array::from(&usernames)
-                .iter()
-                .map(|v| arg(&v))
-                .collect();
-            args::usernames("usernames", &items, MAX_USERS_PER_FETCH)
-        });
+        let usernames = js::usernames("usernames", &usernames, MAX_USERS_PER_FETCH);
         call(
             &self.client,
             usernames.and_then(|usernames| {
@@ -728,20 +701,12 @@ impl ChatixCore {
                 let members = js::get(&o, "memberUsernames");
                 let members = if members.is_undefined() {
                     Vec::new()
-                } else if js_sys::Array::is_array(&members) {
-                    let items: Vec<args::Arg> = js_sys::Array::from(&members)
-                        .iter()
-                        .map(|v| arg(&v))
-                        .collect();
-                    args::usernames(
+                } else {
+                    js::usernames(
                         "memberUsernames",
-                        &items,
+                        &members,
                         chatix_protocol::limits::MAX_MEMBERS_PER_CALL,
                     )?
-                } else {
-                    return Err(args::invalid(
-                        "memberUsernames must be an array of usernames",
-                    ));
                 };
                 let visibility =
                     match args::opt_string("visibility", &arg(&js::get(&o, "visibility")))?

@@ -136,14 +136,7 @@ impl ChatHandle {
             if single {
                 return Ok(vec![args::username("username", &arg(&usernames))?]);
             }
-            if !js_sys::Array::is_array(&usernames) {
-                return Err(args::invalid("usernames must be an array of usernames"));
-            }
-            let items: Vec<args::Arg> = js_sys::Array::from(&usernames)
-                .iter()
-                .map(|v| arg(&v))
-                .collect();
-            args::usernames("usernames", &items, MAX_MEMBERS_PER_CALL)
+            js::usernames("usernames", &usernames, MAX_MEMBERS_PER_CALL)
         });
         call(
             &self.client,
@@ -402,16 +395,7 @@ impl ChatHandle {
             let mid = args::string("messageId", &arg(&message_id))?;
             let o = js::options("update", &update, &["text", "metadata"])?;
             let req = EditMessageRequest {
-                text: match arg(&js::get(&o, "text")) {
-                    args::Arg::Str(t) => Some(t),
-                    a if a.is_absent() => None,
-                    other => {
-                        return Err(args::invalid(format!(
-                            "update.text must be a string, got {}",
-                            other.kind()
-                        )))
-                    }
-                },
+                text: args::opt_raw_string("update.text", &arg(&js::get(&o, "text")))?,
                 metadata: js::opt_metadata("update.metadata", &js::get(&o, "metadata"))?,
             };
             if req.text.is_none() && req.metadata.is_none() {

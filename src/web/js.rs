@@ -29,6 +29,17 @@ pub fn arg(v: &JsValue) -> Arg {
 }
 
 /// Validated flat metadata from a JS object (`name` for the messages).
+/// An array of usernames (at most `max`).
+pub fn usernames(name: &str, v: &JsValue, max: usize) -> Result<Vec<String>, ApiError> {
+    if !Array::is_array(v) {
+        return Err(args::invalid(format!(
+            "{name} must be an array of usernames"
+        )));
+    }
+    let items: Vec<Arg> = Array::from(v).iter().map(|v| arg(&v)).collect();
+    args::usernames(name, &items, max)
+}
+
 pub fn metadata(name: &str, v: &JsValue) -> Result<chatix_protocol::Metadata, ApiError> {
     if !v.is_object() || Array::is_array(v) || v.is_function() {
         return Err(args::invalid(format!(

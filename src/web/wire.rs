@@ -225,7 +225,7 @@ impl JsMsg {
     /// left out with their defaults and makes file URLs absolute. `None` when it is not a
     /// message (no chat, sender or sequence number).
     /// `frame_chat`: the `chatId` of the frame that carried it (a socket frame's message
-    /// leaves its own out), else undefined.
+    /// leaves its own out), else undefined (REST answers: the message's own).
     pub fn new(
         obj: JsValue,
         frame_chat: &JsValue,
@@ -239,12 +239,12 @@ impl JsMsg {
         let seq = w.seq()? as i64;
         let rev = w.rev().map_or(seq, |r| r as i64);
         let deleted = w.deleted().as_bool().unwrap_or(false);
-        let own_chat = w.chat_id_v();
-        let chat = names.string(if own_chat.is_string() {
-            &own_chat
+        // a socket frame names the chat (its message does not): no read of the message's
+        let chat = if frame_chat.is_string() {
+            names.string(frame_chat)
         } else {
-            frame_chat
-        })?;
+            names.string(&w.chat_id_v())
+        }?;
         let sender = names.string(&w.sender_id_v())?;
         let name = names
             .string(&w.sender_name())
