@@ -120,6 +120,14 @@ impl Cluster {
         r.json().await.unwrap()
     }
 
+    /// Creates a group chat (`POST /v1/chats/group` with `body`); returns its id.
+    async fn group(&self, body: Value) -> String {
+        let v = self
+            .admin(reqwest::Method::POST, "/v1/chats/group", body)
+            .await;
+        v["id"].as_str().expect("a chat id").to_owned()
+    }
+
     async fn user(&self, name: &str) -> (String, String) {
         let v = self
             .admin(
@@ -179,10 +187,7 @@ async fn three_nodes_writing_to_one_chat_deliver_everything_once_in_order() {
     for i in 0..6 {
         users.push(c.user(&format!("u{i}")).await);
     }
-    let room = c
-        .admin(reqwest::Method::POST, "/v1/chats/group", json!({"name": "busy", "visibility": "private", "memberUsernames": (0..6).map(|i| format!("u{i}")).collect::<Vec<_>>()}))
-        .await;
-    let room = room["id"].as_str().unwrap().to_owned();
+    let room = c.group(json!({"name": "busy", "visibility": "private", "memberUsernames": (0..6).map(|i| format!("u{i}")).collect::<Vec<_>>()})).await;
     // readers spread over the three nodes
     let mut readers = Vec::new();
     for (i, (token, _)) in users.iter().enumerate() {
@@ -254,13 +259,8 @@ async fn a_killed_nodes_clients_resume_on_another_node() {
     let (rt, _) = c.user("reader").await;
     let (wt, _) = c.user("writer").await;
     let room = c
-        .admin(
-            reqwest::Method::POST,
-            "/v1/chats/group",
-            json!({"name": "k", "memberUsernames": ["reader", "writer"]}),
-        )
+        .group(json!({"name": "k", "memberUsernames": ["reader", "writer"]}))
         .await;
-    let room = room["id"].as_str().unwrap().to_owned();
     let mut reader = Ws::connect(&c.urls[2], &rt).await;
     assert!(is_ack(&reader.subscribe(&room, Some(0)).await));
     let (url, r2) = (c.urls[0].clone(), room.clone());
@@ -304,13 +304,8 @@ async fn a_cut_redis_connection_loses_nothing() {
     let (rt, _) = c.user("reader").await;
     let (wt, _) = c.user("writer").await;
     let room = c
-        .admin(
-            reqwest::Method::POST,
-            "/v1/chats/group",
-            json!({"name": "r", "memberUsernames": ["reader", "writer"]}),
-        )
+        .group(json!({"name": "r", "memberUsernames": ["reader", "writer"]}))
         .await;
-    let room = room["id"].as_str().unwrap().to_owned();
     let mut reader = Ws::connect(&c.urls[1], &rt).await;
     assert!(is_ack(&reader.subscribe(&room, Some(0)).await));
     let (url, r2) = (c.urls[0].clone(), room.clone());
@@ -380,14 +375,10 @@ async fn a_flaky_network_in_front_of_three_nodes_loses_and_doubles_nothing() {
     const PER_CHAT: usize = 1_000; // 5,000 messages in all
     let mut chats = Vec::new();
     for k in 0..CHATS {
-        let v = c
-            .admin(
-                reqwest::Method::POST,
-                "/v1/chats/group",
-                json!({"name": format!("flaky {k}"), "visibility": "public"}),
-            )
-            .await;
-        chats.push(v["id"].as_str().unwrap().to_owned());
+        chats.push(
+            c.group(json!({"name": format!("flaky {k}"), "visibility": "public"}))
+                .await,
+        );
     }
     let mut readers = Vec::new();
     for r in 0..4 {
@@ -452,13 +443,8 @@ async fn a_slow_consumer_on_one_node_is_cut_off_others_are_not_and_it_resumes() 
         return;
     };
     let room = c
-        .admin(
-            reqwest::Method::POST,
-            "/v1/chats/group",
-            json!({"name": "slow", "visibility": "public"}),
-        )
+        .group(json!({"name": "slow", "visibility": "public"}))
         .await;
-    let room = room["id"].as_str().unwrap().to_owned();
     let (fast_token, _) = c.user("fast").await;
     let (slow_token, _) = c.user("slow").await;
     let (sender_token, _) = c.user("sender").await;
@@ -506,13 +492,8 @@ async fn a_rolling_restart_of_every_node_under_load_loses_nothing() {
         return;
     };
     let room = c
-        .admin(
-            reqwest::Method::POST,
-            "/v1/chats/group",
-            json!({"name": "rolling", "visibility": "public"}),
-        )
+        .group(json!({"name": "rolling", "visibility": "public"}))
         .await;
-    let room = room["id"].as_str().unwrap().to_owned();
     let rotated = |k: usize| -> Vec<String> {
         (0..c.urls.len())
             .map(|j| c.urls[(k + j) % c.urls.len()].clone())
@@ -565,13 +546,8 @@ async fn a_member_removed_through_one_node_is_refused_on_every_node() {
     };
     let (token, _) = c.user("leaver").await;
     let room = c
-        .admin(
-            reqwest::Method::POST,
-            "/v1/chats/group",
-            json!({"name": "revocable", "visibility": "private", "memberUsernames": ["leaver"]}),
-        )
+        .group(json!({"name": "revocable", "visibility": "private", "memberUsernames": ["leaver"]}))
         .await;
-    let room = room["id"].as_str().unwrap().to_owned();
     let send = |text: &str| json!({"type": "send", "chatId": room, "message": {"text": text}});
     let mut sockets = Vec::new();
     for url in &c.urls[1..] {
@@ -636,10 +612,7 @@ async fn other_nodes_fan_out_without_reading_the_database() {
     let (wt, _) = c.user("writer").await;
     let (r1, _) = c.user("reader1").await;
     let (r2, _) = c.user("reader2").await;
-    let room = c
-        .admin(reqwest::Method::POST, "/v1/chats/group", json!({"name": "quiet reads", "visibility": "private", "memberUsernames": ["writer", "reader1", "reader2"]}))
-        .await;
-    let room = room["id"].as_str().unwrap().to_owned();
+    let room = c.group(json!({"name": "quiet reads", "visibility": "private", "memberUsernames": ["writer", "reader1", "reader2"]})).await;
     let mut readers = vec![
         Ws::connect(&c.urls[1], &r1).await,
         Ws::connect(&c.urls[2], &r2).await,
