@@ -54,8 +54,10 @@ pub async fn connect(base: &str, token: &str, batch: bool) -> Option<Socket> {
 /// How long a socket may stay silent before the driver gives it up as dead.
 const SILENCE: Duration = Duration::from_secs(10);
 
-/// How long a client may take to finish its work.
-const DEADLINE: Duration = Duration::from_secs(120);
+/// How long a client may take to finish its work: a bound on a stuck run, not a speed
+/// check. The flaky-network cluster test takes ~35 s here, and more than 120 s in a CI run
+/// on a loaded machine (the whole cluster binary 191 s instead of 96 s).
+const DEADLINE: Duration = Duration::from_secs(300);
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
