@@ -36,6 +36,12 @@ if [ "$(st --version 2>/dev/null | awk '{print $3}')" != "$SCHEMATHESIS_VERSION"
   python3 -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
+OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
+if [ "$(python3 -m pip show openapi-spec-validator 2>/dev/null | awk '/^Version:/{print $2}')" != "$OPENAPI_SPEC_VALIDATOR_VERSION" ]; then
+  log "installing openapi-spec-validator $OPENAPI_SPEC_VALIDATOR_VERSION (PyPI)"
+  python3 -m pip install -q --disable-pip-version-check "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION"
+fi
+
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error

@@ -20,8 +20,10 @@ use crate::error::{AppError, AppResult};
 use crate::service::users;
 use crate::state::AppState;
 
+/// Create a consultant (secret key).
+///
 /// `POST /v1/admin/consultants`.
-#[utoipa::path(post, path = "/v1/admin/consultants", tag = "admin", request_body = CreateConsultantRequest, responses((status = 201, description = "Created", body = User), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("secret_key" = [])))]
+#[utoipa::path(post, operation_id = "createConsultant", path = "/v1/admin/consultants", tag = "admin", request_body = CreateConsultantRequest, responses((status = 201, description = "Created", body = User), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("secret_key" = [])))]
 pub async fn create_consultant(
     State(state): State<AppState>,
     AdminKey(site): AdminKey,
@@ -31,8 +33,10 @@ pub async fn create_consultant(
     Ok((StatusCode::CREATED, Json(u)))
 }
 
+/// Mint a user token for an app user (secret key).
+///
 /// `POST /v1/admin/tokens`.
-#[utoipa::path(post, path = "/v1/admin/tokens", tag = "admin", request_body = MintTokenRequest, responses((status = 200, description = "A user token", body = SessionResponse), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("secret_key" = [])))]
+#[utoipa::path(post, operation_id = "mintToken", path = "/v1/admin/tokens", tag = "admin", request_body = MintTokenRequest, responses((status = 200, description = "A user token", body = SessionResponse), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("secret_key" = [])))]
 pub async fn mint_token(
     State(state): State<AppState>,
     AdminKey(site): AdminKey,
@@ -43,8 +47,10 @@ pub async fn mint_token(
     ))
 }
 
+/// Create a website and its keys (operator).
+///
 /// `POST /v1/operator/websites`.
-#[utoipa::path(post, path = "/v1/operator/websites", tag = "admin", request_body = CreateWebsiteRequest, responses((status = 201, description = "Created", body = WebsiteKeys), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("operator" = [])))]
+#[utoipa::path(post, operation_id = "createWebsite", path = "/v1/operator/websites", tag = "admin", request_body = CreateWebsiteRequest, responses((status = 201, description = "Created", body = WebsiteKeys), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("operator" = [])))]
 pub async fn create_website(
     State(state): State<AppState>,
     headers: HeaderMap,

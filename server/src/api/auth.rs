@@ -16,8 +16,10 @@ use crate::error::{AppError, AppResult};
 use crate::service::users;
 use crate::state::AppState;
 
+/// Open or resume a visitor session.
+///
 /// `POST /v1/auth/visitor`.
-#[utoipa::path(post, path = "/v1/auth/visitor", tag = "sessions", request_body = VisitorSessionRequest, responses((status = 200, description = "Session opened or resumed", body = SessionResponse), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
+#[utoipa::path(post, operation_id = "openVisitorSession", path = "/v1/auth/visitor", tag = "sessions", request_body = VisitorSessionRequest, responses((status = 200, description = "Session opened or resumed", body = SessionResponse), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
 pub async fn visitor(
     State(state): State<AppState>,
     Json(req): Json<VisitorSessionRequest>,
@@ -25,8 +27,10 @@ pub async fn visitor(
     Ok(Json(users::visitor_session(&state, req).await?))
 }
 
+/// Log a consultant in with username and password.
+///
 /// `POST /v1/auth/consultant`.
-#[utoipa::path(post, path = "/v1/auth/consultant", tag = "sessions", request_body = ConsultantLoginRequest, responses((status = 200, description = "Logged in", body = SessionResponse), (status = 401, description = "Wrong username or password"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
+#[utoipa::path(post, operation_id = "loginConsultant", path = "/v1/auth/consultant", tag = "sessions", request_body = ConsultantLoginRequest, responses((status = 200, description = "Logged in", body = SessionResponse), (status = 401, description = "Wrong username or password"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
 pub async fn consultant(
     State(state): State<AppState>,
     Json(req): Json<ConsultantLoginRequest>,
@@ -34,8 +38,10 @@ pub async fn consultant(
     Ok(Json(users::consultant_login(&state, req).await?))
 }
 
+/// Exchange a valid token for a fresh one.
+///
 /// `POST /v1/auth/refresh`.
-#[utoipa::path(post, path = "/v1/auth/refresh", tag = "sessions", responses((status = 200, description = "A fresh token", body = SessionResponse), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(post, operation_id = "refreshToken", path = "/v1/auth/refresh", tag = "sessions", responses((status = 200, description = "A fresh token", body = SessionResponse), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn refresh(
     State(state): State<AppState>,
     s: Session,
@@ -43,8 +49,10 @@ pub async fn refresh(
     Ok(Json(users::refresh(&state, &s).await?))
 }
 
+/// Get a website's public settings.
+///
 /// `GET /v1/websites/{id}`.
-#[utoipa::path(get, path = "/v1/websites/{id}", tag = "sessions", params(("id" = String, Path, description = "Website public id")), responses((status = 200, description = "The website", body = WebsiteInfo), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
+#[utoipa::path(get, operation_id = "getWebsite", path = "/v1/websites/{id}", tag = "sessions", params(("id" = String, Path, description = "Website public id")), responses((status = 200, description = "The website", body = WebsiteInfo), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
 pub async fn website(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -59,9 +67,11 @@ pub async fn website(
     }))
 }
 
+/// Get the demo website and consultant login.
+///
 /// `GET /v1/demo`: the demo website's public id and the demo consultant's login name (never
 /// the password or the secret key), for the demo page.
-#[utoipa::path(get, path = "/v1/demo", tag = "sessions", responses((status = 200, description = "The demo website", body = chatix_protocol::rest::DemoInfo), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
+#[utoipa::path(get, operation_id = "getDemo", path = "/v1/demo", tag = "sessions", responses((status = 200, description = "The demo website", body = chatix_protocol::rest::DemoInfo), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
 pub async fn demo(
     State(state): State<AppState>,
 ) -> AppResult<Json<chatix_protocol::rest::DemoInfo>> {

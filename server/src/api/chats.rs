@@ -48,8 +48,10 @@ pub struct RoomsQuery {
     pub per_page: Option<u32>,
 }
 
+/// List the caller's chats, most recent first.
+///
 /// `GET /v1/chats`.
-#[utoipa::path(get, path = "/v1/chats", tag = "chats", params(PageQuery), responses((status = 200, description = "A page of the caller's chats", body = ChatsPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(get, operation_id = "listMyChats", path = "/v1/chats", tag = "chats", params(PageQuery), responses((status = 200, description = "A page of the caller's chats", body = ChatsPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn mine(
     State(state): State<AppState>,
     actor: Actor,
@@ -58,8 +60,10 @@ pub async fn mine(
     Ok(Json(chats::mine(&state, &actor, q.page).await?))
 }
 
+/// Open (or get) the direct chat with another user.
+///
 /// `POST /v1/chats/direct`.
-#[utoipa::path(post, path = "/v1/chats/direct", tag = "chats", request_body = DirectChatRequest, responses((status = 200, description = "The direct chat", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(post, operation_id = "openDirectChat", path = "/v1/chats/direct", tag = "chats", request_body = DirectChatRequest, responses((status = 200, description = "The direct chat", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn direct(
     State(state): State<AppState>,
     actor: Actor,
@@ -68,8 +72,10 @@ pub async fn direct(
     Ok(Json(chats::direct(&state, &actor, &req.username).await?))
 }
 
+/// Create a group chat or a chatroom.
+///
 /// `POST /v1/chats/group`.
-#[utoipa::path(post, path = "/v1/chats/group", tag = "chats", request_body = GroupChatRequest, responses((status = 201, description = "Created", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(post, operation_id = "createGroupChat", path = "/v1/chats/group", tag = "chats", request_body = GroupChatRequest, responses((status = 201, description = "Created", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn group(
     State(state): State<AppState>,
     actor: Actor,
@@ -81,8 +87,10 @@ pub async fn group(
     ))
 }
 
+/// Get a chat.
+///
 /// `GET /v1/chats/{id}`.
-#[utoipa::path(get, path = "/v1/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 200, description = "The chat", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(get, operation_id = "getChat", path = "/v1/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 200, description = "The chat", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn get(
     State(state): State<AppState>,
     actor: Actor,
@@ -91,8 +99,10 @@ pub async fn get(
     Ok(Json(chats::get(&state, &actor, &id).await?))
 }
 
+/// Update a chat's name, description or metadata.
+///
 /// `PATCH /v1/chats/{id}`.
-#[utoipa::path(patch, path = "/v1/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")), request_body = UpdateChatRequest, responses((status = 200, description = "Updated", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(patch, operation_id = "updateChat", path = "/v1/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")), request_body = UpdateChatRequest, responses((status = 200, description = "Updated", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn update(
     State(state): State<AppState>,
     actor: Actor,
@@ -102,8 +112,10 @@ pub async fn update(
     Ok(Json(chats::update(&state, &actor, &id, req).await?))
 }
 
+/// Soft-delete a chat.
+///
 /// `DELETE /v1/chats/{id}`.
-#[utoipa::path(delete, path = "/v1/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 204, description = "Soft-deleted"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(delete, operation_id = "deleteChat", path = "/v1/chats/{id}", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 204, description = "Soft-deleted"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     actor: Actor,
@@ -113,8 +125,10 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Restore a soft-deleted chat (secret key).
+///
 /// `POST /v1/chats/{id}/restore`.
-#[utoipa::path(post, path = "/v1/chats/{id}/restore", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 200, description = "Restored", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("secret_key" = [])))]
+#[utoipa::path(post, operation_id = "restoreChat", path = "/v1/chats/{id}/restore", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 200, description = "Restored", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("secret_key" = [])))]
 pub async fn restore(
     State(state): State<AppState>,
     actor: Actor,
@@ -123,8 +137,10 @@ pub async fn restore(
     Ok(Json(chats::restore(&state, &actor, &id).await?))
 }
 
+/// Join a public chatroom.
+///
 /// `POST /v1/chats/{id}/join`.
-#[utoipa::path(post, path = "/v1/chats/{id}/join", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 200, description = "Joined", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(post, operation_id = "joinChatroom", path = "/v1/chats/{id}/join", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 200, description = "Joined", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn join(
     State(state): State<AppState>,
     actor: Actor,
@@ -133,8 +149,10 @@ pub async fn join(
     Ok(Json(chats::join(&state, &actor, &id).await?))
 }
 
+/// Leave a chat.
+///
 /// `POST /v1/chats/{id}/leave`.
-#[utoipa::path(post, path = "/v1/chats/{id}/leave", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 204, description = "Left"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(post, operation_id = "leaveChat", path = "/v1/chats/{id}/leave", tag = "chats", params(("id" = String, Path, description = "Chat id")), responses((status = 204, description = "Left"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn leave(
     State(state): State<AppState>,
     actor: Actor,
@@ -144,8 +162,10 @@ pub async fn leave(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// List a chat's members.
+///
 /// `GET /v1/chats/{id}/members`.
-#[utoipa::path(get, path = "/v1/chats/{id}/members", tag = "chats", params(("id" = String, Path, description = "Chat id"), RoomsQuery), responses((status = 200, description = "A page of members", body = MembersPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(get, operation_id = "listChatMembers", path = "/v1/chats/{id}/members", tag = "chats", params(("id" = String, Path, description = "Chat id"), RoomsQuery), responses((status = 200, description = "A page of members", body = MembersPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn members(
     State(state): State<AppState>,
     actor: Actor,
@@ -157,8 +177,10 @@ pub async fn members(
     ))
 }
 
+/// Add members to a chat.
+///
 /// `POST /v1/chats/{id}/members`.
-#[utoipa::path(post, path = "/v1/chats/{id}/members", tag = "chats", params(("id" = String, Path, description = "Chat id")), request_body = MembersRequest, responses((status = 200, description = "Members added", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(post, operation_id = "addChatMembers", path = "/v1/chats/{id}/members", tag = "chats", params(("id" = String, Path, description = "Chat id")), request_body = MembersRequest, responses((status = 200, description = "Members added", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn add_members(
     State(state): State<AppState>,
     actor: Actor,
@@ -170,8 +192,10 @@ pub async fn add_members(
     ))
 }
 
+/// Remove members from a chat.
+///
 /// `POST /v1/chats/{id}/members/remove`.
-#[utoipa::path(post, path = "/v1/chats/{id}/members/remove", tag = "chats", params(("id" = String, Path, description = "Chat id")), request_body = MembersRequest, responses((status = 200, description = "Members removed", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(post, operation_id = "removeChatMembers", path = "/v1/chats/{id}/members/remove", tag = "chats", params(("id" = String, Path, description = "Chat id")), request_body = MembersRequest, responses((status = 200, description = "Members removed", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn remove_members(
     State(state): State<AppState>,
     actor: Actor,
@@ -183,8 +207,10 @@ pub async fn remove_members(
     ))
 }
 
+/// List the chatrooms the caller may see.
+///
 /// `GET /v1/chatrooms`.
-#[utoipa::path(get, path = "/v1/chatrooms", tag = "chats", params(RoomsQuery), responses((status = 200, description = "Chatrooms the caller may see", body = ChatroomsPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(get, operation_id = "listChatrooms", path = "/v1/chatrooms", tag = "chats", params(RoomsQuery), responses((status = 200, description = "Chatrooms the caller may see", body = ChatroomsPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn chatrooms(
     State(state): State<AppState>,
     actor: Actor,
@@ -195,8 +221,10 @@ pub async fn chatrooms(
     ))
 }
 
+/// List the chatrooms the caller is a member of.
+///
 /// `GET /v1/chatrooms/mine`.
-#[utoipa::path(get, path = "/v1/chatrooms/mine", tag = "chats", params(RoomsQuery), responses((status = 200, description = "Chatrooms the caller is a member of", body = ChatroomsPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(get, operation_id = "listMyChatrooms", path = "/v1/chatrooms/mine", tag = "chats", params(RoomsQuery), responses((status = 200, description = "Chatrooms the caller is a member of", body = ChatroomsPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn my_chatrooms(
     State(state): State<AppState>,
     actor: Actor,
@@ -207,8 +235,10 @@ pub async fn my_chatrooms(
     ))
 }
 
-/// `GET /v1/conversation`.
-#[utoipa::path(get, path = "/v1/chatrooms/deleted", tag = "chats", params(PageQuery), responses((status = 200, description = "Deleted chatrooms (staff)", body = ChatsPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+/// List deleted chatrooms (staff).
+///
+/// `GET /v1/chatrooms/deleted`.
+#[utoipa::path(get, operation_id = "listDeletedChatrooms", path = "/v1/chatrooms/deleted", tag = "chats", params(PageQuery), responses((status = 200, description = "Deleted chatrooms (staff)", body = ChatsPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn deleted_chatrooms(
     State(state): State<AppState>,
     actor: Actor,
@@ -219,14 +249,18 @@ pub async fn deleted_chatrooms(
     ))
 }
 
+/// Get the calling visitor's conversation.
+///
 /// `GET /v1/conversation`.
-#[utoipa::path(get, path = "/v1/conversation", tag = "chats", responses((status = 200, description = "The visitor's conversation", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(get, operation_id = "getMyConversation", path = "/v1/conversation", tag = "chats", responses((status = 200, description = "The visitor's conversation", body = Chat), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn conversation(State(state): State<AppState>, actor: Actor) -> AppResult<Json<Chat>> {
     Ok(Json(chats::conversation(&state, &actor).await?))
 }
 
+/// List visitor conversations (staff).
+///
 /// `GET /v1/conversations`.
-#[utoipa::path(get, path = "/v1/conversations", tag = "chats", params(PageQuery), responses((status = 200, description = "Visitor conversations (staff)", body = ChatsPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(get, operation_id = "listConversations", path = "/v1/conversations", tag = "chats", params(PageQuery), responses((status = 200, description = "Visitor conversations (staff)", body = ChatsPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn conversations(
     State(state): State<AppState>,
     actor: Actor,

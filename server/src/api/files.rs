@@ -28,8 +28,10 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
+/// Upload a file or image.
+///
 /// `POST /v1/uploads`.
-#[utoipa::path(post, path = "/v1/uploads", tag = "files", request_body(content = UploadForm, content_type = "multipart/form-data"), responses((status = 201, description = "Stored", body = FileInfo), (status = 413, description = "Over the upload limit"), (status = 415, description = "Refused type"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(post, operation_id = "uploadFile", path = "/v1/uploads", tag = "files", request_body(content = UploadForm, content_type = "multipart/form-data"), responses((status = 201, description = "Stored", body = FileInfo), (status = 413, description = "Over the upload limit"), (status = 415, description = "Refused type"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn upload(
     State(state): State<AppState>,
     s: Session,
@@ -148,8 +150,10 @@ async fn serve(state: &AppState, id: &str, thumb: bool) -> AppResult<Response> {
     Ok(res)
 }
 
+/// Download a file.
+///
 /// `GET /v1/files/{id}`.
-#[utoipa::path(get, path = "/v1/files/{id}", tag = "files", params(("id" = String, Path, description = "File id")), responses((status = 200, description = "The bytes"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
+#[utoipa::path(get, operation_id = "downloadFile", path = "/v1/files/{id}", tag = "files", params(("id" = String, Path, description = "File id")), responses((status = 200, description = "The bytes"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
 pub async fn download(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -157,8 +161,10 @@ pub async fn download(
     serve(&state, &id, false).await
 }
 
+/// Download an image's thumbnail.
+///
 /// `GET /v1/files/{id}/thumbnail`.
-#[utoipa::path(get, path = "/v1/files/{id}/thumbnail", tag = "files", params(("id" = String, Path, description = "File id")), responses((status = 200, description = "The thumbnail"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
+#[utoipa::path(get, operation_id = "downloadThumbnail", path = "/v1/files/{id}/thumbnail", tag = "files", params(("id" = String, Path, description = "File id")), responses((status = 200, description = "The thumbnail"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(()))]
 pub async fn thumbnail(
     State(state): State<AppState>,
     Path(id): Path<String>,

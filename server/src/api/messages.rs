@@ -46,8 +46,10 @@ pub struct TypingRequest {
     pub draft: Option<String>,
 }
 
+/// Get a numbered page of a chat's messages.
+///
 /// `GET /v1/chats/{id}/messages`.
-#[utoipa::path(get, path = "/v1/chats/{id}/messages", tag = "messages", params(("id" = String, Path, description = "Chat id"), PageQuery), responses((status = 200, description = "A page of history", body = MessagesPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(get, operation_id = "listMessages", path = "/v1/chats/{id}/messages", tag = "messages", params(("id" = String, Path, description = "Chat id"), PageQuery), responses((status = 200, description = "A page of history", body = MessagesPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn page(
     State(state): State<AppState>,
     actor: Actor,
@@ -57,8 +59,10 @@ pub async fn page(
     Ok(Json(messages::page(&state, &actor, &id, q.page).await?))
 }
 
+/// Get the messages before a cursor.
+///
 /// `GET /v1/chats/{id}/history`.
-#[utoipa::path(get, path = "/v1/chats/{id}/history", tag = "messages", params(("id" = String, Path, description = "Chat id"), HistoryQuery), responses((status = 200, description = "Messages before the cursor", body = MessagesCursorPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(get, operation_id = "getMessageHistory", path = "/v1/chats/{id}/history", tag = "messages", params(("id" = String, Path, description = "Chat id"), HistoryQuery), responses((status = 200, description = "Messages before the cursor", body = MessagesCursorPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn history(
     State(state): State<AppState>,
     actor: Actor,
@@ -89,8 +93,10 @@ pub struct SearchQuery {
     pub count: Option<u32>,
 }
 
+/// Search the messages the caller may read.
+///
 /// `GET /v1/messages/search`.
-#[utoipa::path(get, path = "/v1/messages/search", tag = "messages", params(SearchQuery), responses((status = 200, description = "Matching messages, newest first", body = MessageSearchResults), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(get, operation_id = "searchMessages", path = "/v1/messages/search", tag = "messages", params(SearchQuery), responses((status = 200, description = "Matching messages, newest first", body = MessageSearchResults), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn search(
     State(state): State<AppState>,
     actor: Actor,
@@ -109,8 +115,10 @@ pub async fn search(
     ))
 }
 
+/// Send a message to a chat.
+///
 /// `POST /v1/chats/{id}/messages`: 201 when stored, 200 for a repeated client id.
-#[utoipa::path(post, path = "/v1/chats/{id}/messages", tag = "messages", params(("id" = String, Path, description = "Chat id")), request_body = SendMessageRequest, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "Repeated clientId: the original", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(post, operation_id = "sendMessage", path = "/v1/chats/{id}/messages", tag = "messages", params(("id" = String, Path, description = "Chat id")), request_body = SendMessageRequest, responses((status = 201, description = "Stored", body = Message), (status = 200, description = "Repeated clientId: the original", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn send(
     State(state): State<AppState>,
     actor: Actor,
@@ -128,8 +136,10 @@ pub async fn send(
     ))
 }
 
+/// Edit a message.
+///
 /// `PATCH /v1/chats/{id}/messages/{messageId}`.
-#[utoipa::path(patch, path = "/v1/chats/{id}/messages/{message_id}", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("message_id" = String, Path, description = "Message id")), request_body = EditMessageRequest, responses((status = 200, description = "Edited", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(patch, operation_id = "editMessage", path = "/v1/chats/{id}/messages/{message_id}", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("message_id" = String, Path, description = "Message id")), request_body = EditMessageRequest, responses((status = 200, description = "Edited", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn edit(
     State(state): State<AppState>,
     actor: Actor,
@@ -139,8 +149,10 @@ pub async fn edit(
     Ok(Json(messages::edit(&state, &actor, &id, &mid, req).await?))
 }
 
+/// Delete a message (leaves a tombstone).
+///
 /// `DELETE /v1/chats/{id}/messages/{messageId}`.
-#[utoipa::path(delete, path = "/v1/chats/{id}/messages/{message_id}", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("message_id" = String, Path, description = "Message id")), responses((status = 200, description = "The tombstone", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+#[utoipa::path(delete, operation_id = "deleteMessage", path = "/v1/chats/{id}/messages/{message_id}", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("message_id" = String, Path, description = "Message id")), responses((status = 200, description = "The tombstone", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
 pub async fn delete(
     State(state): State<AppState>,
     actor: Actor,
@@ -149,8 +161,10 @@ pub async fn delete(
     Ok(Json(messages::delete(&state, &actor, &id, &mid).await?))
 }
 
+/// Mark a chat seen up to a message.
+///
 /// `POST /v1/chats/{id}/seen`.
-#[utoipa::path(post, path = "/v1/chats/{id}/seen", tag = "messages", params(("id" = String, Path, description = "Chat id")), request_body = SeenRequest, responses((status = 200, description = "The seen mark", body = SeenResponse), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(post, operation_id = "markSeen", path = "/v1/chats/{id}/seen", tag = "messages", params(("id" = String, Path, description = "Chat id")), request_body = SeenRequest, responses((status = 200, description = "The seen mark", body = SeenResponse), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn seen(
     State(state): State<AppState>,
     actor: Actor,
@@ -162,8 +176,10 @@ pub async fn seen(
     ))
 }
 
+/// Announce that the caller is typing.
+///
 /// `POST /v1/chats/{id}/typing`.
-#[utoipa::path(post, path = "/v1/chats/{id}/typing", tag = "messages", params(("id" = String, Path, description = "Chat id")), request_body = TypingRequest, responses((status = 204, description = "Announced"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+#[utoipa::path(post, operation_id = "sendTyping", path = "/v1/chats/{id}/typing", tag = "messages", params(("id" = String, Path, description = "Chat id")), request_body = TypingRequest, responses((status = 204, description = "Announced"), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
 pub async fn typing(
     State(state): State<AppState>,
     actor: Actor,
