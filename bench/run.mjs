@@ -371,7 +371,7 @@ async function sdk() {
   say('## 4. SDK in the browser');
   say();
   const n = W.sdk.messages; const burst = W.sdk.burst; const wireN = W.sdk.wire;
-  say(`**Workload**: headless ${chromiumVersion()}, one page per client. *Live*: ${fmt(n)} messages published into one chat by 8 sockets from Node as fast as the server takes them (Chatix: durable, acknowledged); the page counts them in a \`message\` listener; rate = messages / (last arrival - first arrival), so it is bounded by the server. *Burst*: the page's main thread is then held busy while ${fmt(burst)} more are published, so they wait in the browser and are handled back to back: the client's own ceiling (a burst stays under the server's per-connection queue of 4,096 frames). Chatix: the release \`pkg/\` SDK, which puts each message into its state (ordered, deduplicated, unread counted) before the event. *Bare page*: no SDK, the browser's own per-frame limit: a page opens a \`WebSocket\` to the same Chatix server (\`/v1/ws?token=…\`, the reader's token, batches not asked for), sends one \`subscribe\`, \`JSON.parse\`s each frame and pushes each message frame into an array. Socket.IO: \`socket.io-client\` on the reference server, the app keeping each message in an array. Memory: JS heap after GC + wasm linear memory, growth over all ${fmt(n + burst)} messages, per message, per 10,000, and beyond the message's text (bytes/msg - text bytes/msg). Connect: cold \`init()\` + \`start()\` until connected (Chatix SDK), \`new WebSocket\` until open (bare page), script load + \`io()\` until \`connect\` (Socket.IO). Wire bytes/msg: the \`data.length\` of every WebSocket message event the page received, divided by the messages it heard: counted inline by the bare page; for the SDK and socket.io-client in a separate run of ${fmt(wireN)} messages with \`window.WebSocket\` replaced by a counting subclass before the client is loaded, so the count never slows a timed run.`);
+  say(`**Workload**: headless ${chromiumVersion()}, one page per client. *Live*: ${fmt(n)} messages published into one chat by 8 sockets from Node as fast as the server takes them (Chatix: durable, acknowledged); the page counts them in a \`message\` listener; rate = messages / (last arrival - first arrival), so it is bounded by the server. *Burst*: the page's main thread is then held busy while ${fmt(burst)} more are published, so they wait in the browser and are handled back to back: the client's own ceiling (a burst stays under the server's per-connection queue of 4,096 frames). Chatix: the release \`pkg/\` SDK, which puts each message into its state (ordered, deduplicated, unread counted) before the event. *Bare page*: no SDK, the browser's own per-frame limit: a page opens a \`WebSocket\` to the same Chatix server (\`/v1/ws?website=…\`, batches not asked for), sends the reader's token in an \`auth\` frame and one \`subscribe\`, \`JSON.parse\`s each frame and pushes each message frame into an array. Socket.IO: \`socket.io-client\` on the reference server, the app keeping each message in an array. Memory: JS heap after GC + wasm linear memory, growth over all ${fmt(n + burst)} messages, per message, per 10,000, and beyond the message's text (bytes/msg - text bytes/msg). Connect: cold \`init()\` + \`start()\` until connected (Chatix SDK), \`new WebSocket\` until open (bare page), script load + \`io()\` until \`connect\` (Socket.IO). Wire bytes/msg: the \`data.length\` of every WebSocket message event the page received, divided by the messages it heard: counted inline by the bare page; for the SDK and socket.io-client in a separate run of ${fmt(wireN)} messages with \`window.WebSocket\` replaced by a counting subclass before the client is loaded, so the count never slows a timed run.`);
   say();
   say(`**Driver**: Chromium is started by the bench itself (\`--headless --remote-debugging-port=0\`, a temporary profile) and driven over a plain DevTools Protocol WebSocket (\`bench/cdp.mjs\`, the \`ws\` package) that enables only the \`Runtime\`, \`Page\` and \`HeapProfiler\` domains: evaluate, navigate, GC + heap usage. Not Playwright: it enables the \`Network\` domain on every page, so Chromium copies every WebSocket frame to the driver, which cuts every client's rate here about 3×. The functional tests keep Playwright.`);
   say();
@@ -391,7 +391,9 @@ async function sdk() {
       const room = await admin('/v1/chats/group', { name: 'sdk bench', visibility: 'private', memberUsernames: ['sdk-reader'] });
       const publish = (count) => loadgen(['--target', 'chatix', '--mode', 'publish', '--url', server.url, '--secret', server.secret,
         '--room', room.id, '--messages', String(count), '--connections', '8']);
-      const wsUrl = `${server.url.replace('http://', 'ws://')}/v1/ws?token=${encodeURIComponent(reader.token)}`;
+      // The token goes in the socket's first frame (`auth`), never in the URL.
+      const wsUrl = `${server.url.replace('http://', 'ws://')}/v1/ws?website=${encodeURIComponent(server.demo.websiteId)}`;
+      const authFrame = JSON.stringify({ type: 'auth', token: reader.token });
       const startSdk = async ({ websiteId, token, chatId, listen, countWire }) => {
         if (countWire) (0, eval)(countWire);
         (0, eval)(listen);
@@ -425,7 +427,7 @@ async function sdk() {
       page = await browser.newPage();
       await page.goto(`${server.url}/healthz`);
       await page.evaluate(startSdk, { ...sdkArgs, countWire: COUNT_WIRE });
-      const batchedError = await page.evaluate(async ({ url, chatId }) => {
+      const batchedError = await page.evaluate(async ({ url, auth, chatId }) => {
         // Counted by the wrapper like any socket (its record marked `mine`); a frame may be
         // a JSON array of frames.
         window.batched = { got: 0, arrays: 0 };
@@ -434,6 +436,7 @@ async function sdk() {
           window.wire[window.wire.length - 1].mine = true;
           window.batched.ws = ws;
           await new Promise((res, rej) => { ws.onopen = res; ws.onerror = () => rej(new Error('the socket failed to open')); });
+          ws.send(auth);
           const subscribed = new Promise((res, rej) => {
             ws.onmessage = (e) => {
               const f = JSON.parse(e.data);
@@ -449,7 +452,7 @@ async function sdk() {
           await subscribed;
           return null;
         } catch (e) { window.batched.got = Infinity; return e.message; }
-      }, { url: wsUrl, chatId: room.id });
+      }, { url: wsUrl, auth: authFrame, chatId: room.id });
       const before = { sdk: await wireOf(page, false), batched: await wireOf(page, true) };
       await publish(wireN);
       await page.waitFor((w) => window.bench.got >= w && window.batched.got >= w, wireN, { timeout: 120_000 });
@@ -470,7 +473,7 @@ async function sdk() {
       // Bare page: the browser's own per-frame limit on the same server.
       page = await browser.newPage();
       await page.goto(`${server.url}/healthz`);
-      ready = await page.evaluate(async ({ url, chatId, listen }) => {
+      ready = await page.evaluate(async ({ url, auth, chatId, listen }) => {
         (0, eval)(listen);
         const b = window.bench;
         const kept = [];
@@ -479,6 +482,7 @@ async function sdk() {
         const ws = new WebSocket(url);
         await new Promise((res, rej) => { ws.onopen = res; ws.onerror = () => rej(new Error('bare socket failed')); });
         const connectMs = performance.now() - t0;
+        ws.send(auth);
         const subscribed = new Promise((res, rej) => {
           ws.onmessage = (e) => {
             b.wire += e.data.length;
@@ -490,7 +494,7 @@ async function sdk() {
         await subscribed;
         Object.assign(b, { ws, kept });
         return { connectMs };
-      }, { url: wsUrl, chatId: room.id, listen: LISTEN });
+      }, { url: wsUrl, auth: authFrame, chatId: room.id, listen: LISTEN });
       await page.evaluate(() => { window.bench.wire = 0; });
       const bare = await measureClient(page, { n, burst, publish, wasmBytes: async () => 0 });
       const bareWire = await page.evaluate(() => window.bench.wire) / bare.total;

@@ -60,6 +60,18 @@ impl Protocol for Chatix {
         frame.starts_with("{\"type\":\"ack\"")
     }
 
+    fn opening(&self, url: &str) -> (String, Option<WsMsg>) {
+        match url.split_once('#') {
+            Some((url, token)) => (
+                url.to_owned(),
+                Some(WsMsg::Text(
+                    json!({"type": "auth", "token": token}).to_string().into(),
+                )),
+            ),
+            None => (url.to_owned(), None),
+        }
+    }
+
     fn is_refusal(&self, frame: &str) -> bool {
         frame.starts_with("{\"type\":\"error\"")
             && (frame.contains("\"code\":\"rate_limited\"")
@@ -76,7 +88,7 @@ pub async fn publishers(base: &str, secret: &str, room: &str, k: usize) -> anyho
     let mut urls = Vec::new();
     for name in &names {
         urls.push(format!(
-            "{ws}/v1/ws?token={}",
+            "{ws}/v1/ws#{}",
             mint(&http, base, secret, name).await?
         ));
     }
@@ -136,7 +148,7 @@ pub async fn setup(
             )
             .await?;
             for token in tokens {
-                room_urls.push(format!("{ws}/v1/ws?token={token}"));
+                room_urls.push(format!("{ws}/v1/ws#{token}"));
             }
         }
         let first: Vec<&String> = names.iter().take(1000).collect();

@@ -143,6 +143,13 @@ pub trait Protocol: Send + Sync + 'static {
     fn handshake(&self) -> Option<(&'static str, &'static str)> {
         None
     }
+    /// The URL to open for a client URL of the setup, and a frame to send at once, before
+    /// the server's greeting. Chatix keeps each client's token beside its URL as
+    /// `…/v1/ws#token` inside the bench; the socket opens `…/v1/ws` and sends the token in
+    /// its first frame (`auth`), as the server requires.
+    fn opening(&self, url: &str) -> (String, Option<WsMsg>) {
+        (url.to_owned(), None)
+    }
     /// Whether a received frame refuses a send for now (overload: `rate_limited` or
     /// `unavailable`); counted per fan-out step.
     fn is_refusal(&self, _frame: &str) -> bool {
@@ -189,8 +196,12 @@ pub async fn open(
     proto: Arc<dyn Protocol>,
     first: Vec<WsMsg>,
 ) -> anyhow::Result<(Conn, mpsc::UnboundedReceiver<Answer>)> {
+    let (url, opening) = proto.opening(&url);
     let (ws, _) = tokio_tungstenite::connect_async(url).await?;
     let (mut sink, mut stream) = ws.split();
+    if let Some(f) = opening {
+        sink.send(f).await?;
+    }
     // Speak only after the server's greeting (Chatix `ready`, Engine.IO's open packet):
     // the Socket.IO server drops a connection whose first frames arrive before it.
     match stream.next().await {

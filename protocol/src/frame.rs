@@ -4,7 +4,15 @@
 //! numeric `id`; the server answers it with an `ack` or an `error` frame echoing that id.
 //! Server events carry no id.
 //!
-//! # Batches (`/v1/ws?token=…&batch=1`)
+//! # Authentication
+//!
+//! The first frame a client sends is `{"type":"auth","token":"…"}` (a session or user
+//! token; never in the URL). The server answers with `ready`, or with an `error` frame and
+//! the close code [`crate::close::UNAUTHORIZED`] (4001) whose reason says what was wrong.
+//! A browser opens `/v1/ws?website=<public id>` so its `Origin` can be checked before the
+//! upgrade.
+//!
+//! # Batches (`/v1/ws?website=…&batch=1`)
 //!
 //! A client that opens the socket with `batch=1` accepts several server frames in one text
 //! message: a JSON array of frames, in order (`[{"type":"message",…},{"type":"ack",…}]`).

@@ -42,7 +42,8 @@ pub struct ConsultantLoginRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionResponse {
-    /// Bearer token for REST (`Authorization: Bearer`) and for the socket (`?token=`).
+    /// Bearer token for REST (`Authorization: Bearer`) and for the socket (its first frame,
+    /// `{"type":"auth","token":…}`).
     pub token: String,
     /// Expiry of the token, ms. Refresh before it with `POST /v1/auth/refresh`.
     pub expires_at: i64,

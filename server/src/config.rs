@@ -96,6 +96,10 @@ pub struct Config {
     #[arg(long, env = "CHATIX_HEARTBEAT_MS", default_value_t = 20_000)]
     pub heartbeat_ms: u64,
 
+    /// How long a new socket has to send its `auth` frame before it is closed, ms.
+    #[arg(long, env = "CHATIX_WS_AUTH_TIMEOUT_MS", default_value_t = 10_000)]
+    pub ws_auth_timeout_ms: u64,
+
     /// Frames queued for one connection before it counts as a slow consumer and is closed.
     #[arg(long, env = "CHATIX_CONNECTION_QUEUE", default_value_t = 4096)]
     pub connection_queue: usize,

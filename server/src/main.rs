@@ -7,6 +7,15 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     let config = chatix_server::Config::parse();
     let filter = EnvFilter::try_from_env("CHATIX_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // The socket library logs every frame's payload at `trace` (an `auth` frame's token,
+    // every message's text): never, whatever CHATIX_LOG asks for. Tokens, secrets and
+    // message contents are not logged by the server itself either (the HTTP span has the
+    // path only).
+    let filter = filter.add_directive(
+        "tungstenite=debug"
+            .parse()
+            .map_err(|e| anyhow::anyhow!("log filter: {e}"))?,
+    );
     if config.log_json {
         tracing_subscriber::fmt()
             .json()

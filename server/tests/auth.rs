@@ -6,6 +6,7 @@ use chatix_server::auth::tokens::{sign, Claims};
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use tokio_tungstenite::tungstenite::Message as WsMsg;
 
 fn now_s() -> i64 {
     chatix_server::util::now_ms() / 1000
@@ -193,19 +194,16 @@ async fn backend_signed_user_tokens_are_verified() {
             let (s, v) = srv.get("/v1/me", &token).await;
             assert_eq!(s, StatusCode::UNAUTHORIZED, "{why}: {v}");
             assert_eq!(code(&v), "unauthorized");
-            // The socket refuses it before the upgrade, with the same answer.
-            let url = format!("{}/v1/ws?token={token}", srv.url.replace("http", "ws"));
-            match tokio_tungstenite::connect_async(url).await {
-                Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
-                    assert_eq!(
-                        res.status(),
-                        StatusCode::UNAUTHORIZED,
-                        "{why} on the socket"
-                    )
+            // The socket refuses it in its auth frame, with the same message.
+            let rest = v["error"]["message"].as_str().unwrap().to_owned();
+            match open_socket(&srv.url, "", None, Some(auth_frame(&token))).await {
+                Opened::Closed { code, error, .. } => {
+                    assert_eq!(code, 4001, "{why} on the socket");
+                    assert_eq!(error.as_deref(), Some(rest.as_str()), "{why} on the socket");
                 }
-                other => panic!("{why}: the socket opened: {:?}", other.map(|_| ())),
+                other => panic!("{why}: the socket opened: {other:?}"),
             }
-            v["error"]["message"].as_str().unwrap().to_owned()
+            rest
         }
     };
     let m = expect_401(
@@ -283,12 +281,10 @@ async fn a_deleted_users_old_tokens_stay_refused() {
     assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("deleted"));
     // and a socket cannot be opened with it either
-    let res = tokio_tungstenite::connect_async(format!(
-        "{}/v1/ws?token={token}",
-        srv.url.replace("http", "ws")
-    ))
-    .await;
-    assert!(res.is_err());
+    assert!(matches!(
+        open_socket(&srv.url, "", None, Some(auth_frame(&token))).await,
+        Opened::Closed { code: 4001, .. }
+    ));
     // a token minted after the deletion works again (the username is free)
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let fresh = sign(&claims(&srv.website, "bob", 600), &srv.secret).unwrap();
@@ -328,13 +324,10 @@ async fn the_secret_key_is_for_backends_only() {
     let (s, v) = srv.call(Method::GET, "/v1/chats", None, None).await;
     assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
     // the key cannot open a socket (it is not a user)
-    assert!(tokio_tungstenite::connect_async(format!(
-        "{}/v1/ws?token={}",
-        srv.url.replace("http", "ws"),
-        srv.secret
-    ))
-    .await
-    .is_err());
+    assert!(matches!(
+        open_socket(&srv.url, "", None, Some(auth_frame(&srv.secret))).await,
+        Opened::Closed { code: 4001, .. }
+    ));
 }
 
 #[tokio::test]
@@ -395,47 +388,92 @@ async fn rest_cors_allows_bearer_calls_from_pages_but_not_the_secret_key_header(
 }
 
 #[tokio::test]
-async fn socket_upgrade_checks_token_and_origin() {
+async fn socket_upgrade_checks_origin_then_the_first_frame_checks_the_token() {
     let srv = TestServer::start().await;
     let (token, _, _) = srv.visitor().await;
-    let base = srv.url.replace("http", "ws");
-    assert!(
-        tokio_tungstenite::connect_async(format!("{base}/v1/ws"))
-            .await
-            .is_err(),
-        "no token"
+    let site = srv.website.clone();
+    let auth = || Some(auth_frame(&token));
+    // The token is never accepted on the URL (it would end up in logs).
+    assert_eq!(
+        open_socket(&srv.url, &format!("?token={token}"), None, None).await,
+        Opened::Http(400),
+        "token on the URL"
     );
-    assert!(
-        tokio_tungstenite::connect_async(format!("{base}/v1/ws?token=bad"))
-            .await
-            .is_err(),
-        "bad token"
-    );
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut req = format!("{base}/v1/ws?token={token}")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut()
-        .insert("origin", "https://evil.example".parse().unwrap());
-    match tokio_tungstenite::connect_async(req).await {
-        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
-        other => panic!(
-            "foreign origin must be refused, got {:?}",
-            other.map(|_| ())
+    // A server (no Origin) may leave the website out.
+    assert_eq!(open_socket(&srv.url, "", None, auth()).await, Opened::Ready);
+    // Bad first frames: each closed with 4001 and a reason, after an error frame.
+    for (first, why) in [
+        (
+            WsMsg::Text(json!({"type": "auth", "token": "bad"}).to_string().into()),
+            "bad token",
         ),
+        (
+            WsMsg::Text(
+                json!({"type": "subscribe", "chatId": "x"})
+                    .to_string()
+                    .into(),
+            ),
+            "not auth",
+        ),
+        (WsMsg::Text("{not json".into()), "not JSON"),
+        (WsMsg::Binary(vec![1, 2, 3].into()), "binary"),
+    ] {
+        match open_socket(&srv.url, "", None, Some(first)).await {
+            Opened::Closed {
+                code,
+                reason,
+                error,
+            } => {
+                assert_eq!(code, 4001, "{why}");
+                assert!(!reason.is_empty(), "{why}: a close reason");
+                assert!(error.is_some(), "{why}: an error frame first");
+            }
+            other => panic!("{why}: {other:?}"),
+        }
     }
-    let mut req = format!("{base}/v1/ws?token={token}")
-        .into_client_request()
-        .unwrap();
-    req.headers_mut()
-        .insert("origin", "http://localhost:5173".parse().unwrap());
-    assert!(
-        tokio_tungstenite::connect_async(req).await.is_ok(),
+    // A socket that sends nothing is closed at the deadline (the test server's: 1 s).
+    let t0 = std::time::Instant::now();
+    match open_socket(&srv.url, "", None, None).await {
+        Opened::Closed { code, reason, .. } => {
+            assert_eq!(code, 4001);
+            assert!(reason.contains("no auth frame"), "{reason}");
+        }
+        other => panic!("silent socket: {other:?}"),
+    }
+    assert!(t0.elapsed() < std::time::Duration::from_secs(8));
+
+    // A browser (Origin) must name the website, whose list the Origin is checked against
+    // before the upgrade.
+    let q = format!("?website={site}");
+    assert_eq!(
+        open_socket(&srv.url, "", Some("http://localhost:5173"), auth()).await,
+        Opened::Http(400),
+        "a browser without website="
+    );
+    assert_eq!(
+        open_socket(&srv.url, &q, Some("https://evil.example"), auth()).await,
+        Opened::Http(403),
+        "foreign origin"
+    );
+    assert_eq!(
+        open_socket(
+            &srv.url,
+            "?website=wid_nope",
+            Some("http://localhost:5173"),
+            auth()
+        )
+        .await,
+        Opened::Http(404),
+        "unknown website"
+    );
+    assert_eq!(
+        open_socket(&srv.url, &q, Some("http://localhost:5173"), auth()).await,
+        Opened::Ready,
         "the demo allows localhost"
     );
 
-    // Each website has its own list: B's origin opens B's sockets only, and A's origin
-    // does not open B's.
+    // Each website has its own list: B's origin opens B's sockets only, A's origin does not
+    // open B's, and a token of A cannot ride on B's URL.
     let (s, b) = srv
         .post(
             "/v1/operator/websites",
@@ -444,23 +482,27 @@ async fn socket_upgrade_checks_token_and_origin() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{b}");
-    let (b_token, _, _) = srv.visitor_of(b["websiteId"].as_str().unwrap()).await;
-    let status = |token: String, origin: &'static str| {
-        let base = base.clone();
-        async move {
-            let mut req = format!("{base}/v1/ws?token={token}")
-                .into_client_request()
-                .unwrap();
-            req.headers_mut().insert("origin", origin.parse().unwrap());
-            match tokio_tungstenite::connect_async(req).await {
-                Ok(_) => 101,
-                Err(tokio_tungstenite::tungstenite::Error::Http(res)) => res.status().as_u16(),
-                Err(e) => panic!("{e}"),
-            }
+    let b_site = b["websiteId"].as_str().unwrap();
+    let (b_token, _, _) = srv.visitor_of(b_site).await;
+    let qb = format!("?website={b_site}");
+    let b_auth = || Some(auth_frame(&b_token));
+    assert_eq!(
+        open_socket(&srv.url, &qb, Some("https://shop-b.example"), b_auth()).await,
+        Opened::Ready
+    );
+    assert_eq!(
+        open_socket(&srv.url, &qb, Some("http://localhost:5173"), b_auth()).await,
+        Opened::Http(403)
+    );
+    assert_eq!(
+        open_socket(&srv.url, &qb, Some("https://shop-b.example:8443"), b_auth()).await,
+        Opened::Http(403)
+    );
+    match open_socket(&srv.url, &qb, Some("https://shop-b.example"), auth()).await {
+        Opened::Closed { code, error, .. } => {
+            assert_eq!(code, 4001);
+            assert!(error.unwrap().contains("another website"));
         }
-    };
-    assert_eq!(status(b_token.clone(), "https://shop-b.example").await, 101);
-    assert_eq!(status(b_token.clone(), "http://localhost:5173").await, 403);
-    assert_eq!(status(b_token, "https://shop-b.example:8443").await, 403);
-    assert_eq!(status(token, "https://shop-b.example").await, 403);
+        other => panic!("A's token on B's URL: {other:?}"),
+    }
 }

@@ -3,6 +3,7 @@
 mod common;
 
 use chatix_protocol::ServerFrame;
+use common::process::{free_url, ServerProcess};
 use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -106,4 +107,45 @@ async fn graceful_shutdown_closes_sockets_with_going_away_and_data_survives_a_re
         .collect();
     assert_eq!(replayed.len(), 5);
     running.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_server_never_logs_a_token() {
+    // The server binary at its most verbose (`CHATIX_LOG=trace`), while a socket is refused
+    // for a token on its URL, one opens with its auth frame, one is refused for a bad token,
+    // and a REST call carries the token.
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("server.log");
+    let data = dir.path().join("data");
+    let mut srv = ServerProcess::start_logging(&free_url(), &data, &[], "trace", &log).await;
+    let token = srv.token("logged").await;
+    assert_eq!(
+        open_socket(&srv.url, &format!("?token={token}"), None, None).await,
+        Opened::Http(400)
+    );
+    assert_eq!(
+        open_socket(&srv.url, "", None, Some(auth_frame(&token))).await,
+        Opened::Ready
+    );
+    let bad = format!("{token}x");
+    assert!(matches!(
+        open_socket(&srv.url, "", None, Some(auth_frame(&bad))).await,
+        Opened::Closed { code: 4001, .. }
+    ));
+    let me = reqwest::Client::new()
+        .get(format!("{}/v1/me", srv.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK);
+    srv.sigterm().await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("/v1/ws"),
+        "the log shows the requests: {text}"
+    );
+    // A JWT's signature part is what makes it a credential; none of it may be logged.
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(!text.contains(signature), "a token in the server log");
 }

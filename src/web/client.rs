@@ -125,12 +125,14 @@ pub struct Client {
 struct Socket {
     ws: web_sys::WebSocket,
     got_ready: Rc<Cell<bool>>,
+    _on_open: Closure<dyn FnMut()>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_close: Closure<dyn FnMut(web_sys::CloseEvent)>,
 }
 
 impl Drop for Socket {
     fn drop(&mut self) {
+        self.ws.set_onopen(None);
         self.ws.set_onmessage(None);
         self.ws.set_onclose(None);
         let _ = self.ws.close();
@@ -500,8 +502,14 @@ impl Client {
             Ok(t) => t,
             Err(_) => return,
         };
+        // The URL names the website (the server checks the page's Origin against its
+        // list before the upgrade); the token goes in the first frame, never in the URL.
         // batch=1: the server may write several queued frames as one JSON array.
-        let url = format!("{}/v1/ws?token={}&batch=1", ws_url(&self.base), token);
+        let url = format!(
+            "{}/v1/ws?website={}&batch=1",
+            ws_url(&self.base),
+            String::from(js_sys::encode_uri_component(&self.website_id))
+        );
         let ws = match web_sys::WebSocket::new(&url) {
             Ok(ws) => ws,
             Err(_) => {
@@ -509,6 +517,14 @@ impl Client {
                 return;
             }
         };
+        let auth = format!(
+            "{{\"type\":\"auth\",\"token\":{}}}",
+            wire::stringify(&JsValue::from_str(&token)).unwrap_or_default()
+        );
+        let opened = ws.clone();
+        let on_open = Closure::<dyn FnMut()>::new(move || {
+            let _ = opened.send_with_str(&auth);
+        });
         let got_ready = Rc::new(Cell::new(false));
         let weak: Weak<Client> = Rc::downgrade(self);
         let ready_flag = got_ready.clone();
@@ -525,11 +541,13 @@ impl Client {
                 c.on_closed(gen, e.code(), e.reason());
             }
         });
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         *self.ws.borrow_mut() = Some(Socket {
             ws,
             got_ready,
+            _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,
         });

@@ -41,6 +41,8 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     c.max_write_queue_ms = 0;
     c.max_fanout_lag_ms = 0;
     c.operator_token = Some("op-token".into());
+    // A socket that never authenticates is closed after 1 s (10 s by default).
+    c.ws_auth_timeout_ms = 1_000;
     c.www_dir = Some(dir.join("no-www"));
     c.pkg_dir = Some(dir.join("no-pkg"));
     c
@@ -267,32 +269,101 @@ pub struct Ws {
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// How an attempt to open a socket ended.
+#[derive(Debug, PartialEq)]
+pub enum Opened {
+    /// Refused before the upgrade, with this HTTP status.
+    Http(u16),
+    /// Upgraded, then closed with this code and reason before `ready` (the error frame
+    /// sent before the close, if any, is in `error`).
+    Closed {
+        code: u16,
+        reason: String,
+        error: Option<String>,
+    },
+    /// `ready` arrived.
+    Ready,
+}
+
+/// Opens `/v1/ws{query}` (an `Origin` header if given), sends `first` if given, and says how
+/// it ended: refused, closed before `ready`, or ready.
+pub async fn open_socket(
+    base: &str,
+    query: &str,
+    origin: Option<&str>,
+    first: Option<WsMsg>,
+) -> Opened {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let url = format!("{}/v1/ws{query}", base.replace("http://", "ws://"));
+    let mut req = url.into_client_request().expect("socket URL");
+    if let Some(o) = origin {
+        req.headers_mut()
+            .insert("origin", o.parse().expect("origin header"));
+    }
+    let mut stream = match tokio_tungstenite::connect_async(req).await {
+        Ok((s, _)) => s,
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            return Opened::Http(res.status().as_u16())
+        }
+        Err(e) => panic!("socket connect failed: {e}"),
+    };
+    if let Some(f) = first {
+        stream.send(f).await.expect("first frame sent");
+    }
+    let mut error = None;
+    loop {
+        let msg = tokio::time::timeout(WAIT * 2, stream.next())
+            .await
+            .expect("the server answers within the wait");
+        match msg {
+            Some(Ok(WsMsg::Text(t))) => {
+                let v: Value = serde_json::from_str(&t).expect("JSON frame");
+                match v["type"].as_str() {
+                    Some("ready") => return Opened::Ready,
+                    Some("error") => error = v["message"].as_str().map(str::to_owned),
+                    _ => {}
+                }
+            }
+            Some(Ok(WsMsg::Close(Some(f)))) => {
+                return Opened::Closed {
+                    code: f.code.into(),
+                    reason: f.reason.to_string(),
+                    error,
+                }
+            }
+            Some(Ok(_)) => continue,
+            other => panic!("socket ended without a close frame: {other:?}"),
+        }
+    }
+}
+
+/// The socket's first frame: `{"type":"auth","token":…}`.
+pub fn auth_frame(token: &str) -> tokio_tungstenite::tungstenite::Message {
+    tokio_tungstenite::tungstenite::Message::Text(
+        json!({"type": "auth", "token": token}).to_string().into(),
+    )
+}
+
 impl Ws {
     pub async fn connect(base: &str, token: &str) -> Ws {
-        Self::connect_url(format!(
-            "{}/v1/ws?token={}",
-            base.replace("http://", "ws://"),
-            token
-        ))
-        .await
+        Self::connect_url(format!("{}/v1/ws", base.replace("http://", "ws://")), token).await
     }
 
     /// Connects asking for batches: several frames may arrive as one JSON array, which
     /// this client splits back into frames (counting them in `arrays`).
     pub async fn connect_batched(base: &str, token: &str) -> Ws {
-        Self::connect_url(format!(
-            "{}/v1/ws?token={}&batch=1",
-            base.replace("http://", "ws://"),
-            token
-        ))
+        Self::connect_url(
+            format!("{}/v1/ws?batch=1", base.replace("http://", "ws://")),
+            token,
+        )
         .await
     }
 
-    async fn connect_url(url: String) -> Ws {
+    async fn connect_url(url: String, token: &str) -> Ws {
         let (stream, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("socket connects");
-        Ws::ready(stream).await
+        Ws::ready(stream, token).await
     }
 
     /// Connects from a chosen local address (any of 127.0.0.0/8 on Linux), so that a test
@@ -305,19 +376,19 @@ impl Ws {
             .connect(host.parse().expect("base is http://IP:PORT"))
             .await
             .expect("tcp connects");
-        let url = format!("ws://{host}/v1/ws?token={token}");
+        let url = format!("ws://{host}/v1/ws");
         let (stream, _) =
             tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(tcp))
                 .await
                 .expect("socket connects");
-        Ws::ready(stream).await
+        Ws::ready(stream, token).await
     }
 
     /// Connects with an `X-Forwarded-For` header, as a reverse proxy in front of the server
     /// would (or a client pretending to be one).
     pub async fn connect_forwarded(base: &str, token: &str, forwarded_for: &str) -> Ws {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let url = format!("{}/v1/ws?token={}", base.replace("http://", "ws://"), token);
+        let url = format!("{}/v1/ws", base.replace("http://", "ws://"));
         let mut req = url.into_client_request().expect("socket URL");
         req.headers_mut().insert(
             "x-forwarded-for",
@@ -326,10 +397,15 @@ impl Ws {
         let (stream, _) = tokio_tungstenite::connect_async(req)
             .await
             .expect("socket connects");
-        Ws::ready(stream).await
+        Ws::ready(stream, token).await
     }
 
-    async fn ready(stream: Stream) -> Ws {
+    /// Sends the `auth` frame, then waits for `ready`.
+    async fn ready(mut stream: Stream, token: &str) -> Ws {
+        stream
+            .send(auth_frame(token))
+            .await
+            .expect("auth frame sent");
         let mut ws = Ws { stream, next_id: 1, backlog: VecDeque::new(), ready_user: serde_json::from_value(json!({
             "id":"","username":"","name":"","avatar":null,"email":null,"metadata":{},"role":"visitor",
             "presence":"offline","lastActive":null,"createdAt":0,"updatedAt":0})).unwrap(),

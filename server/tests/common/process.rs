@@ -25,6 +25,8 @@ pub struct ServerProcess {
     pub url: String,
     dir: PathBuf,
     extra: Vec<String>,
+    /// `CHATIX_LOG` filter and the file its stderr goes to (default: `warn`, inherited).
+    log: Option<(String, PathBuf)>,
 }
 
 impl ServerProcess {
@@ -36,6 +38,26 @@ impl ServerProcess {
             url: url.to_owned(),
             dir: dir.to_owned(),
             extra: extra.to_vec(),
+            log: None,
+        };
+        p.restart().await;
+        p
+    }
+
+    /// As [`Self::start`], logging at `level` (a `CHATIX_LOG` filter) into the file `log`.
+    pub async fn start_logging(
+        url: &str,
+        dir: &Path,
+        extra: &[String],
+        level: &str,
+        log: &Path,
+    ) -> ServerProcess {
+        let mut p = ServerProcess {
+            child: None,
+            url: url.to_owned(),
+            dir: dir.to_owned(),
+            extra: extra.to_vec(),
+            log: Some((level.to_owned(), log.to_owned())),
         };
         p.restart().await;
         p
@@ -65,7 +87,19 @@ impl ServerProcess {
             "--max-fanout-lag-ms",
             "0",
         ];
-        let child = Command::new(env!("CARGO_BIN_EXE_chatix-server"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_chatix-server"));
+        match &self.log {
+            Some((level, path)) => {
+                // the log goes to stdout, panics and startup errors to stderr: both kept
+                let file = std::fs::File::create(path).expect("log file");
+                let copy = file.try_clone().expect("log file");
+                cmd.env("CHATIX_LOG", level).stdout(file).stderr(copy);
+            }
+            None => {
+                cmd.env("CHATIX_LOG", "warn").stdout(Stdio::null());
+            }
+        }
+        let child = cmd
             .args([
                 "--listen",
                 self.url.trim_start_matches("http://"),
@@ -74,8 +108,6 @@ impl ServerProcess {
             ])
             .args(limits)
             .args(&self.extra)
-            .env("CHATIX_LOG", "warn")
-            .stdout(Stdio::null())
             .kill_on_drop(true)
             .spawn()
             .expect("server binary runs");

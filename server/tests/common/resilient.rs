@@ -36,19 +36,18 @@ pub type Socket =
 /// Opens a socket; `batch`: ask the server for `batch=1` (several frames in one JSON array).
 pub async fn connect(base: &str, token: &str, batch: bool) -> Option<Socket> {
     let url = format!(
-        "{}/v1/ws?token={token}{}",
+        "{}/v1/ws{}",
         base.replace("http://", "ws://"),
-        if batch { "&batch=1" } else { "" }
+        if batch { "?batch=1" } else { "" }
     );
-    match tokio::time::timeout(
-        Duration::from_secs(5),
-        tokio_tungstenite::connect_async(url),
-    )
+    tokio::time::timeout(Duration::from_secs(5), async {
+        let (mut s, _) = tokio_tungstenite::connect_async(url).await.ok()?;
+        s.send(super::auth_frame(token)).await.ok()?;
+        Some(s)
+    })
     .await
-    {
-        Ok(Ok((s, _))) => Some(s),
-        _ => None,
-    }
+    .ok()
+    .flatten()
 }
 
 /// How long a socket may stay silent before the driver gives it up as dead.
