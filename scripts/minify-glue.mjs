@@ -6,10 +6,12 @@
 //   esbuild (names kept, so `ChatixCore.name`, stack traces and `bench:profile-sdk`'s
 //   function names stay readable);
 // - one file: the SDK's `inline_js` snippets (wasm-bindgen writes each as a module under
-//   `snippets/`, one more request before the SDK can start) are bundled into the glue, and
-//   `snippets/` is removed.
+//   `snippets/`, one more request before the SDK can start) are bundled into the web
+//   target's glue, and its `snippets/` is removed. The bundler target keeps them as files:
+//   its .wasm imports them by path, and the app's bundler bundles them anyway.
 // - complete: src/web/handlers.js (the `onX` handler properties, defined in JavaScript on
-//   the classes' prototypes) is bundled in and applied to the glue's classes.
+//   the classes' prototypes, and `getInstance`) is bundled in and applied to the glue's
+//   classes.
 // `--no-minify`: the same, readable (scripts/build-sdk-names.sh, for profiles).
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -22,21 +24,25 @@ const handlers = resolve('src/web/handlers.js');
 for (const file of files) {
   // The glue as wasm-bindgen wrote it becomes a module of the bundle, under a new name.
   const raw = `${file.replace(/\.js$/, '')}.raw.js`;
+  const bundlerTarget = basename(file) === 'chatix_core_bg.js';
   renameSync(file, raw);
   const entry = [
     `export * from './${basename(raw)}';`,
     // the web target's default export is its init()
     ...(basename(file) === 'chatix_core.js' ? [`export { default } from './${basename(raw)}';`] : []),
     `import { ChatixCore, Chat } from './${basename(raw)}';`,
-    `import { defineHandlerProps } from ${JSON.stringify(handlers)};`,
+    `import { defineHandlerProps, defineGetInstance } from ${JSON.stringify(handlers)};`,
     'defineHandlerProps({ ChatixCore, Chat });',
+    'export const getInstance = defineGetInstance(ChatixCore);',
   ].join('\n');
   const { outputFiles } = buildSync({
     stdin: { contents: entry, resolveDir: dirname(resolve(file)), sourcefile: basename(file), loader: 'js' },
     bundle: true,
     // the web target finds its .wasm with `new URL(..., import.meta.url)`, the bundler
     // target's entry imports it: neither is esbuild's to resolve
-    external: ['*.wasm'],
+    // The bundler target's .wasm imports its snippets as modules by path
+    // (`./snippets/…/inline0.js`): they stay files there, imported, not copied in.
+    external: ['*.wasm', ...(bundlerTarget ? ['./snippets/*'] : [])],
     format: 'esm',
     platform: 'browser',
     target: 'es2020',
@@ -47,5 +53,5 @@ for (const file of files) {
   });
   writeFileSync(file, outputFiles[0].text);
   rmSync(raw);
-  rmSync(join(dirname(file), 'snippets'), { recursive: true, force: true });
+  if (!bundlerTarget) rmSync(join(dirname(file), 'snippets'), { recursive: true, force: true });
 }

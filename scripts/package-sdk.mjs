@@ -1,7 +1,7 @@
 // Writes pkg/package.json (the npm package `chatix-core`) and the bundler entry, after
 // scripts/build.sh ran wasm-bindgen for the web target (pkg/) and the bundler target
 // (pkg/bundler/). Fails when a file the package lists is missing.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 // What wasm-bindgen writes for each target (the bundler one also has its `_bg.js`).
 const expected = [
@@ -49,8 +49,34 @@ function polishDts(path) {
   });
   writeFileSync(path, out.join('\n'));
 }
-polishDts('pkg/chatix_core.d.ts');
-polishDts('pkg/bundler/chatix_core.d.ts');
+// wasm-bindgen declares `[Symbol.dispose]()` on each class, which only TypeScript's
+// `esnext` lib knows: with `lib: ["es2020"|"es2022", "dom"]` and no `skipLibCheck`, a
+// consumer failed inside these declarations. Declare the symbol for older libs (the same
+// declaration as lib.esnext's, so both together are fine); and declare what
+// src/web/handlers.js adds in JavaScript (`getInstance`, after the class it merges with).
+const DISPOSE = `declare global {
+    interface SymbolConstructor {
+        /** Disposes of a resource (\`using\`); the SDK's classes free their wasm memory. */
+        readonly dispose: unique symbol;
+    }
+}
+`;
+const GET_INSTANCE = `
+export declare namespace ChatixCore {
+    /**
+     * The entry point of the users/conversations service this API ports (its
+     * \`getInstance(API_KEY)\`): \`new ChatixCore(websiteId, options)\` once per website id;
+     * a later call with the same id returns the same instance (with the first call's options).
+     */
+    function getInstance(websiteId: string, options?: string | ChatixOptions): ChatixCore;
+}
+/** \`ChatixCore.getInstance\`, as a function. */
+export declare function getInstance(websiteId: string, options?: string | ChatixOptions): ChatixCore;
+`;
+for (const path of ['pkg/chatix_core.d.ts', 'pkg/bundler/chatix_core.d.ts']) {
+  polishDts(path);
+  writeFileSync(path, DISPOSE + readFileSync(path, 'utf8') + GET_INSTANCE);
+}
 const version = /\[package\][^[]*?version\s*=\s*"([^"]+)"/s.exec(cargo)[1];
 
 // The bundler build initialises itself on import; a no-op default `init` keeps
@@ -59,6 +85,11 @@ writeFileSync('pkg/bundler/index.js',
   "export * from './chatix_core.js';\nexport default async function init() {}\n");
 writeFileSync('pkg/bundler/index.d.ts',
   "export * from './chatix_core';\nexport default function init(): Promise<void>;\n");
+
+// chatix-core/react: the React bindings (src/react/), as written: they are small, import
+// only react, and are not part of what a page without React downloads.
+copyFileSync('src/react/index.js', 'pkg/react.js');
+copyFileSync('src/react/index.d.ts', 'pkg/react.d.ts');
 
 const pkg = {
   name: 'chatix-core',
@@ -74,11 +105,14 @@ const pkg = {
     'chatix_core.js', 'chatix_core.d.ts', 'chatix_core_bg.wasm', 'chatix_core_bg.wasm.d.ts',
     // wasm-bindgen's copies of `inline_js` / `module = "…"` snippets, when the SDK has any
     ...(existsSync('pkg/snippets') ? ['snippets/'] : []),
-    'bundler/', 'README.md',
+    'bundler/', 'react.js', 'react.d.ts', 'README.md',
   ],
+  peerDependencies: { react: '>=18' },
+  peerDependenciesMeta: { react: { optional: true } },
   exports: {
     '.': { types: './chatix_core.d.ts', default: './chatix_core.js' },
     './bundler': { types: './bundler/index.d.ts', default: './bundler/index.js' },
+    './react': { types: './react.d.ts', default: './react.js' },
     './chatix_core_bg.wasm': './chatix_core_bg.wasm',
     './package.json': './package.json',
   },
@@ -96,6 +130,8 @@ await core.start();
 core.onChatroomMessageReceived = (roomId, message) => console.log(roomId, message.text);
 const off = core.on('message', (message) => console.log(message.text));
 \`\`\`
+
+React: \`import { ChatixProvider, useChat, useChatrooms, useConnectionState } from 'chatix-core/react'\`.
 `);
 // Keep the `files` list true: every entry it names is in pkg/.
 const absent = pkg.files.filter((f) => !existsSync(`pkg/${f}`));

@@ -5,7 +5,9 @@
 #      suite on SQLite, and on PostgreSQL when CHATIX_TEST_DATABASE_URL is set)
 #   3. schemathesis against the server's OpenAPI document; the SDK's browser tests (headless Chromium against a real server)
 #   4. the SDK's size budget (bench/sdk-size-budget.json), the release package in a page,
-#      and the www end-to-end tests
+#      the www end-to-end tests, and the ecosystem tests (tests/ecosystem: the OpenAPI
+#      document through openapi-spec-validator and openapi-typescript, the d.ts under
+#      tsc --strict, Vite and webpack production builds, the React bindings)
 #   5. a smoke run of the benchmarks (every section at tiny sizes), so they cannot rot
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +38,13 @@ node tests/release-package.mjs
 for t in tests/e2e/*.mjs; do
   [ -e "$t" ] || continue
   step "end-to-end: $t"
+  node "$t"
+done
+
+# The package as front-end tools see it (OpenAPI validator and generated client, tsc
+# --strict, Vite and webpack production builds in Chromium, React).
+for t in tests/ecosystem/*.mjs; do
+  step "ecosystem: $t"
   node "$t"
 done
 

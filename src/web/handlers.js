@@ -1,4 +1,5 @@
-// The assignable `onX` handler properties of the SDK's classes (`core.onChat = fn`), defined
+// What the SDK's classes get in JavaScript rather than in the wasm: `getInstance` and
+// the assignable `onX` handler properties of the SDK's classes (`core.onChat = fn`), defined
 // on each class's prototype. Each property stores and reads its function through the
 // object's own registry in the wasm (`__setHandler` checks the value: a function, or null
 // to remove it). scripts/minify-glue.mjs bundles this module into the glue and calls
@@ -33,4 +34,24 @@ export function defineHandlerProps(classes) {
       });
     }
   }
+}
+
+/**
+ * `ChatixCore.getInstance(websiteId, options?)` (also exported as `getInstance`): the
+ * entry point of the users/conversations service this API ports (its `getInstance(API_KEY)`),
+ * a thin alias for `new ChatixCore(websiteId, options)` that keeps one instance per website
+ * id: a later call with the same id returns that instance (its options are the first call's).
+ */
+export function defineGetInstance(ChatixCore) {
+  const instances = new Map();
+  function getInstance(websiteId, options) {
+    let core = instances.get(websiteId);
+    if (!core) {
+      core = new ChatixCore(websiteId, options);
+      instances.set(websiteId, core);
+    }
+    return core;
+  }
+  Object.defineProperty(ChatixCore, 'getInstance', { value: getInstance, configurable: true, writable: true });
+  return getInstance;
 }

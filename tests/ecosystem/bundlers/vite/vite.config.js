@@ -1,0 +1,2 @@
+// Nothing Chatix-specific: a plain production build.
+export default { build: { outDir: 'dist', emptyOutDir: true } };
