@@ -444,6 +444,7 @@ async function sdk() {
               if (Array.isArray(f)) window.batched.arrays++;
               for (const x of frames) {
                 if (x.type === 'message') window.batched.got++;
+                else if (x.type === 'messages') window.batched.got += x.messages.length;
                 else if (x.id === 1) { if (x.type === 'ack') res(); else rej(new Error(JSON.stringify(x))); }
               }
             };

@@ -38,6 +38,14 @@ try {
   // foreign address space, and Chromium's local-network checks would block its socket).
   await page.goto(`${server.url}/healthz`);
   const result = await page.evaluate(async ({ websiteId, consultant }) => {
+    // count the socket texts that held a `messages` frame (several messages of one chat)
+    window.joinedTexts = 0;
+    window.WebSocket = class extends WebSocket {
+      constructor(...a) {
+        super(...a);
+        this.addEventListener('message', (e) => { if (String(e.data).includes('{"type":"messages",')) window.joinedTexts++; });
+      }
+    };
     const { default: init, ChatixCore, Chat } = await import('/pkg/chatix_core.js');
     const defined = (cls) => Object.getOwnPropertyNames(cls.prototype)
       .filter((n) => /^on[A-Z]/.test(n) && typeof Object.getOwnPropertyDescriptor(cls.prototype, n).set === 'function');
@@ -61,6 +69,17 @@ try {
     const deadline = Date.now() + 5000;
     while (heard.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     off();
+    visitor.onChatroomMessageReceived = null;
+    // a burst: 300 sends at once reach the visitor in order, each once (the server joins
+    // consecutive messages of the room into `messages` frames)
+    const burst = [];
+    const offBurst = visitor.on('message', (m) => { if (m.text.startsWith('burst ')) burst.push(m.text); });
+    await Promise.all(Array.from({ length: 300 }, (_, i) => room.sendMessage({ text: `burst ${i}` })));
+    const until = Date.now() + 20000;
+    while (burst.length < 300 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
+    offBurst();
+    const burstInOrder = burst.length === 300 && burst.every((t, i) => t === `burst ${i}`);
     let typedError = null;
     try { await visitor.fetchUser(42); } catch (e) { typedError = { name: e.name, code: e.code, isError: e instanceof Error }; }
     // a handler property reads back what was set, refuses what is not a function, clears with null
@@ -73,20 +92,23 @@ try {
     const cleared = room.onMessage === undefined;
     staff.stop(); visitor.stop();
     return { heard, viaOn, replySeq: reply.seq, typedError, connectedMs, state: visitor.connectionState,
-      definedHandlers, readBack, badHandler, cleared };
+      definedHandlers, readBack, badHandler, cleared, burstInOrder, burstCount: burst.length, joinedTexts: window.joinedTexts };
   }, { websiteId: server.demo.websiteId, consultant: server.demo.consultant });
   assert.deepEqual(result.definedHandlers.ChatixCore.sort(), [...handlers.ChatixCore].sort(), 'ChatixCore defines the declared handlers');
   assert.deepEqual(result.definedHandlers.Chat.sort(), [...handlers.Chat].sort(), 'Chat defines the declared handlers');
   assert.ok(result.readBack, 'a handler reads back');
   assert.deepEqual(result.badHandler, { code: 'invalid_argument', message: 'onChat must be a function or null' });
   assert.ok(result.cleared, 'null clears a handler');
+  assert.ok(result.burstInOrder, `300 burst messages once each, in order (got ${result.burstCount})`);
+  // 33-63 of them in runs here: the SDK read joined frames, not only single ones
+  assert.ok(result.joinedTexts >= 1, 'the burst came (partly) as joined messages frames');
   assert.deepEqual(result.heard.map((h) => h[1]), ['from the release build', 'and back']);
   assert.deepEqual(result.viaOn, ['from the release build', 'and back']);
   assert.ok(result.replySeq >= 2);
   assert.deepEqual(result.typedError, { name: 'ChatixError', code: 'invalid_argument', isError: true });
   assert.equal(result.state, 'closed');
   assert.deepEqual(errors, []);
-  console.log(`release package OK: init() to connected in ${result.connectedMs.toFixed(0)} ms`);
+  console.log(`release package OK: init() to connected in ${result.connectedMs.toFixed(0)} ms; a 300-message burst in order, ${result.joinedTexts} socket texts held joined messages frames`);
 } finally {
   await browser.close();
   await server.stop();

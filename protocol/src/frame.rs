@@ -20,7 +20,10 @@
 //! frames and about 64 KiB of text; a bigger frame goes alone); a lone frame is still a
 //! plain object, and `ready` always comes first, alone. Reading a batch's frames one after
 //! the other is reading them as separate messages: order, resume and everything else are
-//! the same. Without `batch=1` every frame is its own message. Client frames are never
+//! the same. Consecutive `message` frames of one chat in a batch are joined into one
+//! `messages` frame that names the chat once (`{"type":"messages","chatId":"…",
+//! "messages":[{…},{…}]}`); read it as one `message` frame per element. Without `batch=1`
+//! every frame is its own message and `messages` is never sent. Client frames are never
 //! batched.
 //!
 //! # Messages in frames
@@ -364,6 +367,15 @@ pub enum ServerFrame {
         #[serde(serialize_with = "crate::model::compact::message")]
         message: Message,
     },
+    /// Several new messages of one chat, in order: read it as one `message` frame per
+    /// element. Only on a `batch=1` socket, where the server joins the consecutive `message`
+    /// frames of one chat that it writes together (see "Batches").
+    Messages {
+        /// The chat.
+        chat_id: String,
+        /// The messages, oldest first (written compact).
+        messages: Vec<Message>,
+    },
     /// A message was edited.
     MessageUpdated {
         /// The chat.
@@ -510,16 +522,28 @@ impl ServerFrame {
     }
 
     /// Decodes one text message of a socket: a frame, or (`batch=1`) an array of frames,
-    /// each normalized.
+    /// each normalized; a `messages` frame becomes one `message` frame per message.
     #[cfg(feature = "json")]
     pub fn parse_text(text: &str) -> serde_json::Result<Vec<ServerFrame>> {
-        if text.trim_start().starts_with('[') {
-            let mut v: Vec<ServerFrame> = serde_json::from_str(text)?;
-            v.iter_mut().for_each(ServerFrame::normalize);
-            Ok(v)
+        let frames = if text.trim_start().starts_with('[') {
+            serde_json::from_str::<Vec<ServerFrame>>(text)?
         } else {
-            ServerFrame::parse(text).map(|f| vec![f])
+            vec![ServerFrame::parse(text)?]
+        };
+        let mut out = Vec::with_capacity(frames.len());
+        for f in frames {
+            match f {
+                ServerFrame::Messages { chat_id, messages } => {
+                    out.extend(messages.into_iter().map(|message| ServerFrame::Message {
+                        chat_id: chat_id.clone(),
+                        message,
+                    }));
+                }
+                f => out.push(f),
+            }
         }
+        out.iter_mut().for_each(ServerFrame::normalize);
+        Ok(out)
     }
 
     /// Decodes a server frame (normalized). The commonest, `message`, takes a direct path: serde decodes

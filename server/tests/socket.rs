@@ -863,6 +863,10 @@ async fn a_batching_client_gets_bursts_as_arrays_every_message_once_in_order() {
     );
     assert!(replay.arrays >= 1, "a 400-message replay is batched");
     assert!(
+        replay.joined >= 1,
+        "consecutive messages of the room came as a `messages` frame naming it once"
+    );
+    assert!(
         live.max_batch.max(replay.max_batch) <= 64,
         "at most 64 frames a batch"
     );

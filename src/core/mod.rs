@@ -206,6 +206,14 @@ impl From<ServerFrame> for Frame<Native> {
         match f {
             ServerFrame::Ready { user, .. } => Frame::Ready(Me::from(&user)),
             ServerFrame::Message { message, .. } => Frame::Message(message),
+            // `ServerFrame::parse_text` expands it into `message` frames, one per message
+            ServerFrame::Messages { .. } => Frame::Error {
+                id: None,
+                error: ApiError::new(
+                    chatix_protocol::ErrorCode::Internal,
+                    "a messages frame reached the core whole: decode with ServerFrame::parse_text",
+                ),
+            },
             ServerFrame::MessageUpdated { message, .. } => Frame::Updated(message),
             ServerFrame::MessageDeleted { message, .. } => Frame::Deleted(message),
             ServerFrame::Ack { id, mut body } => {

@@ -565,6 +565,24 @@ impl Client {
                 warn("ignoring a frame without a type");
                 continue;
             };
+            if ty == "messages" {
+                let Some((chat, list)) = wire::joined(&f) else {
+                    warn("ignoring a messages frame without a messages array");
+                    continue;
+                };
+                for m in list.iter() {
+                    let Some(m) = wire::joined_message(m, &chat, self) else {
+                        warn("ignoring an unreadable message of a messages frame");
+                        continue;
+                    };
+                    let fx = self
+                        .core
+                        .borrow_mut()
+                        .on_frame(Frame::Message(m), js::now());
+                    self.apply(fx);
+                }
+                continue;
+            }
             let frame = wire::decode(&f, &ty, self);
             let frame = match frame {
                 Ok(f) => f,

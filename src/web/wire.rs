@@ -52,6 +52,8 @@ extern "C" {
     fn ty(this: &Wire) -> Option<String>;
     #[wasm_bindgen(method, getter)]
     fn message(this: &Wire) -> JsValue;
+    #[wasm_bindgen(method, getter)]
+    fn messages(this: &Wire) -> JsValue;
 
     #[wasm_bindgen(method, getter, js_name = chatId)]
     fn chat_id_v(this: &Wire) -> JsValue;
@@ -435,6 +437,19 @@ fn ack_body(f: &JsValue) -> Result<AckBody, String> {
 
 /// Decodes one parsed frame for the core: only the fields the state needs are read; the
 /// message, user and chat objects go on as they are. `Err` names what was wrong.
+/// The chat id and the messages of a `messages` frame (the server joins consecutive
+/// `message` frames of one chat on a `batch=1` socket); read each with [`joined_message`].
+pub fn joined(f: &JsValue) -> Option<(JsValue, js_sys::Array)> {
+    let w: &Wire = f.unchecked_ref();
+    let list = w.messages();
+    js_sys::Array::is_array(&list).then(|| (w.chat_id_v(), list.unchecked_into()))
+}
+
+/// One message of a `messages` frame, as its own `message` frame would give it.
+pub fn joined_message(m: JsValue, chat: &JsValue, c: &super::client::Client) -> Option<JsMsg> {
+    JsMsg::new(m, chat, &c.base, &mut c.names.borrow_mut())
+}
+
 pub fn decode(f: &JsValue, ty: &str, c: &super::client::Client) -> Result<Frame<Js>, String> {
     let base = c.base.as_str();
     let w: &Wire = f.unchecked_ref();

@@ -367,7 +367,8 @@ fn text(f: &Frame) -> WsMessage {
 /// it, and sends them with one flush: one write to the kernel for many frames under load,
 /// not one each. When the client asked for `batch=1`, several frames become one text frame
 /// holding a JSON array of them, in order (the frames' own texts joined; nothing is
-/// encoded twice); a lone frame is still a plain object.
+/// encoded twice), and consecutive `message` frames of one chat become one `messages`
+/// frame that names the chat once ([`join_batch`]); a lone frame is still a plain object.
 struct Writer {
     sink: SplitSink<WebSocket, WsMessage>,
     batch: bool,
@@ -425,18 +426,7 @@ impl Writer {
         }
         let msg = match self.frames.as_slice() {
             [one] => text(one),
-            many => {
-                let mut s = String::with_capacity(len);
-                s.push('[');
-                for (i, f) in many.iter().enumerate() {
-                    if i > 0 {
-                        s.push(',');
-                    }
-                    s.push_str(f);
-                }
-                s.push(']');
-                WsMessage::Text(Utf8Bytes::from(s))
-            }
+            many => WsMessage::Text(Utf8Bytes::from(join_batch(many, len))),
         };
         self.frames.clear();
         self.sink.send(msg).await.is_ok()
@@ -457,6 +447,69 @@ impl Writer {
             }
         }
     }
+}
+
+/// The chat id and the message object of a `message` frame as [`frame`] writes it
+/// (`{"type":"message","chatId":"…","message":{…}}`: serde writes the fields in that order;
+/// ids are server-made, without quotes or escapes).
+fn message_parts(f: &str) -> Option<(&str, &str)> {
+    let rest = f.strip_prefix(r#"{"type":"message","chatId":""#)?;
+    let (chat, rest) = rest.split_once('"')?;
+    let body = rest.strip_prefix(r#","message":"#)?.strip_suffix('}')?;
+    Some((chat, body))
+}
+
+/// One text message for several frames: consecutive `message` frames of one chat become
+/// one `messages` frame naming the chat once (`{"type":"messages","chatId":"…",
+/// "messages":[{…},{…}]}`, in order); one item goes plain, several as a JSON array.
+/// `len`: the joined frames' length, a capacity hint.
+fn join_batch(frames: &[Frame], len: usize) -> String {
+    let mut items: Vec<std::borrow::Cow<'_, str>> = Vec::with_capacity(frames.len());
+    let mut i = 0;
+    while i < frames.len() {
+        if let Some((chat, _)) = message_parts(&frames[i]) {
+            let run = &frames[i..i + chat_run(&frames[i..], chat)];
+            if run.len() >= 2 {
+                let mut m = String::with_capacity(len);
+                m.push_str(r#"{"type":"messages","chatId":""#);
+                m.push_str(chat);
+                m.push_str(r#"","messages":["#);
+                for (k, (_, body)) in run.iter().filter_map(|f| message_parts(f)).enumerate() {
+                    if k > 0 {
+                        m.push(',');
+                    }
+                    m.push_str(body);
+                }
+                m.push_str("]}");
+                items.push(m.into());
+                i += run.len();
+                continue;
+            }
+        }
+        items.push(std::borrow::Cow::Borrowed(&frames[i]));
+        i += 1;
+    }
+    if let [one] = items.as_slice() {
+        return one.to_string();
+    }
+    let mut s = String::with_capacity(len);
+    s.push('[');
+    for (k, item) in items.iter().enumerate() {
+        if k > 0 {
+            s.push(',');
+        }
+        s.push_str(item);
+    }
+    s.push(']');
+    s
+}
+
+/// How many frames from the start of `frames` are `message` frames of `chat`.
+fn chat_run(frames: &[Frame], chat: &str) -> usize {
+    frames
+        .iter()
+        .take_while(|f| message_parts(f).is_some_and(|(c, _)| c == chat))
+        .count()
 }
 
 /// The `id` of a frame that failed to parse, if it has a readable one.
@@ -619,5 +672,65 @@ async fn announce_presence(state: &AppState, s: &Session, online: bool) {
                 staff_only: false,
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{join_batch, message_parts};
+    use crate::hub::frame;
+    use chatix_protocol::{Message, ServerFrame};
+
+    fn msg(chat: &str, seq: i64) -> ServerFrame {
+        let mut m: Message = serde_json::from_value(serde_json::json!({
+            "id": format!("msg_{seq}"), "chatId": chat, "seq": seq, "rev": seq, "kind": "text",
+            "text": format!("text \"{seq}\" }}"), "file": null, "metadata": {}, "whisper": false,
+            "senderId": "usr_1", "senderRole": "user", "senderName": "Ann", "clientId": null,
+            "replyTo": null, "createdAt": 1, "editedAt": null, "deleted": false
+        }))
+        .unwrap();
+        m.chat_id = chat.to_owned();
+        ServerFrame::Message {
+            chat_id: chat.to_owned(),
+            message: m,
+        }
+    }
+
+    #[test]
+    fn consecutive_messages_of_one_chat_are_joined_and_decode_to_the_same_frames() {
+        let frames = vec![
+            msg("chat_a", 1),
+            msg("chat_a", 2),
+            msg("chat_b", 1),
+            ServerFrame::Pong { id: Some(7) },
+            msg("chat_a", 3),
+            msg("chat_a", 4),
+            msg("chat_a", 5),
+        ];
+        let encoded: Vec<_> = frames.iter().map(frame).collect();
+        assert_eq!(
+            message_parts(&encoded[0]).map(|(c, _)| c),
+            Some("chat_a"),
+            "the hub's encoding is what the writer reads"
+        );
+        let len = encoded.iter().map(|f| f.len() + 1).sum();
+        let joined = join_batch(&encoded, len);
+        assert!(joined.len() < len, "shorter: {} vs {len}", joined.len());
+        let v: serde_json::Value = serde_json::from_str(&joined).unwrap();
+        let types: Vec<_> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["type"].as_str().unwrap())
+            .collect();
+        assert_eq!(types, ["messages", "message", "pong", "messages"]);
+        assert_eq!(ServerFrame::parse_text(&joined).unwrap(), frames);
+        // one run alone goes as a plain object
+        let alone = join_batch(&encoded[4..], len);
+        assert!(
+            alone.starts_with(r#"{"type":"messages","chatId":"chat_a","messages":[{"#),
+            "{alone}"
+        );
+        assert_eq!(ServerFrame::parse_text(&alone).unwrap(), frames[4..]);
     }
 }

@@ -265,6 +265,8 @@ pub struct Ws {
     pub max_batch_bytes: usize,
     /// Bytes of the biggest plain (one-frame) text received.
     pub max_single_bytes: usize,
+    /// Texts received that held a `messages` frame (several messages of one chat).
+    pub joined: usize,
 }
 
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -409,7 +411,7 @@ impl Ws {
         let mut ws = Ws { stream, next_id: 1, backlog: VecDeque::new(), ready_user: serde_json::from_value(json!({
             "id":"","username":"","name":"","avatar":null,"email":null,"metadata":{},"role":"visitor",
             "presence":"offline","lastActive":null,"createdAt":0,"updatedAt":0})).unwrap(),
-            pending: VecDeque::new(), arrays: 0, max_batch: 0, max_batch_bytes: 0, max_single_bytes: 0 };
+            pending: VecDeque::new(), arrays: 0, max_batch: 0, max_batch_bytes: 0, max_single_bytes: 0, joined: 0 };
         // `ready` comes first, alone, as a plain object (batching or not).
         let first = loop {
             match tokio::time::timeout(WAIT, ws.stream.next()).await {
@@ -426,19 +428,24 @@ impl Ws {
     }
 
     /// Decodes a text message into `pending`: one frame, or a batch's frames in order.
+    /// A batch (counted in `arrays`): a JSON array, or a `messages` frame of several.
     fn receive_text(&mut self, t: &str) {
+        let frames: Vec<ServerFrame> =
+            ServerFrame::parse_text(t).unwrap_or_else(|e| panic!("bad frame(s) {t}: {e}"));
         if t.starts_with('[') {
-            let frames: Vec<ServerFrame> =
-                ServerFrame::parse_text(t).unwrap_or_else(|e| panic!("bad batch {t}: {e}"));
             assert!(frames.len() >= 2, "a lone frame is sent plain, not as {t}");
+        }
+        if t.contains(r#"{"type":"messages","#) {
+            self.joined += 1;
+        }
+        if frames.len() >= 2 {
             self.arrays += 1;
             self.max_batch = self.max_batch.max(frames.len());
             self.max_batch_bytes = self.max_batch_bytes.max(t.len());
             self.pending.extend(frames);
         } else {
             self.max_single_bytes = self.max_single_bytes.max(t.len());
-            self.pending
-                .push_back(ServerFrame::parse(t).unwrap_or_else(|e| panic!("bad frame {t}: {e}")));
+            self.pending.extend(frames);
         }
     }
 
