@@ -11,7 +11,7 @@
 // SDK's .wasm by crate (twiggy). Loopback only, bounded sizes, every step stops by itself; a crash or Ctrl-C kills every
 // server, browser and load generator it started (tests/children.mjs).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir, cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -594,6 +594,9 @@ function weight() {
   } finally { rmSync(dir, { recursive: true, force: true }); }
   table(['bundle', 'file', 'bytes gzip -9'], rows);
   if (stream) say(`Chatix SDK + widget vs stream-chat's browser bundle: **${ratio(sdkWasm + sdkJs + widget, stream)}** of its size.`), say();
+  const br = (file) => (existsSync(`${file}.br`) ? readFileSync(`${file}.br`).length : 0);
+  const sdkBr = br('pkg/chatix_core_bg.wasm') + br('pkg/chatix_core.js');
+  if (sdkBr) say(`Served by chatix-server to a browser that accepts brotli (the \`.br\` copies package-sdk.mjs writes): SDK ${fmt(sdkBr)} bytes; the table's figure is gzip -9, the same measure for every package.`), say();
   sdkByCrate();
 }
 

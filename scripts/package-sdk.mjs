@@ -2,6 +2,7 @@
 // scripts/build.sh ran wasm-bindgen for the web target (pkg/) and the bundler target
 // (pkg/bundler/). Fails when a file the package lists is missing.
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 
 // What wasm-bindgen writes for each target (the bundler one also has its `_bg.js`).
 const expected = [
@@ -133,6 +134,16 @@ const off = core.on('message', (message) => console.log(message.text));
 
 React: \`import { ChatixProvider, useChat, useChatrooms, useConnectionState } from 'chatix-core/react'\`.
 `);
+// Precompressed copies for servers that serve them (chatix-server does, for /pkg): brotli
+// and gzip -9 of the .wasm and the glue of both targets. Not in the npm package (`files`
+// lists the plain files only); a bundler's output is compressed by its own host.
+for (const f of ['chatix_core_bg.wasm', 'chatix_core.js']) {
+  const raw = readFileSync(`pkg/${f}`);
+  writeFileSync(`pkg/${f}.br`, brotliCompressSync(raw, { params: {
+    [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: raw.length,
+  } }));
+  writeFileSync(`pkg/${f}.gz`, gzipSync(raw, { level: 9 }));
+}
 // Keep the `files` list true: every entry it names is in pkg/.
 const absent = pkg.files.filter((f) => !existsSync(`pkg/${f}`));
 if (absent.length) throw new Error(`package-sdk: package.json lists missing files: ${absent.join(', ')}`);

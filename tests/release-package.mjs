@@ -25,6 +25,15 @@ assert.equal(handlers.ChatixCore.length, 20, `ChatixCore's handler properties in
 assert.equal(handlers.Chat.length, 12, `Chat's handler properties in the d.ts: ${handlers.Chat}`);
 
 const server = await startServer({ port: Number(process.env.CHATIX_TEST_PORT ?? 18788) });
+// The server sends the precompressed copies build.sh wrote (what the size budget counts),
+// each decoding to the package's file.
+for (const [file, encoding] of [['chatix_core_bg.wasm', 'br'], ['chatix_core_bg.wasm', 'gzip'], ['chatix_core.js', 'br']]) {
+  const r = await fetch(`${server.url}/pkg/${file}`, { headers: { 'accept-encoding': encoding } });
+  assert.equal(r.headers.get('content-encoding'), encoding, `${file} served with ${encoding}`);
+  const sent = readFileSync(`pkg/${file}.${encoding === 'br' ? 'br' : 'gz'}`).length;
+  assert.equal(Number(r.headers.get('content-length')), sent, `${file}: the ${encoding} copy's bytes`);
+  assert.ok(Buffer.from(await r.arrayBuffer()).equals(readFileSync(`pkg/${file}`)), `${file} decodes to the package's file`);
+}
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',

@@ -138,7 +138,12 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     // Static files (SDK package, widget, pages) with the security headers of the pages.
     let mut files = Router::new();
     if let Some(pkg) = static_dir(&config.pkg_dir, "pkg") {
-        files = files.nest_service("/pkg", ServeDir::new(pkg));
+        // `scripts/package-sdk.mjs` writes `.br` and `.gz` beside the .wasm and the glue:
+        // a browser downloads those (what the size budget measures), not the raw files.
+        files = files.nest_service(
+            "/pkg",
+            ServeDir::new(pkg).precompressed_br().precompressed_gzip(),
+        );
     }
     if let Some(www) = static_dir(&config.www_dir, "www") {
         files = files.fallback_service(ServeDir::new(www));

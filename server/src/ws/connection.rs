@@ -112,21 +112,12 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         protocol: PROTOCOL_VERSION,
         limits: state.limits.clone(),
     });
-    if state.hub.register(&conn)
+    // Registered before `ready` goes out (in memory: a REST call the client makes once it
+    // has `ready` sees it online); announced after.
+    let first_connection = state.hub.register(&conn)
         && !state
             .hub
-            .is_online_elsewhere(&session.website.id, session.user_id())
-    {
-        announce_presence(&state, &session, true).await;
-    }
-    let _ = state
-        .store
-        .touch_user(
-            &session.website.id,
-            session.user_id(),
-            crate::util::now_ms(),
-        )
-        .await;
+            .is_online_elsewhere(&session.website.id, session.user_id());
     let (sink, mut stream) = socket.split();
     let heartbeat = Duration::from_millis(state.config.heartbeat_ms.max(100));
 
@@ -167,6 +158,22 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         }
         let _ = w.sink.close().await;
     });
+    // The writer is sending `ready` meanwhile: a client's start() does not wait for the
+    // presence announcement (a database read for the user's chats) or the last-active
+    // write (an fsync on SQLite), which no longer runs on the way to `ready` at all.
+    if first_connection {
+        announce_presence(&state, &session, true).await;
+    }
+    {
+        let state = state.clone();
+        let (website, user) = (session.website.id.clone(), session.user_id().to_owned());
+        tokio::spawn(async move {
+            let _ = state
+                .store
+                .touch_user(&website, &user, crate::util::now_ms())
+                .await;
+        });
+    }
 
     let actor = Actor::from(session.clone());
     let limiter = FrameLimiter::new(state.config.frames_per_second, state.config.frame_burst);
