@@ -41,5 +41,5 @@ export interface ChatState {
   loadOlder(count?: number): Promise<Message[]>;
 }
 
-/** One chat, live. The chat is connected while a component shows it. */
+/** One chat, live: connected on mount (and left followed by the core); listeners removed on unmount. */
 export function useChat(chatId: string | null | undefined, options?: { history?: number }): ChatState;

@@ -2,8 +2,9 @@
 // provider, so they work with either build (`chatix-core` or `chatix-core/bundler`), and
 // import nothing of the SDK at run time. Each hook subscribes to the events it shows and
 // nothing else (a message in one chat re-renders only the components showing that chat),
-// and removes its listeners on unmount; a chat that no mounted component shows any more is
-// disconnected (its events stop).
+// and removes its listeners on unmount. A chat a hook connects stays followed by the core
+// after unmount (the core may follow it anyway: an app user's recent chats, `onChat`);
+// call `chat.disconnect()` yourself to stop its events.
 import { createContext, createElement, useCallback, useContext, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 
 const CoreContext = createContext(null);
@@ -58,17 +59,6 @@ export function useChatrooms() {
   return { ...state, reload };
 }
 
-// How many mounted useChat hooks show each chat of each core: the last to unmount
-// disconnects the chat.
-const shown = new WeakMap();
-function hold(core, chatId, delta) {
-  let counts = shown.get(core);
-  if (!counts) shown.set(core, (counts = new Map()));
-  const n = (counts.get(chatId) ?? 0) + delta;
-  if (n > 0) counts.set(chatId, n); else counts.delete(chatId);
-  return n;
-}
-
 function upsert(list, m) {
   const i = list.findIndex((x) => x.id === m.id);
   if (i < 0) return [...list, m].sort((a, b) => a.seq - b.seq);
@@ -94,7 +84,6 @@ export function useChat(chatId, { history = 50 } = {}) {
     let offs = [];
     let handle = null;
     setState({ chat: null, messages: [], unread: 0, typing: [], loading: true, error: null });
-    hold(core, chatId, 1);
     const reload = async (chat) => {
       const messages = await chat.getMessagesBefore(undefined, history);
       if (alive) setState((s) => ({ ...s, messages, unread: chat.unread, loading: false }));
@@ -123,11 +112,8 @@ export function useChat(chatId, { history = 50 } = {}) {
       alive = false;
       offs.forEach((off) => off());
       chatRef.current = null;
-      const last = hold(core, chatId, -1) === 0;
-      if (handle) {
-        const chat = handle;
-        (last ? chat.disconnect() : Promise.resolve()).catch(() => {}).finally(() => chat.free());
-      }
+      // the handle only: the chat's state stays in the core
+      if (handle) handle.free();
     };
   }, [core, chatId, history]);
 
