@@ -751,13 +751,15 @@ fn chat_of_id(v: &JsValue) -> String {
     get(v, "id").as_string().unwrap_or_default()
 }
 
-/// Counts, from now on, the socket messages the page receives and how many of them are
-/// batches (a JSON array of frames), by wrapping every `WebSocket`'s `onmessage`.
+/// Counts, from now on, the socket messages the page receives, how many of them are
+/// batches (a JSON array of frames, or a `messages` frame: several messages of one chat)
+/// and the messages in `messages` frames, by wrapping every `WebSocket`'s `onmessage`.
 fn count_socket_messages() {
     js_sys::eval(
         r#"(() => {
   if (window.__chatixWire) return;
-  const w = window.__chatixWire = { messages: 0, batches: 0, framesInBatches: 0 };
+  const w = window.__chatixWire = { messages: 0, batches: 0, framesInBatches: 0, joined: 0 };
+  const joined = (f) => (f && f.type === 'messages' ? f.messages.length : 0);
   const d = Object.getOwnPropertyDescriptor(WebSocket.prototype, 'onmessage');
   Object.defineProperty(WebSocket.prototype, 'onmessage', {
     configurable: true,
@@ -765,7 +767,13 @@ fn count_socket_messages() {
     set(f) {
       d.set.call(this, f && ((e) => {
         w.messages++;
-        if (typeof e.data === 'string' && e.data[0] === '[') { w.batches++; w.framesInBatches += JSON.parse(e.data).length; }
+        if (typeof e.data === 'string' && (e.data[0] === '[' || e.data.startsWith('{"type":"messages",'))) {
+          const v = JSON.parse(e.data);
+          const frames = Array.isArray(v) ? v : [v];
+          w.batches++;
+          w.framesInBatches += frames.reduce((n, f) => n + Math.max(1, joined(f)), 0);
+          w.joined += frames.reduce((n, f) => n + joined(f), 0);
+        }
         return f(e);
       }));
     },
@@ -846,6 +854,11 @@ async fn batched_frames_keep_order_resume_and_never_carry_a_whisper_to_a_visitor
         wire_count("batches")
     );
     assert!(wire_count("framesInBatches") >= 2.0 * wire_count("batches"));
+    assert!(
+        wire_count("joined") >= 2.0,
+        "consecutive messages of the room came joined in `messages` frames ({} of them)",
+        wire_count("joined")
+    );
     v.stop();
     staff.stop();
 }
