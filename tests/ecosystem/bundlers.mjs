@@ -64,6 +64,9 @@ try {
       page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasm.push(`${r.status()} ${r.url()}`); });
       const q = new URLSearchParams({ server: server.url, website: demo.websiteId, ann: ann.token, bob: bob.token, chat: chat.id });
       await page.goto(`${site.url}/?${q}`);
+      // webpack's entry is an async module (it awaits the .wasm): it sets chatixResult once
+      // the .wasm is loaded, which may be after the page's load event
+      await page.waitForFunction(() => window.chatixResult !== undefined, null, { timeout: 30_000 });
       const result = await page.evaluate(() => window.chatixResult);
       assert.deepEqual(errors, [], `${name}: page errors`);
       assert.equal(result.text, `hello from the ${name} build`, `${name}: bob heard ann`);
