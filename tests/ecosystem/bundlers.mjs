@@ -6,13 +6,13 @@
 // from the build's own output. Needs target/debug/chatix-server and pkg/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import webpack from 'webpack';
-import { chromium } from 'playwright-core';
 import { startServer } from '../server.mjs';
 import { project } from './lib/install.mjs';
+import { demoSite, launchChromium } from './lib/demo.mjs';
 import { serve } from './lib/serve.mjs';
 
 const port = Number(process.env.CHATIX_TEST_PORT ?? 18792);
@@ -37,18 +37,8 @@ async function build(name) {
 
 const dists = { vite: await build('vite'), webpack: await build('webpack') };
 const server = await startServer({ port });
-const demo = JSON.parse(readFileSync(join(server.dir, 'demo.json'), 'utf8'));
-const admin = async (path, body) => {
-  const r = await fetch(`${server.url}${path}`, {
-    method: 'POST', headers: { 'x-api-key': demo.secretKey, 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  assert.ok(r.ok, `${path}: ${r.status}`);
-  return r.json();
-};
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-});
+const { demo, admin } = demoSite(server);
+const browser = await launchChromium();
 try {
   let n = 0;
   for (const [name, dist] of Object.entries(dists)) {

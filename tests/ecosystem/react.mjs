@@ -7,11 +7,10 @@
 // Needs target/debug/chatix-server and pkg/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
 import { startServer } from '../server.mjs';
 import { project } from './lib/install.mjs';
+import { demoSite, launchChromium } from './lib/demo.mjs';
 import { serve } from './lib/serve.mjs';
 
 const port = Number(process.env.CHATIX_TEST_PORT ?? 18795);
@@ -20,19 +19,9 @@ for (const d of ['dist', 'node_modules/.vite']) execFileSync('rm', ['-rf', join(
 execFileSync(resolve('node_modules/.bin/vite'), ['build', '--logLevel', 'warn'], { cwd: dir, stdio: 'inherit' });
 
 const server = await startServer({ port });
-const demo = JSON.parse(readFileSync(join(server.dir, 'demo.json'), 'utf8'));
-const admin = async (path, body) => {
-  const r = await fetch(`${server.url}${path}`, {
-    method: 'POST', headers: { 'x-api-key': demo.secretKey, 'content-type': 'application/json' }, body: JSON.stringify(body),
-  });
-  assert.ok(r.ok, `${path}: ${r.status}`);
-  return r.json();
-};
+const { demo, admin } = demoSite(server);
 const site = await serve(join(dir, 'dist'), port + 1);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-});
+const browser = await launchChromium();
 try {
   const ann = await admin('/v1/admin/tokens', { username: 'ann-react' });
   const bob = await admin('/v1/admin/tokens', { username: 'bob-react' });

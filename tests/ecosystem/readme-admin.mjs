@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startServer } from '../server.mjs';
+import { demoSite } from './lib/demo.mjs';
 
 const readme = readFileSync('README.md', 'utf8');
 const section = readme.slice(readme.indexOf('### Admin REST calls'));
@@ -14,7 +14,7 @@ const block = /```bash\n([\s\S]*?)```/.exec(section)?.[1];
 assert.ok(block, 'README has the admin block');
 const server = await startServer({ port: Number(process.env.CHATIX_TEST_PORT ?? 18797) });
 try {
-  const demo = JSON.parse(readFileSync(join(server.dir, 'demo.json'), 'utf8'));
+  const { demo } = demoSite(server);
   const visitor = await (await fetch(`${server.url}/v1/auth/visitor`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ websiteId: demo.websiteId }),
   })).json();
