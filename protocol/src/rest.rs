@@ -408,8 +408,10 @@ pub type ChatResponse = Chat;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Health {
-    /// `ok`.
+    /// `ok`, or `unavailable` (HTTP 503) while the database does not answer.
     pub status: String,
+    /// `up`, or `down` while the database does not answer a probe within 2 s.
+    pub database: String,
     /// Storage backend in use (`sqlite` or `postgres`).
     pub storage: String,
     /// Fan-out bus in use (`memory` or `redis`).

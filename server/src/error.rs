@@ -50,14 +50,80 @@ impl AppError {
     }
 }
 
+/// What the client is told when the storage under the server refuses a write: the disk
+/// (or the database's quota) is full. Nothing of the request was stored.
+pub const STORAGE_FULL: &str =
+    "the server's storage is full: nothing was stored; retry later (an operator must free space)";
+/// What the client is told when the database cannot be reached (restarting, failing over,
+/// connections cut): nothing of the request was stored or the outcome is unknown, so a
+/// retry with the same client id is safe.
+pub const DATABASE_UNAVAILABLE: &str =
+    "the database is unavailable right now; retry (sends with a clientId are stored once)";
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
-        AppError::internal(format_args!("database: {e}"))
+        match storage_fault(&e) {
+            Some(message) => {
+                tracing::warn!(cause = %e, "storage fault");
+                AppError::new(ErrorCode::Unavailable, message)
+            }
+            None => AppError::internal(format_args!("database: {e}")),
+        }
     }
+}
+
+/// A database error that is the storage's condition rather than a bug: a full disk, a
+/// database that is down, restarting or unreachable. These are `unavailable` (retry), never
+/// `internal`.
+pub fn storage_fault(e: &sqlx::Error) -> Option<&'static str> {
+    match e {
+        sqlx::Error::Io(io) if is_disk_full(io) => Some(STORAGE_FULL),
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => Some(DATABASE_UNAVAILABLE),
+        sqlx::Error::Database(d) => {
+            if d.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
+                // The primary result code is the low byte of SQLite's extended code.
+                let code = d.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0) & 0xff;
+                return match code {
+                    13 => Some(STORAGE_FULL), // SQLITE_FULL (disk or max_page_count)
+                    // SQLITE_BUSY, SQLITE_LOCKED, SQLITE_IOERR, SQLITE_CANTOPEN
+                    5 | 6 | 10 | 14 => Some(DATABASE_UNAVAILABLE),
+                    _ => None,
+                };
+            }
+            let state = d.code().unwrap_or_default();
+            match &*state {
+                "53100" => Some(STORAGE_FULL), // disk_full
+                // connection exceptions, insufficient resources, operator intervention
+                // (admin_shutdown, crash_shutdown, cannot_connect_now)
+                s if s.starts_with("08") || s.starts_with("53") || s.starts_with("57P") => {
+                    Some(DATABASE_UNAVAILABLE)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// `ENOSPC` or `EDQUOT`: no space left for a file write.
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
 }
 
 impl From<std::io::Error> for AppError {
     fn from(e: std::io::Error) -> Self {
+        if is_disk_full(&e) {
+            tracing::warn!(cause = %e, "storage full");
+            return AppError::new(ErrorCode::Unavailable, STORAGE_FULL);
+        }
         AppError::internal(format_args!("io: {e}"))
     }
 }

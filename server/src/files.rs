@@ -176,9 +176,13 @@ impl FileStore {
         .await
         .map_err(AppError::internal)?;
         let thumb = thumb?;
-        tokio::fs::write(self.path(&id, false)?, &bytes).await?;
+        let main = self.path(&id, false)?;
+        write_whole(&main, &bytes).await?;
         if let Some(t) = &thumb {
-            tokio::fs::write(self.path(&id, true)?, t).await?;
+            if let Err(e) = write_whole(&self.path(&id, true)?, t).await {
+                let _ = tokio::fs::remove_file(&main).await;
+                return Err(e.into());
+            }
         }
         Ok(FileRecord {
             id,
@@ -191,6 +195,16 @@ impl FileStore {
             has_thumbnail: thumb.is_some(),
             created_at: now_ms(),
         })
+    }
+
+    /// Removes a stored file and its thumbnail (an upload whose record the database
+    /// refused); a missing one is not an error.
+    pub async fn remove(&self, id: &str) {
+        for thumb in [false, true] {
+            if let Ok(p) = self.path(id, thumb) {
+                let _ = tokio::fs::remove_file(p).await;
+            }
+        }
     }
 
     /// Reads a stored file (or its thumbnail).
@@ -208,6 +222,24 @@ impl FileStore {
     pub fn root(&self) -> &Path {
         &self.root
     }
+}
+
+/// Writes `bytes` to `path` whole or not at all: into `path.part` first, renamed over
+/// `path` once complete. A failed write (a full disk) removes the partial file, so no
+/// truncated upload is ever served.
+async fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut part = path.as_os_str().to_owned();
+    part.push(".part");
+    let part = std::path::PathBuf::from(part);
+    let r = async {
+        tokio::fs::write(&part, bytes).await?;
+        tokio::fs::rename(&part, path).await
+    }
+    .await;
+    if r.is_err() {
+        let _ = tokio::fs::remove_file(&part).await;
+    }
+    r
 }
 
 #[cfg(test)]

@@ -74,7 +74,11 @@ pub async fn upload(
             .files
             .save(&s.website.id, s.user_id(), name.as_deref(), bytes)
             .await?;
-        state.store.insert_file(&rec).await?;
+        if let Err(e) = state.store.insert_file(&rec).await {
+            // No record, no file: a full database must not leave orphans on disk.
+            state.files.remove(&rec.id).await;
+            return Err(e);
+        }
         return Ok((StatusCode::CREATED, Json(file_info(&rec))));
     }
     Err(AppError::invalid("the form has no part named \"file\""))

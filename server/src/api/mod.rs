@@ -31,16 +31,29 @@ use extract::Json;
 
 /// `GET /healthz`: [`Health`] plus this server's process id, so that whoever started a
 /// server can tell it from another process holding the port (`tests/server.mjs` checks it).
-pub async fn health(State(state): State<AppState>) -> Json<HealthBody> {
-    Json(HealthBody {
+/// 503 while the database does not answer a probe within 2 s (a load balancer then sends
+/// clients to another node).
+pub async fn health(State(state): State<AppState>) -> (axum::http::StatusCode, Json<HealthBody>) {
+    let up = matches!(
+        tokio::time::timeout(Duration::from_secs(2), state.store.ping()).await,
+        Ok(Ok(()))
+    );
+    let status = if up {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = HealthBody {
         health: Health {
-            status: "ok".into(),
+            status: if up { "ok" } else { "unavailable" }.into(),
+            database: if up { "up" } else { "down" }.into(),
             storage: state.store.backend().into(),
             bus: state.hub.bus_name().into(),
         },
         pid: std::process::id(),
         fanout_reads: crate::hub::room::FANOUT_READS.load(std::sync::atomic::Ordering::Relaxed),
-    })
+    };
+    (status, Json(body))
 }
 
 /// The body of `GET /healthz`.

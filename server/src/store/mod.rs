@@ -257,6 +257,9 @@ pub trait Store: Send + Sync + 'static {
     /// Backend name for `/healthz` (`sqlite`, `postgres`).
     fn backend(&self) -> &'static str;
 
+    /// Whether the database answers a trivial query (for `/healthz`).
+    async fn ping(&self) -> AppResult<()>;
+
     // --- websites
     /// Creates a website.
     async fn create_website(&self, site: &Website) -> AppResult<()>;
