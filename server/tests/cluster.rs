@@ -3,7 +3,11 @@
 //! nodes take writes to the same chat; a node killed with SIGKILL loses nothing; a Redis
 //! connection cut loses nothing; a flaky network in front of every node (clients
 //! reconnecting to another node each time) loses and doubles nothing; a slow consumer on
-//! one node is cut off without slowing the others, and resumes on another node. Needs `CHATIX_TEST_DATABASE_URL` and
+//! one node is cut off without slowing the others, and resumes on another node; a node
+//! whose clock is 10 minutes ahead (libfaketime) accepts the others' tokens, has its own
+//! accepted, and orders messages by sequence number, not clock; PostgreSQL closed to new
+//! connections with every node's connections killed, twice, loses and doubles nothing.
+//! Needs `CHATIX_TEST_DATABASE_URL` and
 //! `CHATIX_TEST_REDIS_URL` (set by `.ci/run`); without them each test says SKIPPED.
 
 mod common;
@@ -64,6 +68,15 @@ impl Cluster {
     /// `n` nodes on a fresh PostgreSQL database and the shared Redis, each given `extra`
     /// arguments too.
     async fn start_with(n: usize, extra: &[&str]) -> Option<Cluster> {
+        Cluster::start_env(n, extra, |_| Vec::new()).await
+    }
+
+    /// As [`Self::start_with`], node `i` getting `env_of(i)` added to its environment.
+    async fn start_env(
+        n: usize,
+        extra: &[&str],
+        env_of: impl Fn(usize) -> Vec<(String, String)>,
+    ) -> Option<Cluster> {
         let (base_db, redis) = env_urls()?;
         let db = format!("chatix_cluster_{}", chatix_server::util::random_hex(6));
         let admin = sqlx::PgPool::connect(&base_db)
@@ -83,8 +96,9 @@ impl Cluster {
         ];
         args.extend(extra.iter().map(|a| a.to_string()));
         let mut nodes = Vec::new();
-        for _ in 0..n {
-            let node = ServerProcess::start(&free_url(), dir.path(), &args).await;
+        for i in 0..n {
+            let node =
+                ServerProcess::start_with_env(&free_url(), dir.path(), &args, env_of(i)).await;
             let h = node.health().await;
             assert_eq!(
                 (h["storage"].as_str(), h["bus"].as_str()),
@@ -651,4 +665,272 @@ async fn fanout_reads(c: &Cluster) -> u64 {
             .expect("fanoutReads");
     }
     n
+}
+
+/// The demo website's public id (the nodes share the data folder's `demo.json`).
+fn website_id(c: &Cluster) -> String {
+    let demo: Value =
+        serde_json::from_slice(&std::fs::read(c._dir.path().join("demo.json")).unwrap()).unwrap();
+    demo["websiteId"].as_str().unwrap().to_owned()
+}
+
+/// libfaketime's multi-threaded library, if installed (`scripts/setup.sh` installs it).
+fn libfaketime() -> Option<&'static str> {
+    [
+        "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1",
+        "/usr/lib/aarch64-linux-gnu/faketime/libfaketimeMT.so.1",
+        "/usr/lib/faketime/libfaketimeMT.so.1",
+    ]
+    .into_iter()
+    .find(|p| std::path::Path::new(p).exists())
+}
+
+#[tokio::test]
+async fn a_node_ten_minutes_ahead_keeps_tokens_valid_and_order_by_sequence() {
+    let _serial = SERIAL.lock().await;
+    let Some(lib) = libfaketime() else {
+        eprintln!(
+            "SKIPPED clock-skew test: libfaketime is not installed (Debian package faketime)"
+        );
+        return;
+    };
+    // Node 1's wall clock runs 10 minutes ahead; its monotonic clock (timers) is left alone.
+    let Some(c) = Cluster::start_env(2, &[], |i| {
+        if i == 1 {
+            vec![
+                ("LD_PRELOAD".into(), lib.into()),
+                ("FAKETIME".into(), "+10m".into()),
+                ("FAKETIME_DONT_FAKE_MONOTONIC".into(), "1".into()),
+            ]
+        } else {
+            Vec::new()
+        }
+    })
+    .await
+    else {
+        return;
+    };
+    let http = reqwest::Client::new();
+    let mint_on = |node: usize, name: &str| {
+        let (http, url, secret) = (http.clone(), c.urls[node].clone(), c.secret.clone());
+        let name = name.to_owned();
+        async move {
+            let v: Value = http
+                .post(format!("{url}/v1/admin/tokens"))
+                .bearer_auth(secret)
+                .json(&json!({"username": name}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["token"].as_str().expect("a token").to_owned()
+        }
+    };
+    let me_on = |node: usize, token: String| {
+        let (http, url) = (http.clone(), c.urls[node].clone());
+        async move {
+            let r = http
+                .get(format!("{url}/v1/me"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.text().await.unwrap_or_default())
+        }
+    };
+    // Tokens signed by either node (iat and exp in its own clock) work on the other, over
+    // REST and on the socket.
+    let ahead = mint_on(1, "alice").await;
+    let behind = mint_on(0, "bob").await;
+    for (node, token, who) in [
+        (0, &ahead, "node 1's token on node 0"),
+        (1, &behind, "node 0's token on node 1"),
+    ] {
+        let (status, body) = me_on(node, token.clone()).await;
+        assert_eq!(status, 200, "{who}: {body}");
+        // Ws::connect waits for `ready` (a refused token closes the socket with 4001).
+        let ws = Ws::connect(&c.urls[node], token).await;
+        let want = if node == 0 { "alice" } else { "bob" };
+        assert_eq!(ws.ready_user.username, want, "{who} on the socket");
+    }
+    // A visitor session made on the node ahead, used on the other.
+    let v: Value = http
+        .post(format!("{}/v1/auth/visitor", c.urls[1]))
+        .json(&json!({"websiteId": website_id(&c)}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let visitor = v["token"].as_str().expect("a visitor session").to_owned();
+    let (status, body) = me_on(0, visitor).await;
+    assert_eq!(status, 200, "a visitor session of node 1 on node 0: {body}");
+
+    // Messages sent alternately through both nodes keep their send order: sequence numbers
+    // order a chat, the skewed createdAt does not.
+    let room = c
+        .group(
+            json!({"name": "skew", "visibility": "private", "memberUsernames": ["alice", "bob"]}),
+        )
+        .await;
+    let mut reader = Ws::connect(&c.urls[0], &behind).await;
+    assert!(is_ack(&reader.subscribe(&room, Some(0)).await));
+    let mut created = Vec::new();
+    for i in 0..20 {
+        let (node, token) = if i % 2 == 0 {
+            (1, &ahead)
+        } else {
+            (0, &behind)
+        };
+        let r = http
+            .post(format!("{}/v1/chats/{room}/messages", c.urls[node]))
+            .bearer_auth(token)
+            .json(&json!({"text": format!("m{i:02}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 201);
+        let m: Value = r.json().await.unwrap();
+        assert_eq!(m["seq"], json!(i + 1), "seq follows the send order");
+        created.push(m["createdAt"].as_i64().unwrap());
+    }
+    // The skew is real: node 1 stamps its messages about 10 minutes later.
+    let lead = created[0] - created[1];
+    assert!(
+        (9 * 60_000..11 * 60_000).contains(&lead),
+        "node 1 runs {lead} ms ahead, not ~10 minutes: libfaketime did not take"
+    );
+    let mut got = Vec::new();
+    collect(&mut reader, &room, 20, &mut got).await;
+    assert_once_in_order(&got, 20);
+    let texts: Vec<&str> = got.iter().map(|(_, t)| t.as_str()).collect();
+    let sent: Vec<String> = (0..20).map(|i| format!("m{i:02}")).collect();
+    assert_eq!(texts, sent, "delivered in send order");
+    let page = c
+        .admin(
+            reqwest::Method::GET,
+            &format!("/v1/chats/{room}/history?count=100"),
+            Value::Null,
+        )
+        .await;
+    let history: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(history, sent, "history in send order");
+    eprintln!("clock skew: node 1 {lead} ms ahead; 3 tokens across nodes accepted; 20 messages in seq order");
+    c.stop().await;
+}
+
+/// PostgreSQL goes away under a 3-node cluster while three clients send: the database is
+/// closed to new connections and every node's connections are killed
+/// (`pg_terminate_backend`), for 2 s, twice. While it is down `/healthz` says so (503,
+/// `database: down`); sends in flight fail with `unavailable` (a send answered `internal`
+/// would fail its sender here: the SDK's outbox retries only retryable codes), the outbox
+/// retries them, the pools reconnect by themselves once it is back, and every message is
+/// stored once and delivered once, in order, to a reader.
+#[tokio::test]
+async fn postgres_going_away_loses_and_doubles_nothing() {
+    let _serial = SERIAL.lock().await;
+    let Some(c) = Cluster::start(3).await else {
+        return;
+    };
+    let room = c
+        .group(json!({"name": "pg outage", "visibility": "public"}))
+        .await;
+    let rotated = |k: usize| -> Vec<String> {
+        (0..c.urls.len())
+            .map(|j| c.urls[(k + j) % c.urls.len()].clone())
+            .collect()
+    };
+    const PER_SENDER: usize = 300;
+    let (rt, _) = c.user("reader").await;
+    let reader = tokio::spawn(read_all(rotated(1), rt, vec![room.clone()], 3 * PER_SENDER));
+    let mut senders = Vec::new();
+    for s in 0..3 {
+        let (token, _) = c.user(&format!("s{s}")).await;
+        let texts: Vec<String> = (0..PER_SENDER).map(|i| format!("s{s}-{i:04}")).collect();
+        senders.push(tokio::spawn(send_all(
+            rotated(s),
+            token,
+            room.clone(),
+            texts,
+        )));
+    }
+    let admin = sqlx::PgPool::connect(&c.base_db).await.unwrap();
+    let http = reqwest::Client::new();
+    let mut down_seen = 0;
+    for _ in 0..2 {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        sqlx::query(&format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", c.db))
+            .execute(&admin)
+            .await
+            .unwrap();
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = $1 AND pid <> pg_backend_pid()",
+        )
+        .bind(&c.db)
+        .execute(&admin)
+        .await
+        .unwrap();
+        // Each node's /healthz says the database is down while it is.
+        let outage = tokio::time::Instant::now();
+        for url in &c.urls {
+            let r = http.get(format!("{url}/healthz")).send().await.unwrap();
+            let code = r.status().as_u16();
+            let h: Value = r.json().await.unwrap();
+            assert_eq!(
+                (code, h["database"].as_str()),
+                (503, Some("down")),
+                "{url}: {h}"
+            );
+            down_seen += 1;
+        }
+        let rest = Duration::from_secs(2).saturating_sub(outage.elapsed());
+        tokio::time::sleep(rest).await;
+        sqlx::query(&format!("ALTER DATABASE {} ALLOW_CONNECTIONS true", c.db))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+    admin.close().await;
+    let mut retried = 0;
+    for s in senders {
+        retried += s.await.unwrap();
+    }
+    let seen = reader.await.unwrap();
+    let got = &seen.per_chat[&room];
+    assert_senders_in_order(got, 3, PER_SENDER);
+    for url in &c.urls {
+        let h: Value = http
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(h["database"], json!("up"), "{url} after the outage: {h}");
+    }
+    let total = c
+        .admin(
+            reqwest::Method::GET,
+            &format!("/v1/chats/{room}/messages?page=1"),
+            Value::Null,
+        )
+        .await["totalMessages"]
+        .clone();
+    assert_eq!(total, json!(3 * PER_SENDER), "stored once each");
+    eprintln!(
+        "postgres outage: 2 x 2 s (connections refused and killed), /healthz down on {down_seen} probes, {retried} sends written again, {} reader reconnects, {} messages checked once in order",
+        seen.reconnects,
+        got.len()
+    );
+    c.stop().await;
 }

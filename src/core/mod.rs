@@ -977,7 +977,11 @@ impl<T: Types> Core<T> {
 
     fn on_refused(&mut self, id: u64, e: ApiError, out: &mut Vec<Effect<T>>) {
         if self.outbox.owns(id) {
-            let retry = e.code == ErrorCode::RateLimited;
+            // Every retryable refusal (`rate_limited`, and `unavailable` while the server's
+            // database is down) is tried again after a second: it used to wait for the next
+            // reconnect, so on a socket that stayed open it never went (found by the
+            // PostgreSQL-outage test in server/tests/cluster.rs).
+            let retry = outbox::retryable(&e);
             if let Some(p) = self.outbox.refuse(id, &e) {
                 out.push(Effect::Emit(Event::SendFailed {
                     chat_id: p.chat_id.clone(),

@@ -262,6 +262,41 @@ fn a_send_while_offline_is_pending_then_sent_once_on_reconnect_and_confirmed() {
 }
 
 #[test]
+fn a_send_refused_as_unavailable_is_retried_on_an_open_socket() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    let fx = c.send(
+        "r",
+        SendMessageRequest {
+            text: Some("a".into()),
+            ..Default::default()
+        },
+        "k1".into(),
+        0,
+    );
+    let ClientFrame::Send(s) = &sent(&fx)[0] else {
+        panic!()
+    };
+    let fx = c.on_server_frame(
+        ServerFrame::Error {
+            id: s.id,
+            code: ErrorCode::Unavailable,
+            message: "the database is unavailable right now".into(),
+        },
+        0,
+    );
+    assert_eq!(fx, [Effect::RetryLater(1_000)]);
+    let fx = c.flush_outbox();
+    let ClientFrame::Send(again) = &sent(&fx)[0] else {
+        panic!()
+    };
+    assert_eq!(
+        again.message.client_id, s.message.client_id,
+        "sent again with the same client id"
+    );
+}
+
+#[test]
 fn a_refused_send_fails_and_a_rate_limited_one_is_retried() {
     let mut c = Core::new();
     live(&mut c, "me");

@@ -27,6 +27,8 @@ pub struct ServerProcess {
     extra: Vec<String>,
     /// `CHATIX_LOG` filter and the file its stderr goes to (default: `warn`, inherited).
     log: Option<(String, PathBuf)>,
+    /// Extra environment of the process (e.g. libfaketime's, for a node with a wrong clock).
+    env: Vec<(String, String)>,
 }
 
 impl ServerProcess {
@@ -39,6 +41,26 @@ impl ServerProcess {
             dir: dir.to_owned(),
             extra: extra.to_vec(),
             log: None,
+            env: Vec::new(),
+        };
+        p.restart().await;
+        p
+    }
+
+    /// As [`Self::start`], with `env` added to the process's environment.
+    pub async fn start_with_env(
+        url: &str,
+        dir: &Path,
+        extra: &[String],
+        env: Vec<(String, String)>,
+    ) -> ServerProcess {
+        let mut p = ServerProcess {
+            child: None,
+            url: url.to_owned(),
+            dir: dir.to_owned(),
+            extra: extra.to_vec(),
+            log: None,
+            env,
         };
         p.restart().await;
         p
@@ -58,6 +80,7 @@ impl ServerProcess {
             dir: dir.to_owned(),
             extra: extra.to_vec(),
             log: Some((level.to_owned(), log.to_owned())),
+            env: Vec::new(),
         };
         p.restart().await;
         p
@@ -108,6 +131,7 @@ impl ServerProcess {
             ])
             .args(limits)
             .args(&self.extra)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .kill_on_drop(true)
             .spawn()
             .expect("server binary runs");

@@ -335,6 +335,57 @@ pub async fn send_all(
     d.resent
 }
 
+/// Sends `texts` to `chat` through the SDK's core with up to `window` sends unsettled at a
+/// time (pipelined, so the server's group commit takes hundreds in one batch), client id =
+/// the text's first 64 characters. Returns the client ids in the order they were
+/// acknowledged, and how many sends were written again after a reconnect.
+#[allow(dead_code)]
+pub async fn send_windowed(
+    bases: Vec<String>,
+    token: String,
+    chat: String,
+    texts: Vec<String>,
+    window: usize,
+) -> (Vec<String>, usize) {
+    let mut d = Driver::new(bases, token, false);
+    let deadline = Instant::now() + DEADLINE;
+    let mut next = texts.into_iter();
+    let mut pending = 0usize;
+    let mut acked = Vec::new();
+    let mut fx = Vec::new();
+    loop {
+        while pending < window {
+            let Some(text) = next.next() else { break };
+            let client_id: String = text.chars().take(64).collect();
+            let req = SendMessageRequest {
+                text: Some(text),
+                ..Default::default()
+            };
+            let more = d.core.send(&chat, req, client_id, now_ms());
+            fx.extend(d.carry_out(more).await);
+            pending += 1;
+        }
+        for e in fx.drain(..) {
+            match e {
+                Effect::Settled { client_id, result } => {
+                    if let Err(e) = result {
+                        panic!("send {client_id} refused: {e}");
+                    }
+                    acked.push(client_id);
+                    pending -= 1;
+                }
+                Effect::Emit(Event::Error(e)) => eprintln!("sender: the server said {e}"),
+                _ => {}
+            }
+        }
+        if pending == 0 && next.len() == 0 {
+            return (acked, d.resent);
+        }
+        assert!(Instant::now() < deadline, "sender did not finish");
+        fx = d.step().await;
+    }
+}
+
 /// Asserts that `got` holds `senders` × `per_sender` messages with seqs 1..=n, once each,
 /// and each sender's texts (`s{k}-{i:04}`) in the order it sent them.
 pub fn assert_senders_in_order(got: &[(i64, i64, String)], senders: usize, per_sender: usize) {
