@@ -22,6 +22,14 @@ if [ "${CHATIX_SKIP_BROWSER:-}" != 1 ]; then
   fi
 fi
 
+# libfaketime: the clock-skew fault test runs one server node with its clock 10 minutes off.
+if ! command -v faketime >/dev/null; then
+  log "installing Debian faketime (the clock-skew fault test)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq faketime >/dev/null; } ||
+    log "faketime not installed: the clock-skew test will say it skipped"
+fi
+
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ] ||
    [ "$(wasm-bindgen-test-runner --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"

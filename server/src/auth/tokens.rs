@@ -6,8 +6,8 @@
 //! |---|---|---|
 //! | `aud` | yes | the website's public id |
 //! | `sub` | yes | the username |
-//! | `exp` | yes | expiry; at most 24 h after now |
-//! | `iat` | no  | issue time; tokens issued before a user was deleted or re-created are refused |
+//! | `exp` | yes | expiry (30 s leeway); at most 24 h after `iat`, and after now plus the tolerated clock skew |
+//! | `iat` | no  | issue time; tokens issued before a user was deleted or re-created are refused; at most 15 min in this node's future |
 //! | `role` | no | `user` (default), `consultant` or `visitor`; must match the stored user |
 //! | `name` | no | display name used when the user is created on first sign-in |
 //!
@@ -22,8 +22,15 @@ use crate::error::{AppError, AppResult};
 
 /// Longest lifetime a token may claim, seconds.
 pub const MAX_TOKEN_LIFETIME_S: i64 = 24 * 3600;
-/// Clock skew tolerated on `exp` and `iat`, seconds.
+/// Leeway on `exp`, seconds: a token is accepted up to 30 s after it expired (a longer one
+/// would accept expired tokens everywhere). A node whose clock runs ahead therefore sees
+/// tokens expire early by its offset: tokens should live longer than the worst skew.
 pub const LEEWAY_S: u64 = 30;
+/// How far the clock of whoever signed a token (the app's backend, or another Chatix node
+/// for session tokens) may run ahead of this node's, seconds: an `iat` up to this far in
+/// the future is accepted, so a node 10 minutes off neither refuses the tokens of the
+/// others nor has its own refused. Checks that compare two clocks use it; `exp` does not.
+pub const MAX_CLOCK_SKEW_S: i64 = 15 * 60;
 
 /// The claims of a Chatix token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,14 +106,23 @@ pub fn verify(token: &str, website_id: &str, secret: &str, now_s: i64) -> AppRes
             })
         })?;
     let c = data.claims;
-    if c.exp - now_s > MAX_TOKEN_LIFETIME_S + LEEWAY_S as i64 {
+    // The lifetime in the signer's own clock (exp - iat) when it says when it signed, and
+    // never more than 24 hours (plus the tolerated skew) from now on this node's clock.
+    let too_long = c
+        .iat
+        .is_some_and(|iat| c.exp - iat > MAX_TOKEN_LIFETIME_S + LEEWAY_S as i64)
+        || c.exp - now_s > MAX_TOKEN_LIFETIME_S + MAX_CLOCK_SKEW_S;
+    if too_long {
         return Err(AppError::unauthorized(
             "the token lives longer than 24 hours; sign short-lived tokens",
         ));
     }
     if let Some(iat) = c.iat {
-        if iat > now_s + LEEWAY_S as i64 {
-            return Err(AppError::unauthorized("the token was issued in the future"));
+        if iat > now_s + MAX_CLOCK_SKEW_S {
+            return Err(AppError::unauthorized(format!(
+                "the token was issued in the future (more than {} minutes ahead of this server's clock)",
+                MAX_CLOCK_SKEW_S / 60
+            )));
         }
     }
     Ok(c)
@@ -149,6 +165,41 @@ mod tests {
         assert!(msg(verify(&old, "wid_a", "secret", now())).contains("expired"));
         let long = sign(&claims(48 * 3600), "secret").unwrap();
         assert!(msg(verify(&long, "wid_a", "secret", now())).contains("24 hours"));
+    }
+
+    #[test]
+    fn a_signer_whose_clock_is_ten_minutes_off_is_tolerated_not_more() {
+        let signed_at = |ahead: i64, lifetime: i64| {
+            let mut c = claims(0);
+            c.iat = Some(now() + ahead);
+            c.exp = now() + ahead + lifetime;
+            sign(&c, "secret").unwrap()
+        };
+        let ok = |t: &str| verify(t, "wid_a", "secret", now());
+        // A signer 10 minutes ahead of this node: its tokens are accepted, 24 h ones too.
+        assert!(ok(&signed_at(600, 3600)).is_ok());
+        assert!(ok(&signed_at(600, MAX_TOKEN_LIFETIME_S)).is_ok());
+        // 10 minutes behind: accepted until they expire on this node's clock.
+        assert!(ok(&signed_at(-600, 3600)).is_ok());
+        assert!(ok(&signed_at(-600, 300))
+            .unwrap_err()
+            .0
+            .message
+            .contains("expired"));
+        // Beyond the tolerated skew, or a lifetime over 24 h in the signer's own clock.
+        assert!(ok(&signed_at(1200, 3600))
+            .unwrap_err()
+            .0
+            .message
+            .contains("future"));
+        let long = signed_at(0, MAX_TOKEN_LIFETIME_S + 3600);
+        assert!(ok(&long).unwrap_err().0.message.contains("24 hours"));
+        // No iat: bounded from this node's now, with the same tolerance.
+        let mut c = claims(MAX_TOKEN_LIFETIME_S + 600);
+        c.iat = None;
+        assert!(ok(&sign(&c, "secret").unwrap()).is_ok());
+        c.exp = now() + MAX_TOKEN_LIFETIME_S + 3600;
+        assert!(ok(&sign(&c, "secret").unwrap()).is_err());
     }
 
     #[test]
