@@ -17,7 +17,7 @@ async fn health_and_openapi() {
     assert!(reads.is_some_and(|r| r.is_u64()), "fanoutReads is a count");
     assert_eq!(
         v,
-        json!({"status": "ok", "storage": "sqlite", "bus": "memory", "pid": std::process::id()})
+        json!({"status": "ok", "database": "up", "storage": "sqlite", "bus": "memory", "pid": std::process::id()})
     );
     let (s, doc) = srv.call(Method::GET, "/v1/openapi.json", None, None).await;
     assert_eq!(s, StatusCode::OK);
