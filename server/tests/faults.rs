@@ -274,7 +274,7 @@ async fn sigkill_during_group_commits_loses_and_doubles_nothing() {
     }
     assert_eq!(acked.len(), SENDERS * PER_SENDER, "every send settled");
     // Stored: read back the whole chat, oldest first.
-    let stored = all_messages(&node, &room).await;
+    let stored = node.all_messages(&room).await;
     let mut texts = HashSet::new();
     for (i, m) in stored.iter().enumerate() {
         assert_eq!(m["seq"], json!(i as i64 + 1), "seqs contiguous");
@@ -289,28 +289,6 @@ async fn sigkill_during_group_commits_loses_and_doubles_nothing() {
         stored.len()
     );
     node.sigkill().await;
-}
-
-/// Every message of `chat`, oldest first (the history endpoint, 100 at a time).
-async fn all_messages(node: &ServerProcess, chat: &str) -> Vec<Value> {
-    let mut all: Vec<Value> = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut path = format!("/v1/chats/{chat}/history?count=100");
-        if let Some(c) = &cursor {
-            path.push_str(&format!("&lastMessageId={c}"));
-        }
-        let page = node.admin(reqwest::Method::GET, &path, Value::Null).await;
-        let msgs = page["messages"].as_array().cloned().unwrap_or_default();
-        let Some(first) = msgs.first() else { break };
-        cursor = first["id"].as_str().map(str::to_owned);
-        let more = page["hasMore"] == json!(true);
-        all.splice(0..0, msgs);
-        if !more {
-            break;
-        }
-    }
-    all
 }
 
 async fn restarts_while_clients_send(graceful: bool) {

@@ -101,38 +101,6 @@ async fn upload(url: &str, token: &str, bytes: Vec<u8>) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
-/// Every stored message of `room`, oldest first (the history endpoint, 100 at a time).
-async fn history(url: &str, token: &str, room: &str) -> Vec<Value> {
-    let mut all = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut u = format!("{url}/v1/chats/{room}/history?count=100");
-        if let Some(c) = &cursor {
-            u.push_str(&format!("&lastMessageId={c}"));
-        }
-        let r = reqwest::Client::new()
-            .get(u)
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 200, "history must keep working");
-        let page: Value = r.json().await.unwrap();
-        let msgs = page["messages"].as_array().cloned().unwrap_or_default();
-        if msgs.is_empty() {
-            break;
-        }
-        cursor = msgs[0]["id"].as_str().map(str::to_owned);
-        let mut older = msgs;
-        older.extend(all);
-        all = older;
-        if page["hasMore"] == json!(false) {
-            break;
-        }
-    }
-    all
-}
-
 /// Asserts that `stored` holds exactly the `acked` texts once each, in order, with the
 /// sequence numbers 1..=n.
 fn assert_stored_exactly(stored: &[Value], acked: &[String]) {
@@ -180,7 +148,6 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_without_res
     let mut node = ServerProcess::start(&url, &data, &[]).await;
     let room = node.room("full disk").await;
     let writer = node.token("writer").await;
-    let reader = node.token("reader").await;
     let mut acked: Vec<String> = Vec::new();
     let body = "x".repeat(1500);
     for i in 0..20 {
@@ -216,7 +183,7 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_without_res
     assert_eq!((again, &v2["error"]["code"]), (503, &json!("unavailable")));
 
     // Reads keep working and show exactly what was acknowledged.
-    let stored = history(&url, &reader, &room).await;
+    let stored = node.all_messages(&room).await;
     assert_stored_exactly(&stored, &acked);
 
     // An upload is refused the same way and leaves nothing in the upload folder.
@@ -251,13 +218,13 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_without_res
     assert_eq!(v["seq"], json!(acked.len() as i64));
     let (status, v) = upload(&url, &writer, b"notes after the disk had room\n".to_vec()).await;
     assert_eq!(status, 201, "{v}");
-    let stored = history(&url, &reader, &room).await;
+    let stored = node.all_messages(&room).await;
     assert_stored_exactly(&stored, &acked);
     // Acknowledged means durable: after a SIGKILL and a restart the same messages are there
     // (before the fix, the send acknowledged after the disk had room again was not).
     node.sigkill().await;
     node.restart().await;
-    let stored = history(&url, &reader, &room).await;
+    let stored = node.all_messages(&room).await;
     assert_stored_exactly(&stored, &acked);
     eprintln!(
         "full disk: {} sends acknowledged, {filled} of them after the filler; the next refused \

@@ -35,16 +35,7 @@ impl ServerProcess {
     /// Starts the server on `url` with data in `dir` and `extra` arguments; returns once
     /// `/healthz` answers.
     pub async fn start(url: &str, dir: &Path, extra: &[String]) -> ServerProcess {
-        let mut p = ServerProcess {
-            child: None,
-            url: url.to_owned(),
-            dir: dir.to_owned(),
-            extra: extra.to_vec(),
-            log: None,
-            env: Vec::new(),
-        };
-        p.restart().await;
-        p
+        Self::launch(url, dir, extra, None, Vec::new()).await
     }
 
     /// As [`Self::start`], with `env` added to the process's environment.
@@ -54,16 +45,7 @@ impl ServerProcess {
         extra: &[String],
         env: Vec<(String, String)>,
     ) -> ServerProcess {
-        let mut p = ServerProcess {
-            child: None,
-            url: url.to_owned(),
-            dir: dir.to_owned(),
-            extra: extra.to_vec(),
-            log: None,
-            env,
-        };
-        p.restart().await;
-        p
+        Self::launch(url, dir, extra, None, env).await
     }
 
     /// As [`Self::start`], logging at `level` (a `CHATIX_LOG` filter) into the file `log`.
@@ -74,13 +56,24 @@ impl ServerProcess {
         level: &str,
         log: &Path,
     ) -> ServerProcess {
+        let log = Some((level.to_owned(), log.to_owned()));
+        Self::launch(url, dir, extra, log, Vec::new()).await
+    }
+
+    async fn launch(
+        url: &str,
+        dir: &Path,
+        extra: &[String],
+        log: Option<(String, PathBuf)>,
+        env: Vec<(String, String)>,
+    ) -> ServerProcess {
         let mut p = ServerProcess {
             child: None,
             url: url.to_owned(),
             dir: dir.to_owned(),
             extra: extra.to_vec(),
-            log: Some((level.to_owned(), log.to_owned())),
-            env: Vec::new(),
+            log,
+            env,
         };
         p.restart().await;
         p
@@ -198,6 +191,32 @@ impl ServerProcess {
             )
             .await;
         v["token"].as_str().unwrap().to_owned()
+    }
+
+    /// Every stored message of `chat`, oldest first (the history endpoint with the secret
+    /// key, 100 at a time). Panics unless every page answers 200.
+    pub async fn all_messages(&self, chat: &str) -> Vec<Value> {
+        let mut all: Vec<Value> = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut path = format!("/v1/chats/{chat}/history?count=100");
+            if let Some(c) = &cursor {
+                path.push_str(&format!("&lastMessageId={c}"));
+            }
+            let page = self.admin(reqwest::Method::GET, &path, Value::Null).await;
+            let msgs = page["messages"]
+                .as_array()
+                .cloned()
+                .unwrap_or_else(|| panic!("history must keep working: {page}"));
+            let Some(first) = msgs.first() else { break };
+            cursor = first["id"].as_str().map(str::to_owned);
+            let more = page["hasMore"] == serde_json::json!(true);
+            all.splice(0..0, msgs);
+            if !more {
+                break;
+            }
+        }
+        all
     }
 
     /// How many live messages a chat stores.
