@@ -830,9 +830,9 @@ async fn a_node_ten_minutes_ahead_keeps_tokens_valid_and_order_by_sequence() {
 /// PostgreSQL goes away under a 3-node cluster while three clients send: the database is
 /// closed to new connections and every node's connections are killed
 /// (`pg_terminate_backend`), for 2 s, twice. While it is down `/healthz` says so (503,
-/// `database: down`); sends in flight fail with `unavailable` (a send answered `internal`
-/// would fail its sender here: the SDK's outbox retries only retryable codes), the outbox
-/// retries them, the pools reconnect by themselves once it is back, and every message is
+/// `database: down`); sends in flight are refused (`unavailable`, see `error.rs`
+/// `storage_fault`; the outbox also retries `internal`, so this test does not tell the two
+/// apart), the outbox retries them, the pools reconnect by themselves once it is back, and every message is
 /// stored once and delivered once, in order, to a reader.
 #[tokio::test]
 async fn postgres_going_away_loses_and_doubles_nothing() {
