@@ -6,7 +6,9 @@
 //! one node is cut off without slowing the others, and resumes on another node; a node
 //! whose clock is 10 minutes ahead (libfaketime) accepts the others' tokens, has its own
 //! accepted, and orders messages by sequence number, not clock; PostgreSQL closed to new
-//! connections with every node's connections killed, twice, loses and doubles nothing.
+//! connections with every node's connections killed, twice, loses and doubles nothing; a
+//! Redis of the test's own killed for 60 s: each node serves its own clients meanwhile,
+//! every reader ends with everything once in order, and presence converges afterwards.
 //! Needs `CHATIX_TEST_DATABASE_URL` and
 //! `CHATIX_TEST_REDIS_URL` (set by `.ci/run`); without them each test says SKIPPED.
 
@@ -77,7 +79,22 @@ impl Cluster {
         extra: &[&str],
         env_of: impl Fn(usize) -> Vec<(String, String)>,
     ) -> Option<Cluster> {
-        let (base_db, redis) = env_urls()?;
+        let (_, redis) = env_urls()?;
+        Cluster::launch(n, extra, env_of, redis).await
+    }
+
+    /// `n` nodes on a fresh PostgreSQL database and the Redis at `redis`.
+    async fn start_on_redis(n: usize, redis: String) -> Option<Cluster> {
+        Cluster::launch(n, &[], |_| Vec::new(), redis).await
+    }
+
+    async fn launch(
+        n: usize,
+        extra: &[&str],
+        env_of: impl Fn(usize) -> Vec<(String, String)>,
+        redis: String,
+    ) -> Option<Cluster> {
+        let (base_db, _) = env_urls()?;
         let db = format!("chatix_cluster_{}", chatix_server::util::random_hex(6));
         let admin = sqlx::PgPool::connect(&base_db)
             .await
@@ -932,5 +949,272 @@ async fn postgres_going_away_loses_and_doubles_nothing() {
         seen.reconnects,
         got.len()
     );
+    c.stop().await;
+}
+
+/// A Redis server of this test's own, on a free port, that the test stops and starts again
+/// (the shared one stays up for the other tests).
+struct OwnRedis {
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl OwnRedis {
+    /// Starts one; `None` (the test says it skipped) when `redis-server` is not installed.
+    async fn start() -> Option<OwnRedis> {
+        let url = free_url();
+        let port = url.rsplit(':').next()?.parse().ok()?;
+        let mut r = OwnRedis { port, child: None };
+        if !r.up().await {
+            eprintln!("SKIPPED redis outage test: no redis-server on PATH");
+            return None;
+        }
+        Some(r)
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (no persistence) and waits until it answers.
+    async fn up(&mut self) -> bool {
+        let spawned = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn();
+        let Ok(child) = spawned else { return false };
+        self.child = Some(child);
+        for _ in 0..100 {
+            if let Ok(client) = redis::Client::open(self.url()) {
+                if let Ok(mut conn) = client.get_multiplexed_async_connection().await {
+                    let pong: Result<String, _> = redis::cmd("PING").query_async(&mut conn).await;
+                    if pong.is_ok() {
+                        return true;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server on port {} did not come up", self.port);
+    }
+
+    /// SIGKILL: gone at once, every connection reset.
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Reads message frames of `chat` until `n` distinct ones arrived, noting when each came.
+async fn collect_timed(
+    mut ws: Ws,
+    chat: String,
+    n: usize,
+) -> Vec<(i64, String, tokio::time::Instant)> {
+    let mut got = Vec::new();
+    let mut seen = HashSet::new();
+    while seen.len() < n {
+        let f = tokio::time::timeout(Duration::from_secs(90), ws.next())
+            .await
+            .expect("messages keep coming");
+        if let ServerFrame::Message { chat_id, message } = f {
+            if chat_id == chat {
+                seen.insert(message.text.clone());
+                got.push((message.rev, message.text, tokio::time::Instant::now()));
+            }
+        }
+    }
+    // nothing more (a duplicate would come now)
+    assert!(
+        !ws.sees_within(Duration::from_millis(500), |f| matches!(
+            f,
+            ServerFrame::Message { .. }
+        ))
+        .await,
+        "no message after the last one"
+    );
+    got
+}
+
+/// A connected user kept online (its socket read, so heartbeats are answered) until the
+/// task is aborted.
+async fn stay_online(url: &str, token: &str) -> tokio::task::JoinHandle<()> {
+    let mut ws = Ws::connect(url, token).await;
+    tokio::spawn(async move {
+        loop {
+            ws.sees_within(Duration::from_secs(5), |_| false).await;
+            // (returns at once if the server closed it: do not spin)
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+}
+
+/// Usernames node `url` reports online (`GET /v1/presence` with the secret key).
+async fn online_on(c: &Cluster, url: &str) -> HashSet<String> {
+    let v: Value = c
+        .http
+        .get(format!("{url}/v1/presence"))
+        .bearer_auth(&c.secret)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["users"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|u| u["username"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_gone_for_a_minute_loses_and_doubles_nothing_and_presence_converges() {
+    let _serial = SERIAL.lock().await;
+    let Some(mut redis) = OwnRedis::start().await else {
+        return;
+    };
+    let Some(c) = Cluster::start_on_redis(2, redis.url()).await else {
+        return;
+    };
+    const ROUNDS: usize = 30;
+    let names = ["w0", "w1", "r0", "r1", "p0", "p1", "q0"];
+    let mut tokens = HashMap::new();
+    for n in names {
+        tokens.insert(n, c.user(n).await.0);
+    }
+    let room = c
+        .group(json!({"name": "redis outage", "memberUsernames": ["w0", "w1", "r0", "r1"]}))
+        .await;
+    // r0 reads through node 0, r1 through node 1; w0 writes through node 0, w1 through 1
+    let mut readers = Vec::new();
+    for (i, r) in ["r0", "r1"].iter().enumerate() {
+        let mut ws = Ws::connect(&c.urls[i], &tokens[r]).await;
+        assert!(is_ack(&ws.subscribe(&room, Some(0)).await));
+        readers.push(tokio::spawn(collect_timed(
+            ws,
+            room.clone(),
+            1 + 2 * ROUNDS,
+        )));
+    }
+    let mut w0 = Ws::connect(&c.urls[0], &tokens["w0"]).await;
+    let mut w1 = Ws::connect(&c.urls[1], &tokens["w1"]).await;
+    let p0 = stay_online(&c.urls[0], &tokens["p0"]).await;
+    let q0 = stay_online(&c.urls[0], &tokens["q0"]).await;
+    assert!(is_ack(
+        &w0.send_msg(&room, json!({"text": "pre-outage"})).await
+    ));
+    // both nodes agree on who is online before the outage
+    let before: HashSet<String> = ["p0", "q0", "w0", "w1", "r0", "r1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while online_on(&c, &c.urls[1]).await != before {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "presence crossed nodes"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    redis.kill();
+    let outage = tokio::time::Instant::now();
+    let mut sent = HashMap::new();
+    let mut p1 = None;
+    let mut q0 = Some(q0);
+    for i in 0..ROUNDS {
+        for (ws, w) in [(&mut w0, "a"), (&mut w1, "b")] {
+            let text = format!("{w}{i:02}");
+            sent.insert(text.clone(), tokio::time::Instant::now());
+            let ack = ws.send_msg(&room, json!({ "text": text })).await;
+            assert!(is_ack(&ack), "{text} during the outage: {ack:?}");
+        }
+        if i == 5 {
+            // presence changes while the nodes cannot tell each other
+            p1 = Some(stay_online(&c.urls[1], &tokens["p1"]).await);
+            if let Some(q) = q0.take() {
+                q.abort();
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let gone_for = outage.elapsed();
+    assert!(redis.up().await);
+    let back = tokio::time::Instant::now();
+
+    let mut late_own = Vec::new();
+    for (i, r) in readers.into_iter().enumerate() {
+        let got = r.await.unwrap();
+        let plain: Vec<(i64, String)> = got.iter().map(|(rev, t, _)| (*rev, t.clone())).collect();
+        assert_once_in_order(&plain, 1 + 2 * ROUNDS);
+        // each node kept serving its own clients: its writer's messages reached its reader
+        // during the outage, within seconds
+        let own = if i == 0 { "a" } else { "b" };
+        for (_, text, at) in &got {
+            if text.starts_with(own) {
+                let took = at.saturating_duration_since(sent[text]);
+                assert!(
+                    *at < back && took < Duration::from_secs(3),
+                    "r{i} got {text} {took:?} after it was sent (Redis back after {:?})",
+                    back.duration_since(outage)
+                );
+                late_own.push(took);
+            }
+        }
+    }
+    // presence converges on both nodes: p1 joined and q0 left during the outage (and the
+    // readers, done, have left since)
+    let after: HashSet<String> = ["p0", "p1", "w0", "w1"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (on0, on1) = (
+            online_on(&c, &c.urls[0]).await,
+            online_on(&c, &c.urls[1]).await,
+        );
+        if on0 == after && on1 == after {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "presence after Redis returned: node 0 {on0:?}, node 1 {on1:?}, expected {after:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let converged = back.elapsed();
+    let total = c
+        .admin(
+            reqwest::Method::GET,
+            &format!("/v1/chats/{room}/messages?page=1"),
+            Value::Null,
+        )
+        .await["totalMessages"]
+        .clone();
+    assert_eq!(total, json!(1 + 2 * ROUNDS), "stored once each");
+    eprintln!(
+        "redis outage: gone {gone_for:?}; {} messages sent through 2 nodes during it, each reader got all {} once in order; own node's messages within {:?}; presence converged {converged:?} after Redis returned",
+        2 * ROUNDS,
+        1 + 2 * ROUNDS,
+        late_own.iter().max()
+    );
+    p0.abort();
+    if let Some(p) = p1 {
+        p.abort();
+    }
     c.stop().await;
 }

@@ -1,4 +1,4 @@
-//! Faults underneath: the disk under the embedded SQLite fills up.
+//! Faults underneath: the disk under the embedded SQLite fills up, or its fsync stalls.
 //!
 //! The server's data folder (database, WAL, uploads) is put on a small tmpfs of its own and
 //! a filler file takes the rest of it, so SQLite and the upload store meet a real `ENOSPC`
@@ -10,6 +10,12 @@
 //!
 //! Mounting a tmpfs needs root (CI and the development machine run as root); elsewhere the
 //! test says that it skipped.
+//!
+//! The stalling fsync: `tests/fixtures/slow_fsync.c`, built with `cc` and loaded with
+//! `LD_PRELOAD`, delays every `fsync`/`fdatasync` of the server by what a control file
+//! says. An acknowledgement must come after the stalled fsync; a flood beyond what the
+//! slow disk can store is refused at once (`rate_limited`) rather than queued; stored ==
+//! acknowledged afterwards.
 
 mod common;
 
@@ -233,6 +239,266 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_without_res
          sends and uploads succeed once space returned, without a restart",
         acked.len(),
         acked.len(),
+    );
+    node.sigkill().await;
+}
+
+/// Builds the slow-fsync shim (`tests/fixtures/slow_fsync.c`) into `dir`; `None` without a C
+/// compiler.
+fn build_slow_fsync(dir: &Path) -> Option<PathBuf> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/slow_fsync.c");
+    let out = dir.join("slow_fsync.so");
+    let built = Command::new("cc")
+        .args(["-shared", "-fPIC", "-O2", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .arg("-ldl")
+        .status();
+    match built {
+        Ok(s) if s.success() => Some(out),
+        other => {
+            eprintln!("skipped: the slow-fsync shim could not be built with cc ({other:?})");
+            None
+        }
+    }
+}
+
+/// What became of one send of a flood.
+struct Outcome {
+    client_id: String,
+    acked: bool,
+    took: std::time::Duration,
+}
+
+/// One socket keeping `window` sends in flight until `until`; every answer is an ack or a
+/// `rate_limited` refusal that says to retry.
+async fn flood(
+    mut ws: common::Ws,
+    room: String,
+    tag: String,
+    window: usize,
+    until: tokio::time::Instant,
+) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    let mut in_flight: std::collections::HashMap<u64, (String, tokio::time::Instant)> =
+        Default::default();
+    let mut next = 1u64;
+    loop {
+        while in_flight.len() < window && tokio::time::Instant::now() < until {
+            let cid = format!("{tag}-{next}");
+            let frame = json!({"type": "send", "id": next, "chatId": room,
+                "message": {"text": format!("flood {cid}"), "clientId": cid}});
+            ws.send_text(frame.to_string()).await;
+            in_flight.insert(next, (cid, tokio::time::Instant::now()));
+            next += 1;
+        }
+        if in_flight.is_empty() {
+            return out;
+        }
+        let f = tokio::time::timeout(std::time::Duration::from_secs(60), ws.read())
+            .await
+            .expect("every send is answered within a minute")
+            .expect("socket open");
+        let (id, acked) = match f {
+            chatix_protocol::ServerFrame::Ack { id, .. } => (id, true),
+            chatix_protocol::ServerFrame::Error {
+                id: Some(id),
+                code,
+                message,
+            } => {
+                assert_eq!(code.as_str(), "rate_limited", "{message}");
+                assert!(message.contains("retry"), "a retry hint: {message}");
+                (id, false)
+            }
+            _ => continue,
+        };
+        let (client_id, at) = in_flight
+            .remove(&id)
+            .expect("an answer to a send in flight");
+        out.push(Outcome {
+            client_id,
+            acked,
+            took: at.elapsed(),
+        });
+    }
+}
+
+/// One send on `ws` (its text is its client id), acknowledged; how long the ack took.
+async fn timed_send(ws: &mut common::Ws, room: &str, text: &str) -> std::time::Duration {
+    let at = std::time::Instant::now();
+    let ack = ws
+        .send_msg(room, json!({"text": text, "clientId": text}))
+        .await;
+    assert!(common::is_ack(&ack), "{ack:?}");
+    at.elapsed()
+}
+
+fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalling_fsync_delays_acks_sheds_load_and_loses_nothing() {
+    let tools = tempfile::tempdir().unwrap();
+    let Some(shim) = build_slow_fsync(tools.path()) else {
+        return;
+    };
+    let control = tools.path().join("fsync-stall-ms");
+    std::fs::write(&control, "0").unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let url = free_url();
+    let env = vec![
+        ("LD_PRELOAD".to_owned(), shim.display().to_string()),
+        (
+            "CHATIX_SLOW_FSYNC".to_owned(),
+            control.display().to_string(),
+        ),
+    ];
+    // The overload rule on, as in production (the launcher turns it off by default).
+    let shedding: Vec<String> = ["--max-write-queue-ms", "50", "--max-fanout-lag-ms", "20"]
+        .map(String::from)
+        .into();
+    let mut node = ServerProcess::start_with_env(&url, data.path(), &shedding, env).await;
+    let room = node.room("slow fsync").await;
+    let token = node.token("writer").await;
+    let mut ws = common::Ws::connect(&url, &token).await;
+    // The flood's sockets connect first: a connection writes its user's last-seen time,
+    // and this test is about the message path.
+    const SOCKETS: usize = 48;
+    const WINDOW: usize = 16;
+    let mut sockets = Vec::new();
+    for _ in 0..SOCKETS {
+        sockets.push(common::Ws::connect(&url, &token).await);
+    }
+    let mut quick = Vec::new();
+    for i in 0..20 {
+        quick.push(timed_send(&mut ws, &room, &format!("quick {i}")).await);
+    }
+    quick.sort();
+
+    const STALL_MS: u64 = 400;
+    std::fs::write(&control, STALL_MS.to_string()).unwrap();
+    // An acknowledgement follows durability: not before the stalled fsync returned.
+    let stalled = timed_send(&mut ws, &room, "stalled").await;
+    assert!(
+        stalled >= std::time::Duration::from_millis(STALL_MS),
+        "acknowledged after {stalled:?}, before the {STALL_MS} ms fsync returned"
+    );
+    drop(ws);
+
+    // A flood far beyond what a 400 ms fsync lets the writer store: it sheds load (refuses at
+    // once, `rate_limited`) instead of queueing, so every send is answered in bounded time.
+    let until = tokio::time::Instant::now() + std::time::Duration::from_secs(6);
+    let mut tasks = Vec::new();
+    for (s, ws) in sockets.into_iter().enumerate() {
+        tasks.push(tokio::spawn(flood(
+            ws,
+            room.clone(),
+            format!("f{s}"),
+            WINDOW,
+            until,
+        )));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.extend(t.await.unwrap());
+    }
+    std::fs::write(&control, "0").unwrap();
+    let mut acked_took: Vec<_> = outcomes
+        .iter()
+        .filter(|o| o.acked)
+        .map(|o| o.took)
+        .collect();
+    let mut refused_took: Vec<_> = outcomes
+        .iter()
+        .filter(|o| !o.acked)
+        .map(|o| o.took)
+        .collect();
+    acked_took.sort();
+    refused_took.sort();
+    let refused = refused_took.len();
+    eprintln!(
+        "flood: {} sends, {} acked (p50 {:?}, max {:?}), {refused} refused",
+        outcomes.len(),
+        acked_took.len(),
+        percentile(&acked_took, 0.5),
+        acked_took.last()
+    );
+    assert!(
+        refused > 0,
+        "the flood was shed, not queued ({} sends)",
+        outcomes.len()
+    );
+    assert!(!acked_took.is_empty(), "some of the flood was stored");
+    let worst = *acked_took.last().unwrap();
+    assert!(
+        worst < std::time::Duration::from_millis(STALL_MS * 12),
+        "an acknowledged send waited {worst:?}: queued instead of shed"
+    );
+
+    // Nothing lost, nothing doubled: stored == acknowledged, refused not stored.
+    let stored = node.all_messages(&room).await;
+    let stored_ids: Vec<String> = stored
+        .iter()
+        .map(|m| m["clientId"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let unique: std::collections::HashSet<&String> = stored_ids.iter().collect();
+    assert_eq!(unique.len(), stored_ids.len(), "each message stored once");
+    let mut want: Vec<String> = (0..20).map(|i| format!("quick {i}")).collect();
+    want.push("stalled".into());
+    let acked_ids: std::collections::HashSet<&String> = outcomes
+        .iter()
+        .filter(|o| o.acked)
+        .map(|o| &o.client_id)
+        .collect();
+    let refused_ids: std::collections::HashSet<&String> = outcomes
+        .iter()
+        .filter(|o| !o.acked)
+        .map(|o| &o.client_id)
+        .collect();
+    assert_eq!(
+        stored.len(),
+        want.len() + acked_ids.len(),
+        "stored == acknowledged"
+    );
+    for w in &want {
+        assert!(
+            unique.contains(w),
+            "{w} was acknowledged and must be stored"
+        );
+    }
+    for id in &acked_ids {
+        assert!(
+            unique.contains(*id),
+            "{id} was acknowledged and must be stored"
+        );
+    }
+    for id in &refused_ids {
+        assert!(
+            !unique.contains(*id),
+            "{id} was refused and must not be stored"
+        );
+    }
+    for (i, m) in stored.iter().enumerate() {
+        assert_eq!(
+            m["seq"],
+            json!(i as i64 + 1),
+            "sequence numbers stay contiguous"
+        );
+    }
+    eprintln!(
+        "slow fsync: ack p50 {:?} with a plain disk, {stalled:?} for one send with a {STALL_MS} ms fsync; \
+         flood of {} sends ({SOCKETS} sockets x {WINDOW} in flight, 6 s): {} acknowledged (p50 {:?}, p99 {:?}, max {worst:?}), \
+         {refused} refused with rate_limited (p50 {:?}, max {:?}); stored == acknowledged ({} messages), seqs contiguous",
+        percentile(&quick, 0.5),
+        outcomes.len(),
+        acked_took.len(),
+        percentile(&acked_took, 0.5),
+        percentile(&acked_took, 0.99),
+        percentile(&refused_took, 0.5),
+        refused_took.last().copied().unwrap_or_default(),
+        stored.len(),
     );
     node.sigkill().await;
 }

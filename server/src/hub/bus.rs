@@ -14,6 +14,7 @@
 use futures_util::StreamExt;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -43,8 +44,14 @@ struct Envelope {
 /// Redis pub/sub.
 pub struct RedisBus {
     node: String,
-    tx: mpsc::UnboundedSender<String>,
+    tx: mpsc::Sender<String>,
+    /// Events dropped because the queue was full (logged at powers of two).
+    full: AtomicU64,
 }
+
+/// Events waiting to be published; beyond it they are dropped (and recovered like any
+/// lost event).
+const QUEUE: usize = 65_536;
 
 impl Bus for RedisBus {
     fn name(&self) -> &'static str {
@@ -58,7 +65,12 @@ impl Bus for RedisBus {
         };
         match serde_json::to_string(&env) {
             Ok(s) => {
-                let _ = self.tx.send(s);
+                if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(s) {
+                    let n = self.full.fetch_add(1, Ordering::Relaxed) + 1;
+                    if n.is_power_of_two() {
+                        tracing::warn!(dropped = n, "redis publish queue full; events dropped");
+                    }
+                }
             }
             Err(e) => tracing::error!(error = %e, "could not serialise a bus event"),
         }
@@ -74,27 +86,84 @@ impl RedisBus {
         stop: CancellationToken,
     ) -> anyhow::Result<Arc<RedisBus>> {
         let client = redis::Client::open(url)?;
-        let publisher = redis::aio::ConnectionManager::new(client.clone()).await?;
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(publish_loop(publisher, rx, stop.clone()));
+        // Fail at start when Redis cannot be reached at all (a wrong URL says so at once).
+        drop(client.get_multiplexed_async_connection().await?);
+        let (tx, rx) = mpsc::channel(QUEUE);
+        tokio::spawn(publish_loop(client.clone(), rx, stop.clone()));
         tokio::spawn(subscribe_loop(client, node.clone(), hub, stop));
-        Ok(Arc::new(RedisBus { node, tx }))
+        Ok(Arc::new(RedisBus {
+            node,
+            tx,
+            full: AtomicU64::new(0),
+        }))
     }
 }
 
+/// How long one publish (or connecting the publisher) may take before the connection is
+/// given up and made again.
+const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Publishes queued events on a connection of its own. A failed or stalled publish drops
+/// the connection and the event; while Redis cannot be reached, queued events are dropped
+/// too rather than held (a queue that grows for the length of an outage would be published
+/// late and all at once): other nodes recover them from the database when their
+/// subscription resyncs and on their periodic checks. redis-rs's `ConnectionManager` was
+/// used here before, and after Redis had been down for a minute its publish never returned.
 async fn publish_loop(
-    mut conn: redis::aio::ConnectionManager,
-    mut rx: mpsc::UnboundedReceiver<String>,
+    client: redis::Client,
+    mut rx: mpsc::Receiver<String>,
     stop: CancellationToken,
 ) {
+    let mut conn: Option<redis::aio::MultiplexedConnection> = None;
+    let mut attempt = 0u32;
     loop {
         let msg = tokio::select! {
             _ = stop.cancelled() => return,
             m = rx.recv() => match m { Some(m) => m, None => return },
         };
-        if let Err(e) = conn.publish::<_, _, i64>(CHANNEL, msg).await {
-            // Dropped: other nodes recover it from the database (gap check, resync).
-            tracing::warn!(error = %e, "redis publish failed; event dropped");
+        if conn.is_none() {
+            match tokio::time::timeout(PUBLISH_TIMEOUT, client.get_multiplexed_async_connection())
+                .await
+            {
+                Ok(Ok(c)) => {
+                    if attempt > 0 {
+                        tracing::info!("redis publisher reconnected");
+                    }
+                    attempt = 0;
+                    conn = Some(c);
+                }
+                failed => {
+                    attempt += 1;
+                    let error = match failed {
+                        Ok(Err(e)) => e.to_string(),
+                        _ => "timed out".to_owned(),
+                    };
+                    let mut dropped = 1usize;
+                    while rx.try_recv().is_ok() {
+                        dropped += 1;
+                    }
+                    tracing::warn!(%error, dropped, "cannot reach redis to publish; events dropped");
+                    let wait = Duration::from_millis((100u64 << attempt.min(5)).min(2_000));
+                    tokio::select! {
+                        _ = stop.cancelled() => return,
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                    continue;
+                }
+            }
+        }
+        let Some(c) = conn.as_mut() else { continue };
+        match tokio::time::timeout(PUBLISH_TIMEOUT, c.publish::<_, _, i64>(CHANNEL, msg)).await {
+            Ok(Ok(_)) => {}
+            failed => {
+                let error = match failed {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "timed out".to_owned(),
+                };
+                // Dropped: other nodes recover it from the database (gap check, resync).
+                tracing::warn!(%error, "redis publish failed; event dropped, reconnecting");
+                conn = None;
+            }
         }
     }
 }

@@ -288,10 +288,24 @@ pub enum Event {
         /// Online on that node now.
         online: bool,
     },
-    /// Cluster: the publishing node is alive (every few seconds).
-    NodeAlive,
+    /// Cluster: the publishing node is alive (every few seconds), with a digest of who is
+    /// online on it: a node whose view of it differs (a lost presence event, a timeout
+    /// while the bus was away) asks for its snapshot.
+    NodeAlive {
+        /// How many (website, user) pairs are online on the publishing node.
+        #[serde(default)]
+        users: u64,
+        /// [`presence_digest`] of those pairs.
+        #[serde(default)]
+        digest: u64,
+    },
     /// Cluster: every node should publish a [`Event::NodeSnapshot`] (a node (re)joined).
     PresenceSync,
+    /// Cluster: node `node` should publish its [`Event::NodeSnapshot`].
+    SnapshotRequest {
+        /// The node asked.
+        node: String,
+    },
     /// Cluster: every user online on the publishing node.
     NodeSnapshot {
         /// (website, user) pairs.
@@ -301,6 +315,21 @@ pub enum Event {
 
 /// A user of a website: the key of the per-user connection lists.
 type UserKey = (Arc<str>, String);
+
+/// A (website, user) pair's share of a [`presence_digest`]: FNV-1a, so that every node
+/// (whatever its build) computes the same.
+fn pair_hash(website: &str, user: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in website.bytes().chain([0]).chain(user.bytes()) {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// An order-free digest of a set of (website, user) pairs (XOR of their hashes).
+pub fn presence_digest<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> u64 {
+    pairs.fold(0, |d, (w, u)| d ^ pair_hash(w, u))
+}
 
 /// How long a node may stay silent on the bus before its users count as offline.
 const NODE_TIMEOUT: Duration = Duration::from_secs(15);
@@ -392,7 +421,32 @@ impl Hub {
                     }
                 }
             }
-            Event::NodeAlive => {}
+            Event::NodeAlive { users, digest } => {
+                let (held, mine) = {
+                    let remote = lock(&self.remote);
+                    let mut n = 0u64;
+                    let mut d = 0u64;
+                    for ((w, u), nodes) in remote.iter() {
+                        if nodes.contains(origin) {
+                            n += 1;
+                            d ^= pair_hash(w, u);
+                        }
+                    }
+                    (n, d)
+                };
+                if (held, mine) != (users, digest) {
+                    if let Some(bus) = self.bus.get() {
+                        bus.publish(&Event::SnapshotRequest {
+                            node: origin.to_owned(),
+                        });
+                    }
+                }
+            }
+            Event::SnapshotRequest { node } => {
+                if node == self.node {
+                    self.publish_snapshot();
+                }
+            }
             Event::PresenceSync => self.publish_snapshot(),
             Event::NodeSnapshot { users } => {
                 let mut remote = lock(&self.remote);
@@ -437,7 +491,12 @@ impl Hub {
     /// database.
     pub fn maintain(&self) {
         if let Some(bus) = self.bus.get() {
-            bus.publish(&Event::NodeAlive);
+            let (users, digest) = {
+                let users = lock(&self.users);
+                let digest = presence_digest(users.keys().map(|(w, u)| (&**w, u.as_str())));
+                (users.len() as u64, digest)
+            };
+            bus.publish(&Event::NodeAlive { users, digest });
         }
         let dead: Vec<String> = lock(&self.nodes)
             .iter()
@@ -505,7 +564,8 @@ impl Hub {
                 self.access.invalidate(chat_id.as_deref(), &user_ids)
             }
             Event::NodePresence { .. }
-            | Event::NodeAlive
+            | Event::NodeAlive { .. }
+            | Event::SnapshotRequest { .. }
             | Event::PresenceSync
             | Event::NodeSnapshot { .. } => {}
             Event::Drop {

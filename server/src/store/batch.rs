@@ -10,11 +10,14 @@
 //! pipelined sends keep theirs) and two writers never compete for one chat's counter.
 //!
 //! **Admission.** A queue that only grows makes every accepted message late. Each writer
-//! measures how many messages per second it commits while busy; a send whose shard already
-//! holds more than [`WriteLimits::max_wait_ms`] of work at that rate, or
+//! measures how many messages per second it commits while busy (a slower batch replaces the
+//! estimate at once, a faster one is blended in); a send whose shard already holds more
+//! than [`WriteLimits::max_wait_ms`] of work at that rate, counting what the commit in
+//! progress has already taken (so a stalled fsync counts from its first second), or
 //! [`WriteLimits::max_pending`] messages, is refused at once with `rate_limited` (the SDK's
-//! outbox retries it later with the same client id) and never stored. What is accepted is
-//! stored within a bounded delay.
+//! outbox retries it later with the same client id) and never stored. Up to one batch is
+//! always admitted, so a slow disk keeps its batches full: an accepted send waits for at
+//! most the commit in progress and the next one.
 
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -63,18 +66,54 @@ struct Shard {
     pending: AtomicUsize,
     /// Messages per second this writer commits while busy (`f64` bits).
     rate: AtomicU64,
+    /// When the commit in progress started, µs after [`WriteBatcher::epoch`] (0: none).
+    commit_started_us: AtomicU64,
 }
 
 impl Shard {
     fn rate(&self) -> f64 {
         f64::from_bits(self.rate.load(Ordering::Relaxed))
     }
+
+    /// How long the commit in progress has been running, ms (0 when idle).
+    fn commit_running_ms(&self, epoch: Instant) -> f64 {
+        match self.commit_started_us.load(Ordering::Relaxed) {
+            0 => 0.0,
+            at => (micros_since(epoch) as f64 - at as f64).max(0.0) / 1000.0,
+        }
+    }
+
+    /// A busy batch committed `n` messages in `took` seconds. A slower sample replaces the
+    /// estimate at once (a disk that starts to stall must not be trusted with a queue sized
+    /// for its old speed); a faster one is blended in.
+    fn note_rate(&self, n: usize, took: f64) {
+        if n < RATE_SAMPLE_MIN || took <= 0.0 {
+            return;
+        }
+        let sample = n as f64 / took;
+        let old = self.rate();
+        let new = if sample < old {
+            sample
+        } else {
+            old * 0.7 + sample * 0.3
+        };
+        self.rate.store(new.to_bits(), Ordering::Relaxed);
+    }
+}
+
+/// µs since `epoch`, at least 1 (0 means "no commit running").
+fn micros_since(epoch: Instant) -> u64 {
+    u64::try_from(epoch.elapsed().as_micros())
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 /// The batching front of [`Store::insert_messages`].
 #[derive(Clone)]
 pub struct WriteBatcher {
     shards: Arc<[Shard]>,
+    /// The origin of the shards' commit start times.
+    epoch: Instant,
     limits: WriteLimits,
     /// Refused sends since start (logs and tests).
     refused: Arc<AtomicU64>,
@@ -113,10 +152,12 @@ impl WriteBatcher {
                 tx,
                 pending: AtomicUsize::new(0),
                 rate: AtomicU64::new(INITIAL_RATE.to_bits()),
+                commit_started_us: AtomicU64::new(0),
             });
             receivers.push(rx);
         }
         let shards: Arc<[Shard]> = shards.into();
+        let epoch = Instant::now();
         for (i, mut rx) in receivers.into_iter().enumerate() {
             let (store, shards) = (store.clone(), shards.clone());
             tokio::spawn(async move {
@@ -129,14 +170,12 @@ impl WriteBatcher {
                     let n = batch.len();
                     let (news, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
                     let started = Instant::now();
+                    shard
+                        .commit_started_us
+                        .store(micros_since(epoch), Ordering::Relaxed);
                     let results = store.insert_messages(news).await;
-                    let took = started.elapsed().as_secs_f64();
-                    if n >= RATE_SAMPLE_MIN && took > 0.0 {
-                        let sample = n as f64 / took;
-                        let old = shard.rate();
-                        let new = old * 0.7 + sample * 0.3;
-                        shard.rate.store(new.to_bits(), Ordering::Relaxed);
-                    }
+                    shard.commit_started_us.store(0, Ordering::Relaxed);
+                    shard.note_rate(n, started.elapsed().as_secs_f64());
                     shard.pending.fetch_sub(n, Ordering::AcqRel);
                     for (reply, result) in replies.into_iter().zip(results) {
                         let _ = reply.send(result);
@@ -146,6 +185,7 @@ impl WriteBatcher {
         }
         WriteBatcher {
             shards,
+            epoch,
             limits,
             refused: Arc::new(AtomicU64::new(0)),
         }
@@ -157,7 +197,10 @@ impl WriteBatcher {
         let shard = &self.shards[shard_of(&new.chat_id, self.shards.len())];
         let per_shard_cap = (self.limits.max_pending / self.shards.len()).max(1);
         let queued = shard.pending.fetch_add(1, Ordering::AcqRel);
-        let wait_ms = queued as f64 * 1000.0 / shard.rate().max(1.0);
+        // The work queued at the measured rate, plus what the commit in progress has already
+        // taken: a stalled fsync shows here at once, before any batch finished slowly.
+        let wait_ms =
+            queued as f64 * 1000.0 / shard.rate().max(1.0) + shard.commit_running_ms(self.epoch);
         let too_slow = self.limits.max_wait_ms > 0
             && queued >= MIN_ADMITTED
             && wait_ms > self.limits.max_wait_ms as f64;

@@ -122,7 +122,13 @@ impl ServerProcess {
                 "--data-dir",
                 self.dir.to_str().unwrap(),
             ])
-            .args(limits)
+            // a flag given in `extra` replaces the default above
+            .args(
+                limits
+                    .chunks(2)
+                    .filter(|pair| !self.extra.iter().any(|e| e == pair[0]))
+                    .flatten(),
+            )
             .args(&self.extra)
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .kill_on_drop(true)
