@@ -103,6 +103,11 @@ pub fn storage_fault(e: &sqlx::Error) -> Option<&'static str> {
                 s if s.starts_with("08") || s.starts_with("53") || s.starts_with("57P") => {
                     Some(DATABASE_UNAVAILABLE)
                 }
+                // object_not_in_prerequisite_state, as a new connection gets it from a
+                // database closed to connections (`ALLOW_CONNECTIONS false`, maintenance)
+                "55000" if d.message().contains("accepting connections") => {
+                    Some(DATABASE_UNAVAILABLE)
+                }
                 _ => None,
             }
         }

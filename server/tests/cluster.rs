@@ -847,10 +847,11 @@ async fn a_node_ten_minutes_ahead_keeps_tokens_valid_and_order_by_sequence() {
 /// PostgreSQL goes away under a 3-node cluster while three clients send: the database is
 /// closed to new connections and every node's connections are killed
 /// (`pg_terminate_backend`), for 2 s, twice. While it is down `/healthz` says so (503,
-/// `database: down`); sends in flight are refused (`unavailable`, see `error.rs`
-/// `storage_fault`; the outbox also retries `internal`, so this test does not tell the two
-/// apart), the outbox retries them, the pools reconnect by themselves once it is back, and every message is
-/// stored once and delivered once, in order, to a reader.
+/// `database: down`) and a REST send to each node is refused `503 unavailable` (never
+/// `internal`: see `error.rs` `storage_fault`; it was `internal` for a database closed to
+/// connections); the SDK's outbox retries the refused sends, the pools reconnect by
+/// themselves once it is back, and every message is stored once and delivered once, in
+/// order, to a reader.
 #[tokio::test]
 async fn postgres_going_away_loses_and_doubles_nothing() {
     let _serial = SERIAL.lock().await;
@@ -879,9 +880,11 @@ async fn postgres_going_away_loses_and_doubles_nothing() {
             texts,
         )));
     }
+    let (probe, _) = c.user("probe").await;
     let admin = sqlx::PgPool::connect(&c.base_db).await.unwrap();
     let http = reqwest::Client::new();
     let mut down_seen = 0;
+    let mut probes_refused = 0;
     for _ in 0..2 {
         tokio::time::sleep(Duration::from_millis(400)).await;
         sqlx::query(&format!("ALTER DATABASE {} ALLOW_CONNECTIONS false", c.db))
@@ -908,6 +911,24 @@ async fn postgres_going_away_loses_and_doubles_nothing() {
                 "{url}: {h}"
             );
             down_seen += 1;
+            // A send that reaches a node now is refused as `unavailable` (retry later),
+            // never `internal`.
+            let cid = format!("probe-{down_seen}");
+            let r = http
+                .post(format!("{url}/v1/chats/{room}/messages"))
+                .bearer_auth(&probe)
+                .json(&json!({"text": cid, "clientId": cid}))
+                .send()
+                .await
+                .unwrap();
+            let code = r.status().as_u16();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            assert_eq!(
+                (code, v["error"]["code"].as_str()),
+                (503, Some("unavailable")),
+                "a send during the outage on {url}: {v}"
+            );
+            probes_refused += 1;
         }
         let rest = Duration::from_secs(2).saturating_sub(outage.elapsed());
         tokio::time::sleep(rest).await;
@@ -945,7 +966,7 @@ async fn postgres_going_away_loses_and_doubles_nothing() {
         .clone();
     assert_eq!(total, json!(3 * PER_SENDER), "stored once each");
     eprintln!(
-        "postgres outage: 2 x 2 s (connections refused and killed), /healthz down on {down_seen} probes, {retried} sends written again, {} reader reconnects, {} messages checked once in order",
+        "postgres outage: 2 x 2 s (connections refused and killed), /healthz down on {down_seen} probes, {probes_refused} REST sends refused 503 unavailable, {retried} sends written again, {} reader reconnects, {} messages checked once in order",
         seen.reconnects,
         got.len()
     );
