@@ -151,6 +151,17 @@ impl Cluster {
         r.json().await.unwrap()
     }
 
+    /// How many live messages `chat` stores (`totalMessages` of its first page).
+    async fn total_messages(&self, chat: &str) -> Value {
+        self.admin(
+            reqwest::Method::GET,
+            &format!("/v1/chats/{chat}/messages?page=1"),
+            Value::Null,
+        )
+        .await["totalMessages"]
+            .clone()
+    }
+
     /// Creates a group chat (`POST /v1/chats/group` with `body`); returns its id.
     async fn group(&self, body: Value) -> String {
         let v = self
@@ -956,14 +967,7 @@ async fn postgres_going_away_loses_and_doubles_nothing() {
             .unwrap();
         assert_eq!(h["database"], json!("up"), "{url} after the outage: {h}");
     }
-    let total = c
-        .admin(
-            reqwest::Method::GET,
-            &format!("/v1/chats/{room}/messages?page=1"),
-            Value::Null,
-        )
-        .await["totalMessages"]
-        .clone();
+    let total = c.total_messages(&room).await;
     assert_eq!(total, json!(3 * PER_SENDER), "stored once each");
     eprintln!(
         "postgres outage: 2 x 2 s (connections refused and killed), /healthz down on {down_seen} probes, {probes_refused} REST sends refused 503 unavailable, {retried} sends written again, {} reader reconnects, {} messages checked once in order",
@@ -1218,14 +1222,7 @@ async fn redis_gone_for_a_minute_loses_and_doubles_nothing_and_presence_converge
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let converged = back.elapsed();
-    let total = c
-        .admin(
-            reqwest::Method::GET,
-            &format!("/v1/chats/{room}/messages?page=1"),
-            Value::Null,
-        )
-        .await["totalMessages"]
-        .clone();
+    let total = c.total_messages(&room).await;
     assert_eq!(total, json!(1 + 2 * ROUNDS), "stored once each");
     eprintln!(
         "redis outage: gone {gone_for:?}; {} messages sent through 2 nodes during it, each reader got all {} once in order; own node's messages within {:?}; presence converged {converged:?} after Redis returned",

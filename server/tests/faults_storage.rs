@@ -121,6 +121,11 @@ fn assert_stored_exactly(stored: &[Value], acked: &[String]) {
         texts, want,
         "stored (left) == acknowledged (right), in order"
     );
+    assert_contiguous(stored);
+}
+
+/// Asserts that the history's sequence numbers are 1..=n.
+fn assert_contiguous(stored: &[Value]) {
     for (i, m) in stored.iter().enumerate() {
         assert_eq!(
             m["seq"],
@@ -480,13 +485,7 @@ async fn a_stalling_fsync_delays_acks_sheds_load_and_loses_nothing() {
             "{id} was refused and must not be stored"
         );
     }
-    for (i, m) in stored.iter().enumerate() {
-        assert_eq!(
-            m["seq"],
-            json!(i as i64 + 1),
-            "sequence numbers stay contiguous"
-        );
-    }
+    assert_contiguous(&stored);
     eprintln!(
         "slow fsync: ack p50 {:?} with a plain disk, {stalled:?} for one send with a {STALL_MS} ms fsync; \
          flood of {} sends ({SOCKETS} sockets x {WINDOW} in flight, 6 s): {} acknowledged (p50 {:?}, p99 {:?}, max {worst:?}), \
