@@ -8,8 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-target/sdk-profiling}"
-WASM=target/wasm32-unknown-unknown/release/chatix_core.wasm
-cargo build --release --target wasm32-unknown-unknown -p chatix-core --lib >&2
+WASM=target/sdk/wasm32-unknown-unknown/release/chatix_core.wasm
+scripts/cargo-sdk.sh
 mkdir -p "$OUT"
 wasm-bindgen --target web --out-dir "$OUT" --out-name chatix_core "$WASM"
 # The glue completed as in pkg/ (snippets and the handler properties bundled in), unminified.

@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 [ "${1:-}" = "--skip-setup" ] || scripts/setup.sh
 
 WASM_OPT=node_modules/.bin/wasm-opt
-WASM=target/wasm32-unknown-unknown/release/chatix_core.wasm
-cargo build --release --target wasm32-unknown-unknown -p chatix-core --lib >&2
+WASM=target/sdk/wasm32-unknown-unknown/release/chatix_core.wasm
+scripts/cargo-sdk.sh
 bindgen() { # target outdir
   rm -rf "$2/chatix_core"* "$2/snippets"
   # Writes chatix_core.js, chatix_core.d.ts, chatix_core_bg.wasm and chatix_core_bg.wasm.d.ts

@@ -13,6 +13,17 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The shipped SDK .wasm is built with a pinned nightly (scripts/cargo-sdk.sh says why):
+# rebuilding std for size needs its source (rust-src).
+SDK_TOOLCHAIN=$(cat scripts/sdk-toolchain)
+if ! rustup run "$SDK_TOOLCHAIN" rustc --print sysroot >/dev/null 2>&1 ||
+   [ ! -d "$(rustup run "$SDK_TOOLCHAIN" rustc --print sysroot)/lib/rustlib/src/rust/library" ] ||
+   [ ! -d "$(rustup run "$SDK_TOOLCHAIN" rustc --print sysroot)/lib/rustlib/wasm32-unknown-unknown" ]; then
+  log "installing rust $SDK_TOOLCHAIN with rust-src and wasm32 (the SDK's size build, about 20 s, once)"
+  rustup toolchain install "$SDK_TOOLCHAIN" --profile minimal --component rust-src \
+    --target wasm32-unknown-unknown
+fi
+
 if [ "${CHATIX_SKIP_BROWSER:-}" != 1 ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     log "installing Debian chromium + chromium-driver"

@@ -89,13 +89,13 @@ pub fn validate(meta: &Metadata) -> Result<(), String> {
         let klen = k.chars().count();
         if klen == 0 || klen > MAX_METADATA_KEY_CHARS {
             return Err(format!(
-                "metadata key {k:?} must be 1 to {MAX_METADATA_KEY_CHARS} characters"
+                "metadata key \"{k}\" must be 1 to {MAX_METADATA_KEY_CHARS} characters"
             ));
         }
         if let MetaValue::Str(s) = v {
             if s.chars().count() > MAX_METADATA_VALUE_CHARS {
                 return Err(format!(
-                    "metadata value of {k:?} is longer than {MAX_METADATA_VALUE_CHARS} characters"
+                    "metadata value of \"{k}\" is longer than {MAX_METADATA_VALUE_CHARS} characters"
                 ));
             }
         }
