@@ -440,6 +440,8 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
         "PRAGMA synchronous = FULL",
         "PRAGMA foreign_keys = ON",
         "PRAGMA busy_timeout = 5000",
+        "PRAGMA wal_autocheckpoint = 10000",
+        "PRAGMA cache_size = -65536",
     ] {
         sqlx::query(p).execute(&mut *conn).await?;
     }
