@@ -382,7 +382,7 @@ async function sdk() {
   say('## 4. SDK in the browser');
   say();
   const n = W.sdk.messages; const burst = W.sdk.burst; const wireN = W.sdk.wire;
-  say(`**Workload**: headless ${chromiumVersion()}, one page per client. *Live*: ${fmt(n)} messages published into one chat by 8 sockets from Node as fast as the server takes them (Chatix: durable, acknowledged); the page counts them in a \`message\` listener; rate = messages / (last arrival - first arrival), so it is bounded by the server. *Burst*: the page's main thread is then held busy while ${fmt(burst)} more are published, so they wait in the browser and are handled back to back: the client's own ceiling (a burst stays under the server's per-connection queue of 4,096 frames). Chatix: the release \`pkg/\` SDK, which puts each message into its state (ordered, deduplicated, unread counted) before the event. *Bare page*: no SDK, the browser's own per-frame limit: a page opens a \`WebSocket\` to the same Chatix server (\`/v1/ws?website=…\`, batches not asked for), sends the reader's token in an \`auth\` frame and one \`subscribe\`, \`JSON.parse\`s each frame and pushes each message frame into an array. Socket.IO: \`socket.io-client\` on the reference server, the app keeping each message in an array. Memory: JS heap after GC + wasm linear memory, growth over all ${fmt(n + burst)} messages, per message, per 10,000, and beyond the message's text (bytes/msg - text bytes/msg). Connect: cold \`init()\` + \`start()\` until connected (Chatix SDK), \`new WebSocket\` until open (bare page), script load + \`io()\` until \`connect\` (Socket.IO); the median of ${W.sdk.connects} cold connects per client, each on a fresh page whose files are fetched and compiled afresh (a query string the files are asked for with). Wire bytes/msg: the \`data.length\` of every WebSocket message event the page received, divided by the messages it heard: counted inline by the bare page; for the SDK and socket.io-client in a separate run of ${fmt(wireN)} messages with \`window.WebSocket\` replaced by a counting subclass before the client is loaded, so the count never slows a timed run.`);
+  say(`**Workload**: headless ${chromiumVersion()}, one page per client. *Live*: ${fmt(n)} messages published into one chat by 8 sockets from Node as fast as the server takes them (Chatix: durable, acknowledged); the page counts them in a \`message\` listener; rate = messages / (last arrival - first arrival), so it is bounded by the server. *Burst*: the page's main thread is then held busy while ${fmt(burst)} more are published, so they wait in the browser and are handled back to back: the client's own ceiling (a burst stays under the server's per-connection queue of 4,096 frames). Chatix: the release \`pkg/\` SDK, which puts each message into its state (ordered, deduplicated, unread counted) before the event. *Bare page*: no SDK, the browser's own per-frame limit: a page opens a \`WebSocket\` to the same Chatix server (\`/v1/ws?website=…\`, batches not asked for), sends the reader's token in an \`auth\` frame and one \`subscribe\`, \`JSON.parse\`s each frame and pushes each message frame into an array. Socket.IO: \`socket.io-client\` on the reference server, the app keeping each message in an array. Memory: JS heap after GC + wasm linear memory, growth over all ${fmt(n + burst)} messages, per message, per 10,000, and beyond the message's text (bytes/msg - text bytes/msg). Connect: cold \`import\` of the glue + \`init()\` + \`start()\` until connected (Chatix SDK; the table's figure fetches the \`.wasm\` when \`init()\` asks for it, the summary also gives it fetched beside the import, as README shows), \`new WebSocket\` until open (bare page), script load + \`io()\` until \`connect\` (Socket.IO); the median of ${W.sdk.connects} cold connects per client, each on a fresh page whose files are fetched and compiled afresh (a query string the files are asked for with). Wire bytes/msg: the \`data.length\` of every WebSocket message event the page received, divided by the messages it heard: counted inline by the bare page; for the SDK and socket.io-client in a separate run of ${fmt(wireN)} messages with \`window.WebSocket\` replaced by a counting subclass before the client is loaded, so the count never slows a timed run.`);
   say();
   say(`**Driver**: Chromium is started by the bench itself (\`--headless --remote-debugging-port=0\`, a temporary profile) and driven over a plain DevTools Protocol WebSocket (\`bench/cdp.mjs\`, the \`ws\` package) that enables only the \`Runtime\`, \`Page\` and \`HeapProfiler\` domains: evaluate, navigate, GC + heap usage. Not Playwright: it enables the \`Network\` domain on every page, so Chromium copies every WebSocket frame to the driver, which cuts every client's rate here about 3×. The functional tests keep Playwright.`);
   say();
@@ -405,14 +405,16 @@ async function sdk() {
       // The token goes in the socket's first frame (`auth`), never in the URL.
       const wsUrl = `${server.url.replace('http://', 'ws://')}/v1/ws?website=${encodeURIComponent(server.demo.websiteId)}`;
       const authFrame = JSON.stringify({ type: 'auth', token: reader.token });
-      const startSdk = async ({ websiteId, token, chatId, listen, countWire, bust }) => {
+      const startSdk = async ({ websiteId, token, chatId, listen, countWire, bust, beside }) => {
         if (countWire) (0, eval)(countWire);
         (0, eval)(listen);
         const t0 = performance.now();
         // `bust`: a query that makes the browser fetch and compile both files afresh.
         const q = bust === undefined ? '' : `?cold=${bust}`;
+        // `beside`: the .wasm fetched beside the glue's import (README "Using the SDK").
+        const early = beside ? fetch(`/pkg/chatix_core_bg.wasm${q}`) : undefined;
         const mod = await import(`/pkg/chatix_core.js${q}`);
-        const wasm = await mod.default(q ? { module_or_path: `/pkg/chatix_core_bg.wasm${q}` } : undefined);
+        const wasm = await mod.default(early ? { module_or_path: early } : q ? { module_or_path: `/pkg/chatix_core_bg.wasm${q}` } : undefined);
         const core = new mod.ChatixCore(websiteId, { token });
         await core.start();
         const connectMs = performance.now() - t0;
@@ -435,6 +437,7 @@ async function sdk() {
       await page.evaluate(() => window.bench.core.stop());
       await page.close();
       const sdkConnect = await coldConnects(browser, server.url, startSdk, (bust) => ({ ...sdkArgs, bust }), ready.connectMs);
+      const sdkConnectBeside = await coldConnects(browser, server.url, startSdk, (bust) => ({ ...sdkArgs, bust: `b${bust}`, beside: true }));
 
       // Chatix SDK, wire count (a separate short run), plus a bare socket asking for batches.
       page = await browser.newPage();
@@ -478,7 +481,7 @@ async function sdk() {
       const sdkBatched = after.sdk.urls.some((u) => /[?&]batch=1\b/.test(u));
       const batchedWire = (after.batched.bytes - before.batched.bytes) / wireN;
       const batchedFrames = after.batched.frames - before.batched.frames;
-      res.chatix = { ...r, connectMs: sdkConnect, wire: sdkWire };
+      res.chatix = { ...r, connectMs: sdkConnect, connectBesideMs: sdkConnectBeside, wire: sdkWire };
       row('Chatix SDK (wasm)', r, sdkConnect, cached / r.total, `${fmt(sdkWire)} (${sdkBatched ? 'batched' : 'unbatched'})`);
       wireNotes.push(`Chatix wire bytes/msg: the SDK's socket ${fmt(sdkWire)} (${sdkBatched ? 'it asks for batches' : 'it does not ask for batches'}); ${batchedError
         ? `a socket asking for batches (\`&batch=1\`) failed: ${batchedError}`
@@ -573,7 +576,7 @@ async function sdk() {
   } finally { await browser.close(); }
   table(['client', 'live msg/s', 'server published msg/s', 'burst msg/s (client ceiling)', 'memory bytes/msg', 'MiB per 10,000 msgs', 'text bytes/msg', 'memory beyond text bytes/msg', 'SDK cacheBytes/msg', 'wire bytes/msg', 'connect ms'], rows);
   const { chatix: c, bare: b, sio: o } = res;
-  say(`Chatix burst = **${ratio(c.burstRate, o.burstRate)}** socket.io-client, **${ratio(c.burstRate, b.burstRate)}** bare page; memory beyond text ${fmt(c.beyondText)} B/msg (socket.io ${fmt(o.beyondText)}, bare page ${fmt(b.beyondText)}); wire bytes/msg ${fmt(c.wire)} (socket.io ${fmt(o.wire)}, bare page ${fmt(b.wire)}); connect ${fmt(c.connectMs)} ms (socket.io ${fmt(o.connectMs)}, bare socket ${fmt(b.connectMs)}).`);
+  say(`Chatix burst = **${ratio(c.burstRate, o.burstRate)}** socket.io-client, **${ratio(c.burstRate, b.burstRate)}** bare page; memory beyond text ${fmt(c.beyondText)} B/msg (socket.io ${fmt(o.beyondText)}, bare page ${fmt(b.beyondText)}); wire bytes/msg ${fmt(c.wire)} (socket.io ${fmt(o.wire)}, bare page ${fmt(b.wire)}); connect ${fmt(c.connectMs)} ms, ${fmt(c.connectBesideMs)} ms with the \`.wasm\` fetched beside the glue's import (README; the widget does so) (socket.io ${fmt(o.connectMs)}, bare socket ${fmt(b.connectMs)}).`);
   say();
   for (const note of wireNotes) { say(note); say(); }
 }
@@ -584,8 +587,8 @@ async function sdk() {
  * afresh (`bust`). One sample on this 2-core machine varied 2x from run to run.
  */
 async function coldConnects(browser, origin, connect, argsOf, firstMs) {
-  const ms = [firstMs];
-  for (let i = 1; i < W.sdk.connects; i++) {
+  const ms = firstMs === undefined ? [] : [firstMs];
+  for (let i = ms.length; i < W.sdk.connects; i++) {
     const page = await browser.newPage();
     try {
       await page.goto(`${origin}/healthz`);
