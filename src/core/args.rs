@@ -62,11 +62,25 @@ pub fn number(n: f64) -> String {
     let sign = if n < 0.0 { "-" } else { "" };
     let a = n.abs();
     if a >= 1e21 {
-        let exp = a.log10().floor();
-        return format!("{sign}{}e+{}", number(a / 10f64.powf(exp)), exp as u32);
+        // Mantissa and exponent by division: no `powf`/`log10` (libm) in the wasm.
+        let (mut m, mut exp) = (a, 0u32);
+        while m >= 10.0 {
+            m /= 10.0;
+            exp += 1;
+        }
+        return format!("{sign}{}e+{exp}", number(m));
     }
     if a >= 9.0e15 {
-        return format!("{sign}{}", a as u128);
+        // An integer beyond u64's digits formatting: its digits one by one (std's u128
+        // formatting is a kilobyte of wasm).
+        let mut i = a as u128;
+        let mut digits = Vec::new();
+        while i > 0 {
+            digits.push(b'0' + (i % 10) as u8);
+            i /= 10;
+        }
+        digits.reverse();
+        return format!("{sign}{}", String::from_utf8_lossy(&digits));
     }
     let micros = (a * 1e6).round() as u64;
     let (int, frac) = (micros / 1_000_000, micros % 1_000_000);
@@ -273,6 +287,8 @@ mod tests {
             (f64::NEG_INFINITY, "-Infinity"),
             (1e20, "100000000000000000000"),
             (2.5e30, "2.5e+30"),
+            (9_007_199_254_740_993.0, "9007199254740992"),
+            (1.5e300, "1.5e+300"),
         ] {
             assert_eq!(number(n), s);
         }
