@@ -18,7 +18,7 @@ bindgen() { # target outdir
   # (the bundler target also chatix_core_bg.js).
   wasm-bindgen --target "$1" --out-dir "$2" --out-name chatix_core "$WASM"
   "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-    --enable-mutable-globals --enable-reference-types \
+    --enable-mutable-globals --enable-reference-types --strip-producers --strip-target-features \
     "$2/chatix_core_bg.wasm" -o "$2/chatix_core_bg.wasm"
 }
 bindgen web pkg
