@@ -49,7 +49,7 @@ const W = smoke ? {
   // keeps a second batch forming while one commits (the store's throughput).
   writes: { connections: [64, 128], seconds: 5 },
   // connects: cold connects per client, each on a fresh page; the median is reported
-  sdk: { messages: 10000, burst: 3000, wire: 2000, connects: 7 },
+  sdk: { messages: 10000, burst: 3000, wire: 2000, connects: 11 },
 };
 
 function run(cmd, args, opts = {}) {

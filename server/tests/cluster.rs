@@ -1236,3 +1236,79 @@ async fn redis_gone_for_a_minute_loses_and_doubles_nothing_and_presence_converge
     }
     c.stop().await;
 }
+
+/// A presence event a node misses (pub/sub may drop any, at any time) is repaired by the
+/// count and digest in the other node's next `NodeAlive` (every 5 s): node 0 is told, by an
+/// event forged on the bus in node 1's name, that `ghosted` left node 1, while `ghosted`
+/// stays connected there. Node 0 believes it, sees its view of node 1 differ from node 1's
+/// digest, asks for node 1's snapshot and shows `ghosted` online again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_presence_event_is_repaired_by_the_alive_digest() {
+    let _serial = SERIAL.lock().await;
+    let Some(redis) = OwnRedis::start().await else {
+        return;
+    };
+    let Some(c) = Cluster::start_on_redis(2, redis.url()).await else {
+        return;
+    };
+    let (token, user_id) = c.user("ghosted").await;
+    let _online = stay_online(&c.urls[1], &token).await;
+    let want: HashSet<String> = ["ghosted".to_owned()].into();
+    let until = |secs| tokio::time::Instant::now() + Duration::from_secs(secs);
+    let deadline = until(10);
+    while online_on(&c, &c.urls[0]).await != want {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "presence crossed nodes"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let health: Value = c
+        .http
+        .get(format!("{}/healthz", c.urls[1]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let node1 = health["node"].as_str().expect("/healthz names the node");
+    let forged = json!({
+        "origin": node1,
+        "event": {"NodePresence": {"website_id": website_id(&c), "user_id": user_id, "online": false}},
+    });
+    let published = std::process::Command::new("redis-cli")
+        .args(["-p", &redis.port.to_string(), "PUBLISH", "chatix:events"])
+        .arg(forged.to_string())
+        .output()
+        .expect("redis-cli runs");
+    assert!(published.status.success(), "redis-cli PUBLISH failed");
+    // Node 0 takes the forged event (else this test would prove nothing)...
+    let deadline = until(3);
+    while !online_on(&c, &c.urls[0]).await.is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node 0 never took the forged offline event"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let lost = tokio::time::Instant::now();
+    // ...and repairs its view from node 1's next NodeAlive digest.
+    let deadline = until(12);
+    while online_on(&c, &c.urls[0]).await != want {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "node 0 still shows ghosted offline 12 s after the lost event"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    eprintln!(
+        "presence repaired {:?} after the lost event",
+        lost.elapsed()
+    );
+    assert_eq!(
+        online_on(&c, &c.urls[1]).await,
+        want,
+        "node 1 never lost it"
+    );
+}

@@ -51,6 +51,7 @@ pub async fn health(State(state): State<AppState>) -> (axum::http::StatusCode, J
             bus: state.hub.bus_name().into(),
         },
         pid: std::process::id(),
+        node: state.hub.node_id().to_owned(),
         fanout_reads: crate::hub::room::FANOUT_READS.load(std::sync::atomic::Ordering::Relaxed),
     };
     (status, Json(body))
@@ -64,6 +65,9 @@ pub struct HealthBody {
     health: Health,
     /// The server's process id.
     pid: u32,
+    /// This node's id in a cluster (random per start; the `origin` of its bus events), so
+    /// an operator can tell which node behind a load balancer answered.
+    node: String,
     /// Database reads made to fan messages out since the start (a room's first position,
     /// backfill pages after a gap or a resync); not per message.
     #[serde(rename = "fanoutReads")]
