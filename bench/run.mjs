@@ -133,7 +133,7 @@ async function fanout() {
     ['one big room', W.big],
   ];
   for (const [name, w] of shapes) {
-    say(`**${name}**: ${w.rooms} room(s) of ${w.members} members, each member its own WebSocket; one publisher per room (member 0, also a member); total publish rates ${w.rates.join(', ')} msg/s, ${w.seconds} s per step, after a warm-up step at ${w.rates[0]} msg/s that is not reported (the same for both servers); every message carries its send time, latency measured at every other member (HdrHistogram). Chatix stores each message (durable) before fanning it out; the Socket.IO server only broadcasts.`);
+    say(`**${name}**: ${w.rooms} room(s) of ${w.members} members, each member its own WebSocket; one publisher per room (member 0, also a member), sending at an even interval, the rooms' first sends spread over one interval (a steady stream: started together they were bursts of one message per room); total publish rates ${w.rates.join(', ')} msg/s, ${w.seconds} s per step, after a warm-up step at ${w.rates[0]} msg/s that is not reported (the same for both servers); every message carries its send time, latency measured at every other member (HdrHistogram). Chatix stores each message (durable) before fanning it out; the Socket.IO server only broadcasts.`);
     say();
     const results = {};
     for (const target of ['chatix', 'socketio']) {
