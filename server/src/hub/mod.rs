@@ -23,7 +23,7 @@ use chatix_protocol::frame::Subscribed;
 use chatix_protocol::{Message, ServerFrame, User};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU16, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU16, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
@@ -60,6 +60,9 @@ pub struct ConnHandle {
     pub staff: bool,
     tx: mpsc::Sender<Frame>,
     kill: CancellationToken,
+    /// Set with `kill`: rooms check it after every event for each subscriber, and
+    /// `CancellationToken::is_cancelled` takes a mutex (2% of a fan-out profile).
+    closing: Arc<AtomicBool>,
     close_code: Arc<AtomicU16>,
 }
 
@@ -100,6 +103,7 @@ impl ConnHandle {
                 staff,
                 tx,
                 kill: kill.clone(),
+                closing: Arc::new(AtomicBool::new(false)),
                 close_code: close_code.clone(),
             },
             ConnReceiver {
@@ -142,7 +146,7 @@ impl ConnHandle {
 
     /// Asks the connection to close with `code`.
     pub fn close(&self, code: u16) {
-        if !self.kill.is_cancelled() {
+        if !self.closing.swap(true, Ordering::AcqRel) {
             self.close_code.store(code, Ordering::Relaxed);
             self.kill.cancel();
         }
@@ -160,7 +164,7 @@ impl ConnHandle {
 
     /// Whether the connection is closing or closed.
     pub fn is_closed(&self) -> bool {
-        self.kill.is_cancelled() || self.tx.is_closed()
+        self.closing.load(Ordering::Acquire) || self.tx.is_closed()
     }
 }
 
