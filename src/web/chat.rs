@@ -14,10 +14,10 @@ use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::api::{blob, history_of, send_to, Target};
 use super::client::Client;
 use super::js::{self, arg};
 use super::listeners::Listeners;
+use super::ops::{blob, history_of, send_to, Target};
 use super::promise::{call, check, checked, run, Call};
 use crate::core::args;
 
@@ -536,7 +536,7 @@ impl ChatHandle {
                 let url = match avatar.as_string() {
                     Some(s) => s,
                     None => {
-                        let f = super::api::upload(
+                        let f = super::ops::upload(
                             c.clone(),
                             blob(&avatar).ok_or_else(|| args::invalid("avatar must be a File"))?,
                             None,

@@ -1,8 +1,11 @@
 //! The JavaScript face of the SDK (wasm32 only) around [`crate::core`]. It owns the
 //! socket, timers, fetch and listeners; messages, users and chats stay JS objects.
 //!
-//! - [`api`]: the `ChatixCore` class (every method of API.md, as Promises).
+//! - [`api`]: the `ChatixCore` class (every method of API.md, as Promises), one file per
+//!   resource (visitors, users, chats, chatrooms, conversation).
 //! - [`chat`]: the `Chat` class (a chat's methods and per-chat events).
+//! - [`ops`]: what both classes run: uploads, sends, history, the visitor's conversation
+//!   (so that neither class module imports the other's).
 //! - [`client`]: what they share: the socket (heartbeat, reconnect with backoff and
 //!   jitter, resume), the session token and its renewal, carrying out core effects.
 //! - [`dispatch`]: core events → `on(name)` listeners and `onX` handlers.
@@ -25,6 +28,7 @@ pub mod handlers;
 pub mod http;
 pub mod js;
 pub mod listeners;
+pub mod ops;
 pub mod promise;
 pub mod storage;
 pub mod types;

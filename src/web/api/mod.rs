@@ -1,0 +1,499 @@
+//! `ChatixCore`: the SDK object (`new ChatixCore(websiteId, options)`, and
+//! `chatixWidget.core` in the widget). Every method of `API.md` §2-4 under its known name;
+//! async methods return Promises that reject with a `ChatixError` carrying a stable `code`.
+
+use chatix_protocol::frame::TypingFrame;
+use chatix_protocol::limits::{
+    MAX_CURSOR_COUNT, MAX_PER_PAGE, MAX_SEARCH_CHARS, MAX_USERS_PER_FETCH,
+};
+use chatix_protocol::rest::{
+    CreateUserRequest, GetUsersRequest, GroupChatRequest, SendMessageRequest, UpdateUserRequest,
+};
+use chatix_protocol::{ApiError, ClientFrame, ErrorCode, MetaValue, Metadata};
+use gloo_net::http::Method;
+use js_sys::{Function, Promise};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::chat::ChatHandle;
+use super::client::{Auth, Client};
+use super::js::{self, arg};
+use super::ops::{
+    blob, conversation, enc, fetch_conversation, history_of, send_to, upload, Target,
+};
+use super::promise::{call, check, checked, reject, run, Call};
+use super::storage;
+use crate::core::args;
+
+mod chats;
+mod conversation;
+mod rooms;
+mod users;
+mod visitors;
+
+/// The Chatix SDK.
+#[wasm_bindgen]
+pub struct ChatixCore {
+    pub(crate) client: Rc<Client>,
+}
+
+/// An avatar argument: a URL string, or a File to upload first.
+async fn avatar_url(c: &Rc<Client>, v: JsValue) -> Result<Option<String>, ApiError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Some(s));
+    }
+    match blob(&v) {
+        Some(b) => {
+            let f = upload(c.clone(), b, None, None).await?;
+            let url = js::get(&f, "url").as_string().unwrap_or_default();
+            Ok(Some(url.trim_start_matches(&c.base).to_owned()))
+        }
+        None => Err(args::invalid("avatar must be a URL string or a File")),
+    }
+}
+
+/// A page of chats (`{chats, page, totalChats, totalPages}`) with its chats recorded and
+/// turned into `Chat` objects; returns the page and the chats' ids.
+fn page_obj(c: &Rc<Client>, p: JsValue) -> Result<(JsValue, Vec<String>), ApiError> {
+    let objects = js_sys::Array::new();
+    let mut ids = Vec::new();
+    for ch in js_sys::Array::from(&js::get(&p, "chats")).iter() {
+        let h = ChatHandle::wrap(c, ch)?;
+        ids.push(h.id());
+        objects.push(&h.into());
+    }
+    js::set(&p, "chats", &objects);
+    Ok((p, ids))
+}
+
+/// A page of chatrooms, each recorded (URLs made absolute).
+fn rooms_js(c: &Rc<Client>, p: JsValue) -> Result<JsValue, ApiError> {
+    for ch in js_sys::Array::from(&js::get(&p, "chatrooms")).iter() {
+        c.remember_chat(&ch)?;
+    }
+    Ok(p)
+}
+
+fn metadata_arg(name: &str, v: &JsValue) -> Result<Option<Metadata>, ApiError> {
+    js::opt_metadata(name, v)
+}
+
+/// Users: `{username, name, avatar?, email?, metadata?}` with avatar URL or File.
+fn user_patch(v: &JsValue, allowed: &[&str]) -> Result<(UpdateUserRequest, JsValue), ApiError> {
+    let o = js::options("the update", v, allowed)?;
+    let name = args::opt_string("name", &arg(&js::get(&o, "name")))?;
+    let email = args::opt_raw_string("email", &arg(&js::get(&o, "email")))?;
+    let metadata = metadata_arg("metadata", &js::get(&o, "metadata"))?;
+    Ok((
+        UpdateUserRequest {
+            name,
+            avatar: None,
+            email,
+            metadata,
+        },
+        js::get(&o, "avatar"),
+    ))
+}
+
+#[wasm_bindgen]
+impl ChatixCore {
+    /// `new ChatixCore(websiteId, visitorId?)` or `new ChatixCore(websiteId, options)`.
+    /// Throws a `ChatixError` (`invalid_argument`) on a bad argument.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "string")] website_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | ChatixOptions | undefined")]
+        options: JsValue,
+    ) -> Result<ChatixCore, JsValue> {
+        Self::build(website_id, options).map_err(|e| js::error(&e))
+    }
+
+    fn build(website_id: JsValue, options: JsValue) -> Result<ChatixCore, ApiError> {
+        let website_id = args::string("websiteId", &arg(&website_id))?;
+        let options = if let Some(id) = options.as_string() {
+            let o = js_sys::Object::new();
+            js::set(&o, "visitorId", &id.into());
+            o.into()
+        } else {
+            options
+        };
+        let o = js::options(
+            "options",
+            &options,
+            &[
+                "serverUrl",
+                "token",
+                "tokenProvider",
+                "consultant",
+                "visitorId",
+                "visitorSecret",
+                "persistVisitor",
+            ],
+        )?;
+        let base = match args::opt_string("options.serverUrl", &arg(&js::get(&o, "serverUrl")))? {
+            Some(u) if u.starts_with("http://") || u.starts_with("https://") => {
+                u.trim_end_matches('/').to_owned()
+            }
+            Some(u) => {
+                return Err(args::invalid(format!(
+                    "options.serverUrl \"{u}\" must start with http:// or https://"
+                )))
+            }
+            None => web_sys::window()
+                .and_then(|w| w.location().origin().ok())
+                .ok_or_else(|| args::invalid("options.serverUrl is required outside a page"))?,
+        };
+        let provider = js::get(&o, "tokenProvider");
+        let provider = match arg(&provider) {
+            a if a.is_absent() => None,
+            args::Arg::Other("function") => Some(provider.unchecked_into::<Function>()),
+            other => {
+                return Err(args::invalid(format!(
+                    "options.tokenProvider must be a function, got {}",
+                    other.kind()
+                )))
+            }
+        };
+        let token = args::opt_string("options.token", &arg(&js::get(&o, "token")))?;
+        let consultant = js::get(&o, "consultant");
+        let auth = if !consultant.is_undefined() && !consultant.is_null() {
+            let c = js::options("options.consultant", &consultant, &["username", "password"])?;
+            Auth::Consultant {
+                username: args::string(
+                    "options.consultant.username",
+                    &arg(&js::get(&c, "username")),
+                )?,
+                password: args::string(
+                    "options.consultant.password",
+                    &arg(&js::get(&c, "password")),
+                )?,
+            }
+        } else if token.is_some() || provider.is_some() {
+            Auth::Token {
+                token: token.unwrap_or_default(),
+                provider,
+            }
+        } else {
+            let persist = match arg(&js::get(&o, "persistVisitor")) {
+                args::Arg::Bool(b) => b,
+                a if a.is_absent() => true,
+                other => {
+                    return Err(args::invalid(format!(
+                        "options.persistVisitor must be a boolean, got {}",
+                        other.kind()
+                    )))
+                }
+            };
+            Auth::Visitor {
+                visitor_id: args::opt_string("visitorId", &arg(&js::get(&o, "visitorId")))?,
+                visitor_secret: args::opt_string(
+                    "options.visitorSecret",
+                    &arg(&js::get(&o, "visitorSecret")),
+                )?,
+                persist,
+            }
+        };
+        Ok(ChatixCore {
+            client: Client::new(website_id, base, auth),
+        })
+    }
+
+    /// Authenticates and connects; resolves with the signed-in user once the socket is
+    /// open (it keeps reconnecting by itself afterwards).
+    #[wasm_bindgen(unchecked_return_type = "Promise<User>")]
+    pub fn start(&self) -> Promise {
+        run(start(self.client.clone()))
+    }
+
+    /// Closes the connection for good; pending sends reject with `network`. A started
+    /// client stays alive (connected, delivering to its listeners) until `stop()`, even
+    /// when the page keeps no reference to it.
+    pub fn stop(&self) {
+        self.client.stop();
+    }
+
+    /// The users/conversations service's `connectUser({username, name, avatar})`. Chatix
+    /// needs a token your backend signed (`options.token` or `tokenProvider`): the user is
+    /// signed in with it, and their name and avatar are updated when they differ.
+    #[wasm_bindgen(js_name = connectUser, unchecked_return_type = "Promise<User>")]
+    pub fn connect_user(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ username: string; name?: string; avatar?: string | File }"
+        )]
+        user: JsValue,
+    ) -> Promise {
+        let c = self.client.clone();
+        let token_auth = matches!(&*c.auth.borrow(), Auth::Token { .. });
+        checked(
+            || {
+                if !token_auth {
+                    return Err(ApiError::new(ErrorCode::Unauthorized, "connectUser needs a token signed by your backend (options.token or options.tokenProvider); Chatix never accepts an app-wide key in the browser"));
+                }
+                let o = js::options("user", &user, &["username", "name", "avatar"])?;
+                let username = args::username("user.username", &arg(&js::get(&o, "username")))?;
+                let name = args::opt_string("user.name", &arg(&js::get(&o, "name")))?;
+                Ok((username, name, js::get(&o, "avatar")))
+            },
+            move |(username, name, avatar)| async move {
+                start(c.clone()).await?;
+                let me = c.me_obj.borrow().clone();
+                let me_name = js::get(&me, "username").as_string().unwrap_or_default();
+                if me_name != username {
+                    return Err(ApiError::new(
+                        ErrorCode::Unauthorized,
+                        format!("the token is for \"{me_name}\", not \"{username}\""),
+                    ));
+                }
+                let avatar = avatar_url(&c, avatar).await?;
+                let old_name = js::get(&me, "name").as_string();
+                let changed = name.is_some() && name != old_name || avatar.is_some();
+                let u = if changed {
+                    let req = UpdateUserRequest {
+                        name,
+                        avatar,
+                        email: None,
+                        metadata: None,
+                    };
+                    c.rest(Method::PATCH, "/v1/me", Some(&req)).await?
+                } else {
+                    me
+                };
+                Ok(c.user(u))
+            },
+        )
+    }
+
+    /// `connecting`, `open`, `reconnecting` or `closed`.
+    #[wasm_bindgen(getter, js_name = connectionState, unchecked_return_type = "ConnectionState")]
+    pub fn connection_state(&self) -> String {
+        self.client.state().as_str().to_owned()
+    }
+
+    /// The signed-in user (after `start()`), or `null`.
+    #[wasm_bindgen(getter, unchecked_return_type = "User | null")]
+    pub fn me(&self) -> JsValue {
+        self.client.me_obj.borrow().clone()
+    }
+
+    /// The website id.
+    #[wasm_bindgen(getter, js_name = websiteId)]
+    pub fn website_id(&self) -> String {
+        self.client.website_id.clone()
+    }
+
+    /// The server URL in use.
+    #[wasm_bindgen(getter, js_name = serverUrl)]
+    pub fn server_url(&self) -> String {
+        self.client.base.clone()
+    }
+
+    /// The session token (for calling the REST API directly).
+    #[wasm_bindgen(getter, unchecked_return_type = "string | null")]
+    pub fn token(&self) -> JsValue {
+        self.client
+            .token()
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL)
+    }
+
+    /// Forgets the stored visitor (the next start creates a new one).
+    #[wasm_bindgen(js_name = forgetVisitor)]
+    pub fn forget_visitor(&self) {
+        storage::clear(&self.client.website_id);
+    }
+
+    // ---------------------------------------------------------------- events
+
+    /// Adds a listener; returns a function that removes it.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn on(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
+        self.listen(event, listener, false)
+    }
+
+    /// Adds a listener called once.
+    #[wasm_bindgen(skip_typescript)]
+    pub fn once(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
+        self.listen(event, listener, true)
+    }
+
+    fn listen(&self, event: JsValue, listener: JsValue, once: bool) -> Result<Function, JsValue> {
+        let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
+        if !super::types::CORE_EVENTS.contains(&name.as_str()) {
+            return Err(js::error(&args::invalid(format!(
+                "unknown event \"{name}\"; known events: {}",
+                super::types::CORE_EVENTS.join(", ")
+            ))));
+        }
+        let f = listener
+            .dyn_into::<Function>()
+            .map_err(|_| js::error(&args::invalid("listener must be a function")))?;
+        let id = self.client.listeners.borrow_mut().add(&name, f, once);
+        let weak = Rc::downgrade(&self.client);
+        let off = Closure::once_into_js(move || {
+            if let Some(c) = weak.upgrade() {
+                c.listeners.borrow_mut().remove_id(&name, id);
+            }
+        });
+        Ok(off.unchecked_into())
+    }
+
+    /// Removes a listener (or every listener of the event when none is given).
+    #[wasm_bindgen(skip_typescript)]
+    pub fn off(&self, event: JsValue, listener: JsValue) -> Result<(), JsValue> {
+        let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
+        let f = listener.dyn_into::<Function>().ok();
+        self.client.listeners.borrow_mut().remove(&name, f.as_ref());
+        Ok(())
+    }
+
+    /// Unread messages in one chat, or across every chat known (no argument).
+    #[wasm_bindgen(js_name = getUnreadCount)]
+    pub fn get_unread_count(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string | undefined")] chat_id: JsValue,
+    ) -> f64 {
+        let core = self.client.core.borrow();
+        match chat_id.as_string() {
+            Some(id) => core.chat(&id).map_or(0, |e| e.unread) as f64,
+            None => core.total_unread() as f64,
+        }
+    }
+
+    /// Messages sent but not yet confirmed by the server (shown as pending).
+    #[wasm_bindgen(js_name = getPendingMessages, unchecked_return_type = "PendingSend[]")]
+    pub fn get_pending_messages(&self) -> JsValue {
+        let core = self.client.core.borrow();
+        let list = js_sys::Array::new();
+        for p in core.pending_sends() {
+            let o = js_sys::Object::new();
+            js::set(&o, "chatId", &p.chat_id.as_str().into());
+            js::set(&o, "clientId", &p.client_id().into());
+            js::set(
+                &o,
+                "text",
+                &p.req.text.as_deref().map_or(JsValue::NULL, Into::into),
+            );
+            list.push(&o);
+        }
+        list.into()
+    }
+
+    /// Approximate bytes held by the message cache (for memory measurements).
+    #[wasm_bindgen(js_name = cacheBytes)]
+    pub fn cache_bytes(&self) -> f64 {
+        self.client.core.borrow().approx_cache_bytes() as f64
+    }
+
+    /// Closes the socket now; the SDK reconnects and resumes by itself (use when the app
+    /// knows the network changed).
+    pub fn reconnect(&self) {
+        self.client.drop_connection();
+    }
+
+    fn max_chars(&self) -> usize {
+        self.client
+            .limits
+            .borrow()
+            .as_ref()
+            .map_or(chatix_protocol::limits::MAX_MESSAGE_CHARS, |l| {
+                l.max_message_chars
+            })
+    }
+}
+
+/// `start()`: authenticate, connect, and (for app users) follow the most recent chats.
+async fn start(c: Rc<Client>) -> Result<JsValue, ApiError> {
+    if !c.running() {
+        if c.starting.replace(true) {
+            c.wait_open().await?;
+        } else {
+            if let Auth::Token { token, provider } = &*c.auth.borrow() {
+                if token.is_empty() && provider.is_none() {
+                    return Err(args::invalid("options.token is empty"));
+                }
+            }
+            let needs_token =
+                matches!(&*c.auth.borrow(), Auth::Token { token, .. } if token.is_empty());
+            if needs_token {
+                c.renew().await.inspect_err(|_| c.starting.set(false))?;
+            }
+            let r = c.authenticate().await;
+            c.starting.set(false);
+            r?;
+            c.run();
+            // An app user (a token) follows their most recent chats once connected, so
+            // that onChat hears every chat: their list is asked for while the socket opens
+            // (the ready frame confirms the role), and they are followed with one request.
+            let token = matches!(&*c.auth.borrow(), Auth::Token { .. });
+            let recent = async {
+                if token {
+                    Some(c.rest::<()>(Method::GET, "/v1/chats", None).await)
+                } else {
+                    None
+                }
+            };
+            let (open, recent) = futures_util::future::join(c.wait_open(), recent).await;
+            open?;
+            if c.core.borrow().auto_follow {
+                let p = match recent {
+                    Some(p) => p?,
+                    None => c.rest::<()>(Method::GET, "/v1/chats", None).await?,
+                };
+                let mut ids = Vec::new();
+                for ch in js_sys::Array::from(&js::get(&p, "chats")).iter() {
+                    ids.push(c.remember_chat(&ch)?.id);
+                }
+                c.follow_all(ids).await?;
+            }
+        }
+    }
+    let me = c.me_obj.borrow().clone();
+    Ok(me)
+}
+
+super::handlers::handler_props!(ChatixCore as "ChatixCore";
+    onConnected: "(() => void) | undefined",
+    onDisconnected: "((info: DisconnectInfo) => void) | undefined",
+    onError: "((error: ChatixError) => void) | undefined",
+    onChat: "((chat: ChatData, message: Message) => void) | undefined",
+    onChatroomMessageReceived: "((chatroomId: string, message: Message) => void) | undefined",
+    onChatroomMessageUpdated: "((chatroomId: string, message: Message) => void) | undefined",
+    onChatroomMessageDeleted: "((chatroomId: string, message: Message) => void) | undefined",
+    onChatroomCreated: "((chatroom: ChatData) => void) | undefined",
+    onChatroomUpdated: "((chatroom: ChatData) => void) | undefined",
+    onChatroomDeleted: "((chatroomId: string) => void) | undefined",
+    onChatroomRestored: "((chatroom: ChatData) => void) | undefined",
+    onMemberConnectedToChatroom: "((chatroomId: string, member: User) => void) | undefined",
+    onMemberDisconnectedFromChatroom: "((chatroomId: string, member: User) => void) | undefined",
+    onManagerConnectedToChatroom: "((chatroomId: string, manager: User) => void) | undefined",
+    onManagerDisconnectedFromChatroom: "((chatroomId: string, manager: User) => void) | undefined",
+    onConversationMessageReceived: "((message: Message) => void) | undefined",
+    onConversationMessageUpdated: "((message: Message) => void) | undefined",
+    onConversationMessageDeleted: "((message: Message) => void) | undefined",
+    onManagerConnectedToConversation: "((manager: User) => void) | undefined",
+    onManagerDisconnectedFromConversation: "((manager: User) => void) | undefined",
+);
+
+impl ChatixCore {
+    /// Sets (or clears, with null) the handler property `name` (one of `HANDLERS`).
+    pub fn set_handler(&self, name: &'static str, f: JsValue) -> Result<(), JsValue> {
+        let f = super::handlers::handler_value(name, f)?;
+        self.client.listeners.borrow_mut().set_prop(name, f);
+        Ok(())
+    }
+
+    /// The handler property `name`, or undefined.
+    pub fn get_handler(&self, name: &str) -> JsValue {
+        self.client
+            .listeners
+            .borrow()
+            .prop(name)
+            .map(JsValue::from)
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+}

@@ -1,0 +1,120 @@
+//! `ChatixCore`: The visitor's own profile (`getVisitor`, `setVisitor`, `setName`, `setEmail`,
+//! `setField`) and the website's consultants (`getAllManagers`, `getConnectedManagers`).
+
+use super::*;
+
+#[wasm_bindgen]
+impl ChatixCore {
+    /// The chat-rooms service's `getVisitor()`: the signed-in user, fresh from the server.
+    #[wasm_bindgen(js_name = getVisitor, unchecked_return_type = "Promise<User>")]
+    pub fn get_visitor(&self) -> Promise {
+        call(&self.client, Ok(Call::get("/v1/me").user()))
+    }
+
+    /// `setVisitor({name, email, fields})`: fields are flat metadata.
+    #[wasm_bindgen(js_name = setVisitor, unchecked_return_type = "Promise<User>")]
+    pub fn set_visitor(
+        &self,
+        #[wasm_bindgen(
+            unchecked_param_type = "{ name?: string; email?: string; fields?: Metadata }"
+        )]
+        visitor: JsValue,
+    ) -> Promise {
+        let req = check(|| {
+            let o = js::options("visitor", &visitor, &["name", "email", "fields"])?;
+            Ok(UpdateUserRequest {
+                name: args::opt_string("name", &arg(&js::get(&o, "name")))?,
+                avatar: None,
+                email: args::opt_raw_string("email", &arg(&js::get(&o, "email")))?,
+                metadata: metadata_arg("fields", &js::get(&o, "fields"))?,
+            })
+        });
+        call(
+            &self.client,
+            req.and_then(|r| Ok(Call::new(Method::PATCH, "/v1/me").body(&r)?.user())),
+        )
+    }
+
+    /// `setName(name)`.
+    #[wasm_bindgen(js_name = setName, unchecked_return_type = "Promise<User>")]
+    pub fn set_name(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Promise {
+        let o = js_sys::Object::new();
+        js::set(&o, "name", &name);
+        match args::string("name", &arg(&name)) {
+            Ok(_) => self.set_visitor(o.into()),
+            Err(e) => reject(e),
+        }
+    }
+
+    /// `setEmail(email)`.
+    #[wasm_bindgen(js_name = setEmail, unchecked_return_type = "Promise<User>")]
+    pub fn set_email(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
+    ) -> Promise {
+        let o = js_sys::Object::new();
+        js::set(&o, "email", &email);
+        match args::string("email", &arg(&email)) {
+            Ok(_) => self.set_visitor(o.into()),
+            Err(e) => reject(e),
+        }
+    }
+
+    /// `setField(key, value)`: one flat field (string, number or boolean).
+    #[wasm_bindgen(js_name = setField, unchecked_return_type = "Promise<User>")]
+    pub fn set_field(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string | number | boolean")] value: JsValue,
+    ) -> Promise {
+        let req = check(|| {
+            let key = args::string("key", &arg(&key))?;
+            let v = match arg(&value) {
+                args::Arg::Str(s) => MetaValue::Str(s),
+                args::Arg::Number(n) if n.is_finite() => MetaValue::Num(n),
+                args::Arg::Bool(b) => MetaValue::Bool(b),
+                other => {
+                    return Err(args::invalid(format!(
+                        "value must be a string, a number or a boolean (fields are flat), got {}",
+                        other.kind()
+                    )))
+                }
+            };
+            let mut m = Metadata::new();
+            m.insert(key, v);
+            chatix_protocol::metadata::validate(&m).map_err(args::invalid)?;
+            Ok(UpdateUserRequest {
+                metadata: Some(m),
+                ..Default::default()
+            })
+        });
+        call(
+            &self.client,
+            req.and_then(|r| Ok(Call::new(Method::PATCH, "/v1/me").body(&r)?.user())),
+        )
+    }
+
+    /// `getAllManagers()`: the website's consultants.
+    #[wasm_bindgen(js_name = getAllManagers, unchecked_return_type = "Promise<User[]>")]
+    pub fn get_all_managers(&self) -> Promise {
+        self.managers(false)
+    }
+
+    /// `getConnectedManagers()`: consultants online now.
+    #[wasm_bindgen(js_name = getConnectedManagers, unchecked_return_type = "Promise<User[]>")]
+    pub fn get_connected_managers(&self) -> Promise {
+        self.managers(true)
+    }
+
+    fn managers(&self, online: bool) -> Promise {
+        let path = if online {
+            "/v1/consultants?online=true"
+        } else {
+            "/v1/consultants"
+        };
+        call(&self.client, Ok(Call::get(path).users()))
+    }
+}
