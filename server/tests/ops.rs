@@ -15,6 +15,13 @@ async fn health_and_openapi() {
     assert_eq!(s, StatusCode::OK);
     let reads = v.as_object_mut().unwrap().remove("fanoutReads");
     assert!(reads.is_some_and(|r| r.is_u64()), "fanoutReads is a count");
+    let node = v.as_object_mut().unwrap().remove("node");
+    assert!(
+        node.as_ref()
+            .and_then(|n| n.as_str())
+            .is_some_and(|n| n.len() == 16 && n.bytes().all(|b| b.is_ascii_hexdigit())),
+        "node is the node's id: {node:?}"
+    );
     assert_eq!(
         v,
         json!({"status": "ok", "database": "up", "storage": "sqlite", "bus": "memory", "pid": std::process::id()})
