@@ -113,10 +113,23 @@ impl SendTicket {
     }
 }
 
+/// Sends refused because the fan-out ran late, since start (for the log).
+static LAG_REFUSED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Refuses a send early when this node cannot deliver in time what it already accepted.
 fn check_capacity(state: &AppState) -> AppResult<()> {
     if state.hub.lag.overloaded() {
         let max = state.config.max_fanout_lag_ms;
+        // Logged like the writer's refusals (at powers of two), so a log tells the two
+        // sheds apart.
+        let n = LAG_REFUSED.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        if n.is_power_of_two() {
+            tracing::warn!(
+                refused = n,
+                lag_ms = state.hub.lag.lag().as_secs_f64() * 1000.0,
+                "fan-out running late; refusing sends"
+            );
+        }
         return Err(AppError::new(
             ErrorCode::RateLimited,
             format!(
