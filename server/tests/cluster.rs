@@ -1311,4 +1311,5 @@ async fn a_lost_presence_event_is_repaired_by_the_alive_digest() {
         want,
         "node 1 never lost it"
     );
+    c.stop().await;
 }
