@@ -1237,6 +1237,15 @@ async fn redis_gone_for_a_minute_loses_and_doubles_nothing_and_presence_converge
     c.stop().await;
 }
 
+/// Waits up to `secs` seconds until node `i` reports exactly `want` online; fails with `what`.
+async fn wait_online(c: &Cluster, i: usize, want: &HashSet<String>, secs: u64, what: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    while online_on(c, &c.urls[i]).await != *want {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// A presence event a node misses (pub/sub may drop any, at any time) is repaired by the
 /// count and digest in the other node's next `NodeAlive` (every 5 s): node 0 is told, by an
 /// event forged on the bus in node 1's name, that `ghosted` left node 1, while `ghosted`
@@ -1254,24 +1263,8 @@ async fn a_lost_presence_event_is_repaired_by_the_alive_digest() {
     let (token, user_id) = c.user("ghosted").await;
     let _online = stay_online(&c.urls[1], &token).await;
     let want: HashSet<String> = ["ghosted".to_owned()].into();
-    let until = |secs| tokio::time::Instant::now() + Duration::from_secs(secs);
-    let deadline = until(10);
-    while online_on(&c, &c.urls[0]).await != want {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "presence crossed nodes"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let health: Value = c
-        .http
-        .get(format!("{}/healthz", c.urls[1]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    wait_online(&c, 0, &want, 10, "presence crossed nodes").await;
+    let health = c.nodes[1].health().await;
     let node1 = health["node"].as_str().expect("/healthz names the node");
     let forged = json!({
         "origin": node1,
@@ -1284,24 +1277,25 @@ async fn a_lost_presence_event_is_repaired_by_the_alive_digest() {
         .expect("redis-cli runs");
     assert!(published.status.success(), "redis-cli PUBLISH failed");
     // Node 0 takes the forged event (else this test would prove nothing)...
-    let deadline = until(3);
-    while !online_on(&c, &c.urls[0]).await.is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "node 0 never took the forged offline event"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let nobody = HashSet::new();
+    wait_online(
+        &c,
+        0,
+        &nobody,
+        3,
+        "node 0 never took the forged offline event",
+    )
+    .await;
     let lost = tokio::time::Instant::now();
     // ...and repairs its view from node 1's next NodeAlive digest.
-    let deadline = until(12);
-    while online_on(&c, &c.urls[0]).await != want {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "node 0 still shows ghosted offline 12 s after the lost event"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_online(
+        &c,
+        0,
+        &want,
+        12,
+        "node 0 still shows ghosted offline 12 s after the lost event",
+    )
+    .await;
     eprintln!(
         "presence repaired {:?} after the lost event",
         lost.elapsed()
