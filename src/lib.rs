@@ -3,12 +3,13 @@
 //! # Layout
 //!
 //! - [`core`]: the sans-I/O heart (chat state, ordering and dedupe, outbox, resume,
-//!   unread counts, the events to emit). Plain Rust, generic over the driver's message,
+//!   unread counts, the events to emit, and the connection's state machine: when to
+//!   connect, retry, ping, give a silent socket up, check or renew the session). Plain Rust, generic over the driver's message,
 //!   user and chat types, unit-tested natively with `cargo test` and driven by the server's
 //!   fault tests.
 //! - `web` (wasm32 only): the JavaScript face. `ChatixCore` and `Chat` classes exported
-//!   with wasm-bindgen, the browser WebSocket (heartbeat, reconnect with backoff, session
-//!   checks), fetch and uploads, decoding frames from `JSON.parse`d values, the listener
+//!   with wasm-bindgen, the browser WebSocket and timers (opened, closed and run as the
+//!   core's effects say), fetch and uploads, decoding frames from `JSON.parse`d values, the listener
 //!   registry with the routing of events to `on(name)` and `onX` handlers, and the
 //!   TypeScript declarations. Messages, users and chats stay JS objects there.
 //!

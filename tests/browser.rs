@@ -888,3 +888,66 @@ async fn a_refused_token_rejects_start_with_unauthorized_at_once() {
     assert_eq!(s(&u.me(), "username"), name);
     u.stop();
 }
+
+#[wasm_bindgen_test]
+async fn a_token_expiring_soon_is_renewed_by_the_provider_before_the_reconnect() {
+    let d = demo().await;
+    let (name, peer) = (unique("renew"), unique("peer"));
+    let mint = |who: String| async move {
+        http(
+            Method::POST,
+            "/v1/test/token",
+            Some(json!({"username": who, "ttlSeconds": 30})),
+        )
+        .await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // 30 s left: within the minute before expiry in which the SDK renews before connecting
+    let first = mint(name.clone()).await;
+    let calls = Rc::new(RefCell::new(0u32));
+    let counted = calls.clone();
+    let who = name.clone();
+    let provider = Closure::<dyn FnMut() -> Promise>::new(move || {
+        *counted.borrow_mut() += 1;
+        let who = who.clone();
+        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from(mint(who).await)) })
+    });
+    let opts = obj(json!({"serverUrl": SERVER, "token": first}));
+    Reflect::set(&opts, &"tokenProvider".into(), provider.as_ref()).unwrap();
+    let core = ChatixCore::new(d["websiteId"].as_str().unwrap().into(), opts).unwrap();
+    ok(core.start()).await;
+    let other = user(&peer).await;
+    let mine = chat_of(ok(core.chat(peer.as_str().into())).await);
+    let theirs = chat_of(ok(other.chat(name.as_str().into())).await);
+    let (heard, log) = recorder();
+    mine.set_handler("onMessage", heard.into()).unwrap();
+    assert_eq!(*calls.borrow(), 0, "no renewal while the socket is up");
+    let before = core.token().as_string().unwrap();
+    // a token minted in the same second would be the same string
+    sleep(1_100).await;
+    // the server drops the socket: the token has under a minute left, so the SDK asks the
+    // provider for a new one before it connects again
+    http(
+        Method::POST,
+        "/v1/test/drop",
+        Some(json!({"userId": s(&core.me(), "id")})),
+    )
+    .await;
+    until("renewed", 10_000, || *calls.borrow() == 1).await;
+    until("open again", 10_000, || core.connection_state() == "open").await;
+    assert_eq!(*calls.borrow(), 1, "one renewal per reconnect");
+    assert_ne!(
+        core.token().as_string().unwrap(),
+        before,
+        "the new token is in use"
+    );
+    // the chat is still followed on the new socket, and sends still work
+    ok(theirs.send_message(obj(json!({"text": "after renewal"})))).await;
+    until("heard after renewal", 10_000, || log.borrow().len() == 1).await;
+    assert_eq!(texts(&log), ["after renewal"]);
+    ok(mine.send_message(obj(json!({"text": "reply"})))).await;
+    core.stop();
+    other.stop();
+}

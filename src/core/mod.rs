@@ -9,6 +9,8 @@
 //! - [`log`]: one chat's messages: ordered by sequence number, deduplicated, merged with
 //!   history pages.
 //! - [`outbox`]: sends not yet confirmed; retried with the same client id.
+//! - [`conn`]: the connection and session state machine (connect, retry with backoff,
+//!   heartbeats, session checks and token renewal, the end of a session).
 //! - [`backoff`]: reconnect delays.
 //! - [`events`]: what the application hears.
 //! - [`model`]: what the core knows of users and chats ([`Types`]: the driver's own
@@ -17,6 +19,7 @@
 
 pub mod args;
 pub mod backoff;
+pub mod conn;
 pub mod events;
 pub mod log;
 pub mod model;
@@ -37,7 +40,7 @@ pub use model::{ChatInfo, Me, Native, Types};
 use outbox::Outbox;
 
 /// WebSocket close code of a normal close (`stop()`).
-const NORMAL_CLOSE: u16 = 1000;
+pub(crate) const NORMAL_CLOSE: u16 = 1000;
 
 /// How long a typing indicator lasts without news, ms.
 pub const TYPING_TTL_MS: i64 = 6_000;
@@ -65,6 +68,29 @@ pub enum Effect<T: Types = Native> {
     },
     /// A send was rate limited: flush the outbox again after this many ms.
     RetryLater(u64),
+    /// Open a socket now (replacing any other), authenticate on it, and report its close
+    /// with this generation ([`Core::socket_closed`]).
+    Connect {
+        /// The socket's generation.
+        generation: u32,
+    },
+    /// Call [`Core::reconnect_due`] with this generation after `ms`.
+    ConnectAfter {
+        /// The generation to hand back.
+        generation: u32,
+        /// The delay, ms.
+        ms: u64,
+    },
+    /// Close the current socket without reporting its close (the core already knows).
+    CloseSocket,
+    /// Make sure the session is usable and report with [`Core::session_checked`]: renew
+    /// the token (`renew`), or ask the server whether it still takes it and renew it if not.
+    CheckSession {
+        /// Renew at once (the token expires soon).
+        renew: bool,
+    },
+    /// The session is over (revoked or refused): no more connections until a new start.
+    Ended(ApiError),
 }
 
 /// What a request on the current socket was.
@@ -83,8 +109,8 @@ enum Req {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame<T: Types = Native> {
-    /// `ready`: who we are.
-    Ready(Me),
+    /// `ready`: who we are, and the server's heartbeat interval (ms).
+    Ready(Me, u64),
     /// A new message in a subscribed chat (`message`).
     Message(T::Msg),
     /// An edit (`messageUpdated`).
@@ -204,7 +230,9 @@ impl From<ServerFrame> for Frame<Native> {
             chat,
         };
         match f {
-            ServerFrame::Ready { user, .. } => Frame::Ready(Me::from(&user)),
+            ServerFrame::Ready { user, limits, .. } => {
+                Frame::Ready(Me::from(&user), limits.heartbeat_ms)
+            }
             ServerFrame::Message { message, .. } => Frame::Message(message),
             // `ServerFrame::parse_text` expands it into `message` frames, one per message
             ServerFrame::Messages { .. } => Frame::Error {
@@ -344,6 +372,7 @@ pub struct Core<T: Types = Native> {
     requests: VecMap<u64, Req>,
     typing: VecMap<(String, String), i64>,
     presence: HashMap<String, bool>,
+    conn: conn::Conn,
     /// Follow new chats announced to us (the users/conversations service's model: `onChat`
     /// hears every chat).
     pub auto_follow: bool,
@@ -365,6 +394,7 @@ impl<T: Types> Default for Core<T> {
             requests: VecMap::new(),
             typing: VecMap::new(),
             presence: HashMap::default(),
+            conn: conn::Conn::default(),
             auto_follow: false,
         }
     }
@@ -543,21 +573,6 @@ impl<T: Types> Core<T> {
         out
     }
 
-    /// Stop for good: pending sends fail.
-    pub fn stop(&mut self) -> Vec<Effect<T>> {
-        let mut out = self.closed(NORMAL_CLOSE, "stopped", false);
-        for p in self.outbox.drain() {
-            out.push(Effect::Settled {
-                client_id: p.client_id().to_owned(),
-                result: Err(ApiError::new(
-                    ErrorCode::Network,
-                    "the SDK was stopped before this message was sent",
-                )),
-            });
-        }
-        out
-    }
-
     /// Registers a request the caller will wait for; returns its id and the frame.
     pub fn request(&mut self, make: impl FnOnce(u64) -> ClientFrame) -> (u64, ClientFrame) {
         let id = self.next_id();
@@ -716,8 +731,11 @@ impl<T: Types> Core<T> {
         })
     }
 
-    /// Expires typing indicators older than [`TYPING_TTL_MS`].
+    /// The clock (about once a second): typing indicators older than [`TYPING_TTL_MS`]
+    /// expire, a ping is written when one is due, a silent socket is replaced.
     pub fn tick(&mut self, now: i64) -> Vec<Effect<T>> {
+        let mut out = Vec::new();
+        self.conn_tick(now, &mut out);
         let mut gone: Vec<(String, String)> = self
             .typing
             .iter()
@@ -725,22 +743,25 @@ impl<T: Types> Core<T> {
             .map(|(k, _)| k.clone())
             .collect();
         gone.sort();
-        gone.into_iter()
-            .map(|k| {
-                self.typing.swap_remove(&k);
-                Effect::Emit(Event::TypingStopped {
-                    chat_id: k.0,
-                    user_id: k.1,
-                })
+        out.extend(gone.into_iter().map(|k| {
+            self.typing.swap_remove(&k);
+            Effect::Emit(Event::TypingStopped {
+                chat_id: k.0,
+                user_id: k.1,
             })
-            .collect()
+        }));
+        out
     }
 
     /// Handles one frame from the server, at time `now` (ms).
     pub fn on_frame(&mut self, f: Frame<T>, now: i64) -> Vec<Effect<T>> {
+        self.heard(now);
         let mut out = Vec::new();
         match f {
-            Frame::Ready(me) => return self.on_ready(me),
+            Frame::Ready(me, heartbeat_ms) => {
+                self.conn_ready(heartbeat_ms, now);
+                return self.on_ready(me);
+            }
             Frame::Message(m) => self.on_message(m, &mut out),
             Frame::Updated(m) => {
                 let chat = m.chat_id().to_owned();

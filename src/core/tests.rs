@@ -1,6 +1,7 @@
 //! The core, driven like the browser face drives it: frames in, effects out.
 
 use super::*;
+use chatix_protocol::close;
 use chatix_protocol::frame::Subscribed;
 use chatix_protocol::limits::Limits;
 use chatix_protocol::{Chat, Metadata, Presence, User, Visibility};
@@ -620,4 +621,229 @@ fn a_gap_clears_the_chat_cache() {
     );
     assert!(c.chat("r").unwrap().log.is_empty());
     assert_eq!(c.cursor("r"), Some(3));
+}
+
+// The connection state machine (`conn.rs`).
+
+fn ready_hb(me: &str, heartbeat_ms: u64) -> ServerFrame {
+    let mut f = ready(me);
+    if let ServerFrame::Ready { limits, .. } = &mut f {
+        limits.heartbeat_ms = heartbeat_ms;
+    }
+    f
+}
+
+/// The connection effects among `fx` (not frames, events or replies).
+fn conn_fx(fx: &[Effect]) -> Vec<Effect> {
+    fx.iter()
+        .filter(|e| {
+            matches!(
+                e,
+                Effect::Connect { .. }
+                    | Effect::ConnectAfter { .. }
+                    | Effect::CloseSocket
+                    | Effect::CheckSession { .. }
+                    | Effect::Ended(_)
+            )
+        })
+        .cloned()
+        .collect()
+}
+
+/// The generation of the `Connect` among `fx`.
+fn connect_gen(fx: &[Effect]) -> u32 {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::Connect { generation } => Some(*generation),
+            _ => None,
+        })
+        .expect("a Connect effect")
+}
+
+/// The `ConnectAfter` among `fx`: (generation, ms).
+fn retry_of(fx: &[Effect]) -> (u32, u64) {
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::ConnectAfter { generation, ms } => Some((*generation, *ms)),
+            _ => None,
+        })
+        .expect("a ConnectAfter effect")
+}
+
+#[test]
+fn start_connects_a_socket_refused_before_ready_checks_the_session_then_backs_off() {
+    let mut c = Core::new();
+    let fx = c.start(0);
+    assert_eq!(events(&fx), [Event::State(ConnState::Connecting)]);
+    let g1 = connect_gen(&fx);
+    assert!(
+        c.start(1).is_empty(),
+        "a second start while running does nothing"
+    );
+    // closed before `ready`: maybe a refused token, so the session is checked first
+    let fx = c.socket_closed(g1, 1006, "", 10);
+    assert_eq!(conn_fx(&fx), [Effect::CheckSession { renew: false }]);
+    assert_eq!(c.state(), ConnState::Reconnecting);
+    // the server is down, not refusing: retry after the first backoff step
+    let fx = c.session_checked(Err(ApiError::new(ErrorCode::Network, "down")));
+    let (g, ms) = retry_of(&fx);
+    assert!((250..500).contains(&ms), "first delay {ms}");
+    let fx = c.reconnect_due(g, 600);
+    let g2 = connect_gen(&fx);
+    assert_ne!(g1, g2);
+    assert!(!c.socket_closed(g2, 1006, "", 700).is_empty());
+    let (g, ms) = retry_of(&c.session_checked(Ok(())));
+    assert!(
+        (500..1000).contains(&ms),
+        "second delay {ms}: the backoff grows"
+    );
+    let g3 = connect_gen(&c.reconnect_due(g, 2_000));
+    let fx = c.on_server_frame(ready_hb("me", 10_000), 2_010);
+    assert!(events(&fx).contains(&Event::Connected));
+    assert_eq!(c.heartbeat_ms(), 10_000, "the server's heartbeat applies");
+    // lost after `ready`: no session check, and the backoff started over
+    let fx = c.socket_closed(g3, 1012, "restart", 3_000);
+    assert_eq!(conn_fx(&fx).len(), 1);
+    let (_, ms) = retry_of(&fx);
+    assert!(
+        (250..500).contains(&ms),
+        "after ready the backoff starts over: {ms}"
+    );
+}
+
+#[test]
+fn stale_closes_and_timers_change_nothing() {
+    let mut c = Core::new();
+    let g1 = connect_gen(&c.start(0));
+    c.on_server_frame(ready("me"), 0);
+    let (g, _) = retry_of(&c.socket_closed(g1, 1006, "", 5));
+    assert!(
+        c.socket_closed(g1, 1006, "", 6).is_empty(),
+        "a second close of the same socket"
+    );
+    assert!(
+        c.reconnect_due(g + 1, 10).is_empty(),
+        "another generation's timer"
+    );
+    let g2 = connect_gen(&c.reconnect_due(g, 10));
+    assert!(
+        c.reconnect_due(g, 11).is_empty(),
+        "a socket is already opening"
+    );
+    assert!(
+        c.socket_closed(g1, 1006, "", 12).is_empty(),
+        "the old socket"
+    );
+    c.stop();
+    assert!(
+        c.socket_closed(g2, 1006, "", 13).is_empty(),
+        "closed after stop()"
+    );
+    assert!(c.reconnect_due(g2, 14).is_empty());
+    assert!(!c.running());
+}
+
+#[test]
+fn heartbeats_ping_on_the_servers_interval_and_a_silent_socket_is_replaced() {
+    let mut c = Core::new();
+    c.start(0);
+    c.on_server_frame(ready_hb("me", 10_000), 0);
+    assert!(
+        sent(&c.tick(5_000)).is_empty(),
+        "no ping before the interval"
+    );
+    let fx = c.tick(10_000);
+    assert!(matches!(sent(&fx)[..], [ClientFrame::Ping(_)]), "{fx:?}");
+    assert!(sent(&c.tick(11_000)).is_empty(), "one ping per interval");
+    // the pong is a sign of life
+    c.on_server_frame(ServerFrame::Pong { id: None }, 12_000);
+    assert!(
+        conn_fx(&c.tick(12_000 + 25_000)).is_empty(),
+        "2.5 intervals, not more"
+    );
+    let fx = c.tick(12_000 + 25_001);
+    let conn = conn_fx(&fx);
+    assert_eq!(conn[0], Effect::CloseSocket);
+    assert!(matches!(conn[1], Effect::ConnectAfter { .. }), "{conn:?}");
+    assert!(events(&fx).contains(&Event::Disconnected {
+        code: close::HEARTBEAT_LOST,
+        reason: "heartbeat lost".into(),
+        retrying: true,
+    }));
+    assert_eq!(c.state(), ConnState::Reconnecting);
+    assert!(
+        conn_fx(&c.tick(60_000)).is_empty(),
+        "no socket, nothing to replace"
+    );
+}
+
+#[test]
+fn a_revoked_session_ends_and_never_reconnects() {
+    let mut c = Core::new();
+    let g = connect_gen(&c.start(0));
+    c.on_server_frame(ready("me"), 0);
+    let fx = c.socket_closed(g, close::REVOKED, "user deleted", 5);
+    let conn = conn_fx(&fx);
+    assert_eq!(conn[0], Effect::CloseSocket);
+    assert!(matches!(&conn[1], Effect::Ended(e) if e.code == ErrorCode::Unauthorized));
+    let ev = events(&fx);
+    assert!(ev.contains(&Event::Disconnected {
+        code: close::REVOKED,
+        reason: "user deleted".into(),
+        retrying: false,
+    }));
+    assert!(matches!(ev.last(), Some(Event::Error(e)) if e.code == ErrorCode::Unauthorized));
+    assert!(!c.running());
+    assert_eq!(c.state(), ConnState::Closed);
+    assert!(c.reconnect_due(g + 1, 1_000).is_empty());
+    assert!(c.session_checked(Ok(())).is_empty());
+}
+
+#[test]
+fn an_expiring_token_is_renewed_before_reconnecting_and_a_refused_one_ends_the_session() {
+    let mut c = Core::new();
+    c.set_token_expiry(Some(100_000));
+    let g = connect_gen(&c.start(0));
+    c.on_server_frame(ready("me"), 0);
+    // more than a minute left: a plain retry
+    let (g, _) = retry_of(&c.socket_closed(g, 1006, "", 30_000));
+    let g = connect_gen(&c.reconnect_due(g, 31_000));
+    c.on_server_frame(ready("me"), 31_000);
+    // less than a minute left: renew first, even though the socket had said `ready`
+    let fx = c.socket_closed(g, 1006, "", 50_000);
+    assert_eq!(conn_fx(&fx), [Effect::CheckSession { renew: true }]);
+    let fx = c.session_checked(Err(ApiError::new(ErrorCode::Unauthorized, "refused")));
+    assert!(matches!(conn_fx(&fx).last(), Some(Effect::Ended(e)) if e.message == "refused"));
+    assert!(events(&fx).contains(&Event::Disconnected {
+        code: 1006,
+        reason: "unauthorized".into(),
+        retrying: false,
+    }));
+    assert!(!c.running());
+}
+
+#[test]
+fn drop_connection_replaces_the_socket_and_stop_ends_everything() {
+    let mut c = Core::new();
+    assert!(c.drop_connection(0).is_empty(), "no socket yet");
+    c.start(0);
+    c.on_server_frame(ready("me"), 0);
+    let fx = c.drop_connection(10);
+    let conn = conn_fx(&fx);
+    assert_eq!(conn[0], Effect::CloseSocket);
+    let (g, _) = retry_of(&fx);
+    assert!(events(&fx).contains(&Event::Disconnected {
+        code: close::HEARTBEAT_LOST,
+        reason: "closed by the application".into(),
+        retrying: true,
+    }));
+    let fx = c.stop();
+    assert_eq!(conn_fx(&fx), [Effect::CloseSocket]);
+    assert_eq!(c.state(), ConnState::Closed);
+    assert!(
+        c.reconnect_due(g, 1_000).is_empty(),
+        "stop() cancels the pending retry"
+    );
+    // a new start() after stop() connects again
+    assert!(connect_gen(&c.start(2_000)) > g);
 }

@@ -9,7 +9,6 @@
 //! Borrow discipline: no `RefCell` borrow is held across an `.await` or while a JS
 //! listener runs (a listener may call back into the SDK).
 
-use chatix_protocol::close;
 use chatix_protocol::frame::AckBody;
 use chatix_protocol::limits::Limits;
 use chatix_protocol::{ApiError, ClientFrame, ErrorCode, Role};
@@ -29,7 +28,7 @@ use super::http;
 use super::js;
 use super::listeners::Listeners;
 use super::wire::{self, Interner, Js, JsMsg};
-use crate::core::{backoff, ConnState, Core, Frame};
+use crate::core::{ConnState, Core, Frame};
 
 /// The core's effects, with messages as JS objects.
 pub type Effect = crate::core::Effect<Js>;
@@ -44,9 +43,6 @@ thread_local! {
 
 /// How long a request waits for the socket to open, and then for its answer, ms.
 pub const REQUEST_TIMEOUT_MS: u32 = 15_000;
-/// App-level heartbeat interval until the server announced its own (`Limits.heartbeat_ms`),
-/// ms; a socket silent for 2.5 intervals is replaced.
-pub const HEARTBEAT_MS: f64 = 25_000.0;
 
 /// How the SDK authenticates.
 #[derive(Clone)]
@@ -105,14 +101,13 @@ pub struct Client {
     pub next_chat: Cell<u64>,
     /// Limits the server announced.
     pub limits: RefCell<Option<Limits>>,
-    ws: RefCell<Option<Socket>>,
+    /// The socket, and the generation the core gave it.
+    ws: RefCell<Option<(u32, Socket)>>,
     waiters: RefCell<VecMap<u64, oneshot::Sender<Result<AckBody, ApiError>>>>,
     sends: RefCell<VecMap<String, Vec<SendWaiter>>>,
     open_waiters: RefCell<Vec<oneshot::Sender<()>>>,
-    running: Cell<bool>,
-    generation: Cell<u32>,
-    attempt: Cell<u32>,
-    last_frame_at: Cell<f64>,
+    /// In [`LIVE`] (between start and stop, or the end of the session).
+    live: Cell<bool>,
     heartbeat: RefCell<Option<gloo_timers::callback::Interval>>,
     /// The visitor's conversation id, once known (sends and `visitorType` need no lookup).
     pub conversation: RefCell<Option<String>>,
@@ -124,7 +119,6 @@ pub struct Client {
 
 struct Socket {
     ws: web_sys::WebSocket,
-    got_ready: Rc<Cell<bool>>,
     _on_open: Closure<dyn FnMut()>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_close: Closure<dyn FnMut(web_sys::CloseEvent)>,
@@ -161,12 +155,15 @@ pub async fn with_timeout<T>(rx: oneshot::Receiver<T>, ms: u32) -> Option<T> {
 impl Client {
     /// A client that has not started.
     pub fn new(website_id: String, base: String, auth: Auth) -> Rc<Client> {
+        let mut core = Core::new();
+        // clients restarted together must not reconnect together
+        core.seed((js_sys::Math::random() * 9_007_199_254_740_992.0) as u64);
         Rc::new(Client {
             website_id,
             base,
             auth: RefCell::new(auth),
             token: RefCell::new(None),
-            core: RefCell::new(Core::new()),
+            core: RefCell::new(core),
             me_obj: RefCell::new(JsValue::NULL),
             chats: RefCell::new(HashMap::default()),
             names: RefCell::new(Interner::default()),
@@ -178,10 +175,7 @@ impl Client {
             waiters: RefCell::new(VecMap::new()),
             sends: RefCell::new(VecMap::new()),
             open_waiters: RefCell::new(Vec::new()),
-            running: Cell::new(false),
-            generation: Cell::new(0),
-            attempt: Cell::new(0),
-            last_frame_at: Cell::new(0.0),
+            live: Cell::new(false),
             heartbeat: RefCell::new(None),
             conversation: RefCell::new(None),
             fatal: RefCell::new(None),
@@ -189,14 +183,14 @@ impl Client {
         })
     }
 
-    /// Whether `start()` succeeded and `stop()` was not called.
+    /// Whether `start()` succeeded, `stop()` was not called and the session did not end.
     pub fn running(&self) -> bool {
-        self.running.get()
+        self.core.borrow().running()
     }
 
-    /// Marks the client running or stopped, keeping it in [`LIVE`] while it runs.
-    fn set_running(self: &Rc<Self>, on: bool) {
-        if self.running.replace(on) == on {
+    /// Keeps the client in [`LIVE`] while it runs, or takes it out.
+    fn set_live(self: &Rc<Self>, on: bool) {
+        if self.live.replace(on) == on {
             return;
         }
         LIVE.with(|live| {
@@ -221,6 +215,13 @@ impl Client {
                     "call start() first: the SDK has no session yet",
                 )
             })
+    }
+
+    /// Holds a new session token; the core renews it before it expires.
+    fn set_token(&self, token: String, expires_at: i64) {
+        let known = (expires_at != i64::MAX).then_some(expires_at);
+        self.core.borrow_mut().set_token_expiry(known);
+        *self.token.borrow_mut() = Some((token, expires_at));
     }
 
     /// One REST call with the session token; a refused token is renewed once and the call
@@ -369,12 +370,12 @@ impl Client {
                 // the server refuses closes the socket before `ready`, and the session check
                 // that follows rejects start() with the server's reason.
                 let exp = token_expiry(&token).unwrap_or(i64::MAX);
-                *self.token.borrow_mut() = Some((token, exp));
+                self.set_token(token, exp);
                 return Ok(JsValue::NULL);
             }
         };
         let me = wire::me(&self.base, &user).map_err(bad_answer)?;
-        *self.token.borrow_mut() = Some((token, expires_at));
+        self.set_token(token, expires_at);
         *self.me_obj.borrow_mut() = user.clone();
         self.core.borrow_mut().set_me(me);
         Ok(user)
@@ -407,8 +408,8 @@ impl Client {
                     token: token.clone(),
                     provider: Some(p),
                 };
-                *self.token.borrow_mut() =
-                    Some((token.clone(), token_expiry(&token).unwrap_or(i64::MAX)));
+                let exp = token_expiry(&token).unwrap_or(i64::MAX);
+                self.set_token(token, exp);
                 Ok(())
             }
             Auth::Token { provider: None, .. } => Err(ApiError::new(
@@ -428,7 +429,7 @@ impl Client {
                 .and_then(|s| session(&s));
                 match r {
                     Ok((token, exp, _)) => {
-                        *self.token.borrow_mut() = Some((token, exp));
+                        self.set_token(token, exp);
                         Ok(())
                     }
                     Err(e) if e.code == ErrorCode::Unauthorized => {
@@ -442,65 +443,28 @@ impl Client {
 
     /// Starts the connection loop (after authentication).
     pub fn run(self: &Rc<Self>) {
-        if self.running.get() {
+        if self.running() {
             return;
         }
         *self.fatal.borrow_mut() = None;
-        self.set_running(true);
-        self.connect(true);
+        self.set_live(true);
+        let fx = self.core.borrow_mut().start(js::now());
+        self.apply(fx);
         let weak = Rc::downgrade(self);
-        let mut ticks = 0u32;
         *self.heartbeat.borrow_mut() =
             Some(gloo_timers::callback::Interval::new(1_000, move || {
                 if let Some(c) = weak.upgrade() {
-                    ticks += 1;
-                    c.tick(ticks);
+                    let fx = c.core.borrow_mut().tick(js::now());
+                    c.apply(fx);
                 }
             }));
     }
 
-    /// The heartbeat interval in force, ms: the server's, once it said.
-    fn heartbeat_ms(&self) -> f64 {
-        self.limits
-            .borrow()
-            .as_ref()
-            .map_or(HEARTBEAT_MS, |l| (l.heartbeat_ms as f64).max(1_000.0))
-    }
-
-    fn tick(self: &Rc<Self>, ticks: u32) {
-        let fx = self.core.borrow_mut().tick(js::now());
-        self.apply(fx);
-        if !self.core.borrow().is_open() {
-            return;
-        }
-        let now = js_sys::Date::now();
-        let heartbeat = self.heartbeat_ms();
-        if now - self.last_frame_at.get() > heartbeat * 2.5 {
-            // silent socket (sleeping laptop, dead proxy): replace it
-            self.ws.borrow_mut().take();
-            self.on_closed(
-                self.generation.get(),
-                close::HEARTBEAT_LOST,
-                "heartbeat lost".into(),
-            );
-            return;
-        }
-        if ticks % ((heartbeat / 1000.0) as u32).max(1) == 0 {
-            let (_, f) = self.core.borrow_mut().request(|id| {
-                ClientFrame::Ping(chatix_protocol::frame::PingFrame { id: Some(id) })
-            });
-            self.write(&f);
-        }
-    }
-
-    fn connect(self: &Rc<Self>, first: bool) {
-        let gen = self.generation.get() + 1;
-        self.generation.set(gen);
-        let fx = self.core.borrow_mut().connecting(first);
-        self.apply(fx);
-        let token = match self.token() {
-            Ok(t) => t,
-            Err(_) => return,
+    /// Opens the socket of `gen` (the core's [`Effect::Connect`]).
+    fn connect(self: &Rc<Self>, gen: u32) {
+        self.ws.borrow_mut().take();
+        let Ok(token) = self.token() else {
+            return self.on_closed(gen, 1006, "no session token".into());
         };
         // The URL names the website (the server checks the page's Origin against its
         // list before the upgrade); the token goes in the first frame, never in the URL.
@@ -510,12 +474,8 @@ impl Client {
             ws_url(&self.base),
             String::from(js_sys::encode_uri_component(&self.website_id))
         );
-        let ws = match web_sys::WebSocket::new(&url) {
-            Ok(ws) => ws,
-            Err(_) => {
-                self.schedule_reconnect(gen);
-                return;
-            }
+        let Ok(ws) = web_sys::WebSocket::new(&url) else {
+            return self.on_closed(gen, 1006, "the socket could not be opened".into());
         };
         let auth = format!(
             "{{\"type\":\"auth\",\"token\":{}}}",
@@ -525,15 +485,12 @@ impl Client {
         let on_open = Closure::<dyn FnMut()>::new(move || {
             let _ = opened.send_with_str(&auth);
         });
-        let got_ready = Rc::new(Cell::new(false));
         let weak: Weak<Client> = Rc::downgrade(self);
-        let ready_flag = got_ready.clone();
         let on_message = Closure::<dyn FnMut(_)>::new(move |e: web_sys::MessageEvent| {
             let Some(c) = weak.upgrade() else { return };
-            if c.generation.get() != gen {
-                return;
+            if c.ws.borrow().as_ref().is_some_and(|(g, _)| *g == gen) {
+                c.on_data(&e.data());
             }
-            c.on_data(&e.data(), &ready_flag);
         });
         let weak: Weak<Client> = Rc::downgrade(self);
         let on_close = Closure::<dyn FnMut(_)>::new(move |e: web_sys::CloseEvent| {
@@ -544,18 +501,17 @@ impl Client {
         ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-        *self.ws.borrow_mut() = Some(Socket {
+        let socket = Socket {
             ws,
-            got_ready,
             _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,
-        });
+        };
+        *self.ws.borrow_mut() = Some((gen, socket));
     }
 
     /// One socket message: a frame, or a batch of frames in order.
-    fn on_data(self: &Rc<Self>, data: &JsValue, ready: &Cell<bool>) {
-        self.last_frame_at.set(js_sys::Date::now());
+    fn on_data(self: &Rc<Self>, data: &JsValue) {
         let Some(v) = wire::parse(data) else {
             warn("ignoring a frame that is not JSON");
             return;
@@ -583,83 +539,37 @@ impl Client {
                 }
                 continue;
             }
-            let frame = wire::decode(&f, &ty, self);
-            let frame = match frame {
+            let frame = match wire::decode(&f, &ty, self) {
                 Ok(f) => f,
                 Err(e) => {
                     warn(&e);
                     continue;
                 }
             };
-            if let Frame::Ready(_) = &frame {
-                ready.set(true);
-                self.attempt.set(0);
-            }
             let fx = self.core.borrow_mut().on_frame(frame, js::now());
             self.apply(fx);
         }
     }
 
+    /// The socket of `gen` closed (or could not open): the core decides what follows.
     fn on_closed(self: &Rc<Self>, gen: u32, code: u16, reason: String) {
-        if self.generation.get() != gen {
-            return;
-        }
-        self.generation.set(gen + 1);
-        let had_ready = self
-            .ws
-            .borrow_mut()
-            .take()
-            .is_some_and(|s| s.got_ready.get());
-        let revoked = code == close::REVOKED;
-        let retrying = self.running.get() && !revoked;
-        let fx = self.core.borrow_mut().closed(code, &reason, retrying);
-        self.apply(fx);
-        if revoked {
-            self.set_running(false);
-            self.apply(vec![Effect::Emit(Event::Error(ApiError::new(
-                ErrorCode::Unauthorized,
-                "the server revoked this session (the user was deleted)",
-            )))]);
-            return;
-        }
-        if !retrying {
-            return;
-        }
-        let me = self.clone();
-        let gen = self.generation.get();
-        wasm_bindgen_futures::spawn_local(async move {
-            // A socket refused before `ready` may mean an expired or revoked token.
-            let expiring = me
-                .token
-                .borrow()
-                .as_ref()
-                .is_some_and(|(_, exp)| *exp - js::now() < 60_000);
-            if expiring || !had_ready {
-                if let Err(e) = me.check_session().await {
-                    if e.code == ErrorCode::Unauthorized {
-                        *me.fatal.borrow_mut() = Some(e.clone());
-                        // a start() waiting for the socket hears why at once
-                        me.open_waiters.borrow_mut().clear();
-                        me.set_running(false);
-                        let fx = me.core.borrow_mut().closed(code, "unauthorized", false);
-                        me.apply(fx);
-                        me.apply(vec![Effect::Emit(Event::Error(e))]);
-                        return;
-                    }
-                }
+        {
+            let mut ws = self.ws.borrow_mut();
+            if ws.as_ref().is_some_and(|(g, _)| *g == gen) {
+                ws.take();
             }
-            me.schedule_reconnect(gen);
-        });
+        }
+        let fx = self
+            .core
+            .borrow_mut()
+            .socket_closed(gen, code, &reason, js::now());
+        self.apply(fx);
     }
 
-    /// Makes sure the token is usable (renewing it when it expires soon or is refused).
-    async fn check_session(self: &Rc<Self>) -> Result<(), ApiError> {
-        let expiring = self
-            .token
-            .borrow()
-            .as_ref()
-            .is_some_and(|(_, exp)| *exp - js::now() < 60_000);
-        if expiring {
+    /// Asks the server whether it still takes the token (renewing it if not), or renews it
+    /// at once (`renew`): the core's [`Effect::CheckSession`].
+    async fn check_session(self: &Rc<Self>, renew: bool) -> Result<(), ApiError> {
+        if renew {
             return self.renew().await;
         }
         let token = self.token()?;
@@ -669,44 +579,23 @@ impl Client {
         }
     }
 
-    fn schedule_reconnect(self: &Rc<Self>, gen: u32) {
-        let attempt = self.attempt.get();
-        self.attempt.set(attempt + 1);
-        let delay = backoff::delay_ms(attempt, js_sys::Math::random()) as u32;
-        let me = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(delay).await;
-            if me.running.get() && me.generation.get() == gen {
-                me.connect(false);
-            }
-        });
-    }
-
     /// Closes the socket now (the SDK reconnects by itself): for tests and for apps that
     /// know the network changed.
     pub fn drop_connection(self: &Rc<Self>) {
-        let gen = self.generation.get();
-        if self.ws.borrow_mut().take().is_some() {
-            self.on_closed(
-                gen,
-                close::HEARTBEAT_LOST,
-                "closed by the application".into(),
-            );
-        }
+        let fx = self.core.borrow_mut().drop_connection(js::now());
+        self.apply(fx);
     }
 
     /// Stops for good: closes the socket, fails pending sends and requests.
     pub fn stop(self: &Rc<Self>) {
-        self.set_running(false);
+        self.set_live(false);
         self.heartbeat.borrow_mut().take();
-        self.generation.set(self.generation.get() + 1);
-        self.ws.borrow_mut().take();
         let fx = self.core.borrow_mut().stop();
         self.apply(fx);
     }
 
     fn write(&self, f: &ClientFrame) {
-        if let Some(s) = self.ws.borrow().as_ref() {
+        if let Some((_, s)) = self.ws.borrow().as_ref() {
             if let Some(text) = wire::stringify(&f.to_js()) {
                 let _ = s.ws.send_with_str(&text);
             }
@@ -749,6 +638,31 @@ impl Client {
                         me.apply(fx);
                     });
                 }
+                Effect::Connect { generation } => self.connect(generation),
+                Effect::ConnectAfter { generation, ms } => {
+                    let me = self.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        gloo_timers::future::TimeoutFuture::new(ms as u32).await;
+                        let fx = me.core.borrow_mut().reconnect_due(generation, js::now());
+                        me.apply(fx);
+                    });
+                }
+                Effect::CloseSocket => drop(self.ws.borrow_mut().take()),
+                Effect::CheckSession { renew } => {
+                    let me = self.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let r = me.check_session(renew).await;
+                        let fx = me.core.borrow_mut().session_checked(r);
+                        me.apply(fx);
+                    });
+                }
+                Effect::Ended(e) => {
+                    *self.fatal.borrow_mut() = Some(e);
+                    // a start() waiting for the socket hears why at once
+                    self.open_waiters.borrow_mut().clear();
+                    self.heartbeat.borrow_mut().take();
+                    self.set_live(false);
+                }
             }
         }
     }
@@ -758,7 +672,7 @@ impl Client {
         if self.core.borrow().is_open() {
             return Ok(());
         }
-        if !self.running.get() && !self.starting.get() {
+        if !self.running() && !self.starting.get() {
             return Err(ApiError::new(
                 ErrorCode::Network,
                 "not connected: call start() first",
@@ -839,7 +753,7 @@ impl Client {
         chat_id: &str,
         req: chatix_protocol::rest::SendMessageRequest,
     ) -> Result<JsValue, ApiError> {
-        if !self.running.get() {
+        if !self.running() {
             return Err(ApiError::new(
                 ErrorCode::Network,
                 "not started: call start() first",

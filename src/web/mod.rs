@@ -6,8 +6,9 @@
 //! - [`chat`]: the `Chat` class (a chat's methods and per-chat events).
 //! - [`ops`]: what both classes run: uploads, sends, history, the visitor's conversation
 //!   (so that neither class module imports the other's).
-//! - [`client`]: what they share: the socket (heartbeat, reconnect with backoff and
-//!   jitter, resume), the session token and its renewal, carrying out core effects.
+//! - [`client`]: what they share: the socket and the timers, the session token and the
+//!   calls that renew it, carrying out the core's effects (when to connect, retry, ping or
+//!   check the session is decided in [`crate::core::conn`]).
 //! - [`dispatch`]: core events → `on(name)` listeners and `onX` handlers.
 //! - [`http`]: REST over fetch with timeouts; uploads with progress.
 //! - [`listeners`], [`handlers`]: the two event styles (the `onX` properties themselves are

@@ -495,8 +495,10 @@ pub fn decode(f: &JsValue, ty: &str, c: &super::client::Client) -> Result<Frame<
             let u = field(f, "user");
             let me = me(base, &u)?;
             *c.me_obj.borrow_mut() = u;
-            *c.limits.borrow_mut() = Some(limits(&field(f, "limits"))?);
-            Frame::Ready(me)
+            let limits = limits(&field(f, "limits"))?;
+            let heartbeat_ms = limits.heartbeat_ms;
+            *c.limits.borrow_mut() = Some(limits);
+            Frame::Ready(me, heartbeat_ms)
         }
         "error" => Frame::Error {
             id: field(f, "id").as_f64().map(|n| n as u64),
