@@ -12,7 +12,8 @@
 //! - [`conn`]: the connection and session state machine (connect, retry with backoff,
 //!   heartbeats, session checks and token renewal, the end of a session).
 //! - [`backoff`]: reconnect delays.
-//! - [`events`]: what the application hears.
+//! - [`events`]: what the application hears; [`routes`]: which listeners and handler
+//!   properties hear each event (every event and handler name, with its TypeScript type).
 //! - [`model`]: what the core knows of users and chats ([`Types`]: the driver's own
 //!   message, user and chat objects, carried untouched).
 //! - [`args`]: checks of arguments coming from JS.
@@ -24,6 +25,7 @@ pub mod events;
 pub mod log;
 pub mod model;
 pub mod outbox;
+pub mod routes;
 
 use chatix_protocol::frame::{AckBody, SendFrame, SubscribeChat, SubscribeFrame};
 use chatix_protocol::rest::SendMessageRequest;
@@ -1030,4 +1032,4 @@ impl<T: Types> Core<T> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -6,7 +6,7 @@ use chatix_protocol::frame::Subscribed;
 use chatix_protocol::limits::Limits;
 use chatix_protocol::{Chat, Metadata, Presence, User, Visibility};
 
-fn user(id: &str, role: Role) -> User {
+pub(crate) fn user(id: &str, role: Role) -> User {
     User {
         id: id.into(),
         username: id.into(),
@@ -51,7 +51,7 @@ fn msg(chat: &str, id: &str, seq: i64, from: &str) -> Message {
     m
 }
 
-fn chat(id: &str, kind: ChatKind, unread: u64, last_seq: i64) -> Chat {
+pub(crate) fn chat(id: &str, kind: ChatKind, unread: u64, last_seq: i64) -> Chat {
     Chat {
         id: id.into(),
         kind,

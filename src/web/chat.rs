@@ -725,20 +725,7 @@ impl ChatHandle {
     }
 }
 
-super::handlers::handler_props!(ChatHandle as "Chat";
-    onMessage: "((message: Message) => void) | undefined",
-    onMessageUpdated: "((message: Message) => void) | undefined",
-    onMessageDeleted: "((message: Message) => void) | undefined",
-    onMessageSeen: "((seen: SeenEvent) => void) | undefined",
-    onTypingStarted: "((typing: TypingEvent) => void) | undefined",
-    onTypingStopped: "((typing: TypingEvent) => void) | undefined",
-    onMemberStatusChanged: "((presence: PresenceEvent) => void) | undefined",
-    onMemberConnected: "((member: User) => void) | undefined",
-    onMemberDisconnected: "((member: User) => void) | undefined",
-    onPending: "((message: Message) => void) | undefined",
-    onSendFailed: "((failure: SendFailure) => void) | undefined",
-    onUnreadChanged: "((count: number) => void) | undefined",
-);
+super::handlers::handler_props!(ChatHandle as "Chat": crate::core::routes::CHAT_HANDLERS, crate::core::routes::CHAT_HANDLERS_TS);
 
 /// An edited or deleted message of the caller's, as the server answered: put into the cache
 /// (the same object is handed out).

@@ -11,7 +11,7 @@
 
 use chatix_protocol::frame::AckBody;
 use chatix_protocol::limits::Limits;
-use chatix_protocol::{ApiError, ClientFrame, ErrorCode, Role};
+use chatix_protocol::{ApiError, ChatKind, ClientFrame, ErrorCode, Role};
 use futures_channel::oneshot;
 use futures_util::future::{select, Either};
 use gloo_net::http::Method;
@@ -32,8 +32,7 @@ use crate::core::{ConnState, Core, Frame};
 
 /// The core's effects, with messages as JS objects.
 pub type Effect = crate::core::Effect<Js>;
-/// The core's events, with messages as JS objects.
-pub type Event = crate::core::Event<Js>;
+pub use super::dispatch::Event;
 
 thread_local! {
     /// Clients between start and stop: garbage collection of their JS object must not end
@@ -527,7 +526,7 @@ impl Client {
                     continue;
                 };
                 for m in list.iter() {
-                    let Some(m) = wire::joined_message(m, &chat, self) else {
+                    let Some(m) = wire::joined_message(m, &chat, self.as_ref()) else {
                         warn("ignoring an unreadable message of a messages frame");
                         continue;
                     };
@@ -539,7 +538,7 @@ impl Client {
                 }
                 continue;
             }
-            let frame = match wire::decode(&f, &ty, self) {
+            let frame = match wire::decode(&f, &ty, self.as_ref()) {
                 Ok(f) => f,
                 Err(e) => {
                     warn(&e);
@@ -613,7 +612,7 @@ impl Client {
                             let _ = w.send(());
                         }
                     }
-                    dispatch::emit(self, &ev);
+                    dispatch::emit(self.as_ref(), &ev);
                 }
                 Effect::Reply { id, result } => {
                     if let Some(w) = self.waiters.borrow_mut().swap_remove(&id) {
@@ -784,6 +783,44 @@ impl Client {
     /// The connection state.
     pub fn state(&self) -> ConnState {
         self.core.borrow().state()
+    }
+}
+
+impl wire::Session for Client {
+    fn base(&self) -> &str {
+        &self.base
+    }
+    fn names(&self) -> std::cell::RefMut<'_, Interner> {
+        self.names.borrow_mut()
+    }
+    fn chat_seen(&self, id: &str, o: &JsValue) {
+        self.chats.borrow_mut().insert(id.to_owned(), o.clone());
+    }
+    fn ready(&self, me: JsValue, limits: Limits) {
+        *self.me_obj.borrow_mut() = me;
+        *self.limits.borrow_mut() = Some(limits);
+    }
+}
+
+impl dispatch::Audience for Client {
+    fn chat_kind(&self, chat: &str) -> Option<ChatKind> {
+        self.core.borrow().chat_kind(chat)
+    }
+    fn listeners(&self) -> &RefCell<Listeners> {
+        &self.listeners
+    }
+    fn chat_listeners(&self) -> &RefCell<VecMap<u64, (String, Listeners)>> {
+        &self.chat_listeners
+    }
+    fn chat_object(&self, id: &str) -> Option<JsValue> {
+        self.chats.borrow().get(id).cloned()
+    }
+    fn lists_member(&self, chat: &str, user: &str) -> bool {
+        self.core
+            .borrow()
+            .chat(chat)
+            .and_then(|e| e.info.as_ref())
+            .is_some_and(|i| i.member_ids.iter().any(|m| m == user))
     }
 }
 

@@ -1,329 +1,217 @@
-//! From a core [`Event`] to JavaScript listeners.
-//!
-//! Each event goes to its `on(name)` listeners, to the assignable `onX` handler that the
-//! hosted services' users know (chosen by the chat's kind and the member's role), and to
-//! the listeners of every `Chat` object of that chat (and only that chat).
-//!
-//! | core event | `on(name)` | assignable handlers |
-//! |---|---|---|
-//! | Message | `message` | `onChatroomMessageReceived(chatId, m)` (group), `onConversationMessageReceived(m)` (conversation), `onChat(chat, m)` (any); Chat `onMessage(m)` |
-//! | MessageUpdated / Deleted | `messageUpdated` / `messageDeleted` | `onChatroomMessageUpdated/Deleted`, `onConversationMessageUpdated/Deleted`; Chat `onMessageUpdated/Deleted` |
-//! | MemberConnected / Disconnected | `memberConnected` / `memberDisconnected` | `onMemberConnectedToChatroom` or `onManagerConnectedToChatroom` (by role), `onManagerConnectedToConversation`; … |
-//! | Seen | `seen` | Chat `onMessageSeen` |
-//! | TypingStarted / Stopped | `typingStarted` / `typingStopped` | Chat `onTypingStarted` / `onTypingStopped` |
-//! | Presence | `presence` | Chat `onMemberStatusChanged` (chats with that member) |
-//! | Chat created/updated/deleted/restored | `chatCreated` … | `onChatroomCreated` … (groups) |
-//! | Connected / Disconnected | `connected` / `disconnected` | `onConnected` / `onDisconnected` |
+//! From a core [`Event`] to JavaScript listeners, along the route the core picks
+//! ([`crate::core::routes`]: the `on(name)` event, the assignable `onX` handler chosen by the
+//! chat's kind and the member's role, the handler of the chat's `Chat` objects, and the
+//! arguments of each). This module only builds each event's JavaScript value and calls.
 
-use chatix_protocol::{ChatKind, Role};
-use std::rc::Rc;
+use chatix_protocol::ChatKind;
+use std::cell::RefCell;
+use vecmap::VecMap;
 use wasm_bindgen::JsValue;
 
 use super::body::ToJs;
-use super::client::{Client, Event};
 use super::js;
-use super::listeners::call_all;
-use crate::core::ChatChange;
+use super::listeners::{call_all, Listeners};
+use super::wire::Js;
+use crate::core::routes::{self, Args};
+
+/// A core event with JS messages, users and chats.
+pub type Event = crate::core::Event<Js>;
+
+/// Who hears events, and what routing needs to know (the client implements it, so that this
+/// module does not depend on the client's).
+pub trait Audience {
+    /// The kind of a chat, when known.
+    fn chat_kind(&self, chat: &str) -> Option<ChatKind>;
+    /// Listeners and handler properties of the `ChatixCore`.
+    fn listeners(&self) -> &RefCell<Listeners>;
+    /// Listeners of `Chat` objects: handle → (chat id, listeners).
+    fn chat_listeners(&self) -> &RefCell<VecMap<u64, (String, Listeners)>>;
+    /// The newest object of a chat.
+    fn chat_object(&self, id: &str) -> Option<JsValue>;
+    /// Whether a chat lists `user` among its members.
+    fn lists_member(&self, chat: &str, user: &str) -> bool;
+}
 
 /// Emits one event to every listener concerned.
-pub fn emit(c: &Rc<Client>, ev: &Event) {
-    let kind = ev.chat_id().and_then(|id| c.core.borrow().chat_kind(id));
-    let chat_info = |id: &str| -> JsValue {
-        match c.chats.borrow().get(id).cloned() {
-            Some(ch) => ch,
-            None => {
-                let o = js_sys::Object::new();
-                js::set(&o, "id", &id.into());
-                o.into()
+pub fn emit(c: &impl Audience, ev: &Event) {
+    let kind = ev.chat_id().and_then(|id| c.chat_kind(id));
+    let route = routes::route(ev, kind);
+    if let Event::Unread { chat_id, .. } = ev {
+        // One per message from others: built only when someone listens.
+        let heard = c.listeners().borrow().count("unreadChanged") > 0
+            || c.chat_listeners()
+                .borrow()
+                .values()
+                .any(|(id, l)| id == chat_id && l.listens("unreadChanged", "onUnreadChanged"));
+        if !heard {
+            return;
+        }
+    }
+    let value = value_of(ev);
+    let chat_id: JsValue = match ev {
+        Event::Message(m) | Event::MessageUpdated(m) | Event::MessageDeleted(m) => {
+            m.who.chat_js.clone()
+        }
+        _ => ev.chat_id().map_or(JsValue::UNDEFINED, JsValue::from),
+    };
+    let args = |a: Args| -> Vec<JsValue> {
+        match a {
+            Args::None => vec![],
+            Args::Value => vec![value.clone()],
+            Args::ChatId => vec![chat_id.clone()],
+            Args::ChatIdValue => vec![chat_id.clone(), value.clone()],
+            Args::ChatValue => {
+                let chat = ev.chat_id().unwrap_or_default();
+                let o = c.chat_object(chat).unwrap_or_else(|| {
+                    let o = js_sys::Object::new();
+                    js::set(&o, "id", &chat_id);
+                    o.into()
+                });
+                vec![o, value.clone()]
             }
+            Args::Count => match ev {
+                Event::Unread { count, .. } => vec![(*count as f64).into()],
+                _ => vec![],
+            },
         }
     };
-    // (event name, args, core prop, chat prop, chat args)
-    let mut core_calls: Vec<(&str, Option<&'static str>, Vec<JsValue>)> = Vec::new();
-    let mut chat_call: Option<(&'static str, Vec<JsValue>)> = None;
-    match ev {
-        Event::State(s) => {
-            core_calls.push(("connectionStateChanged", None, vec![s.as_str().into()]))
+    // `on(name)` listeners, then the handler property, then `onChat`, then `Chat` objects
+    let (name, a) = route.on;
+    call(c, name, None, &args(a));
+    if let Some((prop, a)) = route.handler {
+        call(c, "", Some(prop), &args(a));
+    }
+    // The chat's whole object is built only when someone assigned `onChat`.
+    if route.on_chat && c.listeners().borrow().prop("onChat").is_some() {
+        call(c, "", Some("onChat"), &args(Args::ChatValue));
+    }
+    let Some((prop, a)) = route.chat else { return };
+    if let Event::Presence { user_id, .. } = ev {
+        // every Chat object whose chat lists this member
+        let chats: Vec<String> = c
+            .chat_listeners()
+            .borrow()
+            .values()
+            .map(|(id, _)| id.clone())
+            .filter(|id| c.lists_member(id, user_id))
+            .collect();
+        for id in chats {
+            call_chat(c, &id, prop, &args(a));
         }
-        Event::Connected => core_calls.push(("connected", Some("onConnected"), vec![])),
+    } else if let Some(id) = ev.chat_id() {
+        call_chat(c, id, prop, &args(a));
+    }
+}
+
+fn call(c: &impl Audience, name: &str, prop: Option<&str>, args: &[JsValue]) {
+    let targets = c.listeners().borrow_mut().targets(name, prop);
+    call_all(&targets, args);
+}
+
+/// The event's JavaScript value (what [`Args::Value`] passes).
+fn value_of(ev: &Event) -> JsValue {
+    let obj = |fields: &[(&str, JsValue)]| -> JsValue {
+        let o = js_sys::Object::new();
+        for (k, v) in fields {
+            js::set(&o, k, v);
+        }
+        o.into()
+    };
+    let opt = |s: &Option<String>| s.clone().map_or(JsValue::NULL, Into::into);
+    match ev {
+        Event::State(s) => s.as_str().into(),
+        Event::Connected | Event::ChatDeleted(_) | Event::Gap { .. } => JsValue::UNDEFINED,
         Event::Disconnected {
             code,
             reason,
             retrying,
-        } => {
-            let o = js_sys::Object::new();
-            js::set(&o, "code", &(*code).into());
-            js::set(&o, "reason", &reason.into());
-            js::set(&o, "retrying", &(*retrying).into());
-            core_calls.push(("disconnected", Some("onDisconnected"), vec![o.into()]));
-        }
-        Event::Message(m) | Event::MessageUpdated(m) | Event::MessageDeleted(m) => {
-            let jm = m.obj.clone();
-            let id = m.who.chat_js.clone();
-            let (name, room, conv, chat_prop) = match ev {
-                Event::Message(_) => (
-                    "message",
-                    "onChatroomMessageReceived",
-                    "onConversationMessageReceived",
-                    "onMessage",
-                ),
-                Event::MessageUpdated(_) => (
-                    "messageUpdated",
-                    "onChatroomMessageUpdated",
-                    "onConversationMessageUpdated",
-                    "onMessageUpdated",
-                ),
-                _ => (
-                    "messageDeleted",
-                    "onChatroomMessageDeleted",
-                    "onConversationMessageDeleted",
-                    "onMessageDeleted",
-                ),
-            };
-            core_calls.push((name, None, vec![jm.clone()]));
-            match kind {
-                Some(ChatKind::Group) => {
-                    core_calls.push(("", Some(room), vec![id.clone(), jm.clone()]))
-                }
-                Some(ChatKind::Conversation) => core_calls.push(("", Some(conv), vec![jm.clone()])),
-                _ => {}
-            }
-            // The chat's whole object is built only when someone assigned `onChat`.
-            if matches!(ev, Event::Message(_)) && c.listeners.borrow().prop("onChat").is_some() {
-                core_calls.push(("", Some("onChat"), vec![chat_info(&m.who.chat), jm.clone()]));
-            }
-            chat_call = Some((chat_prop, vec![jm]));
-        }
+        } => obj(&[
+            ("code", (*code).into()),
+            ("reason", reason.into()),
+            ("retrying", (*retrying).into()),
+        ]),
+        Event::Message(m) | Event::MessageUpdated(m) | Event::MessageDeleted(m) => m.obj.clone(),
         Event::Pending(m) => {
             let jm = m.to_js();
             js::set(&jm, "pending", &true.into());
-            core_calls.push(("pending", None, vec![jm.clone()]));
-            chat_call = Some(("onPending", vec![jm]));
+            jm
         }
         Event::SendFailed {
             chat_id,
             client_id,
             error,
-        } => {
-            let o = js_sys::Object::new();
-            js::set(&o, "chatId", &chat_id.into());
-            js::set(&o, "clientId", &client_id.into());
-            js::set(&o, "error", &js::error(error));
-            core_calls.push(("sendFailed", None, vec![o.clone().into()]));
-            chat_call = Some(("onSendFailed", vec![o.into()]));
-        }
+        } => obj(&[
+            ("chatId", chat_id.into()),
+            ("clientId", client_id.into()),
+            ("error", js::error(error)),
+        ]),
         Event::Seen {
             chat_id,
             user_id,
             seq,
             message_id,
-        } => {
-            let o = js_sys::Object::new();
-            js::set(&o, "chatId", &chat_id.into());
-            js::set(&o, "userId", &user_id.into());
-            js::set(&o, "seq", &(*seq as f64).into());
-            js::set(
-                &o,
-                "messageId",
-                &message_id.clone().map_or(JsValue::NULL, Into::into),
-            );
-            core_calls.push(("seen", None, vec![o.clone().into()]));
-            chat_call = Some(("onMessageSeen", vec![o.into()]));
-        }
+        } => obj(&[
+            ("chatId", chat_id.into()),
+            ("userId", user_id.into()),
+            ("seq", (*seq as f64).into()),
+            ("messageId", opt(message_id)),
+        ]),
         Event::TypingStarted {
             chat_id,
             user_id,
             draft,
-        } => {
-            let o = js_sys::Object::new();
-            js::set(&o, "chatId", &chat_id.into());
-            js::set(&o, "userId", &user_id.into());
-            js::set(
-                &o,
-                "draft",
-                &draft.clone().map_or(JsValue::NULL, Into::into),
-            );
-            core_calls.push(("typingStarted", None, vec![o.clone().into()]));
-            chat_call = Some(("onTypingStarted", vec![o.into()]));
-        }
+        } => obj(&[
+            ("chatId", chat_id.into()),
+            ("userId", user_id.into()),
+            ("draft", opt(draft)),
+        ]),
         Event::TypingStopped { chat_id, user_id } => {
-            let o = js_sys::Object::new();
-            js::set(&o, "chatId", &chat_id.into());
-            js::set(&o, "userId", &user_id.into());
-            core_calls.push(("typingStopped", None, vec![o.clone().into()]));
-            chat_call = Some(("onTypingStopped", vec![o.into()]));
+            obj(&[("chatId", chat_id.into()), ("userId", user_id.into())])
         }
-        Event::Member {
-            chat_id,
-            role,
-            connected,
-            user,
-        } => {
-            let connected = *connected;
-            let ju = user.clone();
-            let id: JsValue = chat_id.as_str().into();
-            core_calls.push((
-                if connected {
-                    "memberConnected"
-                } else {
-                    "memberDisconnected"
-                },
-                None,
-                vec![id.clone(), ju.clone()],
-            ));
-            let staff = *role == Role::Consultant;
-            let prop = match (kind, staff, connected) {
-                (Some(ChatKind::Group), true, true) => Some("onManagerConnectedToChatroom"),
-                (Some(ChatKind::Group), true, false) => Some("onManagerDisconnectedFromChatroom"),
-                (Some(ChatKind::Group), false, true) => Some("onMemberConnectedToChatroom"),
-                (Some(ChatKind::Group), false, false) => Some("onMemberDisconnectedFromChatroom"),
-                (Some(ChatKind::Conversation), true, true) => {
-                    Some("onManagerConnectedToConversation")
-                }
-                (Some(ChatKind::Conversation), true, false) => {
-                    Some("onManagerDisconnectedFromConversation")
-                }
-                _ => None,
-            };
-            if let Some(p) = prop {
-                let args = if kind == Some(ChatKind::Group) {
-                    vec![id, ju.clone()]
-                } else {
-                    vec![ju.clone()]
-                };
-                core_calls.push(("", Some(p), args));
-            }
-            chat_call = Some((
-                if connected {
-                    "onMemberConnected"
-                } else {
-                    "onMemberDisconnected"
-                },
-                vec![ju],
-            ));
-        }
-        Event::MembersAdded { chat_id, users } => {
-            let ju: JsValue = users.iter().collect::<js_sys::Array>().into();
-            core_calls.push(("membersAdded", None, vec![chat_id.into(), ju.clone()]));
-            chat_call = Some(("onMembersAdded", vec![ju]));
-        }
-        Event::MembersRemoved { chat_id, user_ids } => {
-            let ids: JsValue = user_ids
-                .iter()
-                .map(|s| JsValue::from(s.as_str()))
-                .collect::<js_sys::Array>()
-                .into();
-            core_calls.push(("membersRemoved", None, vec![chat_id.into(), ids.clone()]));
-            chat_call = Some(("onMembersRemoved", vec![ids]));
-        }
-        Event::Chat {
-            change,
-            kind: chat_kind,
-            chat,
-            ..
-        } => {
-            let jc = chat.clone();
-            let (name, prop) = match change {
-                ChatChange::Created => ("chatCreated", "onChatroomCreated"),
-                ChatChange::Updated => ("chatUpdated", "onChatroomUpdated"),
-                ChatChange::Restored => ("chatRestored", "onChatroomRestored"),
-            };
-            core_calls.push((name, None, vec![jc.clone()]));
-            if *chat_kind == ChatKind::Group {
-                core_calls.push(("", Some(prop), vec![jc.clone()]));
-            }
-            if *change == ChatChange::Updated {
-                chat_call = Some(("onUpdated", vec![jc]));
-            }
-        }
-        Event::ChatDeleted(id) => {
-            core_calls.push(("chatDeleted", None, vec![id.into()]));
-            if kind.is_none_or(|k| k == ChatKind::Group) {
-                core_calls.push(("", Some("onChatroomDeleted"), vec![id.into()]));
-            }
-            chat_call = Some(("onDeleted", vec![]));
-        }
-        Event::Presence { user_id, online } => {
-            let o = js_sys::Object::new();
-            js::set(&o, "userId", &user_id.into());
-            js::set(&o, "online", &(*online).into());
-            js::set(
-                &o,
+        Event::Member { user, .. } => user.clone(),
+        Event::MembersAdded { users, .. } => users.iter().collect::<js_sys::Array>().into(),
+        Event::MembersRemoved { user_ids, .. } => user_ids
+            .iter()
+            .map(|s| JsValue::from(s.as_str()))
+            .collect::<js_sys::Array>()
+            .into(),
+        Event::Chat { chat, .. } => chat.clone(),
+        Event::Presence { user_id, online } => obj(&[
+            ("userId", user_id.into()),
+            ("online", (*online).into()),
+            (
                 "status",
-                &(if *online { "online" } else { "offline" }).into(),
-            );
-            core_calls.push(("presence", None, vec![o.clone().into()]));
-            // every Chat object whose chat lists this member
-            let chats: Vec<String> = {
-                let core = c.core.borrow();
-                c.chat_listeners
-                    .borrow()
-                    .values()
-                    .map(|(id, _)| id.clone())
-                    .filter(|id| {
-                        core.chat(id)
-                            .and_then(|e| e.info.as_ref())
-                            .is_some_and(|i| i.member_ids.iter().any(|m| m == user_id))
-                    })
-                    .collect()
-            };
-            for id in chats {
-                call_chat(c, &id, "onMemberStatusChanged", &[o.clone().into()]);
-            }
-        }
-        Event::UserUpdated(u) => core_calls.push(("userUpdated", None, vec![u.clone()])),
+                (if *online { "online" } else { "offline" }).into(),
+            ),
+        ]),
+        Event::UserUpdated(u) => u.clone(),
         Event::Unread {
             chat_id,
             count,
             total,
-        } => {
-            // One per message from others: built only when someone listens.
-            let heard = c.listeners.borrow().count("unreadChanged") > 0
-                || c.chat_listeners
-                    .borrow()
-                    .values()
-                    .any(|(id, l)| id == chat_id && l.listens("unreadChanged", "onUnreadChanged"));
-            if !heard {
-                return;
-            }
-            let o = js_sys::Object::new();
-            js::set(&o, "chatId", &chat_id.into());
-            js::set(&o, "count", &(*count as f64).into());
-            js::set(&o, "total", &(*total as f64).into());
-            core_calls.push(("unreadChanged", None, vec![o.clone().into()]));
-            chat_call = Some(("onUnreadChanged", vec![(*count as f64).into()]));
-        }
-        Event::Gap { chat_id } => {
-            core_calls.push(("gap", None, vec![chat_id.into()]));
-            chat_call = Some(("onGap", vec![]));
-        }
-        Event::Error(e) => core_calls.push(("error", Some("onError"), vec![js::error(e)])),
-    }
-    for (name, prop, args) in core_calls {
-        let targets = c.listeners.borrow_mut().targets(name, prop);
-        call_all(&targets, &args);
-    }
-    if let (Some(chat_id), Some((prop, args))) = (ev.chat_id(), chat_call) {
-        call_chat(c, chat_id, prop, &args);
+        } => obj(&[
+            ("chatId", chat_id.into()),
+            ("count", (*count as f64).into()),
+            ("total", (*total as f64).into()),
+        ]),
+        Event::Error(e) => js::error(e),
     }
 }
 
-/// Calls `prop` (and `on(prop-without-on)` listeners) of every `Chat` object of `chat_id`.
-fn call_chat(c: &Rc<Client>, chat_id: &str, prop: &str, args: &[JsValue]) {
+/// Calls `prop` (and the `on(event)` listeners it stands for) of every `Chat` object of
+/// `chat_id`.
+fn call_chat(c: &impl Audience, chat_id: &str, prop: &'static str, args: &[JsValue]) {
     if !c
-        .chat_listeners
+        .chat_listeners()
         .borrow()
         .values()
         .any(|(id, _)| id == chat_id)
     {
         return;
     }
-    let mut event = prop.strip_prefix("on").unwrap_or(prop).to_owned();
-    if let Some(first) = event.get_mut(..1) {
-        first.make_ascii_lowercase();
-    }
+    let event = routes::chat_event(prop);
     let targets: Vec<js_sys::Function> = c
-        .chat_listeners
+        .chat_listeners()
         .borrow_mut()
         .values_mut()
         .filter(|(id, _)| id == chat_id)

@@ -1,33 +1,36 @@
 //! The assignable `onX` handler properties (`core.onChatroomMessageReceived = fn`).
 //!
-//! Each class lists its properties once, in `handler_props!`: their names (checked when
-//! one is set), their TypeScript types (the `.d.ts`, as an interface merged into the class)
-//! and two hidden methods that store and read a handler in the object's listener registry.
+//! Each class's properties are listed once, in the core's routing table (`core::routes`):
+//! their names (checked when one is set) and their TypeScript types (the `.d.ts`, as an
+//! interface merged into the class); `handler_props!` adds two hidden methods that store
+//! and read a handler in the object's listener registry.
 //! The properties themselves are defined on the class's prototype by `handlers.js`, which
 //! scripts/minify-glue.mjs bundles into the glue: one JavaScript accessor pair per name
 //! instead of two exported wasm functions and their glue each (64 of them).
 
-/// Declares the handler properties of a type that has `set_handler` and `get_handler`.
+/// Declares the handler properties of a type that has `set_handler` and `get_handler`,
+/// from a list of the core's routing table (`core::routes`: the names and their
+/// TypeScript types, as an interface merged into the class): two hidden methods that store
+/// and read a handler in the object's listener registry.
 macro_rules! handler_props {
-    ($ty:ident as $js:literal; $( $prop:ident : $ts:literal ),* $(,)?) => {
+    ($ty:ident as $js:literal: $names:path, $ts:path) => {
         impl $ty {
             /// The handler property names.
-            pub const HANDLERS: &'static [&'static str] = &[$(stringify!($prop)),*];
+            pub const HANDLERS: &'static [&'static str] = $names;
         }
 
         #[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
-        const _: &'static str = concat!(
-            "export interface ", $js, " {\n",
-            $( "  /** The `", stringify!($prop), "` handler: a function, or null to remove it. */\n  ",
-               stringify!($prop), ": ", $ts, ";\n", )*
-            "}\n"
-        );
+        const _: &'static str = $ts;
 
         #[wasm_bindgen::prelude::wasm_bindgen(js_class = $js)]
         impl $ty {
             /// Sets a handler property (`handlers.js` calls it).
             #[wasm_bindgen(js_name = __setHandler, skip_typescript)]
-            pub fn set_handler_js(&self, name: &str, f: wasm_bindgen::JsValue) -> Result<(), wasm_bindgen::JsValue> {
+            pub fn set_handler_js(
+                &self,
+                name: &str,
+                f: wasm_bindgen::JsValue,
+            ) -> Result<(), wasm_bindgen::JsValue> {
                 let name = super::handlers::known(Self::HANDLERS, name)?;
                 self.set_handler(name, f)
             }

@@ -1,58 +1,16 @@
 //! TypeScript declarations of the data the SDK hands out, and the event maps that type
-//! `on(event, listener)`. wasm-bindgen writes the classes; this section adds the shapes
+//! `on(event, listener)` (declared with the routing table, `core::routes`). wasm-bindgen writes the classes; this section adds the shapes
 //! (they mirror `chatix-protocol`, which defines the JSON).
 
 use wasm_bindgen::prelude::*;
 
-/// Events of `ChatixCore.on`.
-pub const CORE_EVENTS: &[&str] = &[
-    "connectionStateChanged",
-    "connected",
-    "disconnected",
-    "message",
-    "messageUpdated",
-    "messageDeleted",
-    "pending",
-    "sendFailed",
-    "seen",
-    "typingStarted",
-    "typingStopped",
-    "memberConnected",
-    "memberDisconnected",
-    "membersAdded",
-    "membersRemoved",
-    "chatCreated",
-    "chatUpdated",
-    "chatDeleted",
-    "chatRestored",
-    "presence",
-    "userUpdated",
-    "unreadChanged",
-    "gap",
-    "error",
-    "uploadProgress",
-];
+pub use crate::core::routes::{CHAT_EVENTS, CORE_EVENTS};
 
-/// Events of `Chat.on`.
-pub const CHAT_EVENTS: &[&str] = &[
-    "message",
-    "messageUpdated",
-    "messageDeleted",
-    "messageSeen",
-    "typingStarted",
-    "typingStopped",
-    "memberStatusChanged",
-    "memberConnected",
-    "memberDisconnected",
-    "membersAdded",
-    "membersRemoved",
-    "pending",
-    "sendFailed",
-    "unreadChanged",
-    "updated",
-    "deleted",
-    "gap",
-];
+// The event maps that type `on()`, from the core's routing table (one place for every name).
+#[wasm_bindgen(typescript_custom_section)]
+const CORE_EVENT_MAP: &'static str = crate::core::routes::CORE_EVENTS_TS;
+#[wasm_bindgen(typescript_custom_section)]
+const CHAT_EVENT_MAP: &'static str = crate::core::routes::CHAT_EVENTS_TS;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS: &'static str = r#"
@@ -228,56 +186,6 @@ export interface PresenceEvent { userId: string; online: boolean; status: "onlin
 export interface SendFailure { chatId: string; clientId: string; error: ChatixError; }
 export interface UnreadEvent { chatId: string; count: number; total: number; }
 export interface PendingSend { chatId: string; clientId: string; text: string | null; }
-
-/** Listener signatures of `ChatixCore.on`. */
-export interface ChatixEventMap {
-  connectionStateChanged: (state: ConnectionState) => void;
-  connected: () => void;
-  disconnected: (info: DisconnectInfo) => void;
-  message: (message: Message) => void;
-  messageUpdated: (message: Message) => void;
-  messageDeleted: (message: Message) => void;
-  pending: (message: Message) => void;
-  sendFailed: (failure: SendFailure) => void;
-  seen: (seen: SeenEvent) => void;
-  typingStarted: (typing: TypingEvent) => void;
-  typingStopped: (typing: TypingEvent) => void;
-  memberConnected: (chatId: string, user: User) => void;
-  memberDisconnected: (chatId: string, user: User) => void;
-  membersAdded: (chatId: string, users: User[]) => void;
-  membersRemoved: (chatId: string, userIds: string[]) => void;
-  chatCreated: (chat: ChatData) => void;
-  chatUpdated: (chat: ChatData) => void;
-  chatDeleted: (chatId: string) => void;
-  chatRestored: (chat: ChatData) => void;
-  presence: (presence: PresenceEvent) => void;
-  userUpdated: (user: User) => void;
-  unreadChanged: (unread: UnreadEvent) => void;
-  gap: (chatId: string) => void;
-  error: (error: ChatixError) => void;
-  uploadProgress: (progress: UploadProgress) => void;
-}
-
-/** Listener signatures of `Chat.on`. */
-export interface ChatEventMap {
-  message: (message: Message) => void;
-  messageUpdated: (message: Message) => void;
-  messageDeleted: (message: Message) => void;
-  messageSeen: (seen: SeenEvent) => void;
-  typingStarted: (typing: TypingEvent) => void;
-  typingStopped: (typing: TypingEvent) => void;
-  memberStatusChanged: (presence: PresenceEvent) => void;
-  memberConnected: (member: User) => void;
-  memberDisconnected: (member: User) => void;
-  membersAdded: (users: User[]) => void;
-  membersRemoved: (userIds: string[]) => void;
-  pending: (message: Message) => void;
-  sendFailed: (failure: SendFailure) => void;
-  unreadChanged: (count: number) => void;
-  updated: (chat: ChatData) => void;
-  deleted: () => void;
-  gap: () => void;
-}
 
 export interface ChatixCore {
   /** Adds a listener; returns a function that removes it. */

@@ -445,23 +445,37 @@ pub fn joined(f: &JsValue) -> Option<(JsValue, js_sys::Array)> {
     js_sys::Array::is_array(&list).then(|| (w.chat_id_v(), list.unchecked_into()))
 }
 
-/// One message of a `messages` frame, as its own `message` frame would give it.
-pub fn joined_message(m: JsValue, chat: &JsValue, c: &super::client::Client) -> Option<JsMsg> {
-    JsMsg::new(m, chat, &c.base, &mut c.names.borrow_mut())
+/// What decoding needs of the client, and what it leaves with it (the client implements
+/// it, so that this module does not depend on the client's).
+pub trait Session {
+    /// The server's base URL (relative URLs in frames become absolute).
+    fn base(&self) -> &str;
+    /// Chat and sender ids shared by the messages that repeat them.
+    fn names(&self) -> std::cell::RefMut<'_, Interner>;
+    /// The newest object of a chat, as a frame carried it.
+    fn chat_seen(&self, id: &str, o: &JsValue);
+    /// The `ready` frame's user object and limits.
+    fn ready(&self, me: JsValue, limits: Limits);
 }
 
-pub fn decode(f: &JsValue, ty: &str, c: &super::client::Client) -> Result<Frame<Js>, String> {
-    let base = c.base.as_str();
+/// One message of a `messages` frame, as its own `message` frame would give it.
+pub fn joined_message(m: JsValue, chat: &JsValue, c: &impl Session) -> Option<JsMsg> {
+    JsMsg::new(m, chat, c.base(), &mut c.names())
+}
+
+/// A frame of type `ty` as the core takes it (or what was wrong with it).
+pub fn decode(f: &JsValue, ty: &str, c: &impl Session) -> Result<Frame<Js>, String> {
+    let base = c.base();
     let w: &Wire = f.unchecked_ref();
     let msg = || {
-        JsMsg::new(w.message(), &w.chat_id_v(), base, &mut c.names.borrow_mut())
+        JsMsg::new(w.message(), &w.chat_id_v(), base, &mut c.names())
             .ok_or_else(|| format!("a {ty} frame without a readable message"))
     };
     let chat_id = || string(f, "chatId");
     let chat = |change| -> Result<Frame<Js>, String> {
         let o = field(f, "chat");
-        let info = chat(base, &o, &mut c.names.borrow_mut())?;
-        c.chats.borrow_mut().insert(info.id.clone(), o.clone());
+        let info = chat(base, &o, &mut c.names())?;
+        c.chat_seen(&info.id, &o);
         Ok(Frame::Chat {
             change,
             info,
@@ -494,10 +508,9 @@ pub fn decode(f: &JsValue, ty: &str, c: &super::client::Client) -> Result<Frame<
         "ready" => {
             let u = field(f, "user");
             let me = me(base, &u)?;
-            *c.me_obj.borrow_mut() = u;
             let limits = limits(&field(f, "limits"))?;
             let heartbeat_ms = limits.heartbeat_ms;
-            *c.limits.borrow_mut() = Some(limits);
+            c.ready(u, limits);
             Frame::Ready(me, heartbeat_ms)
         }
         "error" => Frame::Error {

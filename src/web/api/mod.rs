@@ -456,28 +456,7 @@ async fn start(c: Rc<Client>) -> Result<JsValue, ApiError> {
     Ok(me)
 }
 
-super::handlers::handler_props!(ChatixCore as "ChatixCore";
-    onConnected: "(() => void) | undefined",
-    onDisconnected: "((info: DisconnectInfo) => void) | undefined",
-    onError: "((error: ChatixError) => void) | undefined",
-    onChat: "((chat: ChatData, message: Message) => void) | undefined",
-    onChatroomMessageReceived: "((chatroomId: string, message: Message) => void) | undefined",
-    onChatroomMessageUpdated: "((chatroomId: string, message: Message) => void) | undefined",
-    onChatroomMessageDeleted: "((chatroomId: string, message: Message) => void) | undefined",
-    onChatroomCreated: "((chatroom: ChatData) => void) | undefined",
-    onChatroomUpdated: "((chatroom: ChatData) => void) | undefined",
-    onChatroomDeleted: "((chatroomId: string) => void) | undefined",
-    onChatroomRestored: "((chatroom: ChatData) => void) | undefined",
-    onMemberConnectedToChatroom: "((chatroomId: string, member: User) => void) | undefined",
-    onMemberDisconnectedFromChatroom: "((chatroomId: string, member: User) => void) | undefined",
-    onManagerConnectedToChatroom: "((chatroomId: string, manager: User) => void) | undefined",
-    onManagerDisconnectedFromChatroom: "((chatroomId: string, manager: User) => void) | undefined",
-    onConversationMessageReceived: "((message: Message) => void) | undefined",
-    onConversationMessageUpdated: "((message: Message) => void) | undefined",
-    onConversationMessageDeleted: "((message: Message) => void) | undefined",
-    onManagerConnectedToConversation: "((manager: User) => void) | undefined",
-    onManagerDisconnectedFromConversation: "((manager: User) => void) | undefined",
-);
+super::handlers::handler_props!(ChatixCore as "ChatixCore": crate::core::routes::CORE_HANDLERS, crate::core::routes::CORE_HANDLERS_TS);
 
 impl ChatixCore {
     /// Sets (or clears, with null) the handler property `name` (one of `HANDLERS`).
