@@ -2,10 +2,19 @@
 //! when to wait and retry, when the session must be checked or renewed, and when it is over.
 //!
 //! In: [`Core::start`], the socket's close ([`Core::socket_closed`]), the clock
-//! ([`Core::tick`]: heartbeats, silence), a delay that ran out ([`Core::reconnect_due`]), the
-//! outcome of a session check ([`Core::session_checked`]), the token's expiry
-//! ([`Core::set_token_expiry`]), [`Core::drop_connection`] and [`Core::stop`]. Frames count as
-//! signs of life; `ready` resets the backoff and sets the heartbeat the server announced.
+//! ([`Core::tick`]: heartbeats, unanswered pings), a delay that ran out
+//! ([`Core::reconnect_due`]), the outcome of a session check ([`Core::session_checked`]), the
+//! token's expiry ([`Core::set_token_expiry`]), the browser going offline or online
+//! ([`Core::network`]), the page becoming visible ([`Core::visible`]),
+//! [`Core::drop_connection`] and [`Core::stop`]. Frames count as signs of life; `ready`
+//! resets the backoff and sets the heartbeat the server announced.
+//!
+//! A socket is given up when a ping stays unanswered (no frame at all) for
+//! [`PONG_TIMEOUT_MS`], judged only by a tick after the one that wrote the ping: a tick that
+//! comes late (a hidden tab's timers run once a minute, a busy main thread, a laptop waking
+//! up) may run before the answer queued behind it, so it never decides alone. Offline, nothing is retried until the browser says it is
+//! online again; then, or when the page becomes visible, the SDK connects at once instead of
+//! waiting out the backoff.
 //!
 //! Out: [`Effect::Connect`] (open a socket now, tagged with a generation that the socket's
 //! close must carry back), [`Effect::ConnectAfter`], [`Effect::CloseSocket`],
@@ -20,8 +29,8 @@ use super::{backoff, Core, Effect, Event, Types};
 /// App-level heartbeat interval until the server announced its own (`Limits.heartbeat_ms`),
 /// ms.
 pub const DEFAULT_HEARTBEAT_MS: i64 = 25_000;
-/// A socket silent for this many heartbeat intervals is given up and replaced.
-pub const SILENT_INTERVALS: f64 = 2.5;
+/// A socket that answers a ping with no frame at all for this long is replaced, ms.
+pub const PONG_TIMEOUT_MS: i64 = 10_000;
 /// A token expiring within this many ms is renewed before the next connection.
 pub const RENEW_BEFORE_MS: i64 = 60_000;
 
@@ -42,6 +51,12 @@ pub struct Conn {
     last_frame_at: i64,
     /// When the next ping is due, ms.
     next_ping_at: i64,
+    /// When the oldest ping with no frame since was written, ms.
+    ping_out: Option<i64>,
+    /// When the clock last ticked, ms.
+    last_tick_at: Option<i64>,
+    /// What the browser last said of the network (`online`/`offline` events).
+    online: bool,
     /// The server's heartbeat interval, ms.
     heartbeat_ms: i64,
     /// When the session token expires, ms (unknown: never).
@@ -62,6 +77,9 @@ impl Default for Conn {
             attempt: 0,
             last_frame_at: 0,
             next_ping_at: 0,
+            ping_out: None,
+            last_tick_at: None,
+            online: true,
             heartbeat_ms: DEFAULT_HEARTBEAT_MS,
             token_expires_at: None,
             last_close: (0, String::new()),
@@ -126,6 +144,7 @@ impl<T: Types> Core<T> {
         self.conn.socket = true;
         self.conn.ready = false;
         self.conn.last_frame_at = now;
+        self.conn.ping_out = None;
         let mut out = self.connecting(first);
         out.push(Effect::Connect {
             generation: self.conn.generation,
@@ -136,6 +155,7 @@ impl<T: Types> Core<T> {
     /// A frame arrived at `now` (any frame counts as a sign of life).
     pub(super) fn heard(&mut self, now: i64) {
         self.conn.last_frame_at = now;
+        self.conn.ping_out = None;
     }
 
     /// The socket said `ready`: the backoff starts over, the server's heartbeat applies.
@@ -180,7 +200,8 @@ impl<T: Types> Core<T> {
         }
         let retrying = self.conn.running;
         let mut out = self.closed(code, reason, retrying);
-        if !retrying {
+        if !retrying || !self.conn.online {
+            // offline: `network(true)` connects again
             return out;
         }
         // A socket refused before `ready` may mean an expired or revoked token.
@@ -223,22 +244,80 @@ impl<T: Types> Core<T> {
         if !self.conn.running || self.conn.socket {
             return Vec::new();
         }
+        let retry = |c: &mut Self| {
+            if c.conn.online {
+                vec![c.retry_later()]
+            } else {
+                Vec::new()
+            }
+        };
         match result {
             Err(e) if e.code == ErrorCode::Unauthorized => {
                 let (code, _) = std::mem::take(&mut self.conn.last_close);
                 self.end(code, "unauthorized", e)
             }
-            _ => vec![self.retry_later()],
+            _ => retry(self),
         }
     }
 
     /// The delay of [`Effect::ConnectAfter`] for `generation` ran out: connect again, unless
     /// something else happened meanwhile.
     pub fn reconnect_due(&mut self, generation: u32, now: i64) -> Vec<Effect<T>> {
-        if !self.conn.running || self.conn.socket || generation != self.conn.generation {
+        if !self.conn.running
+            || self.conn.socket
+            || !self.conn.online
+            || generation != self.conn.generation
+        {
             return Vec::new();
         }
         self.open_socket(false, now)
+    }
+
+    /// The browser went offline (`false`: the socket is given up at once, sends queue, and
+    /// nothing is retried) or online again (`true`: connect now, backoff reset).
+    pub fn network(&mut self, online: bool, now: i64) -> Vec<Effect<T>> {
+        if self.conn.online == online {
+            return Vec::new();
+        }
+        self.conn.online = online;
+        if !online {
+            if !self.conn.socket {
+                return Vec::new();
+            }
+            let mut out = vec![Effect::CloseSocket];
+            out.extend(self.lost(close::HEARTBEAT_LOST, "the browser went offline", now));
+            return out;
+        }
+        self.connect_now(now)
+    }
+
+    /// The page became visible again: a socket that is up is probed at once (a ping; the
+    /// next ticks judge the answer), and one that is down is reconnected now instead of after
+    /// the rest of its backoff.
+    pub fn visible(&mut self, now: i64) -> Vec<Effect<T>> {
+        if !self.conn.socket {
+            return self.connect_now(now);
+        }
+        let mut out = Vec::new();
+        if self.is_open() {
+            self.ping(now, &mut out);
+        }
+        out
+    }
+
+    fn connect_now(&mut self, now: i64) -> Vec<Effect<T>> {
+        if !self.conn.running || self.conn.socket || !self.conn.online {
+            return Vec::new();
+        }
+        self.conn.attempt = 0;
+        self.open_socket(false, now)
+    }
+
+    fn ping(&mut self, now: i64, out: &mut Vec<Effect<T>>) {
+        self.conn.next_ping_at = now + self.conn.heartbeat_ms;
+        self.conn.ping_out.get_or_insert(now);
+        let (_, f) = self.request(|id| ClientFrame::Ping(PingFrame { id: Some(id) }));
+        out.push(Effect::Send(f));
     }
 
     /// Replaces the socket now (the app knows the network changed; tests): closed with
@@ -252,22 +331,25 @@ impl<T: Types> Core<T> {
         out
     }
 
-    /// The connection's part of a clock tick: a ping when one is due, and a socket silent
-    /// for [`SILENT_INTERVALS`] heartbeats replaced (a sleeping laptop, a dead proxy).
+    /// The connection's part of a clock tick: a ping when one is due, and a socket whose
+    /// ping stayed unanswered for [`PONG_TIMEOUT_MS`] replaced (a sleeping laptop, a dead
+    /// proxy), judged only when an earlier tick ran after the ping (see the module docs).
     pub(super) fn conn_tick(&mut self, now: i64, out: &mut Vec<Effect<T>>) {
+        let previous = self.conn.last_tick_at.replace(now);
         if !self.conn.socket || !self.is_open() {
             return;
         }
-        let hb = self.conn.heartbeat_ms;
-        if (now - self.conn.last_frame_at) as f64 > hb as f64 * SILENT_INTERVALS {
+        let unanswered = self
+            .conn
+            .ping_out
+            .is_some_and(|t| now - t > PONG_TIMEOUT_MS && previous.is_some_and(|p| p > t));
+        if unanswered {
             out.push(Effect::CloseSocket);
             out.extend(self.lost(close::HEARTBEAT_LOST, "heartbeat lost", now));
             return;
         }
         if now >= self.conn.next_ping_at {
-            self.conn.next_ping_at = now + hb;
-            let (_, f) = self.request(|id| ClientFrame::Ping(PingFrame { id: Some(id) }));
-            out.push(Effect::Send(f));
+            self.ping(now, out);
         }
     }
 

@@ -743,25 +743,38 @@ fn stale_closes_and_timers_change_nothing() {
     assert!(!c.running());
 }
 
+/// Ticks once a second over `(from, to]`, as the driver does; all effects.
+fn tick_through(c: &mut Core, from: i64, to: i64) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    let mut t = from + 1_000;
+    while t <= to {
+        fx.extend(c.tick(t));
+        t += 1_000;
+    }
+    fx
+}
+
 #[test]
-fn heartbeats_ping_on_the_servers_interval_and_a_silent_socket_is_replaced() {
+fn heartbeats_ping_on_the_servers_interval_and_an_unanswered_ping_replaces_the_socket() {
     let mut c = Core::new();
     c.start(0);
     c.on_server_frame(ready_hb("me", 10_000), 0);
     assert!(
-        sent(&c.tick(5_000)).is_empty(),
+        sent(&tick_through(&mut c, 0, 9_000)).is_empty(),
         "no ping before the interval"
     );
     let fx = c.tick(10_000);
     assert!(matches!(sent(&fx)[..], [ClientFrame::Ping(_)]), "{fx:?}");
     assert!(sent(&c.tick(11_000)).is_empty(), "one ping per interval");
-    // the pong is a sign of life
+    // the pong (any frame) is a sign of life
     c.on_server_frame(ServerFrame::Pong { id: None }, 12_000);
+    let fx = tick_through(&mut c, 11_000, 30_000);
+    assert_eq!(sent(&fx).len(), 2, "pings at 20 s and 30 s");
     assert!(
-        conn_fx(&c.tick(12_000 + 25_000)).is_empty(),
-        "2.5 intervals, not more"
+        conn_fx(&fx).is_empty(),
+        "the ping of 20 s is 10 s old: not yet"
     );
-    let fx = c.tick(12_000 + 25_001);
+    let fx = c.tick(31_000);
     let conn = conn_fx(&fx);
     assert_eq!(conn[0], Effect::CloseSocket);
     assert!(matches!(conn[1], Effect::ConnectAfter { .. }), "{conn:?}");
@@ -772,9 +785,93 @@ fn heartbeats_ping_on_the_servers_interval_and_a_silent_socket_is_replaced() {
     }));
     assert_eq!(c.state(), ConnState::Reconnecting);
     assert!(
-        conn_fx(&c.tick(60_000)).is_empty(),
+        conn_fx(&tick_through(&mut c, 31_000, 60_000)).is_empty(),
         "no socket, nothing to replace"
     );
+}
+
+#[test]
+fn late_ticks_of_a_hidden_tab_or_a_busy_thread_never_give_a_live_socket_up() {
+    let mut c = Core::new();
+    c.start(0);
+    c.on_server_frame(ready_hb("me", 25_000), 0);
+    c.tick(1_000);
+    // a hidden tab: one tick a minute; each pings, each pong arrives in between
+    for minute in 1..=5 {
+        let now = minute * 60_000;
+        let fx = c.tick(now);
+        assert!(conn_fx(&fx).is_empty(), "minute {minute}: {fx:?}");
+        assert!(matches!(sent(&fx)[..], [ClientFrame::Ping(_)]));
+        c.on_server_frame(ServerFrame::Pong { id: None }, now + 5);
+    }
+    // a main thread busy for 20 s right after a ping: the late tick runs before the pong
+    let t = 6 * 60_000;
+    c.tick(t);
+    assert!(
+        conn_fx(&c.tick(t + 20_000)).is_empty(),
+        "the answer may be queued behind"
+    );
+    c.on_server_frame(ServerFrame::Pong { id: None }, t + 20_001);
+    assert!(conn_fx(&c.tick(t + 21_000)).is_empty());
+    // a dead socket in a hidden tab is still found: by the second tick after its ping
+    let t = 7 * 60_000;
+    assert!(conn_fx(&c.tick(t)).is_empty());
+    assert!(
+        conn_fx(&c.tick(t + 60_000)).is_empty(),
+        "the first may run before the pong"
+    );
+    let fx = c.tick(t + 120_000);
+    assert_eq!(conn_fx(&fx)[0], Effect::CloseSocket, "{fx:?}");
+}
+
+#[test]
+fn offline_gives_the_socket_up_at_once_and_online_or_visible_reconnects_now() {
+    let mut c = Core::new();
+    c.start(0);
+    c.on_server_frame(ready("me"), 0);
+    assert!(c.network(true, 5).is_empty(), "already online");
+    let fx = c.network(false, 10);
+    assert_eq!(
+        conn_fx(&fx),
+        [Effect::CloseSocket],
+        "no retry while offline"
+    );
+    assert_eq!(c.state(), ConnState::Reconnecting);
+    assert!(events(&fx).contains(&Event::Disconnected {
+        code: close::HEARTBEAT_LOST,
+        reason: "the browser went offline".into(),
+        retrying: true,
+    }));
+    // a send while offline queues (shown as pending), written once back online
+    let req = SendMessageRequest {
+        text: Some("queued".into()),
+        ..Default::default()
+    };
+    let fx = c.send("room", req, "c1".into(), 20);
+    assert!(sent(&fx).is_empty());
+    assert!(matches!(&events(&fx)[..], [Event::Pending(_)]));
+    assert!(
+        c.visible(30).is_empty(),
+        "visible but offline: nothing to try"
+    );
+    let fx = c.network(true, 40);
+    connect_gen(&fx);
+    let fx = c.on_server_frame(ready("me"), 50);
+    assert!(
+        matches!(&sent(&fx)[..], [ClientFrame::Send(s)] if s.message.client_id.as_deref() == Some("c1")),
+        "{fx:?}"
+    );
+    // lost again while online: a backoff delay, which `visible` cuts short
+    let (stale, _) = retry_of(&c.drop_connection(60));
+    connect_gen(&c.visible(70));
+    assert!(
+        c.reconnect_due(stale, 1_000).is_empty(),
+        "the backoff's timer is stale now"
+    );
+    // visible while open: probed at once
+    c.on_server_frame(ready("me"), 80);
+    let fx = c.visible(90);
+    assert!(matches!(sent(&fx)[..], [ClientFrame::Ping(_)]), "{fx:?}");
 }
 
 #[test]

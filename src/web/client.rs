@@ -108,6 +108,8 @@ pub struct Client {
     /// In [`LIVE`] (between start and stop, or the end of the session).
     live: Cell<bool>,
     heartbeat: RefCell<Option<gloo_timers::callback::Interval>>,
+    /// The page's `online`, `offline` and `visibilitychange` listener, while running.
+    page: RefCell<Option<PageEvents>>,
     /// The visitor's conversation id, once known (sends and `visitorType` need no lookup).
     pub conversation: RefCell<Option<String>>,
     /// Why the client stopped by itself (a refused session), for a start() still waiting.
@@ -121,6 +123,54 @@ struct Socket {
     _on_open: Closure<dyn FnMut()>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_close: Closure<dyn FnMut(web_sys::CloseEvent)>,
+}
+
+/// The window's `online`, `offline` and `visibilitychange` listener (removed when dropped).
+struct PageEvents(Closure<dyn FnMut(web_sys::Event)>);
+
+const PAGE_EVENTS: [&str; 3] = ["online", "offline", "visibilitychange"];
+
+impl PageEvents {
+    /// Tells the core what the page says of the network and of its visibility.
+    fn listen(c: &Rc<Client>) -> Option<PageEvents> {
+        let weak = Rc::downgrade(c);
+        let f = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let Some(c) = weak.upgrade() else { return };
+            let now = js::now();
+            let fx = match e.type_().as_str() {
+                "online" => c.core.borrow_mut().network(true, now),
+                "offline" => c.core.borrow_mut().network(false, now),
+                _ if page_visible() => c.core.borrow_mut().visible(now),
+                _ => return,
+            };
+            c.apply(fx);
+        });
+        let w = web_sys::window()?;
+        for t in PAGE_EVENTS {
+            let _ = w.add_event_listener_with_callback(t, f.as_ref().unchecked_ref());
+        }
+        Some(PageEvents(f))
+    }
+}
+
+impl Drop for PageEvents {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            for t in PAGE_EVENTS {
+                let _ = w.remove_event_listener_with_callback(t, self.0.as_ref().unchecked_ref());
+            }
+        }
+    }
+}
+
+/// Whether the page is visible (`document.visibilityState`; `visibilitychange` bubbles to
+/// the window, where the SDK listens).
+fn page_visible() -> bool {
+    let Some(w) = web_sys::window() else {
+        return true;
+    };
+    let doc = js_sys::Reflect::get(&w, &"document".into()).unwrap_or_default();
+    js::get(&doc, "visibilityState").as_string().as_deref() != Some("hidden")
 }
 
 impl Drop for Socket {
@@ -176,6 +226,7 @@ impl Client {
             open_waiters: RefCell::new(Vec::new()),
             live: Cell::new(false),
             heartbeat: RefCell::new(None),
+            page: RefCell::new(None),
             conversation: RefCell::new(None),
             fatal: RefCell::new(None),
             starting: Cell::new(false),
@@ -449,6 +500,7 @@ impl Client {
         self.set_live(true);
         let fx = self.core.borrow_mut().start(js::now());
         self.apply(fx);
+        *self.page.borrow_mut() = PageEvents::listen(self);
         let weak = Rc::downgrade(self);
         *self.heartbeat.borrow_mut() =
             Some(gloo_timers::callback::Interval::new(1_000, move || {
@@ -589,6 +641,7 @@ impl Client {
     pub fn stop(self: &Rc<Self>) {
         self.set_live(false);
         self.heartbeat.borrow_mut().take();
+        self.page.borrow_mut().take();
         let fx = self.core.borrow_mut().stop();
         self.apply(fx);
     }
@@ -660,6 +713,7 @@ impl Client {
                     // a start() waiting for the socket hears why at once
                     self.open_waiters.borrow_mut().clear();
                     self.heartbeat.borrow_mut().take();
+                    self.page.borrow_mut().take();
                     self.set_live(false);
                 }
             }
