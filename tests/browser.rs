@@ -951,3 +951,80 @@ async fn a_token_expiring_soon_is_renewed_by_the_provider_before_the_reconnect()
     core.stop();
     other.stop();
 }
+
+#[wasm_bindgen_test]
+async fn short_lived_tokens_are_renewed_ahead_while_sends_and_the_subscription_go_on() {
+    let d = demo().await;
+    let (name, peer) = (unique("short"), unique("peer"));
+    let mint = |who: String, ttl: u32| async move {
+        http(
+            Method::POST,
+            "/v1/test/token",
+            Some(json!({"username": who, "ttlSeconds": ttl})),
+        )
+        .await["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    // tokens of 3 s: each is renewed about 2.4 s after the SDK got it
+    let first = mint(name.clone(), 3).await;
+    let calls = Rc::new(RefCell::new(0u32));
+    let counted = calls.clone();
+    let who = name.clone();
+    let provider = Closure::<dyn FnMut() -> Promise>::new(move || {
+        *counted.borrow_mut() += 1;
+        let who = who.clone();
+        wasm_bindgen_futures::future_to_promise(
+            async move { Ok(JsValue::from(mint(who, 3).await)) },
+        )
+    });
+    let opts = obj(json!({"serverUrl": SERVER, "token": first}));
+    Reflect::set(&opts, &"tokenProvider".into(), provider.as_ref()).unwrap();
+    let core = ChatixCore::new(d["websiteId"].as_str().unwrap().into(), opts).unwrap();
+    ok(core.start()).await;
+    let other = user(&peer).await;
+    let mine = chat_of(ok(core.chat(peer.as_str().into())).await);
+    let theirs = chat_of(ok(other.chat(name.as_str().into())).await);
+    let (heard, log) = recorder();
+    mine.set_handler("onMessage", heard.into()).unwrap();
+    let (dropped, drops) = recorder();
+    core.on("disconnected".into(), dropped.into()).unwrap();
+    // 7 s of sends from the short-lived session, the peer writing too
+    for i in 0..70 {
+        ok(mine.send_message(obj(json!({"text": format!("s{i:02}")})))).await;
+        if i % 7 == 0 {
+            ok(theirs.send_message(obj(json!({"text": format!("p{}", i / 7)})))).await;
+        }
+        sleep(100).await;
+    }
+    // the chat's handler hears both sides, each message once
+    until("every message", 10_000, || log.borrow().len() >= 80).await;
+    let heard = texts(&log);
+    let theirs: Vec<&String> = heard.iter().filter(|t| t.starts_with('p')).collect();
+    let ours: Vec<&String> = heard.iter().filter(|t| t.starts_with('s')).collect();
+    let want_theirs: Vec<String> = (0..10).map(|i| format!("p{i}")).collect();
+    let want_ours: Vec<String> = (0..70).map(|i| format!("s{i:02}")).collect();
+    assert_eq!(
+        theirs,
+        want_theirs.iter().collect::<Vec<_>>(),
+        "the subscription carried every message once"
+    );
+    assert_eq!(ours, want_ours.iter().collect::<Vec<_>>());
+    assert!(
+        *calls.borrow() >= 2,
+        "renewed ahead of expiry, {} times in 7 s",
+        calls.borrow()
+    );
+    assert!(drops.borrow().is_empty(), "the socket was never dropped");
+    assert_eq!(core.connection_state(), "open");
+    // a REST call on the renewed session
+    let page = ok(mine.get_messages(JsValue::UNDEFINED)).await;
+    assert_eq!(
+        get(&page, "totalMessages").as_f64(),
+        Some(80.0),
+        "stored once each"
+    );
+    core.stop();
+    other.stop();
+}

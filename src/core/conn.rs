@@ -18,7 +18,12 @@
 //!
 //! Out: [`Effect::Connect`] (open a socket now, tagged with a generation that the socket's
 //! close must carry back), [`Effect::ConnectAfter`], [`Effect::CloseSocket`],
-//! [`Effect::CheckSession`] and [`Effect::Ended`]. The driver owns the socket, the timers and
+//! [`Effect::CheckSession`], [`Effect::RenewToken`] and [`Effect::Ended`].
+//!
+//! Tokens are renewed ahead of their expiry while connected, at four fifths of their
+//! lifetime (as the SDK saw it: from when it got the token), so that REST calls never meet
+//! an expired one and the socket's subscriptions and queued sends are never touched; a
+//! renewal that fails is tried again after [`RENEW_RETRY_MS`] and reported as an `error`. The driver owns the socket, the timers and
 //! the HTTP calls; every decision is here, tested natively.
 
 use chatix_protocol::frame::PingFrame;
@@ -33,6 +38,8 @@ pub const DEFAULT_HEARTBEAT_MS: i64 = 25_000;
 pub const PONG_TIMEOUT_MS: i64 = 10_000;
 /// A token expiring within this many ms is renewed before the next connection.
 pub const RENEW_BEFORE_MS: i64 = 60_000;
+/// A failed renewal ahead of expiry is tried again after this long, ms.
+pub const RENEW_RETRY_MS: i64 = 10_000;
 
 /// The connection's bookkeeping (see the module docs).
 #[derive(Debug)]
@@ -61,6 +68,10 @@ pub struct Conn {
     heartbeat_ms: i64,
     /// When the session token expires, ms (unknown: never).
     token_expires_at: Option<i64>,
+    /// When to renew it ahead of its expiry, ms.
+    renew_at: Option<i64>,
+    /// A renewal ahead of expiry is in progress.
+    renewing: bool,
     /// The close that led to the session check in progress.
     last_close: (u16, String),
     /// xorshift state for the backoff's jitter.
@@ -82,6 +93,8 @@ impl Default for Conn {
             online: true,
             heartbeat_ms: DEFAULT_HEARTBEAT_MS,
             token_expires_at: None,
+            renew_at: None,
+            renewing: false,
             last_close: (0, String::new()),
             seed: 0x9e37_79b9_7f4a_7c15,
         }
@@ -113,9 +126,25 @@ impl<T: Types> Core<T> {
         self.conn.seed = seed | 1;
     }
 
-    /// When the session token expires, ms (`None`: unknown, never renewed ahead).
-    pub fn set_token_expiry(&mut self, at: Option<i64>) {
+    /// A new session token, got at `now`, expires at `at` (ms; `None`: unknown, never
+    /// renewed ahead).
+    pub fn set_token_expiry(&mut self, at: Option<i64>, now: i64) {
         self.conn.token_expires_at = at;
+        // four fifths into its lifetime, and never sooner than a second from now
+        self.conn.renew_at = at.map(|exp| (now + (exp - now) * 4 / 5).max(now + 1_000));
+    }
+
+    /// What the renewal asked for by [`Effect::RenewToken`] found (the driver has stored the
+    /// new token with [`Core::set_token_expiry`]); a failure is retried later and reported.
+    pub fn token_renewed(&mut self, result: Result<(), ApiError>, now: i64) -> Vec<Effect<T>> {
+        self.conn.renewing = false;
+        match result {
+            Ok(()) => Vec::new(),
+            Err(e) => {
+                self.conn.renew_at = Some(now + RENEW_RETRY_MS);
+                vec![Effect::Emit(Event::Error(e))]
+            }
+        }
     }
 
     /// Whether the connection runs (started, not stopped, session not ended).
@@ -350,6 +379,10 @@ impl<T: Types> Core<T> {
         }
         if now >= self.conn.next_ping_at {
             self.ping(now, out);
+        }
+        if !self.conn.renewing && self.conn.renew_at.is_some_and(|t| now >= t) {
+            self.conn.renewing = true;
+            out.push(Effect::RenewToken);
         }
     }
 

@@ -91,6 +91,9 @@ pub enum Effect<T: Types = Native> {
         /// Renew at once (the token expires soon).
         renew: bool,
     },
+    /// Renew the session token now (it nears its expiry; the socket stays as it is), store
+    /// it with [`Core::set_token_expiry`], and report with [`Core::token_renewed`].
+    RenewToken,
     /// The session is over (revoked or refused): no more connections until a new start.
     Ended(ApiError),
 }

@@ -643,6 +643,7 @@ fn conn_fx(fx: &[Effect]) -> Vec<Effect> {
                     | Effect::ConnectAfter { .. }
                     | Effect::CloseSocket
                     | Effect::CheckSession { .. }
+                    | Effect::RenewToken
                     | Effect::Ended(_)
             )
         })
@@ -899,7 +900,7 @@ fn a_revoked_session_ends_and_never_reconnects() {
 #[test]
 fn an_expiring_token_is_renewed_before_reconnecting_and_a_refused_one_ends_the_session() {
     let mut c = Core::new();
-    c.set_token_expiry(Some(100_000));
+    c.set_token_expiry(Some(100_000), 0);
     let g = connect_gen(&c.start(0));
     c.on_server_frame(ready("me"), 0);
     // more than a minute left: a plain retry
@@ -943,4 +944,31 @@ fn drop_connection_replaces_the_socket_and_stop_ends_everything() {
     );
     // a new start() after stop() connects again
     assert!(connect_gen(&c.start(2_000)) > g);
+}
+
+#[test]
+fn a_token_is_renewed_ahead_of_its_expiry_while_connected_and_a_failed_renewal_is_retried() {
+    let mut c = Core::new();
+    c.start(0);
+    // no ping due during this test: only renewals show
+    c.on_server_frame(ready_hb("me", 600_000), 0);
+    c.set_token_expiry(Some(10_000), 0); // renewed four fifths in: at 8 s
+    assert!(conn_fx(&tick_through(&mut c, 0, 7_000)).is_empty());
+    assert_eq!(conn_fx(&c.tick(8_000)), [Effect::RenewToken]);
+    assert!(conn_fx(&c.tick(9_000)).is_empty(), "one renewal at a time");
+    // refused: reported, tried again 10 s later, the socket untouched
+    let fx = c.token_renewed(Err(ApiError::new(ErrorCode::Unauthorized, "no")), 9_500);
+    assert!(matches!(&events(&fx)[..], [Event::Error(e)] if e.code == ErrorCode::Unauthorized));
+    assert!(conn_fx(&tick_through(&mut c, 9_000, 19_000)).is_empty());
+    assert_eq!(conn_fx(&c.tick(20_000)), [Effect::RenewToken]);
+    // renewed: the new token has its own schedule, and the socket never moved
+    c.set_token_expiry(Some(120_100), 20_100);
+    assert!(c.token_renewed(Ok(()), 20_100).is_empty());
+    assert!(conn_fx(&tick_through(&mut c, 20_000, 100_000)).is_empty());
+    assert_eq!(conn_fx(&c.tick(101_000)), [Effect::RenewToken]);
+    assert_eq!(c.state(), ConnState::Open);
+    // a token of unknown expiry is never renewed ahead
+    c.set_token_expiry(None, 101_500);
+    assert!(c.token_renewed(Ok(()), 101_500).is_empty());
+    assert!(conn_fx(&tick_through(&mut c, 101_000, 200_000)).is_empty());
 }

@@ -270,7 +270,7 @@ impl Client {
     /// Holds a new session token; the core renews it before it expires.
     fn set_token(&self, token: String, expires_at: i64) {
         let known = (expires_at != i64::MAX).then_some(expires_at);
-        self.core.borrow_mut().set_token_expiry(known);
+        self.core.borrow_mut().set_token_expiry(known, js::now());
         *self.token.borrow_mut() = Some((token, expires_at));
     }
 
@@ -705,6 +705,14 @@ impl Client {
                     wasm_bindgen_futures::spawn_local(async move {
                         let r = me.check_session(renew).await;
                         let fx = me.core.borrow_mut().session_checked(r);
+                        me.apply(fx);
+                    });
+                }
+                Effect::RenewToken => {
+                    let me = self.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let r = me.renew().await;
+                        let fx = me.core.borrow_mut().token_renewed(r, js::now());
                         me.apply(fx);
                     });
                 }

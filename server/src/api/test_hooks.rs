@@ -48,7 +48,20 @@ async fn token(
     Json(req): Json<MintTokenRequest>,
 ) -> AppResult<Json<SessionResponse>> {
     let (_, admin) = demo_site(&state).await?;
-    Ok(Json(users::mint_token(&state, &admin, req).await?))
+    let short = req.ttl_seconds.filter(|&t| t < 60);
+    let username = req.username.clone();
+    let mut s = users::mint_token(&state, &admin, req).await?;
+    if let Some(ttl) = short {
+        // Tests of token renewal need tokens shorter than the API's one-minute floor.
+        let site = admin.website();
+        let user = state
+            .store
+            .user_by_username(&site.id, &username)
+            .await?
+            .ok_or_else(|| AppError::internal("the user just minted for is gone"))?;
+        (s.token, s.expires_at) = crate::auth::resolve::mint_exactly(site, &user, ttl as i64)?;
+    }
+    Ok(Json(s))
 }
 
 #[derive(Deserialize)]

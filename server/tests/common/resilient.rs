@@ -267,7 +267,29 @@ pub async fn read_all(bases: Vec<String>, token: String, chats: Vec<String>, wan
     };
     let deadline = Instant::now() + DEADLINE;
     while !done(&seen) {
-        assert!(Instant::now() < deadline, "reader did not finish");
+        if Instant::now() >= deadline {
+            // What a failure needs to be understood: how far each chat got, where its resume
+            // cursor stands, and which sequence numbers never arrived.
+            let report: Vec<String> = chats
+                .iter()
+                .map(|c| {
+                    let got = seen.per_chat.get(c).map_or(&[][..], Vec::as_slice);
+                    let have: HashSet<i64> = got.iter().map(|(seq, _, _)| *seq).collect();
+                    let top = got.iter().map(|(seq, _, _)| *seq).max().unwrap_or(0);
+                    let missing: Vec<i64> = (1..=top).filter(|s| !have.contains(s)).take(20).collect();
+                    format!(
+                        "{c}: {} of {want}, highest seq {top}, cursor {:?}, missing below it {missing:?}",
+                        got.len(),
+                        d.core.cursor(c)
+                    )
+                })
+                .collect();
+            panic!(
+                "reader did not finish in {DEADLINE:?} ({} reconnects): {}",
+                d.lost,
+                report.join("; ")
+            );
+        }
         for e in d.step().await {
             match e {
                 Effect::Emit(Event::Message(m)) => {
