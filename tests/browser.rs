@@ -134,6 +134,19 @@ async fn user(name: &str) -> ChatixCore {
     core
 }
 
+/// A token for `who` that lives `ttl` seconds (the test hook mints shorter ones than the API).
+async fn mint_token(who: String, ttl: u32) -> String {
+    http(
+        Method::POST,
+        "/v1/test/token",
+        Some(json!({"username": who, "ttlSeconds": ttl})),
+    )
+    .await["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 fn unique(prefix: &str) -> String {
     format!("{prefix}{}", (js_sys::Math::random() * 1e9) as u64)
 }
@@ -893,17 +906,7 @@ async fn a_refused_token_rejects_start_with_unauthorized_at_once() {
 async fn a_token_expiring_soon_is_renewed_by_the_provider_before_the_reconnect() {
     let d = demo().await;
     let (name, peer) = (unique("renew"), unique("peer"));
-    let mint = |who: String| async move {
-        http(
-            Method::POST,
-            "/v1/test/token",
-            Some(json!({"username": who, "ttlSeconds": 30})),
-        )
-        .await["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let mint = |who: String| mint_token(who, 30);
     // 30 s left: within the minute before expiry in which the SDK renews before connecting
     let first = mint(name.clone()).await;
     let calls = Rc::new(RefCell::new(0u32));
@@ -956,17 +959,7 @@ async fn a_token_expiring_soon_is_renewed_by_the_provider_before_the_reconnect()
 async fn short_lived_tokens_are_renewed_ahead_while_sends_and_the_subscription_go_on() {
     let d = demo().await;
     let (name, peer) = (unique("short"), unique("peer"));
-    let mint = |who: String, ttl: u32| async move {
-        http(
-            Method::POST,
-            "/v1/test/token",
-            Some(json!({"username": who, "ttlSeconds": ttl})),
-        )
-        .await["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let mint = mint_token;
     // tokens of 3 s: each is renewed about 2.4 s after the SDK got it
     let first = mint(name.clone(), 3).await;
     let calls = Rc::new(RefCell::new(0u32));
