@@ -77,6 +77,17 @@ function loadgen(args) {
 async function chatixServer(port, extra = [], dataDir = undefined) {
   const s = await startServer({ port, binary: bin('chatix-server'), extra, dataDir });
   s.secret = JSON.parse(readFileSync(join(s.dir, 'demo.json'), 'utf8')).secretKey;
+  // When it stops, say which shed refused sends (each logs at powers of two: the last line
+  // of each kind has its total), so a refused step in the tables can be explained.
+  const stop = s.stop.bind(s);
+  s.stop = async (...args) => {
+    const lines = s.log().replace(/\x1b\[[0-9;]*m/g, '').split('\n');
+    for (const kind of ['fan-out running late', 'writer over capacity']) {
+      const seen = lines.filter((l) => l.includes(kind));
+      if (seen.length) console.error(`[bench] chatix-server :${port} refused sends (${kind}): first ${seen[0].trim()}; last ${seen.at(-1).trim()}`);
+    }
+    return stop(...args);
+  };
   return s;
 }
 
