@@ -147,6 +147,30 @@ async fn mint_token(who: String, ttl: u32) -> String {
         .to_owned()
 }
 
+/// A started `ChatixCore` signed in as `who` with a token of `ttl` seconds, whose
+/// `tokenProvider` mints another such token each time; and how often it was called.
+async fn renewing_session(who: &str, ttl: u32) -> (ChatixCore, Rc<RefCell<u32>>) {
+    let d = demo().await;
+    let first = mint_token(who.to_owned(), ttl).await;
+    let calls = Rc::new(RefCell::new(0u32));
+    let counted = calls.clone();
+    let who = who.to_owned();
+    let provider = Closure::<dyn FnMut() -> Promise>::new(move || {
+        *counted.borrow_mut() += 1;
+        let who = who.clone();
+        wasm_bindgen_futures::future_to_promise(async move {
+            Ok(JsValue::from(mint_token(who, ttl).await))
+        })
+    });
+    let opts = obj(json!({"serverUrl": SERVER, "token": first}));
+    Reflect::set(&opts, &"tokenProvider".into(), provider.as_ref()).unwrap();
+    // the provider lives as long as the page (the SDK holds only the JS function)
+    provider.forget();
+    let core = ChatixCore::new(d["websiteId"].as_str().unwrap().into(), opts).unwrap();
+    ok(core.start()).await;
+    (core, calls)
+}
+
 fn unique(prefix: &str) -> String {
     format!("{prefix}{}", (js_sys::Math::random() * 1e9) as u64)
 }
@@ -904,23 +928,9 @@ async fn a_refused_token_rejects_start_with_unauthorized_at_once() {
 
 #[wasm_bindgen_test]
 async fn a_token_expiring_soon_is_renewed_by_the_provider_before_the_reconnect() {
-    let d = demo().await;
     let (name, peer) = (unique("renew"), unique("peer"));
-    let mint = |who: String| mint_token(who, 30);
     // 30 s left: within the minute before expiry in which the SDK renews before connecting
-    let first = mint(name.clone()).await;
-    let calls = Rc::new(RefCell::new(0u32));
-    let counted = calls.clone();
-    let who = name.clone();
-    let provider = Closure::<dyn FnMut() -> Promise>::new(move || {
-        *counted.borrow_mut() += 1;
-        let who = who.clone();
-        wasm_bindgen_futures::future_to_promise(async move { Ok(JsValue::from(mint(who).await)) })
-    });
-    let opts = obj(json!({"serverUrl": SERVER, "token": first}));
-    Reflect::set(&opts, &"tokenProvider".into(), provider.as_ref()).unwrap();
-    let core = ChatixCore::new(d["websiteId"].as_str().unwrap().into(), opts).unwrap();
-    ok(core.start()).await;
+    let (core, calls) = renewing_session(&name, 30).await;
     let other = user(&peer).await;
     let mine = chat_of(ok(core.chat(peer.as_str().into())).await);
     let theirs = chat_of(ok(other.chat(name.as_str().into())).await);
@@ -957,25 +967,9 @@ async fn a_token_expiring_soon_is_renewed_by_the_provider_before_the_reconnect()
 
 #[wasm_bindgen_test]
 async fn short_lived_tokens_are_renewed_ahead_while_sends_and_the_subscription_go_on() {
-    let d = demo().await;
     let (name, peer) = (unique("short"), unique("peer"));
-    let mint = mint_token;
     // tokens of 3 s: each is renewed about 2.4 s after the SDK got it
-    let first = mint(name.clone(), 3).await;
-    let calls = Rc::new(RefCell::new(0u32));
-    let counted = calls.clone();
-    let who = name.clone();
-    let provider = Closure::<dyn FnMut() -> Promise>::new(move || {
-        *counted.borrow_mut() += 1;
-        let who = who.clone();
-        wasm_bindgen_futures::future_to_promise(
-            async move { Ok(JsValue::from(mint(who, 3).await)) },
-        )
-    });
-    let opts = obj(json!({"serverUrl": SERVER, "token": first}));
-    Reflect::set(&opts, &"tokenProvider".into(), provider.as_ref()).unwrap();
-    let core = ChatixCore::new(d["websiteId"].as_str().unwrap().into(), opts).unwrap();
-    ok(core.start()).await;
+    let (core, calls) = renewing_session(&name, 3).await;
     let other = user(&peer).await;
     let mine = chat_of(ok(core.chat(peer.as_str().into())).await);
     let theirs = chat_of(ok(other.chat(name.as_str().into())).await);

@@ -66,6 +66,14 @@ const fn to_core(on: Handler) -> Route {
     }
 }
 
+/// `on(name)` and the `Chat` handler `chat`, both with the event's value.
+const fn with_chat(name: &'static str, chat: &'static str) -> Route {
+    Route {
+        chat: Some((chat, Args::Value)),
+        ..to_core((name, Args::Value))
+    }
+}
+
 /// The route of `ev`, given the kind of its chat (when the core knows it).
 pub fn route<T: Types>(ev: &Event<T>, kind: Option<ChatKind>) -> Route {
     use Args::*;
@@ -106,26 +114,11 @@ pub fn route<T: Types>(ev: &Event<T>, kind: Option<ChatKind>) -> Route {
             chat: Some(("onMessageDeleted", Value)),
             ..to_core(("messageDeleted", Value))
         },
-        Event::Pending(_) => Route {
-            chat: Some(("onPending", Value)),
-            ..to_core(("pending", Value))
-        },
-        Event::SendFailed { .. } => Route {
-            chat: Some(("onSendFailed", Value)),
-            ..to_core(("sendFailed", Value))
-        },
-        Event::Seen { .. } => Route {
-            chat: Some(("onMessageSeen", Value)),
-            ..to_core(("seen", Value))
-        },
-        Event::TypingStarted { .. } => Route {
-            chat: Some(("onTypingStarted", Value)),
-            ..to_core(("typingStarted", Value))
-        },
-        Event::TypingStopped { .. } => Route {
-            chat: Some(("onTypingStopped", Value)),
-            ..to_core(("typingStopped", Value))
-        },
+        Event::Pending(_) => with_chat("pending", "onPending"),
+        Event::SendFailed { .. } => with_chat("sendFailed", "onSendFailed"),
+        Event::Seen { .. } => with_chat("seen", "onMessageSeen"),
+        Event::TypingStarted { .. } => with_chat("typingStarted", "onTypingStarted"),
+        Event::TypingStopped { .. } => with_chat("typingStopped", "onTypingStopped"),
         Event::Member {
             role, connected, ..
         } => {
@@ -184,10 +177,7 @@ pub fn route<T: Types>(ev: &Event<T>, kind: Option<ChatKind>) -> Route {
             ..to_core(("chatDeleted", ChatId))
         },
         // `Chat` objects of every chat listing the member hear it (the driver finds them)
-        Event::Presence { .. } => Route {
-            chat: Some(("onMemberStatusChanged", Value)),
-            ..to_core(("presence", Value))
-        },
+        Event::Presence { .. } => with_chat("presence", "onMemberStatusChanged"),
         Event::UserUpdated(_) => to_core(("userUpdated", Value)),
         Event::Unread { .. } => Route {
             chat: Some(("onUnreadChanged", Count)),
