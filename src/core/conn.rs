@@ -54,8 +54,6 @@ pub struct Conn {
     ready: bool,
     /// Failed attempts since the last `ready` (the backoff's exponent).
     attempt: u32,
-    /// When the last frame arrived, ms.
-    last_frame_at: i64,
     /// When the next ping is due, ms.
     next_ping_at: i64,
     /// When the oldest ping with no frame since was written, ms.
@@ -86,7 +84,6 @@ impl Default for Conn {
             socket: false,
             ready: false,
             attempt: 0,
-            last_frame_at: 0,
             next_ping_at: 0,
             ping_out: None,
             last_tick_at: None,
@@ -165,14 +162,13 @@ impl<T: Types> Core<T> {
         self.conn.running = true;
         self.conn.attempt = 0;
         self.conn.next_ping_at = now + self.conn.heartbeat_ms;
-        self.open_socket(true, now)
+        self.open_socket(true)
     }
 
-    fn open_socket(&mut self, first: bool, now: i64) -> Vec<Effect<T>> {
+    fn open_socket(&mut self, first: bool) -> Vec<Effect<T>> {
         self.conn.generation = self.conn.generation.wrapping_add(1);
         self.conn.socket = true;
         self.conn.ready = false;
-        self.conn.last_frame_at = now;
         self.conn.ping_out = None;
         let mut out = self.connecting(first);
         out.push(Effect::Connect {
@@ -181,9 +177,8 @@ impl<T: Types> Core<T> {
         out
     }
 
-    /// A frame arrived at `now` (any frame counts as a sign of life).
-    pub(super) fn heard(&mut self, now: i64) {
-        self.conn.last_frame_at = now;
+    /// A frame arrived (any frame counts as a sign of life: it answers the ping out).
+    pub(super) fn heard(&mut self) {
         self.conn.ping_out = None;
     }
 
@@ -291,7 +286,7 @@ impl<T: Types> Core<T> {
 
     /// The delay of [`Effect::ConnectAfter`] for `generation` ran out: connect again, unless
     /// something else happened meanwhile.
-    pub fn reconnect_due(&mut self, generation: u32, now: i64) -> Vec<Effect<T>> {
+    pub fn reconnect_due(&mut self, generation: u32) -> Vec<Effect<T>> {
         if !self.conn.running
             || self.conn.socket
             || !self.conn.online
@@ -299,7 +294,7 @@ impl<T: Types> Core<T> {
         {
             return Vec::new();
         }
-        self.open_socket(false, now)
+        self.open_socket(false)
     }
 
     /// The browser went offline (`false`: the socket is given up at once, sends queue, and
@@ -317,7 +312,7 @@ impl<T: Types> Core<T> {
             out.extend(self.lost(close::HEARTBEAT_LOST, "the browser went offline", now));
             return out;
         }
-        self.connect_now(now)
+        self.connect_now()
     }
 
     /// The page became visible again: a socket that is up is probed at once (a ping; the
@@ -325,7 +320,7 @@ impl<T: Types> Core<T> {
     /// the rest of its backoff.
     pub fn visible(&mut self, now: i64) -> Vec<Effect<T>> {
         if !self.conn.socket {
-            return self.connect_now(now);
+            return self.connect_now();
         }
         let mut out = Vec::new();
         if self.is_open() {
@@ -334,12 +329,12 @@ impl<T: Types> Core<T> {
         out
     }
 
-    fn connect_now(&mut self, now: i64) -> Vec<Effect<T>> {
+    fn connect_now(&mut self) -> Vec<Effect<T>> {
         if !self.conn.running || self.conn.socket || !self.conn.online {
             return Vec::new();
         }
         self.conn.attempt = 0;
-        self.open_socket(false, now)
+        self.open_socket(false)
     }
 
     fn ping(&mut self, now: i64, out: &mut Vec<Effect<T>>) {

@@ -760,7 +760,7 @@ impl<T: Types> Core<T> {
 
     /// Handles one frame from the server, at time `now` (ms).
     pub fn on_frame(&mut self, f: Frame<T>, now: i64) -> Vec<Effect<T>> {
-        self.heard(now);
+        self.heard();
         let mut out = Vec::new();
         match f {
             Frame::Ready(me, heartbeat_ms) => {

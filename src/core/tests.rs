@@ -689,7 +689,7 @@ fn start_connects_a_socket_refused_before_ready_checks_the_session_then_backs_of
     let fx = c.session_checked(Err(ApiError::new(ErrorCode::Network, "down")));
     let (g, ms) = retry_of(&fx);
     assert!((250..500).contains(&ms), "first delay {ms}");
-    let fx = c.reconnect_due(g, 600);
+    let fx = c.reconnect_due(g);
     let g2 = connect_gen(&fx);
     assert_ne!(g1, g2);
     assert!(!c.socket_closed(g2, 1006, "", 700).is_empty());
@@ -698,7 +698,7 @@ fn start_connects_a_socket_refused_before_ready_checks_the_session_then_backs_of
         (500..1000).contains(&ms),
         "second delay {ms}: the backoff grows"
     );
-    let g3 = connect_gen(&c.reconnect_due(g, 2_000));
+    let g3 = connect_gen(&c.reconnect_due(g));
     let fx = c.on_server_frame(ready_hb("me", 10_000), 2_010);
     assert!(events(&fx).contains(&Event::Connected));
     assert_eq!(c.heartbeat_ms(), 10_000, "the server's heartbeat applies");
@@ -723,14 +723,11 @@ fn stale_closes_and_timers_change_nothing() {
         "a second close of the same socket"
     );
     assert!(
-        c.reconnect_due(g + 1, 10).is_empty(),
+        c.reconnect_due(g + 1).is_empty(),
         "another generation's timer"
     );
-    let g2 = connect_gen(&c.reconnect_due(g, 10));
-    assert!(
-        c.reconnect_due(g, 11).is_empty(),
-        "a socket is already opening"
-    );
+    let g2 = connect_gen(&c.reconnect_due(g));
+    assert!(c.reconnect_due(g).is_empty(), "a socket is already opening");
     assert!(
         c.socket_closed(g1, 1006, "", 12).is_empty(),
         "the old socket"
@@ -740,7 +737,7 @@ fn stale_closes_and_timers_change_nothing() {
         c.socket_closed(g2, 1006, "", 13).is_empty(),
         "closed after stop()"
     );
-    assert!(c.reconnect_due(g2, 14).is_empty());
+    assert!(c.reconnect_due(g2).is_empty());
     assert!(!c.running());
 }
 
@@ -866,7 +863,7 @@ fn offline_gives_the_socket_up_at_once_and_online_or_visible_reconnects_now() {
     let (stale, _) = retry_of(&c.drop_connection(60));
     connect_gen(&c.visible(70));
     assert!(
-        c.reconnect_due(stale, 1_000).is_empty(),
+        c.reconnect_due(stale).is_empty(),
         "the backoff's timer is stale now"
     );
     // visible while open: probed at once
@@ -893,7 +890,7 @@ fn a_revoked_session_ends_and_never_reconnects() {
     assert!(matches!(ev.last(), Some(Event::Error(e)) if e.code == ErrorCode::Unauthorized));
     assert!(!c.running());
     assert_eq!(c.state(), ConnState::Closed);
-    assert!(c.reconnect_due(g + 1, 1_000).is_empty());
+    assert!(c.reconnect_due(g + 1).is_empty());
     assert!(c.session_checked(Ok(())).is_empty());
 }
 
@@ -905,7 +902,7 @@ fn an_expiring_token_is_renewed_before_reconnecting_and_a_refused_one_ends_the_s
     c.on_server_frame(ready("me"), 0);
     // more than a minute left: a plain retry
     let (g, _) = retry_of(&c.socket_closed(g, 1006, "", 30_000));
-    let g = connect_gen(&c.reconnect_due(g, 31_000));
+    let g = connect_gen(&c.reconnect_due(g));
     c.on_server_frame(ready("me"), 31_000);
     // less than a minute left: renew first, even though the socket had said `ready`
     let fx = c.socket_closed(g, 1006, "", 50_000);
@@ -939,7 +936,7 @@ fn drop_connection_replaces_the_socket_and_stop_ends_everything() {
     assert_eq!(conn_fx(&fx), [Effect::CloseSocket]);
     assert_eq!(c.state(), ConnState::Closed);
     assert!(
-        c.reconnect_due(g, 1_000).is_empty(),
+        c.reconnect_due(g).is_empty(),
         "stop() cancels the pending retry"
     );
     // a new start() after stop() connects again

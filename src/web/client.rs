@@ -695,7 +695,7 @@ impl Client {
                     let me = self.clone();
                     wasm_bindgen_futures::spawn_local(async move {
                         gloo_timers::future::TimeoutFuture::new(ms as u32).await;
-                        let fx = me.core.borrow_mut().reconnect_due(generation, js::now());
+                        let fx = me.core.borrow_mut().reconnect_due(generation);
                         me.apply(fx);
                     });
                 }
