@@ -30,6 +30,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message as WsMsg;
 
 /// The server under test.
@@ -197,7 +198,12 @@ pub async fn open(
     first: Vec<WsMsg>,
 ) -> anyhow::Result<(Conn, mpsc::UnboundedReceiver<Answer>)> {
     let (url, opening) = proto.opening(&url);
-    let (ws, _) = tokio_tungstenite::connect_async(url).await?;
+    // tungstenite zero-fills its whole read buffer on every read (tungstenite-rs #547): with
+    // the default 128 KiB that memset was half of this generator's CPU (perf, fan-out at
+    // 5,000 msg/s), a core the servers under test could not use. Frames here are small; a
+    // larger one is still read, in several chunks. The server sets the same (ws/mod.rs).
+    let config = WebSocketConfig::default().read_buffer_size(4 * 1024);
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true).await?;
     let (mut sink, mut stream) = ws.split();
     if let Some(f) = opening {
         sink.send(f).await?;
