@@ -39,8 +39,8 @@ const W = smoke ? {
   sdk: { messages: 200, burst: 200, wire: 50, connects: 1 },
 } : {
   // rate steps x1.5 apart, so that the headline ratio means something
-  small: { rooms: 200, members: 10, rates: [1000, 1500, 2250, 3400, 5000, 7500, 11000, 16000], seconds: 4, p99Ms: 100 },
-  big: { rooms: 1, members: 2000, rates: [25, 40, 60, 90, 135, 200, 300, 450], seconds: 4, p99Ms: 200 },
+  small: { rooms: 200, members: 10, rates: [1000, 1500, 2250, 3400, 5000, 7500, 11000, 16000, 24000], seconds: 4, p99Ms: 100 },
+  big: { rooms: 1, members: 2000, rates: [25, 40, 60, 90, 135, 200, 300, 450, 675], seconds: 4, p99Ms: 200 },
   cluster: { rooms: 100, members: 10, rates: [500, 1000, 2000, 4000], seconds: 4 },
   soak: { rooms: 150, members: 20, rate: 300, steps: 19, seconds: 30 },
   conns: 19500, // the sandbox's hard open-file limit is 20,000 per process
