@@ -57,6 +57,11 @@ try {
   const kills = [];
   for (const at of [60, 180]) {
     await page.waitForFunction((k) => window.crash.acked >= k, at, { timeout: 30000 });
+    // Freeze the server first, so that it can neither store nor ack what the writer keeps
+    // sending meanwhile (5 sends every 10 ms): sends are then really in flight at the kill,
+    // whatever the machine's speed. Sampling acked vs sent without the freeze raced the acks.
+    server.child.kill('SIGSTOP');
+    await page.waitForFunction(() => window.crash.sent - window.crash.acked >= 5, null, { timeout: 10000 });
     const before = await state();
     await server.stop({ keepData: true, signal: 'SIGKILL' });
     kills.push(before);
