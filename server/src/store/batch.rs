@@ -30,10 +30,11 @@ use crate::error::{AppError, AppResult};
 use chatix_protocol::ErrorCode;
 
 /// Most messages in one transaction.
-pub const MAX_BATCH: usize = 256;
-/// A shard holding fewer messages than one batch is never refused for its estimated delay:
-/// they are stored by the next commit, whatever the rate estimate says.
-const MIN_ADMITTED: usize = MAX_BATCH;
+pub const MAX_BATCH: usize = 1024;
+/// A shard holding fewer messages than this is never refused for its estimated delay: they
+/// are stored by the next commit, whatever the rate estimate says. Lower than a batch, so a
+/// stalled fsync still sheds a flood that would fit in one.
+const MIN_ADMITTED: usize = 256;
 /// Batches smaller than this say little about the writer's rate (a lone message costs a
 /// whole fsync) and do not update it.
 const RATE_SAMPLE_MIN: usize = 16;

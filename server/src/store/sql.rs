@@ -52,7 +52,7 @@ pub struct SqlStore {
 /// Rows per multi-row statement. Binding is linear now that the batch statements use
 /// anonymous placeholders on SQLite (see [`Params`]: with `$n` names, sqlx-sqlite's lookup
 /// of each name made binding grow with the square of a statement's parameters, which had
-/// kept this at 16), so a batch of up to 256 goes as a few statements: fewer round trips to
+/// kept this at 16), so a batch of up to 1,024 goes as a few statements: fewer round trips to
 /// the connection's worker thread (256 measured no better than 64 on the durable-writes
 /// bench).
 const ROWS_PER_STATEMENT: usize = 64;
