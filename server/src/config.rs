@@ -105,8 +105,9 @@ pub struct Config {
     pub connection_queue: usize,
 
     /// Overload: a send is refused (`rate_limited`, retry later) when its chat's database
-    /// writer already holds more than this many milliseconds of work at the rate it is
-    /// measured to commit (0: no limit), so accepted messages are stored within about this.
+    /// writer already holds more than this many milliseconds of work by its measured cost
+    /// per commit and per message (0: no limit), so accepted messages are stored within
+    /// about this.
     #[arg(long, env = "CHATIX_MAX_WRITE_QUEUE_MS", default_value_t = 50)]
     pub max_write_queue_ms: u64,
 
