@@ -747,7 +747,7 @@ function sdkByCrate() {
 const started = new Date();
 say(`# Chatix benchmark results${smoke ? ' (smoke run, tiny sizes: not figures)' : ''}`);
 say();
-say(`Run ${started.toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB; ${run('rustc', ['--version']).trim()}; Node ${process.version}; socket.io ${JSON.parse(readFileSync('node_modules/socket.io/package.json', 'utf8')).version}. Server and load generator share the machine (the generator takes a core of its own under load), so read ratios, not absolutes. Regenerate with \`npm run bench\`.`);
+say(`Run ${started.toISOString()} on ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${fmt(totalmem() / 2 ** 30, 1)} GiB; ${run('rustc', ['--version']).trim()}; Node ${process.version}; socket.io ${JSON.parse(readFileSync('node_modules/socket.io/package.json', 'utf8')).version}. Server and load generator share the machine (the generator takes about half a core under load), so read ratios, not absolutes. Regenerate with \`npm run bench\`.`);
 say();
 // `--only fanout,sdk` runs some sections (for profiling one thing).
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');

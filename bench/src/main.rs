@@ -202,6 +202,7 @@ pub async fn open(
     // the default 128 KiB that memset was half of this generator's CPU (perf, fan-out at
     // 5,000 msg/s), a core the servers under test could not use. Frames here are small; a
     // larger one is still read, in several chunks. The server sets the same (ws/mod.rs).
+    // `true`: TCP_NODELAY, as a browser sets it: a small frame is not held back by Nagle.
     let config = WebSocketConfig::default().read_buffer_size(4 * 1024);
     let (ws, _) = tokio_tungstenite::connect_async_with_config(url, Some(config), true).await?;
     let (mut sink, mut stream) = ws.split();
