@@ -295,7 +295,7 @@ async function writes() {
   say('## 3. Durable writes');
   say();
   const inFlight = W.writes.connections.map((c) => fmt(c * 4));
-  say(`**Workload**: sockets in one chat (${W.writes.connections.join(' or ')}), each keeping 4 sends in flight (${inFlight.join(' or ')} in all) and sending the next when an \`ack\` comes back; Chatix acknowledges a send only after its transaction committed (group commit: one transaction per batch of at most 256). With at most one batch in flight every send of a cycle lands in the same transaction, so the writer sits idle while the acks travel and the senders answer them: such a row is bounded by the round trip. With more than one batch in flight, one forms while another commits: the store's throughput. ${W.writes.seconds} s each.`);
+  say(`**Workload**: sockets in one chat (${W.writes.connections.join(' or ')}), each keeping 4 sends in flight (${inFlight.join(' or ')} in all) and sending the next when an \`ack\` comes back; Chatix acknowledges a send only after its transaction committed (group commit: one transaction per batch of at most 1,024, \`MAX_BATCH\` in server/src/store/batch.rs). With at most one batch in flight (both rows here) every send of a cycle lands in the same transaction, so the writer sits idle while the acks travel and the senders answer them: such a row is bounded by the round trip, a floor under the store's throughput. ${W.writes.seconds} s each.`);
   say();
   const rows = [];
   const backends = [['SQLite (embedded default)', []]];
