@@ -120,7 +120,7 @@ impl Shard {
 /// A writer's commit cost, `fixed + per_message × n` ms, fitted by least squares over its
 /// batches with exponentially decaying weights.
 #[derive(Debug, Clone)]
-pub(crate) struct CostModel {
+struct CostModel {
     w: f64,
     sn: f64,
     st: f64,
@@ -146,17 +146,17 @@ impl Default for CostModel {
 
 impl CostModel {
     /// The predicted time of a commit of `n` messages, ms.
-    pub(crate) fn predict(&self, n: usize) -> f64 {
+    fn predict(&self, n: usize) -> f64 {
         self.fixed + self.per * n as f64
     }
 
     /// `(fixed ms, ms per message)`.
-    pub(crate) fn params(&self) -> (f64, f64) {
+    fn params(&self) -> (f64, f64) {
         (self.fixed, self.per)
     }
 
     /// A commit of `n` messages took `ms`.
-    pub(crate) fn note(&mut self, n: usize, ms: f64) {
+    fn note(&mut self, n: usize, ms: f64) {
         if n == 0 || !ms.is_finite() || ms < 0.0 {
             return;
         }
@@ -214,15 +214,14 @@ async fn writer_loop(
         }
         let n = batch.len();
         let (news, replies): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
-        let started = Instant::now();
         shard.committing.store(n, Ordering::Relaxed);
         shard
             .commit_started_us
             .store(micros_since(epoch), Ordering::Relaxed);
         let results = store.insert_messages(news).await;
+        cost.note(n, shard.commit_running_ms(epoch));
         shard.commit_started_us.store(0, Ordering::Relaxed);
         shard.committing.store(0, Ordering::Relaxed);
-        cost.note(n, started.elapsed().as_secs_f64() * 1000.0);
         let (fixed, per) = cost.params();
         shard.fixed_ms.store(fixed.to_bits(), Ordering::Relaxed);
         shard.per_message_ms.store(per.to_bits(), Ordering::Relaxed);
@@ -278,27 +277,23 @@ impl WriteBatcher {
     pub fn start(store: Arc<dyn Store>, workers: usize, limits: WriteLimits) -> WriteBatcher {
         let mut shards = Vec::new();
         let mut receivers = Vec::new();
+        let (fixed, per) = CostModel::default().params();
         for _ in 0..workers.max(1) {
             let (tx, rx) = mpsc::unbounded_channel::<Job>();
             shards.push(Shard {
                 tx,
                 pending: AtomicUsize::new(0),
                 committing: AtomicUsize::new(0),
-                fixed_ms: AtomicU64::new(0f64.to_bits()),
-                per_message_ms: AtomicU64::new(INITIAL_PER_MESSAGE_MS.to_bits()),
+                fixed_ms: AtomicU64::new(fixed.to_bits()),
+                per_message_ms: AtomicU64::new(per.to_bits()),
                 commit_started_us: AtomicU64::new(0),
             });
             receivers.push(rx);
         }
         let shards: Arc<[Shard]> = shards.into();
         let epoch = Instant::now();
-        let loops: Vec<_> = receivers
-            .into_iter()
-            .enumerate()
-            .map(|(i, rx)| writer_loop(store.clone(), shards.clone(), i, rx, epoch))
-            .collect();
-        for l in loops {
-            tokio::spawn(l);
+        for (i, rx) in receivers.into_iter().enumerate() {
+            tokio::spawn(writer_loop(store.clone(), shards.clone(), i, rx, epoch));
         }
         WriteBatcher {
             shards,
