@@ -51,7 +51,12 @@ export async function startServer({ port = 18787, binary = 'target/debug/chatix-
       if (child.exitCode === null) {
         const done = new Promise((r) => child.once('exit', r));
         child.kill(signal);
+        // A test may have frozen the server (SIGSTOP): a SIGTERM stays pending until the
+        // process runs again, so wake it; and never wait forever for a clean exit.
+        if (signal !== 'SIGKILL') child.kill('SIGCONT');
+        const late = setTimeout(() => child.kill('SIGKILL'), 15000);
         await done;
+        clearTimeout(late);
       }
       if (!keepData) rmSync(dir, { recursive: true, force: true });
     },

@@ -33,7 +33,10 @@ try {
     await reader.start();
     await writer.connectToChatroom(room.id);
     await reader.connectToChatroom(room.id);
-    const s = { sent: 0, acked: 0, failed: [], heard: [], done: false, writer, reader };
+    // The writer pauses after 60 and after 180 sends until the test has frozen the server
+    // (gates), so that the sends after each pause are certainly unacknowledged at the kill.
+    const gates = [60, 180].map((at) => { const g = { at }; g.opened = new Promise((r) => { g.open = r; }); return g; });
+    const s = { sent: 0, acked: 0, failed: [], heard: [], done: false, writer, reader, gates };
     window.crash = s;
     reader.on('message', (m) => { if (m.chatId === room.id) s.heard.push(m.text); });
     // Fire the sends without waiting for each ack, a few at a time, so that some are in
@@ -41,6 +44,8 @@ try {
     (async () => {
       const all = [];
       for (let i = 0; i < n; i++) {
+        const gate = gates.find((g) => g.at === i);
+        if (gate) { gate.reached = true; await gate.opened; }
         const text = `m${String(i).padStart(4, '0')}`;
         all.push(writer.sendChatroomTextMessage(room.id, text).then(() => { s.acked++; }, (e) => { s.failed.push(`${text}: ${e.code} ${e.message}`); }));
         s.sent++;
@@ -55,13 +60,15 @@ try {
   const state = () => page.evaluate(() => ({ sent: crash.sent, acked: crash.acked, heard: crash.heard.length, done: crash.done }));
   // Kill twice: once early, once later in the stream.
   const kills = [];
-  for (const at of [60, 180]) {
-    await page.waitForFunction((k) => window.crash.acked >= k, at, { timeout: 30000 });
-    // Freeze the server first, so that it can neither store nor ack what the writer keeps
-    // sending meanwhile (5 sends every 10 ms): sends are then really in flight at the kill,
-    // whatever the machine's speed. Sampling acked vs sent without the freeze raced the acks.
+  for (const [g, at] of [60, 180].entries()) {
+    // The writer waits at its gate; freeze the server, then let the writer go on (5 sends
+    // every 10 ms): a frozen server can neither store nor ack them, so sends are in flight
+    // at the kill whatever the machine's speed. (Sampling acked vs sent without the freeze
+    // raced the acks; freezing without the gate raced the end of the stream.)
+    await page.waitForFunction((i) => window.crash.gates[i].reached === true, g, { timeout: 30000 });
     server.child.kill('SIGSTOP');
-    await page.waitForFunction(() => window.crash.sent - window.crash.acked >= 5, null, { timeout: 10000 });
+    await page.evaluate((i) => window.crash.gates[i].open(), g);
+    await page.waitForFunction((k) => window.crash.sent - window.crash.acked >= 5 && window.crash.sent >= k + 5, at, { timeout: 10000 });
     const before = await state();
     await server.stop({ keepData: true, signal: 'SIGKILL' });
     kills.push(before);
@@ -89,7 +96,7 @@ try {
   assert.deepEqual(errors, [], 'no page errors');
   const inFlight = kills.map((k) => k.sent - k.acked);
   console.log(`SDK across 2 SIGKILLs: ${N} sends resolved, ${inFlight.join(' and ')} unacknowledged at the kills, stored once each, ${result.heard.length} delivered once in order`);
-  assert.ok(inFlight.some((k) => k > 0), 'some sends really were in flight when the server died');
+  assert.ok(inFlight.every((k) => k >= 5), 'sends really were in flight at each kill');
 } finally {
   await browser.close();
   await server.stop();
