@@ -14,6 +14,13 @@ async fn health_and_openapi() {
     let (s, mut v) = srv.call(Method::GET, "/healthz", None, None).await;
     assert_eq!(s, StatusCode::OK);
     let reads = v.as_object_mut().unwrap().remove("fanoutReads");
+    let by_kind = v.as_object_mut().unwrap().remove("fanoutReadsByKind");
+    assert!(
+        by_kind.is_some_and(|k| ["position", "check", "backfill"]
+            .iter()
+            .all(|n| k[n].is_u64())),
+        "fanoutReadsByKind counts each kind"
+    );
     assert!(reads.is_some_and(|r| r.is_u64()), "fanoutReads is a count");
     let node = v.as_object_mut().unwrap().remove("node");
     assert!(

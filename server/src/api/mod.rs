@@ -43,6 +43,7 @@ pub async fn health(State(state): State<AppState>) -> (axum::http::StatusCode, J
     } else {
         axum::http::StatusCode::SERVICE_UNAVAILABLE
     };
+    let reads = crate::hub::room::reads::snapshot();
     let body = HealthBody {
         health: Health {
             status: if up { "ok" } else { "unavailable" }.into(),
@@ -52,7 +53,12 @@ pub async fn health(State(state): State<AppState>) -> (axum::http::StatusCode, J
         },
         pid: std::process::id(),
         node: state.hub.node_id().to_owned(),
-        fanout_reads: crate::hub::room::FANOUT_READS.load(std::sync::atomic::Ordering::Relaxed),
+        fanout_reads: reads.iter().sum(),
+        fanout_reads_by_kind: FanoutReads {
+            position: reads[0],
+            check: reads[1],
+            backfill: reads[2],
+        },
     };
     (status, Json(body))
 }
@@ -68,10 +74,24 @@ pub struct HealthBody {
     /// This node's id in a cluster (random per start; the `origin` of its bus events), so
     /// an operator can tell which node behind a load balancer answered.
     node: String,
-    /// Database reads made to fan messages out since the start (a room's first position,
-    /// backfill pages after a gap or a resync); not per message.
+    /// Database reads made to fan messages out since the start (not per message).
     #[serde(rename = "fanoutReads")]
     fanout_reads: u64,
+    /// The same by kind.
+    #[serde(rename = "fanoutReadsByKind")]
+    fanout_reads_by_kind: FanoutReads,
+}
+
+/// `/healthz`'s `fanoutReadsByKind`: database reads made to fan messages out since the
+/// start, by kind.
+#[derive(serde::Serialize)]
+pub struct FanoutReads {
+    /// Rooms' first positions (one per room and node, at its first subscriber).
+    position: u64,
+    /// "Did I miss a change?" checks (after a bus resync, a cursor ahead of the room).
+    check: u64,
+    /// Backfill pages after a gap.
+    backfill: u64,
 }
 
 async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {

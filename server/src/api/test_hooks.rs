@@ -7,6 +7,8 @@
 //! - `POST /v1/test/drop {userId}`: the server closes that user's sockets (code 1012,
 //!   "service restart"): clients must reconnect and resume.
 //! - `POST /v1/test/admin` `{method, path, body}`: one admin-key request on the demo website.
+//! - `POST /v1/test/bus/lose {count}`: this node's bus drops the next `count` events it
+//!   publishes, as a failing Redis would (409 without a bus).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -80,6 +82,22 @@ async fn drop_user(State(state): State<AppState>, Json(req): Json<Drop>) -> AppR
 }
 
 #[derive(Deserialize)]
+struct Lose {
+    count: u64,
+}
+
+async fn lose_bus_events(
+    State(state): State<AppState>,
+    Json(req): Json<Lose>,
+) -> AppResult<StatusCode> {
+    if state.hub.lose_next_bus_events(req.count) {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(AppError::conflict("this node has no bus"))
+    }
+}
+
+#[derive(Deserialize)]
 struct AdminCall {
     method: String,
     path: String,
@@ -126,4 +144,5 @@ pub fn router() -> Router<AppState> {
         .route("/token", post(token))
         .route("/drop", post(drop_user))
         .route("/admin", post(admin))
+        .route("/bus/lose", post(lose_bus_events))
 }

@@ -8,12 +8,20 @@
 //! R" delivers it without reading the database when R is the next rev it expects. The
 //! database stays the source of truth: pub/sub is fire-and-forget, so a lost event shows up
 //! as a gap (the next rev is not the one expected) and the room backfills from the
-//! database before delivering anything newer; after a Redis reconnection, and every few
-//! seconds, rooms also check the database for changes they did not hear about.
+//! database before delivering anything newer.
+//!
+//! A lost event that no later event of its chat reveals (the last message before a quiet
+//! spell, an access change) is found without polling: each node numbers what it publishes
+//! (`seq`, one counter per node, an event it dropped still takes its number), and its
+//! `NodeAlive` heartbeat every 5 s carries a number too. A receiver that sees a node's
+//! numbers jump, or hears a node for the first time since it subscribed, has every room
+//! check the database once and forgets the access it cached ([`Hub::recover`]); after a
+//! Redis reconnection it does the same. In the steady state no room reads the database.
 
 use futures_util::StreamExt;
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -32,21 +40,29 @@ pub trait Bus: Send + Sync + 'static {
     /// Queues an event for the other nodes (never blocks; may drop when the bus is down:
     /// receivers recover from the database).
     fn publish(&self, ev: &Event);
+    /// Test hook: drop the next `n` events this node publishes, as a failing bus would.
+    fn lose_next(&self, n: u64);
 }
 
-/// An event on the wire, stamped with the node that published it.
+/// An event on the wire, stamped with the node that published it and its number in that
+/// node's stream (1, 2, 3…; a gap means events were lost). Written by [`publish_loop`].
 #[derive(Serialize, Deserialize)]
 struct Envelope {
     origin: String,
+    #[serde(default)]
+    seq: u64,
     event: Event,
 }
 
 /// Redis pub/sub.
 pub struct RedisBus {
-    node: String,
+    /// Each event's JSON, without its envelope.
     tx: mpsc::Sender<String>,
-    /// Events dropped because the queue was full (logged at powers of two).
-    full: AtomicU64,
+    /// Events dropped because the queue was full (logged at powers of two); the publisher
+    /// leaves a gap in its numbers for them.
+    full: Arc<AtomicU64>,
+    /// [`Bus::lose_next`].
+    lose: Arc<AtomicU64>,
 }
 
 /// Events waiting to be published; beyond it they are dropped (and recovered like any
@@ -59,11 +75,7 @@ impl Bus for RedisBus {
     }
 
     fn publish(&self, ev: &Event) {
-        let env = Envelope {
-            origin: self.node.clone(),
-            event: ev.clone(),
-        };
-        match serde_json::to_string(&env) {
+        match serde_json::to_string(ev) {
             Ok(s) => {
                 if let Err(mpsc::error::TrySendError::Full(_)) = self.tx.try_send(s) {
                     let n = self.full.fetch_add(1, Ordering::Relaxed) + 1;
@@ -74,6 +86,10 @@ impl Bus for RedisBus {
             }
             Err(e) => tracing::error!(error = %e, "could not serialise a bus event"),
         }
+    }
+
+    fn lose_next(&self, n: u64) {
+        self.lose.fetch_add(n, Ordering::Relaxed);
     }
 }
 
@@ -89,13 +105,17 @@ impl RedisBus {
         // Fail at start when Redis cannot be reached at all (a wrong URL says so at once).
         drop(client.get_multiplexed_async_connection().await?);
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(publish_loop(client.clone(), rx, stop.clone()));
-        tokio::spawn(subscribe_loop(client, node.clone(), hub, stop));
-        Ok(Arc::new(RedisBus {
-            node,
-            tx,
-            full: AtomicU64::new(0),
-        }))
+        let (full, lose) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let stream = Stream {
+            origin: serde_json::to_string(&node)?,
+            seq: 0,
+            full: full.clone(),
+            full_seen: 0,
+            lose: lose.clone(),
+        };
+        tokio::spawn(publish_loop(client.clone(), rx, stream, stop.clone()));
+        tokio::spawn(subscribe_loop(client, node, hub, stop));
+        Ok(Arc::new(RedisBus { tx, full, lose }))
     }
 }
 
@@ -109,9 +129,53 @@ const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 /// late and all at once): other nodes recover them from the database when their
 /// subscription resyncs and on their periodic checks. redis-rs's `ConnectionManager` was
 /// used here before, and after Redis had been down for a minute its publish never returned.
+/// The numbering of one node's published events (owned by [`publish_loop`], the only
+/// place events leave in order).
+struct Stream {
+    /// This node's id, as a JSON string.
+    origin: String,
+    /// The last number given.
+    seq: u64,
+    /// [`RedisBus::full`], and how much of it is already a gap in the numbers.
+    full: Arc<AtomicU64>,
+    full_seen: u64,
+    /// [`RedisBus::lose`].
+    lose: Arc<AtomicU64>,
+}
+
+impl Stream {
+    /// The next event's envelope, or `None` when the test hook drops it (its number then
+    /// stays a gap, as for any lost event).
+    fn envelope(&mut self, event: &str) -> Option<String> {
+        let full = self.full.load(Ordering::Relaxed);
+        if full != self.full_seen {
+            // Events dropped on a full queue never reached this loop: leave a gap for them.
+            self.full_seen = full;
+            self.seq += 1;
+        }
+        self.seq += 1;
+        let lost = self
+            .lose
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+            .is_ok();
+        (!lost).then(|| {
+            format!(
+                "{{\"origin\":{},\"seq\":{},\"event\":{event}}}",
+                self.origin, self.seq
+            )
+        })
+    }
+
+    /// Events dropped here (Redis unreachable): their numbers become a gap.
+    fn skip(&mut self, n: u64) {
+        self.seq += n;
+    }
+}
+
 async fn publish_loop(
     client: redis::Client,
     mut rx: mpsc::Receiver<String>,
+    mut stream: Stream,
     stop: CancellationToken,
 ) {
     let mut conn: Option<redis::aio::MultiplexedConnection> = None;
@@ -142,6 +206,7 @@ async fn publish_loop(
                     while rx.try_recv().is_ok() {
                         dropped += 1;
                     }
+                    stream.skip(dropped as u64);
                     tracing::warn!(%error, dropped, "cannot reach redis to publish; events dropped");
                     let wait = Duration::from_millis((100u64 << attempt.min(5)).min(2_000));
                     tokio::select! {
@@ -153,6 +218,9 @@ async fn publish_loop(
             }
         }
         let Some(c) = conn.as_mut() else { continue };
+        let Some(msg) = stream.envelope(&msg) else {
+            continue;
+        };
         match tokio::time::timeout(PUBLISH_TIMEOUT, c.publish::<_, _, i64>(CHANNEL, msg)).await {
             Ok(Ok(_)) => {}
             failed => {
@@ -191,6 +259,8 @@ async fn subscribe_loop(
                     if let Some(h) = hub.upgrade() {
                         h.resync();
                     }
+                    // The last number heard from each node, since this subscription began.
+                    let mut heard: HashMap<String, u64> = HashMap::new();
                     let mut stream = pubsub.on_message();
                     loop {
                         let msg = tokio::select! {
@@ -209,6 +279,13 @@ async fn subscribe_loop(
                             continue;
                         }
                         let Some(h) = hub.upgrade() else { return };
+                        let last = heard.insert(env.origin.clone(), env.seq);
+                        if last.is_none_or(|l| env.seq != l + 1) {
+                            // Events of that node were lost (or it is new to us: what it
+                            // published before we heard it may be lost too).
+                            tracing::debug!(origin = %env.origin, last = ?last, seq = env.seq, "gap in a node's bus events; rooms check the database");
+                            h.recover();
+                        }
                         h.receive(&env.origin, env.event);
                     }
                     tracing::warn!("redis fan-out connection lost; reconnecting");

@@ -491,8 +491,8 @@ impl Hub {
         self.tick_rooms();
     }
 
-    /// Periodic cluster upkeep: say we are alive, forget silent nodes, let rooms check the
-    /// database.
+    /// Periodic cluster upkeep: say we are alive (the heartbeat's number also shows a
+    /// receiver whether it lost anything since), forget silent nodes.
     pub fn maintain(&self) {
         if let Some(bus) = self.bus.get() {
             let (users, digest) = {
@@ -518,7 +518,26 @@ impl Hub {
             }
             remote.retain(|_, s| !s.is_empty());
         }
+    }
+
+    /// Events from another node were lost on the bus (a gap in its numbers, see
+    /// [`bus`]): every room checks the database for changes it did not hear about, and the
+    /// access cache forgets what an invalidation may have changed.
+    pub fn recover(&self) {
+        self.access.invalidate(None, &[]);
         self.tick_rooms();
+    }
+
+    /// Test hook: the bus drops the next `n` events this node publishes.
+    pub fn lose_next_bus_events(&self, n: u64) -> bool {
+        self.bus.get().map(|b| b.lose_next(n)).is_some()
+    }
+
+    /// One room checks the database (a retry after a failed check or backfill).
+    pub fn tick_room(&self, chat_id: &str) {
+        if let Some(tx) = lock(&self.rooms).get(chat_id) {
+            let _ = tx.send(RoomCmd::Tick);
+        }
     }
 
     fn tick_rooms(&self) {

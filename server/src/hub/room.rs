@@ -27,13 +27,34 @@ use super::{frame, Change, ConnHandle, Event, Frame, Hub};
 use crate::error::{AppError, AppResult};
 use crate::store::{Audience, Store};
 
-/// Database reads the rooms of this process made to fan out (a room's first position, each
-/// page of a backfill after a gap or a resync), for `/healthz` and the bench: with the
-/// message on the bus, a cluster fans out without reading (see `Event::Message`).
-pub static FANOUT_READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+/// Database reads the rooms of this process made to fan out, by kind, for `/healthz` and
+/// the bench: with the message on the bus, a cluster fans out without reading (see
+/// `Event::Message`).
+pub mod reads {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    /// A room's first position (once per room and node, when its first subscriber comes).
+    pub static POSITION: AtomicU64 = AtomicU64::new(0);
+    /// A room asking the database whether it missed a change (a bus resync, a cursor ahead
+    /// of the room).
+    pub static CHECK: AtomicU64 = AtomicU64::new(0);
+    /// Each page of a backfill after a gap.
+    pub static BACKFILL: AtomicU64 = AtomicU64::new(0);
+
+    pub(crate) fn count(kind: &AtomicU64) {
+        kind.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// `[position, check, backfill]` so far.
+    pub fn snapshot() -> [u64; 3] {
+        [&POSITION, &CHECK, &BACKFILL].map(|k| k.load(Ordering::Relaxed))
+    }
+}
 
 /// Rows read per database round trip during replay and backfill.
 const PAGE: i64 = 500;
+/// How soon a failed room check or backfill is tried again.
+const RETRY: Duration = Duration::from_secs(2);
 /// How long a replay may wait for room in a subscriber's queue.
 const REPLAY_WAIT: Duration = Duration::from_secs(5);
 
@@ -55,7 +76,8 @@ pub enum RoomCmd {
     },
     /// An event for this chat.
     Event(Event),
-    /// Check the database for changes not heard about (cluster upkeep, bus reconnect).
+    /// Check the database for changes not heard about (events lost on the bus, a bus
+    /// reconnect, a failed backfill's retry).
     Tick,
 }
 
@@ -125,7 +147,7 @@ impl Room {
         if let Some(r) = self.last_rev {
             return Ok(r);
         }
-        FANOUT_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        reads::count(&reads::POSITION);
         let r = self
             .store
             .last_rev(&self.chat_id, Audience { whispers: true }, i64::MAX)
@@ -283,20 +305,37 @@ impl Room {
     /// Backfills when the database holds changes this room did not hear about.
     async fn check_store(&mut self) {
         let Some(last) = self.last_rev else { return };
+        reads::count(&reads::CHECK);
         let stored = self
             .store
             .last_rev(&self.chat_id, Audience { whispers: true }, i64::MAX)
             .await;
-        if matches!(stored, Ok(s) if s > last) {
-            self.backfill(last).await;
+        match stored {
+            Ok(s) if s > last => self.backfill(last).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(chat = %self.chat_id, error = %e.0, "room check failed; retrying");
+                self.retry_later();
+            }
         }
+    }
+
+    /// Nothing polls: a check or backfill the database failed is asked again in a moment.
+    fn retry_later(&self) {
+        let (hub, chat) = (self.hub.clone(), self.chat_id.clone());
+        tokio::spawn(async move {
+            tokio::time::sleep(RETRY).await;
+            if let Some(h) = hub.upgrade() {
+                h.tick_room(&chat);
+            }
+        });
     }
 
     /// Delivers every stored change after `from`, in order.
     async fn backfill(&mut self, from: i64) {
         let mut cursor = from;
         loop {
-            FANOUT_READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            reads::count(&reads::BACKFILL);
             let page = match self
                 .store
                 .changes_since(&self.chat_id, Audience { whispers: true }, cursor, PAGE)
@@ -304,7 +343,8 @@ impl Room {
             {
                 Ok(p) => p,
                 Err(e) => {
-                    tracing::warn!(chat = %self.chat_id, error = %e.0, "backfill failed");
+                    tracing::warn!(chat = %self.chat_id, error = %e.0, "backfill failed; retrying");
+                    self.retry_later();
                     break;
                 }
             };
