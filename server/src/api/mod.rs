@@ -53,12 +53,8 @@ pub async fn health(State(state): State<AppState>) -> (axum::http::StatusCode, J
         },
         pid: std::process::id(),
         node: state.hub.node_id().to_owned(),
-        fanout_reads: reads.iter().sum(),
-        fanout_reads_by_kind: FanoutReads {
-            position: reads[0],
-            check: reads[1],
-            backfill: reads[2],
-        },
+        fanout_reads: reads.total(),
+        fanout_reads_by_kind: reads,
     };
     (status, Json(body))
 }
@@ -77,21 +73,10 @@ pub struct HealthBody {
     /// Database reads made to fan messages out since the start (not per message).
     #[serde(rename = "fanoutReads")]
     fanout_reads: u64,
-    /// The same by kind.
+    /// The same by kind: rooms' first positions, "did I miss a change?" checks, backfill
+    /// pages.
     #[serde(rename = "fanoutReadsByKind")]
-    fanout_reads_by_kind: FanoutReads,
-}
-
-/// `/healthz`'s `fanoutReadsByKind`: database reads made to fan messages out since the
-/// start, by kind.
-#[derive(serde::Serialize)]
-pub struct FanoutReads {
-    /// Rooms' first positions (one per room and node, at its first subscriber).
-    position: u64,
-    /// "Did I miss a change?" checks (after a bus resync, a cursor ahead of the room).
-    check: u64,
-    /// Backfill pages after a gap.
-    backfill: u64,
+    fanout_reads_by_kind: crate::hub::room::reads::Reads,
 }
 
 async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -123,12 +123,6 @@ impl RedisBus {
 /// given up and made again.
 const PUBLISH_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Publishes queued events on a connection of its own. A failed or stalled publish drops
-/// the connection and the event; while Redis cannot be reached, queued events are dropped
-/// too rather than held (a queue that grows for the length of an outage would be published
-/// late and all at once): other nodes recover them from the database when their
-/// subscription resyncs and on their periodic checks. redis-rs's `ConnectionManager` was
-/// used here before, and after Redis had been down for a minute its publish never returned.
 /// The numbering of one node's published events (owned by [`publish_loop`], the only
 /// place events leave in order).
 struct Stream {
@@ -172,6 +166,13 @@ impl Stream {
     }
 }
 
+/// Publishes queued events on a connection of its own. A failed or stalled publish drops
+/// the connection and the event; while Redis cannot be reached, queued events are dropped
+/// too rather than held (a queue that grows for the length of an outage would be published
+/// late and all at once): other nodes recover them from the database when they see the
+/// gap in this node's numbers (or when their subscription resyncs). redis-rs's
+/// `ConnectionManager` was used here before, and after Redis had been down for a minute its
+/// publish never returned.
 async fn publish_loop(
     client: redis::Client,
     mut rx: mpsc::Receiver<String>,

@@ -482,13 +482,12 @@ impl Hub {
     /// After joining the bus (or reconnecting to it): ask every node who is online, say who
     /// is online here, and have every room check the database for what it missed.
     pub fn resync(&self) {
-        // Invalidations may have been lost while the bus was away.
-        self.access.invalidate(None, &[]);
         if let Some(bus) = self.bus.get() {
             bus.publish(&Event::PresenceSync);
         }
         self.publish_snapshot();
-        self.tick_rooms();
+        // Messages and invalidations may have been lost while the bus was away.
+        self.recover();
     }
 
     /// Periodic cluster upkeep: say we are alive (the heartbeat's number also shows a

@@ -35,8 +35,8 @@ pub mod reads {
 
     /// A room's first position (once per room and node, when its first subscriber comes).
     pub static POSITION: AtomicU64 = AtomicU64::new(0);
-    /// A room asking the database whether it missed a change (a bus resync, a cursor ahead
-    /// of the room).
+    /// A room asking the database whether it missed a change (a gap in a node's bus
+    /// events, a bus resync, a cursor ahead of the room).
     pub static CHECK: AtomicU64 = AtomicU64::new(0);
     /// Each page of a backfill after a gap.
     pub static BACKFILL: AtomicU64 = AtomicU64::new(0);
@@ -45,9 +45,32 @@ pub mod reads {
         kind.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// `[position, check, backfill]` so far.
-    pub fn snapshot() -> [u64; 3] {
-        [&POSITION, &CHECK, &BACKFILL].map(|k| k.load(Ordering::Relaxed))
+    /// The counts so far (`/healthz`'s `fanoutReadsByKind`).
+    #[derive(Debug, Clone, Copy, serde::Serialize)]
+    pub struct Reads {
+        /// [`POSITION`].
+        pub position: u64,
+        /// [`CHECK`].
+        pub check: u64,
+        /// [`BACKFILL`].
+        pub backfill: u64,
+    }
+
+    impl Reads {
+        /// All kinds together.
+        pub fn total(&self) -> u64 {
+            self.position + self.check + self.backfill
+        }
+    }
+
+    /// The counts so far.
+    pub fn snapshot() -> Reads {
+        let get = |k: &AtomicU64| k.load(Ordering::Relaxed);
+        Reads {
+            position: get(&POSITION),
+            check: get(&CHECK),
+            backfill: get(&BACKFILL),
+        }
     }
 }
 
