@@ -22,7 +22,10 @@ bindgen() { # target outdir
     "$2/chatix_core_bg.wasm" -o "$2/chatix_core_bg.wasm"
 }
 bindgen web pkg
+# Short names on the wasm/JS boundary: scripts/minify-boundary.mjs says why.
+node scripts/minify-boundary.mjs pkg
 bindgen bundler pkg/bundler
+node scripts/minify-boundary.mjs pkg/bundler --exports-only
 # The glue as shipped: one minified file (the .d.ts keep the docs).
 node scripts/minify-glue.mjs pkg/chatix_core.js pkg/bundler/chatix_core_bg.js
 node scripts/package-sdk.mjs

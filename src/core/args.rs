@@ -71,16 +71,7 @@ pub fn number(n: f64) -> String {
         return format!("{sign}{}e+{exp}", number(m));
     }
     if a >= 9.0e15 {
-        // An integer beyond u64's digits formatting: its digits one by one (std's u128
-        // formatting is a kilobyte of wasm).
-        let mut i = a as u128;
-        let mut digits = Vec::new();
-        while i > 0 {
-            digits.push(b'0' + (i % 10) as u8);
-            i /= 10;
-        }
-        digits.reverse();
-        return format!("{sign}{}", String::from_utf8_lossy(&digits));
+        return format!("{sign}{}", big_integer(a));
     }
     let micros = (a * 1e6).round() as u64;
     let (int, frac) = (micros / 1_000_000, micros % 1_000_000);
@@ -89,6 +80,42 @@ pub fn number(n: f64) -> String {
     }
     let digits = format!("{frac:06}");
     format!("{sign}{int}.{}", digits.trim_end_matches('0'))
+}
+
+/// The digits of an integral `a` in [9e15, 1e21), with 64-bit arithmetic only (u128
+/// division pulls a kilobyte of compiler builtins into the wasm, std's u128 formatting
+/// more). Below 2^64 it is a `u64`; above, `a` is a multiple of 2^12 (its spacing there), so
+/// it is `a / 4096` (exact, below 2^57) times 4096, multiplied out in base-10^9 limbs.
+fn big_integer(a: f64) -> String {
+    if a < 18_446_744_073_709_549_568.0 {
+        return (a as u64).to_string();
+    }
+    const BASE: u64 = 1_000_000_000;
+    let mut m = (a / 4096.0) as u64;
+    let mut limbs = Vec::new();
+    while m > 0 {
+        limbs.push(m % BASE);
+        m /= BASE;
+    }
+    let mut carry = 0;
+    for l in &mut limbs {
+        let v = *l * 4096 + carry;
+        *l = v % BASE;
+        carry = v / BASE;
+    }
+    while carry > 0 {
+        limbs.push(carry % BASE);
+        carry /= BASE;
+    }
+    let mut out = String::new();
+    for (i, l) in limbs.iter().rev().enumerate() {
+        if i == 0 {
+            out.push_str(&l.to_string());
+        } else {
+            out.push_str(&format!("{l:09}"));
+        }
+    }
+    out
 }
 
 /// Flat metadata from a JS object's entries: strings, finite numbers and booleans only,
@@ -289,6 +316,10 @@ mod tests {
             (2.5e30, "2.5e+30"),
             (9_007_199_254_740_993.0, "9007199254740992"),
             (1.5e300, "1.5e+300"),
+            (9007199254740993.0, "9007199254740992"),
+            (18446744073709551616.0, "18446744073709551616"),
+            (36893488147419111424.0, "36893488147419111424"),
+            (999999999999999868928.0, "999999999999999868928"),
         ] {
             assert_eq!(number(n), s);
         }
