@@ -453,7 +453,8 @@ async function sdk() {
       let ready = await page.evaluate(startSdk, sdkArgs);
       const r = await measureClient(page, {
         n, burst, publish,
-        wasmBytes: () => page.evaluate(() => window.bench.wasm.memory.buffer.byteLength),
+        // The boundary names are minified (scripts/minify-boundary.mjs), so the memory export is found by type.
+        wasmBytes: () => page.evaluate(() => Object.values(window.bench.wasm).find((v) => v instanceof WebAssembly.Memory).buffer.byteLength),
       });
       const cached = await page.evaluate(() => window.bench.core.cacheBytes());
       await page.evaluate(() => window.bench.core.stop());
