@@ -1015,3 +1015,63 @@ async fn short_lived_tokens_are_renewed_ahead_while_sends_and_the_subscription_g
     core.stop();
     other.stop();
 }
+
+/// start() with a token: the `auth` frame asks the server to follow the user's recent
+/// chats (`followRecent`), so start() makes no `GET /v1/chats` and sends no `subscribe`,
+/// and a message of such a chat still reaches the app, counted unread, from the first one.
+#[wasm_bindgen_test]
+async fn start_follows_the_recent_chats_in_the_auth_frame_with_no_extra_round_trip() {
+    let (a_name, b_name) = (unique("ann"), unique("bob"));
+    let a = user(&a_name).await;
+    let b_token = mint_token(b_name.clone(), 3600).await;
+    let chat = chat_of(ok(a.chat(b_name.as_str().into())).await);
+    js_sys::eval(
+        r#"(() => {
+  const w = window.__chatixStart = { sent: [], fetched: [] };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (d) { w.sent.push(String(d)); return send.call(this, d); };
+  const fetch = window.fetch;
+  window.fetch = function (r, o) { w.fetched.push(String(r && r.url ? r.url : r)); return fetch.call(this, r, o); };
+})()"#,
+    )
+    .unwrap();
+    let d = demo().await;
+    let b = ChatixCore::new(
+        d["websiteId"].as_str().unwrap().into(),
+        obj(json!({"serverUrl": SERVER, "token": b_token})),
+    )
+    .unwrap();
+    ok(b.start()).await;
+    let log = js_sys::eval("window.__chatixStart").unwrap();
+    let sent: Vec<String> = Array::from(&get(&log, "sent"))
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    let fetched: Vec<String> = Array::from(&get(&log, "fetched"))
+        .iter()
+        .filter_map(|v| v.as_string())
+        .collect();
+    js_sys::eval("window.__chatixStart = null").unwrap();
+    assert!(
+        sent.first()
+            .is_some_and(|f| f.contains("\"type\":\"auth\"") && f.contains("\"followRecent\":true")),
+        "{sent:?}"
+    );
+    assert!(
+        !sent.iter().any(|f| f.contains("\"type\":\"subscribe\"")),
+        "no subscribe frame: {sent:?}"
+    );
+    assert!(
+        !fetched.iter().any(|u| u.contains("/v1/chats")),
+        "no GET /v1/chats: {fetched:?}"
+    );
+    let (on_msg, msg_log) = recorder();
+    b.on("message".into(), on_msg.into()).unwrap();
+    ok(chat.send_message(obj(json!({"text": "hi from ann"})))).await;
+    until("bob hears it", 5000, || msg_log.borrow().len() == 1).await;
+    assert_eq!(texts(&msg_log), ["hi from ann"]);
+    assert_eq!(b.get_unread_count(chat.id().into()), 1.0);
+    for core in [a, b] {
+        core.stop();
+    }
+}

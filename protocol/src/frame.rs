@@ -12,6 +12,14 @@
 //! A browser opens `/v1/ws?website=<public id>` so its `Origin` can be checked before the
 //! upgrade.
 //!
+//! `{"type":"auth","token":"…","followRecent":true}` also subscribes the socket of an app
+//! user (role `user`; ignored for staff and visitors), before `ready`, to their most recent
+//! chats (the first page of `GET /v1/chats`), live from
+//! now (no replay): `ready` then carries them as `recent` ([`Recent`]: the chats, what each
+//! subscription answered, the ones refused). It saves a client's start the `GET /v1/chats`
+//! and `subscribe` round trips; events of those chats come after `ready`, as after an `ack`
+//! of `subscribe`. A server that cannot list the chats sends `ready` without `recent`.
+//!
 //! # Batches (`/v1/ws?website=…&batch=1`)
 //!
 //! A client that opens the socket with `batch=1` accepts several server frames in one text
@@ -88,6 +96,19 @@ pub struct SubscribeFailure {
     pub code: ErrorCode,
     /// In words.
     pub message: String,
+}
+
+/// What `ready` says of the chats an `auth` frame with `followRecent` had followed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recent {
+    /// The caller's most recent chats (the first page of `GET /v1/chats`), newest first.
+    pub chats: Vec<Chat>,
+    /// The ones now subscribed, each with its highest `rev`.
+    pub subscribed: Vec<Subscribed>,
+    /// The ones whose subscription was refused.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<SubscribeFailure>,
 }
 
 /// `subscribe`: start receiving chats' events (`connectToChatroom`), replaying what was
@@ -340,6 +361,10 @@ pub enum ServerFrame {
         protocol: u32,
         /// Limits in force.
         limits: Limits,
+        /// The chats `followRecent` followed (absent when not asked for, or when the chats
+        /// could not be listed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        recent: Option<Recent>,
     },
     /// A request succeeded.
     Ack {

@@ -107,6 +107,26 @@ enum Req {
     Other,
 }
 
+/// The chats a `ready` frame says the server followed for this socket (`followRecent` in
+/// the `auth` frame): each one's info, what each subscription answered, the refused ones.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Followed {
+    /// The chats listed.
+    pub chats: Vec<ChatInfo>,
+    /// The ones subscribed.
+    pub subscribed: Vec<chatix_protocol::frame::Subscribed>,
+    /// The ones refused.
+    pub failed: Vec<chatix_protocol::frame::SubscribeFailure>,
+}
+
+/// The `error` event of a chat whose subscription was refused.
+fn refused_follow<T: Types>(f: &chatix_protocol::frame::SubscribeFailure) -> Effect<T> {
+    Effect::Emit(Event::Error(ApiError::new(
+        f.code,
+        format!("chat {}: {}", f.chat_id, f.message),
+    )))
+}
+
 /// A frame from the server as the driver decoded it: the fields the core needs, and the
 /// driver's own message, user and chat objects (never converted here).
 // A frame is built, moved into `on_frame` and consumed once: boxing its big variants would
@@ -114,8 +134,9 @@ enum Req {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Frame<T: Types = Native> {
-    /// `ready`: who we are, and the server's heartbeat interval (ms).
-    Ready(Me, u64),
+    /// `ready`: who we are, the server's heartbeat interval (ms), and the chats the server
+    /// followed for us (`followRecent`).
+    Ready(Me, u64, Option<Followed>),
     /// A new message in a subscribed chat (`message`).
     Message(T::Msg),
     /// An edit (`messageUpdated`).
@@ -235,9 +256,20 @@ impl From<ServerFrame> for Frame<Native> {
             chat,
         };
         match f {
-            ServerFrame::Ready { user, limits, .. } => {
-                Frame::Ready(Me::from(&user), limits.heartbeat_ms)
-            }
+            ServerFrame::Ready {
+                user,
+                limits,
+                recent,
+                ..
+            } => Frame::Ready(
+                Me::from(&user),
+                limits.heartbeat_ms,
+                recent.map(|r| Followed {
+                    chats: r.chats.iter().map(ChatInfo::from).collect(),
+                    subscribed: r.subscribed,
+                    failed: r.failed,
+                }),
+            ),
             ServerFrame::Message { message, .. } => Frame::Message(message),
             // `ServerFrame::parse_text` expands it into `message` frames, one per message
             ServerFrame::Messages { .. } => Frame::Error {
@@ -356,9 +388,6 @@ impl Follows {
     fn contains(&self, chat: &str) -> bool {
         self.0.iter().any(|c| c == chat)
     }
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
     fn iter(&self) -> std::slice::Iter<'_, String> {
         self.0.iter()
     }
@@ -466,13 +495,35 @@ impl<T: Types> Core<T> {
         out
     }
 
-    /// The socket said `ready`: resume every followed chat from its cursor, flush the
-    /// outbox, and go live.
-    fn on_ready(&mut self, user: Me) -> Vec<Effect<T>> {
+    /// The socket said `ready`: take the chats the server followed for us, resume every
+    /// other followed chat from its cursor, flush the outbox, and go live.
+    fn on_ready(&mut self, user: Me, followed: Option<Followed>) -> Vec<Effect<T>> {
         let mut out = Vec::new();
         self.set_me(user);
-        if !self.follows.is_empty() {
-            let chats: Vec<String> = self.follows.iter().cloned().collect();
+        let mut done = Vec::new();
+        if let Some(f) = followed {
+            for chat in f.chats {
+                self.set_chat(chat);
+            }
+            for s in f.subscribed {
+                // A chat followed before this socket is subscribed again below, from its
+                // cursor: the server's subscription was live only, without what we missed.
+                if self.follows.insert(s.chat_id.clone()) {
+                    self.entry(&s.chat_id).log.advance(s.last_seq);
+                    done.push(s.chat_id);
+                }
+            }
+            for f in &f.failed {
+                out.push(refused_follow(f));
+            }
+        }
+        let chats: Vec<String> = self
+            .follows
+            .iter()
+            .filter(|c| !done.contains(c))
+            .cloned()
+            .collect();
+        if !chats.is_empty() {
             let (id, f) = self.subscribe_frame(&chats);
             self.requests.insert(id, Req::Subscribe);
             out.push(Effect::Send(f));
@@ -763,9 +814,9 @@ impl<T: Types> Core<T> {
         self.heard();
         let mut out = Vec::new();
         match f {
-            Frame::Ready(me, heartbeat_ms) => {
+            Frame::Ready(me, heartbeat_ms, followed) => {
                 self.conn_ready(heartbeat_ms, now);
-                return self.on_ready(me);
+                return self.on_ready(me, followed);
             }
             Frame::Message(m) => self.on_message(m, &mut out),
             Frame::Updated(m) => {
@@ -989,10 +1040,7 @@ impl<T: Types> Core<T> {
             }
             for f in body.failed.iter().flatten() {
                 self.follows.remove(&f.chat_id);
-                out.push(Effect::Emit(Event::Error(ApiError::new(
-                    f.code,
-                    format!("chat {}: {}", f.chat_id, f.message),
-                ))));
+                out.push(refused_follow(f));
             }
         }
         out.push(Effect::Reply {

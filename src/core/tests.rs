@@ -41,6 +41,7 @@ fn ready_as(me: &str, role: Role) -> ServerFrame {
             request_burst: 1,
             heartbeat_ms: 1,
         },
+        recent: None,
     }
 }
 
@@ -562,6 +563,86 @@ fn subscribe_acks_move_cursors_and_failures_unfollow() {
     );
     c.forget_follow("gone");
     assert!(!c.follows("gone"));
+}
+
+#[test]
+fn chats_the_server_followed_before_ready_are_followed_without_a_subscribe() {
+    let mut c = Core::new();
+    // "old" was followed before this socket (with a cursor): it is subscribed again from
+    // its cursor, since the server's followRecent subscription is live only.
+    c.set_chat(ChatInfo::from(&chat("old", ChatKind::Group, 0, 3)));
+    c.follow("old");
+    c.connecting(true);
+    let mut f = ready("me");
+    if let ServerFrame::Ready { recent, .. } = &mut f {
+        *recent = Some(chatix_protocol::frame::Recent {
+            chats: vec![
+                chat("dm", ChatKind::Direct, 2, 9),
+                chat("old", ChatKind::Group, 0, 3),
+                chat("shut", ChatKind::Group, 0, 1),
+            ],
+            subscribed: vec![
+                Subscribed {
+                    chat_id: "dm".into(),
+                    last_seq: 9,
+                    replayed: 0,
+                },
+                Subscribed {
+                    chat_id: "old".into(),
+                    last_seq: 3,
+                    replayed: 0,
+                },
+            ],
+            failed: vec![chatix_protocol::frame::SubscribeFailure {
+                chat_id: "shut".into(),
+                code: ErrorCode::Forbidden,
+                message: "no".into(),
+            }],
+        });
+    }
+    let fx = c.on_server_frame(f, 0);
+    let frames = sent(&fx);
+    assert_eq!(frames.len(), 1, "{frames:?}");
+    let ClientFrame::Subscribe(sub) = &frames[0] else {
+        panic!("{frames:?}")
+    };
+    let got: Vec<(&str, Option<i64>)> = sub
+        .chats
+        .iter()
+        .map(|c| (c.chat_id.as_str(), c.since))
+        .collect();
+    assert_eq!(got, [("old", Some(3))]);
+    assert!(c.follows("dm") && c.follows("old") && !c.follows("shut"));
+    assert_eq!(c.cursor("dm"), Some(9));
+    assert_eq!(c.chat_kind("dm"), Some(ChatKind::Direct));
+    assert!(events(&fx).iter().any(
+        |e| matches!(e, Event::Error(e) if e.code == ErrorCode::Forbidden && e.message.contains("shut"))
+    ));
+    // A message of a followed chat is taken at once, and counted unread.
+    let fx = c.on_server_frame(
+        ServerFrame::Message {
+            chat_id: "dm".into(),
+            message: msg("dm", "m10", 10, "bob"),
+        },
+        0,
+    );
+    assert!(events(&fx)
+        .iter()
+        .any(|e| matches!(e, Event::Message(m) if m.id == "m10")));
+    assert_eq!(c.cursor("dm"), Some(10));
+    // The next socket resubscribes every followed chat from its cursor.
+    c.closed(1006, "", true);
+    let fx = c.on_server_frame(ready("me"), 0);
+    let ClientFrame::Subscribe(sub) = &sent(&fx)[0] else {
+        panic!()
+    };
+    let mut got: Vec<(&str, Option<i64>)> = sub
+        .chats
+        .iter()
+        .map(|c| (c.chat_id.as_str(), c.since))
+        .collect();
+    got.sort();
+    assert_eq!(got, [("dm", Some(10)), ("old", Some(3))]);
 }
 
 #[test]

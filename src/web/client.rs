@@ -116,6 +116,11 @@ pub struct Client {
     pub fatal: RefCell<Option<ApiError>>,
     /// A start() in progress, so concurrent calls share it.
     pub starting: Cell<bool>,
+    /// Ask the server, in the next `auth` frame, to follow the most recent chats
+    /// (`followRecent`): start()'s first connection, until a `ready` comes.
+    pub follow_recent: Cell<bool>,
+    /// The last `ready` listed the chats the server followed (`recent`).
+    pub recent_followed: Cell<bool>,
 }
 
 struct Socket {
@@ -230,6 +235,8 @@ impl Client {
             conversation: RefCell::new(None),
             fatal: RefCell::new(None),
             starting: Cell::new(false),
+            follow_recent: Cell::new(false),
+            recent_followed: Cell::new(false),
         })
     }
 
@@ -529,8 +536,13 @@ impl Client {
             return self.on_closed(gen, 1006, "the socket could not be opened".into());
         };
         let auth = format!(
-            "{{\"type\":\"auth\",\"token\":{}}}",
-            wire::stringify(&JsValue::from_str(&token)).unwrap_or_default()
+            "{{\"type\":\"auth\",\"token\":{}{}}}",
+            wire::stringify(&JsValue::from_str(&token)).unwrap_or_default(),
+            if self.follow_recent.get() {
+                ",\"followRecent\":true"
+            } else {
+                ""
+            }
         );
         let opened = ws.clone();
         let on_open = Closure::<dyn FnMut()>::new(move || {
@@ -858,9 +870,11 @@ impl wire::Session for Client {
     fn chat_seen(&self, id: &str, o: &JsValue) {
         self.chats.borrow_mut().insert(id.to_owned(), o.clone());
     }
-    fn ready(&self, me: JsValue, limits: Limits) {
+    fn ready(&self, me: JsValue, limits: Limits, recent: bool) {
         *self.me_obj.borrow_mut() = me;
         *self.limits.borrow_mut() = Some(limits);
+        self.follow_recent.set(false);
+        self.recent_followed.set(recent);
     }
 }
 

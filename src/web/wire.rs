@@ -14,7 +14,7 @@ use chatix_protocol::{ApiError, ChatKind, ErrorCode, Role};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 
-use crate::core::{ChatChange, ChatInfo, Frame, Me, Msg, Types};
+use crate::core::{ChatChange, ChatInfo, Followed, Frame, Me, Msg, Types};
 
 // A message object as the application receives it, made by one object literal: every
 // field of the `Message` type in one fixed order, so that all messages share one hidden
@@ -435,8 +435,6 @@ fn ack_body(f: &JsValue) -> Result<AckBody, String> {
     })
 }
 
-/// Decodes one parsed frame for the core: only the fields the state needs are read; the
-/// message, user and chat objects go on as they are. `Err` names what was wrong.
 /// The chat id and the messages of a `messages` frame (the server joins consecutive
 /// `message` frames of one chat on a `batch=1` socket); read each with [`joined_message`].
 pub fn joined(f: &JsValue) -> Option<(JsValue, js_sys::Array)> {
@@ -454,8 +452,9 @@ pub trait Session {
     fn names(&self) -> std::cell::RefMut<'_, Interner>;
     /// The newest object of a chat, as a frame carried it.
     fn chat_seen(&self, id: &str, o: &JsValue);
-    /// The `ready` frame's user object and limits.
-    fn ready(&self, me: JsValue, limits: Limits);
+    /// The `ready` frame's user object and limits, and whether it listed the chats the
+    /// server followed (`recent`).
+    fn ready(&self, me: JsValue, limits: Limits, recent: bool);
 }
 
 /// One message of a `messages` frame, as its own `message` frame would give it.
@@ -463,7 +462,9 @@ pub fn joined_message(m: JsValue, chat: &JsValue, c: &impl Session) -> Option<Js
     JsMsg::new(m, chat, c.base(), &mut c.names())
 }
 
-/// A frame of type `ty` as the core takes it (or what was wrong with it).
+/// Decodes one parsed frame of type `ty` for the core: only the fields the state needs
+/// are read; the message, user and chat objects go on as they are. `Err` names what was
+/// wrong.
 pub fn decode(f: &JsValue, ty: &str, c: &impl Session) -> Result<Frame<Js>, String> {
     let base = c.base();
     let w: &Wire = f.unchecked_ref();
@@ -510,8 +511,25 @@ pub fn decode(f: &JsValue, ty: &str, c: &impl Session) -> Result<Frame<Js>, Stri
             let me = me(base, &u)?;
             let limits = limits(&field(f, "limits"))?;
             let heartbeat_ms = limits.heartbeat_ms;
-            c.ready(u, limits);
-            Frame::Ready(me, heartbeat_ms)
+            let r = field(f, "recent");
+            let followed = if r.is_object() {
+                let mut chats = Vec::new();
+                for o in list(&r, "chats") {
+                    let info = self::chat(base, &o, &mut c.names())?;
+                    c.chat_seen(&info.id, &o);
+                    chats.push(info);
+                }
+                let body = ack_body(&r)?;
+                Some(Followed {
+                    chats,
+                    subscribed: body.subscribed.unwrap_or_default(),
+                    failed: body.failed.unwrap_or_default(),
+                })
+            } else {
+                None
+            };
+            c.ready(u, limits, followed.is_some());
+            Frame::Ready(me, heartbeat_ms, followed)
         }
         "error" => Frame::Error {
             id: field(f, "id").as_f64().map(|n| n as u64),

@@ -92,9 +92,18 @@ fn close_reason(code: u16) -> &'static str {
     }
 }
 
-/// Serves one authenticated socket until it closes. `batch`: the client asked for
-/// `batch=1` (several queued frames may go out as one JSON array).
-pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSocket, batch: bool) {
+/// What the client asked for when it opened the socket.
+pub struct Opts {
+    /// `batch=1`: several queued frames may go out as one JSON array.
+    pub batch: bool,
+    /// `followRecent` in the `auth` frame: subscribe an app user to their most recent
+    /// chats before `ready`, which lists them.
+    pub follow_recent: bool,
+}
+
+/// Serves one authenticated socket until it closes.
+pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSocket, opts: Opts) {
+    let batch = opts.batch;
     let mut user = views::user(&state, &session.user);
     user.presence = chatix_protocol::Presence::Online; // this very connection
     let staff = session.role().is_staff();
@@ -104,20 +113,31 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         staff,
         state.config.connection_queue,
     );
-    // `ready` is always the first frame, alone, before any event the registration may
-    // cause: the writer sends it before it takes anything from the queue.
-    let ready = frame(&ServerFrame::Ready {
-        session_id: format!("conn_{}", conn.id),
-        user: (*conn.user).clone(),
-        protocol: PROTOCOL_VERSION,
-        limits: state.limits.clone(),
-    });
     // Registered before `ready` goes out (in memory: a REST call the client makes once it
     // has `ready` sees it online); announced after.
     let first_connection = state.hub.register(&conn)
         && !state
             .hub
             .is_online_elsewhere(&session.website.id, session.user_id());
+    let actor = Actor::from(session.clone());
+    let mut subscribed: HashSet<String> = HashSet::new();
+    // Honoured for app users, whose SDK follows every chat of theirs (onChat); staff and
+    // visitors follow what they open.
+    let recent = if opts.follow_recent && session.role() == chatix_protocol::Role::User {
+        follow_recent(&state, &actor, &conn, &mut subscribed).await
+    } else {
+        None
+    };
+    // `ready` is always the first frame, alone, before any event the registration or the
+    // subscriptions above may cause: the writer sends it before it takes anything from the
+    // queue.
+    let ready = frame(&ServerFrame::Ready {
+        session_id: format!("conn_{}", conn.id),
+        user: (*conn.user).clone(),
+        protocol: PROTOCOL_VERSION,
+        limits: state.limits.clone(),
+        recent,
+    });
     let (sink, mut stream) = socket.split();
     let heartbeat = Duration::from_millis(state.config.heartbeat_ms.max(100));
 
@@ -180,9 +200,7 @@ pub async fn run(state: AppState, session: Session, peer: IpAddr, socket: WebSoc
         });
     }
 
-    let actor = Actor::from(session.clone());
     let limiter = FrameLimiter::new(state.config.frames_per_second, state.config.frame_burst);
-    let mut subscribed: HashSet<String> = HashSet::new();
     let mut violations = 0u32;
     // Whether the peer's side has ended (its close frame read, or the stream gone).
     let mut peer_done = false;
@@ -645,6 +663,44 @@ async fn handle(
                 },
             )
         }
+    })
+}
+
+/// `followRecent`: subscribes the connection to the caller's most recent chats (the first
+/// page of `GET /v1/chats`), live from now; `None` when they cannot be listed (the client
+/// then lists and subscribes itself).
+async fn follow_recent(
+    state: &AppState,
+    actor: &Actor,
+    conn: &ConnHandle,
+    subscribed: &mut HashSet<String>,
+) -> Option<chatix_protocol::frame::Recent> {
+    let page = match chats::mine(state, actor, None).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(conn = conn.id, error = %e.0.message, "followRecent: the chats could not be listed");
+            return None;
+        }
+    };
+    let mut ok = Vec::new();
+    let mut failed = Vec::new();
+    for c in &page.chats {
+        match subscribe_one(state, actor, conn, &c.id, None).await {
+            Ok(s) => {
+                subscribed.insert(c.id.clone());
+                ok.push(s);
+            }
+            Err(e) => failed.push(SubscribeFailure {
+                chat_id: c.id.clone(),
+                code: e.0.code,
+                message: e.0.message,
+            }),
+        }
+    }
+    Some(chatix_protocol::frame::Recent {
+        chats: page.chats,
+        subscribed: ok,
+        failed,
     })
 }
 

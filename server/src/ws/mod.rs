@@ -55,6 +55,10 @@ struct AuthFrame {
     #[serde(rename = "type")]
     ty: String,
     token: String,
+    /// Subscribe to the caller's most recent chats before `ready` (see the protocol's
+    /// `frame` module).
+    #[serde(default, rename = "followRecent")]
+    follow_recent: bool,
 }
 
 /// Whether a browser origin is allowed by a website's list: scheme, host and port must
@@ -139,20 +143,27 @@ pub async fn upgrade(
             sockets.track_future(async move {
                 let mut socket = socket;
                 match authenticate(&state, site.as_ref(), ip, &mut socket).await {
-                    Ok(session) => connection::run(state, session, ip, socket, batch).await,
+                    Ok((session, follow_recent)) => {
+                        let opts = connection::Opts {
+                            batch,
+                            follow_recent,
+                        };
+                        connection::run(state, session, ip, socket, opts).await
+                    }
                     Err(e) => refuse(socket, &e).await,
                 }
             })
         })
 }
 
-/// Reads the `auth` frame and resolves its token.
+/// Reads the `auth` frame and resolves its token; also says whether it asked for
+/// `followRecent`.
 async fn authenticate(
     state: &AppState,
     site: Option<&Arc<Website>>,
     ip: IpAddr,
     socket: &mut WebSocket,
-) -> Result<Session, AppError> {
+) -> Result<(Session, bool), AppError> {
     let deadline = Duration::from_millis(state.config.ws_auth_timeout_ms.max(1));
     let text = tokio::time::timeout(deadline, async {
         loop {
@@ -180,7 +191,10 @@ async fn authenticate(
         .ok()
         .filter(|a: &AuthFrame| a.ty == "auth")
         .ok_or_else(|| {
-            AppError::unauthorized("the first frame must be {\"type\":\"auth\",\"token\":\"…\"}")
+            AppError::unauthorized(
+                "the first frame must be {\"type\":\"auth\",\"token\":\"…\"} (optionally \
+                 with \"followRecent\":true)",
+            )
         })?;
     let session = resolve::session_from_token(state, &auth.token).await?;
     if site.is_some_and(|w| w.id != session.website.id) {
@@ -188,7 +202,7 @@ async fn authenticate(
             "the token is for another website than the one on the socket URL",
         ));
     }
-    Ok(session)
+    Ok((session, auth.follow_recent))
 }
 
 /// Tells the peer why its socket is refused (an `error` frame, then close 4001) and closes.

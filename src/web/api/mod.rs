@@ -422,28 +422,22 @@ async fn start(c: Rc<Client>) -> Result<JsValue, ApiError> {
             if needs_token {
                 c.renew().await.inspect_err(|_| c.starting.set(false))?;
             }
+            // An app user (a token) follows their most recent chats, so that onChat hears
+            // every chat: the `auth` frame asks the server to (`followRecent`), and `ready`
+            // lists them already subscribed, with no `GET /v1/chats` and no `subscribe`
+            // round trip. (Whether the token is an app user's, `ready` says.)
+            let token = matches!(&*c.auth.borrow(), Auth::Token { .. });
             let r = c.authenticate().await;
             c.starting.set(false);
             r?;
+            c.follow_recent.set(token);
+            c.recent_followed.set(false);
             c.run();
-            // An app user (a token) follows their most recent chats once connected, so
-            // that onChat hears every chat: their list is asked for while the socket opens
-            // (the ready frame confirms the role), and they are followed with one request.
-            let token = matches!(&*c.auth.borrow(), Auth::Token { .. });
-            let recent = async {
-                if token {
-                    Some(c.rest::<()>(Method::GET, "/v1/chats", None).await)
-                } else {
-                    None
-                }
-            };
-            let (open, recent) = futures_util::future::join(c.wait_open(), recent).await;
-            open?;
-            if c.core.borrow().auto_follow {
-                let p = match recent {
-                    Some(p) => p?,
-                    None => c.rest::<()>(Method::GET, "/v1/chats", None).await?,
-                };
+            c.wait_open().await?;
+            if c.core.borrow().auto_follow && !c.recent_followed.get() {
+                // A server that could not list them said `ready` without them: list and
+                // follow them here.
+                let p = c.rest::<()>(Method::GET, "/v1/chats", None).await?;
                 let mut ids = Vec::new();
                 for ch in js_sys::Array::from(&js::get(&p, "chats")).iter() {
                     ids.push(c.remember_chat(&ch)?.id);
