@@ -14,8 +14,8 @@
 //!
 //! `{"type":"auth","token":"…","followRecent":true}` also subscribes the socket of an app
 //! user (role `user`; ignored for staff and visitors), before `ready`, to their most recent
-//! chats (the first page of `GET /v1/chats`), live from
-//! now (no replay): `ready` then carries them as `recent` ([`Recent`]: the chats, what each
+//! chats (the first page of `GET /v1/chats`), each from the position the listing gave
+//! (what is stored in between is replayed): `ready` then carries them as `recent` ([`Recent`]: the chats, what each
 //! subscription answered, the ones refused). It saves a client's start the `GET /v1/chats`
 //! and `subscribe` round trips; events of those chats come after `ready`, as after an `ack`
 //! of `subscribe`. A server that cannot list the chats sends `ready` without `recent`.

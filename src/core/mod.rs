@@ -501,32 +501,42 @@ impl<T: Types> Core<T> {
         let mut out = Vec::new();
         self.set_me(user);
         let mut done = Vec::new();
+        // Where each chat followed before this socket resumes, taken before the listing
+        // moves the chats' `last_seq` past what we hold.
+        let resume: Vec<(String, Option<i64>)> = self
+            .follows
+            .iter()
+            .map(|c| (c.clone(), self.cursor(c)))
+            .collect();
         if let Some(f) = followed {
             for chat in f.chats {
                 self.set_chat(chat);
             }
             for s in f.subscribed {
                 // A chat followed before this socket is subscribed again below, from its
-                // cursor: the server's subscription was live only, without what we missed.
+                // cursor: the server's subscription starts at the listing, past what we missed.
                 if self.follows.insert(s.chat_id.clone()) {
                     self.entry(&s.chat_id).log.advance(s.last_seq);
                     done.push(s.chat_id);
                 }
             }
             for f in &f.failed {
+                self.follows.remove(&f.chat_id);
                 out.push(refused_follow(f));
             }
         }
-        let chats: Vec<String> = self
-            .follows
-            .iter()
-            .filter(|c| !done.contains(c))
-            .cloned()
+        let chats: Vec<SubscribeChat> = resume
+            .into_iter()
+            .filter(|(c, _)| self.follows.contains(c) && !done.contains(c))
+            .map(|(chat_id, since)| SubscribeChat { chat_id, since })
             .collect();
         if !chats.is_empty() {
-            let (id, f) = self.subscribe_frame(&chats);
+            let id = self.next_id();
             self.requests.insert(id, Req::Subscribe);
-            out.push(Effect::Send(f));
+            out.push(Effect::Send(ClientFrame::Subscribe(SubscribeFrame {
+                id: Some(id),
+                chats,
+            })));
         }
         self.set_state(ConnState::Open, &mut out);
         self.flush(&mut out);

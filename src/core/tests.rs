@@ -568,17 +568,19 @@ fn subscribe_acks_move_cursors_and_failures_unfollow() {
 #[test]
 fn chats_the_server_followed_before_ready_are_followed_without_a_subscribe() {
     let mut c = Core::new();
-    // "old" was followed before this socket (with a cursor): it is subscribed again from
-    // its cursor, since the server's followRecent subscription is live only.
+    // "old" was followed before this socket (held to 3; the listing says 5): it is
+    // subscribed again from 3, since the server's subscription starts at the listing.
+    // "shut" was followed too and is refused now: unfollowed, not asked for again.
     c.set_chat(ChatInfo::from(&chat("old", ChatKind::Group, 0, 3)));
     c.follow("old");
+    c.follow("shut");
     c.connecting(true);
     let mut f = ready("me");
     if let ServerFrame::Ready { recent, .. } = &mut f {
         *recent = Some(chatix_protocol::frame::Recent {
             chats: vec![
                 chat("dm", ChatKind::Direct, 2, 9),
-                chat("old", ChatKind::Group, 0, 3),
+                chat("old", ChatKind::Group, 0, 5),
                 chat("shut", ChatKind::Group, 0, 1),
             ],
             subscribed: vec![
@@ -589,7 +591,7 @@ fn chats_the_server_followed_before_ready_are_followed_without_a_subscribe() {
                 },
                 Subscribed {
                     chat_id: "old".into(),
-                    last_seq: 3,
+                    last_seq: 5,
                     replayed: 0,
                 },
             ],
@@ -642,7 +644,7 @@ fn chats_the_server_followed_before_ready_are_followed_without_a_subscribe() {
         .map(|c| (c.chat_id.as_str(), c.since))
         .collect();
     got.sort();
-    assert_eq!(got, [("dm", Some(10)), ("old", Some(3))]);
+    assert_eq!(got, [("dm", Some(10)), ("old", Some(5))]);
 }
 
 #[test]

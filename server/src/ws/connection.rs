@@ -667,7 +667,7 @@ async fn handle(
 }
 
 /// `followRecent`: subscribes the connection to the caller's most recent chats (the first
-/// page of `GET /v1/chats`), live from now; `None` when they cannot be listed (the client
+/// page of `GET /v1/chats`), each from the position the listing gave; `None` when they cannot be listed (the client
 /// then lists and subscribes itself).
 async fn follow_recent(
     state: &AppState,
@@ -685,7 +685,9 @@ async fn follow_recent(
     let mut ok = Vec::new();
     let mut failed = Vec::new();
     for c in &page.chats {
-        match subscribe_one(state, actor, conn, &c.id, None).await {
+        // From the listing's position: what is stored between the listing and this
+        // subscribe is replayed, not missed.
+        match subscribe_one(state, actor, conn, &c.id, Some(c.last_seq)).await {
             Ok(s) => {
                 subscribed.insert(c.id.clone());
                 ok.push(s);
