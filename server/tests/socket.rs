@@ -1178,7 +1178,6 @@ async fn live_frames_are_compact_and_keep_the_client_id_for_its_sender() {
 /// boolean is refused.
 #[tokio::test]
 async fn follow_recent_subscribes_the_latest_chats_before_ready() {
-    use futures_util::StreamExt;
     use tokio_tungstenite::tungstenite::Message as WsMsg;
     let srv = TestServer::start().await;
     let (at, _) = srv.user("ann").await;
@@ -1196,67 +1195,54 @@ async fn follow_recent_subscribes_the_latest_chats_before_ready() {
         .await;
     let direct = d["id"].as_str().unwrap().to_owned();
     send_rest(&srv, &bt, &group, "before").await;
-    let open = |auth: serde_json::Value| {
-        let url = format!("{}/v1/ws", srv.url.replace("http://", "ws://"));
-        async move {
-            let (mut s, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-            s.send(WsMsg::Text(auth.to_string().into())).await.unwrap();
-            s
-        }
-    };
-    let mut s = open(json!({"type": "auth", "token": at, "followRecent": true})).await;
-    let ready = next_text(&mut s).await;
-    assert_eq!(ready["type"], "ready", "{ready}");
-    let recent = &ready["recent"];
-    let mut listed: Vec<&str> = recent["chats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
+    let mut s = Ws::connect_auth(
+        &srv.url,
+        json!({"type": "auth", "token": at, "followRecent": true}),
+    )
+    .await;
+    let recent = s.ready_recent.take().expect("ready carries recent");
+    let mut listed: Vec<&str> = recent.chats.iter().map(|c| c.id.as_str()).collect();
     listed.sort();
     let mut want = vec![group.as_str(), direct.as_str()];
     want.sort();
-    assert_eq!(listed, want, "{ready}");
-    let subscribed = recent["subscribed"].as_array().unwrap();
-    assert_eq!(subscribed.len(), 2, "{ready}");
-    let g_sub = subscribed
+    assert_eq!(listed, want, "{recent:?}");
+    assert_eq!(recent.subscribed.len(), 2, "{recent:?}");
+    let g_sub = recent
+        .subscribed
         .iter()
-        .find(|s| s["chatId"] == group.as_str())
-        .unwrap();
-    assert_eq!(g_sub["lastSeq"], 1, "{ready}");
-    assert_eq!(g_sub["replayed"], 0, "live from now: {ready}");
-    assert!(recent.get("failed").is_none(), "{ready}");
+        .find(|s| s.chat_id == group)
+        .expect("the group is subscribed");
+    assert_eq!(g_sub.last_seq, 1, "{recent:?}");
+    assert_eq!(g_sub.replayed, 0, "nothing after the listing: {recent:?}");
+    assert!(recent.failed.is_empty(), "{recent:?}");
+    let is_msg = |text: &'static str| move |f: &ServerFrame| matches!(f, ServerFrame::Message { message, .. } if message.text == text);
     // Live with no subscribe frame: ben's next message reaches ann's socket.
     send_rest(&srv, &bt, &direct, "hello ann").await;
-    let f = next_message(&mut s).await;
-    assert_eq!(f["type"], "message", "{f}");
-    assert_eq!(f["message"]["text"], "hello ann", "{f}");
+    s.next_matching(is_msg("hello ann")).await;
 
     // Not asked for: no `recent`, and nothing is subscribed.
-    let mut plain = open(json!({"type": "auth", "token": at})).await;
-    let ready = next_text(&mut plain).await;
-    assert_eq!(ready["type"], "ready", "{ready}");
-    assert!(ready.get("recent").is_none(), "{ready}");
+    let mut plain = Ws::connect_auth(&srv.url, json!({"type": "auth", "token": at})).await;
+    assert!(plain.ready_recent.is_none());
     send_rest(&srv, &bt, &direct, "unheard").await;
-    let f = next_message(&mut s).await;
-    assert_eq!(f["message"]["text"], "unheard", "{f}");
-    let deadline = tokio::time::Instant::now() + Duration::from_millis(300);
-    while let Ok(Some(Ok(m))) = tokio::time::timeout_at(deadline, plain.next()).await {
-        if let WsMsg::Text(t) = m {
-            assert!(
-                !t.contains("\"type\":\"message\""),
-                "a socket that subscribed nothing hears no message: {t}"
-            );
-        }
-    }
+    s.next_matching(is_msg("unheard")).await;
+    assert!(
+        !plain
+            .sees_within(Duration::from_millis(300), |f| matches!(
+                f,
+                ServerFrame::Message { .. }
+            ))
+            .await,
+        "a socket that subscribed nothing hears no message"
+    );
 
     // Staff and visitors follow what they open: ignored for them.
     let (vt, _, _) = srv.visitor().await;
-    let mut v = open(json!({"type": "auth", "token": vt, "followRecent": true})).await;
-    let ready = next_text(&mut v).await;
-    assert_eq!(ready["type"], "ready", "{ready}");
-    assert!(ready.get("recent").is_none(), "{ready}");
+    let v = Ws::connect_auth(
+        &srv.url,
+        json!({"type": "auth", "token": vt, "followRecent": true}),
+    )
+    .await;
+    assert!(v.ready_recent.is_none());
 
     // A followRecent that is not a boolean: refused, saying what the frame must be.
     match open_socket(
@@ -1279,34 +1265,5 @@ async fn follow_recent_subscribes_the_latest_chats_before_ready() {
             );
         }
         other => panic!("{other:?}"),
-    }
-}
-
-/// The next text frame of a raw socket, as JSON (pings skipped).
-async fn next_text<S>(s: &mut tokio_tungstenite::WebSocketStream<S>) -> serde_json::Value
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
-    use futures_util::StreamExt;
-    use tokio_tungstenite::tungstenite::Message as WsMsg;
-    loop {
-        match tokio::time::timeout(WAIT, s.next()).await {
-            Ok(Some(Ok(WsMsg::Text(t)))) => return serde_json::from_str(&t).unwrap(),
-            Ok(Some(Ok(WsMsg::Ping(_) | WsMsg::Pong(_)))) => continue,
-            other => panic!("expected a text frame, got {other:?}"),
-        }
-    }
-}
-
-/// The next `message` frame of a raw socket (other frames skipped).
-async fn next_message<S>(s: &mut tokio_tungstenite::WebSocketStream<S>) -> serde_json::Value
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
-    loop {
-        let f = next_text(s).await;
-        if f["type"] == "message" {
-            return f;
-        }
     }
 }

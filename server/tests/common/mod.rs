@@ -255,6 +255,8 @@ pub struct Ws {
     next_id: u64,
     pub backlog: VecDeque<ServerFrame>,
     pub ready_user: User,
+    /// What `ready` carried as `recent` (asked for with `followRecent`).
+    pub ready_recent: Option<chatix_protocol::frame::Recent>,
     /// Frames received (a batch splits into several) and not read yet.
     pending: VecDeque<ServerFrame>,
     /// Batches (JSON array text frames) received.
@@ -365,7 +367,7 @@ impl Ws {
         let (stream, _) = tokio_tungstenite::connect_async(url)
             .await
             .expect("socket connects");
-        Ws::ready(stream, token).await
+        Ws::ready(stream, auth_frame(token)).await
     }
 
     /// Connects from a chosen local address (any of 127.0.0.0/8 on Linux), so that a test
@@ -383,7 +385,7 @@ impl Ws {
             tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(tcp))
                 .await
                 .expect("socket connects");
-        Ws::ready(stream, token).await
+        Ws::ready(stream, auth_frame(token)).await
     }
 
     /// Connects with an `X-Forwarded-For` header, as a reverse proxy in front of the server
@@ -399,18 +401,24 @@ impl Ws {
         let (stream, _) = tokio_tungstenite::connect_async(req)
             .await
             .expect("socket connects");
-        Ws::ready(stream, token).await
+        Ws::ready(stream, auth_frame(token)).await
+    }
+
+    /// Connects with a chosen `auth` frame (e.g. with `followRecent`).
+    pub async fn connect_auth(base: &str, auth: Value) -> Ws {
+        let url = format!("{}/v1/ws", base.replace("http://", "ws://"));
+        let (stream, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("socket connects");
+        Ws::ready(stream, WsMsg::Text(auth.to_string().into())).await
     }
 
     /// Sends the `auth` frame, then waits for `ready`.
-    async fn ready(mut stream: Stream, token: &str) -> Ws {
-        stream
-            .send(auth_frame(token))
-            .await
-            .expect("auth frame sent");
+    async fn ready(mut stream: Stream, auth: WsMsg) -> Ws {
+        stream.send(auth).await.expect("auth frame sent");
         let mut ws = Ws { stream, next_id: 1, backlog: VecDeque::new(), ready_user: serde_json::from_value(json!({
             "id":"","username":"","name":"","avatar":null,"email":null,"metadata":{},"role":"visitor",
-            "presence":"offline","lastActive":null,"createdAt":0,"updatedAt":0})).unwrap(),
+            "presence":"offline","lastActive":null,"createdAt":0,"updatedAt":0})).unwrap(), ready_recent: None,
             pending: VecDeque::new(), arrays: 0, max_batch: 0, max_batch_bytes: 0, max_single_bytes: 0, joined: 0 };
         // `ready` comes first, alone, as a plain object (batching or not).
         let first = loop {
@@ -421,7 +429,10 @@ impl Ws {
             }
         };
         match serde_json::from_str(&first) {
-            Ok(ServerFrame::Ready { user, .. }) => ws.ready_user = user,
+            Ok(ServerFrame::Ready { user, recent, .. }) => {
+                ws.ready_user = user;
+                ws.ready_recent = recent;
+            }
             other => panic!("expected a plain ready frame first, got {first}: {other:?}"),
         }
         ws
