@@ -118,16 +118,21 @@ async fn consultant() -> ChatixCore {
 }
 
 async fn user(name: &str) -> ChatixCore {
-    let d = demo().await;
     let t = http(
         Method::POST,
         "/v1/test/token",
         Some(json!({"username": name})),
     )
     .await;
+    started(t["token"].as_str().unwrap()).await
+}
+
+/// A started app-user instance of the demo website, with `token`.
+async fn started(token: &str) -> ChatixCore {
+    let d = demo().await;
     let core = ChatixCore::new(
         d["websiteId"].as_str().unwrap().into(),
-        obj(json!({"serverUrl": SERVER, "token": t["token"]})),
+        obj(json!({"serverUrl": SERVER, "token": token})),
     )
     .unwrap();
     ok(core.start()).await;
@@ -1035,13 +1040,7 @@ async fn start_follows_the_recent_chats_in_the_auth_frame_with_no_extra_round_tr
 })()"#,
     )
     .unwrap();
-    let d = demo().await;
-    let b = ChatixCore::new(
-        d["websiteId"].as_str().unwrap().into(),
-        obj(json!({"serverUrl": SERVER, "token": b_token})),
-    )
-    .unwrap();
-    ok(b.start()).await;
+    let b = started(&b_token).await;
     let log = js_sys::eval("window.__chatixStart").unwrap();
     let sent: Vec<String> = Array::from(&get(&log, "sent"))
         .iter()
