@@ -1021,6 +1021,68 @@ async fn short_lived_tokens_are_renewed_ahead_while_sends_and_the_subscription_g
     other.stop();
 }
 
+/// start() against a server older than `followRecent`: such a server refuses an auth frame
+/// with a field it does not know (close 4001 before `ready`). Here the page renames the
+/// field on its way out, so the real server refuses it the same way; start() must then
+/// connect without it, list the chats over REST and follow them, instead of retrying the
+/// refused frame for ever.
+#[wasm_bindgen_test]
+async fn start_falls_back_to_the_rest_listing_when_the_server_refuses_follow_recent() {
+    let (a_name, b_name) = (unique("ann"), unique("bob"));
+    let a = user(&a_name).await;
+    let b_token = mint_token(b_name.clone(), 3600).await;
+    let chat = chat_of(ok(a.chat(b_name.as_str().into())).await);
+    js_sys::eval(
+        r#"(() => {
+  const send = WebSocket.prototype.send, fetch = window.fetch;
+  const w = window.__chatixOld = { auth: [], fetched: [], send, fetch };
+  WebSocket.prototype.send = function (d) {
+    let s = String(d);
+    if (s.includes('"type":"auth"')) {
+      w.auth.push(s);
+      s = s.replace('"followRecent":', '"notKnownHere":');
+    }
+    return send.call(this, s);
+  };
+  window.fetch = function (r, o) { w.fetched.push(String(r && r.url ? r.url : r)); return fetch.call(this, r, o); };
+})()"#,
+    )
+    .unwrap();
+    let b = started(&b_token).await;
+    let log = js_sys::eval(
+        "(() => { const w = window.__chatixOld; WebSocket.prototype.send = w.send; \
+         window.fetch = w.fetch; window.__chatixOld = null; return w; })()",
+    )
+    .unwrap();
+    let strings = |k: &str| -> Vec<String> {
+        Array::from(&get(&log, k))
+            .iter()
+            .filter_map(|v| v.as_string())
+            .collect()
+    };
+    let (auth, fetched) = (strings("auth"), strings("fetched"));
+    assert_eq!(
+        auth.len(),
+        2,
+        "one refused auth frame, then one accepted: {auth:?}"
+    );
+    assert!(auth[0].contains("\"followRecent\":true"), "{auth:?}");
+    assert!(!auth[1].contains("followRecent"), "{auth:?}");
+    assert!(
+        fetched.iter().any(|u| u.contains("/v1/chats")),
+        "the chats listed over REST: {fetched:?}"
+    );
+    let (on_msg, msg_log) = recorder();
+    b.on("message".into(), on_msg.into()).unwrap();
+    ok(chat.send_message(obj(json!({"text": "hi, old server"})))).await;
+    until("bob hears it", 5000, || msg_log.borrow().len() == 1).await;
+    assert_eq!(texts(&msg_log), ["hi, old server"]);
+    assert_eq!(b.get_unread_count(chat.id().into()), 1.0);
+    for core in [a, b] {
+        core.stop();
+    }
+}
+
 /// start() with a token: the `auth` frame asks the server to follow the user's recent
 /// chats (`followRecent`), so start() makes no `GET /v1/chats` and sends no `subscribe`,
 /// and a message of such a chat still reaches the app, counted unread, from the first one.

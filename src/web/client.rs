@@ -622,6 +622,12 @@ impl Client {
                 ws.take();
             }
         }
+        // A server older than `followRecent` refuses the auth frame that asks for it (4001,
+        // before any `ready`): the next attempt asks without, and start() lists the chats
+        // over REST. (An expired token refused the same way costs only that shortcut.)
+        if code == chatix_protocol::close::UNAUTHORIZED {
+            self.follow_recent.set(false);
+        }
         let fx = self
             .core
             .borrow_mut()
