@@ -23,7 +23,8 @@ use common::resilient::{
 use common::*;
 use serde_json::{json, Value};
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -223,8 +224,9 @@ async fn graceful_shutdown_acknowledges_exactly_what_it_stored() {
 /// Three senders and a reader while the server is stopped twice (SIGKILL, or SIGTERM for a
 /// graceful shutdown) and restarted on the same port and data.
 /// SIGKILL while group commits of up to 256 messages are being written, at seeded random
-/// moments, six times: every acknowledged message is stored, each message once (client-id
-/// retries included), and the chat's sequence numbers are 1..n without a gap.
+/// points of the message stream (never after it has ended), six times: every acknowledged
+/// message is stored, each message once (client-id retries included), and the chat's
+/// sequence numbers are 1..n without a gap.
 /// The kill-and-restart tests count reconnects and in-flight sends, which another heavy
 /// test beside them (cargo runs a file's tests two at a time here) can starve: one at a time.
 static RESTARTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -242,6 +244,11 @@ async fn sigkill_during_group_commits_loses_and_doubles_nothing() {
     const SENDERS: usize = 6;
     const PER_SENDER: usize = 800;
     const WINDOW: usize = 64; // 6 x 64 = 384 in flight: batches fill to 256
+    const TOTAL: usize = SENDERS * PER_SENDER;
+    // Acknowledgements so far, over all senders. Each kill comes at a seeded point of the
+    // stream, not of the clock: a fast run could otherwise finish every send before the
+    // first kill (it did once), and a kill with nothing in flight tests nothing.
+    let progress = Arc::new(AtomicUsize::new(0));
     let mut senders = Vec::new();
     for s in 0..SENDERS {
         let token = node.token(&format!("batcher{s}")).await;
@@ -252,14 +259,26 @@ async fn sigkill_during_group_commits_loses_and_doubles_nothing() {
             room.clone(),
             texts,
             WINDOW,
+            progress.clone(),
         )));
     }
     const KILLS: usize = 6;
-    let mut delays = Vec::new();
-    for _ in 0..KILLS {
-        let ms = rng.gen_range(150..700);
-        delays.push(ms);
-        tokio::time::sleep(Duration::from_millis(ms)).await;
+    // Kill k falls in the k-th of KILLS equal slices of the first 90% of the stream, at a
+    // random place in it: the senders still have thousands of sends to make at each kill.
+    let slice = TOTAL * 9 / 10 / KILLS;
+    let mut kill_points = Vec::new();
+    for k in 0..KILLS {
+        let at = k * slice + rng.gen_range(slice / 4..slice);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while progress.load(Ordering::Relaxed) < at {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "senders stalled at {} acknowledgements, kill {k} waits for {at}",
+                progress.load(Ordering::Relaxed)
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        kill_points.push(progress.load(Ordering::Relaxed));
         node.sigkill().await;
         node.restart().await;
     }
@@ -272,7 +291,7 @@ async fn sigkill_during_group_commits_loses_and_doubles_nothing() {
             assert!(acked.insert(id.clone()), "{id} acknowledged twice");
         }
     }
-    assert_eq!(acked.len(), SENDERS * PER_SENDER, "every send settled");
+    assert_eq!(acked.len(), TOTAL, "every send settled");
     // Stored: read back the whole chat, oldest first.
     let stored = node.all_messages(&room).await;
     let mut texts = HashSet::new();
@@ -284,7 +303,7 @@ async fn sigkill_during_group_commits_loses_and_doubles_nothing() {
     assert_eq!(texts, acked, "stored == acknowledged, each once");
     assert!(resent > 0, "no send was in flight at a kill");
     eprintln!(
-        "batch kills: {KILLS} SIGKILLs after {delays:?} ms (seed {seed}), {} messages acknowledged and stored once, seqs 1..={} contiguous, {resent} sends written again",
+        "batch kills: {KILLS} SIGKILLs at {kill_points:?} acknowledgements (seed {seed}), {} messages acknowledged and stored once, seqs 1..={} contiguous, {resent} sends written again",
         acked.len(),
         stored.len()
     );

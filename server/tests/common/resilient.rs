@@ -12,7 +12,7 @@ use chatix_protocol::{ChatKind, ClientFrame, ServerFrame};
 use futures_util::{SinkExt, StreamExt};
 use rand::{Rng, SeedableRng};
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -360,7 +360,8 @@ pub async fn send_all(
 /// Sends `texts` to `chat` through the SDK's core with up to `window` sends unsettled at a
 /// time (pipelined, so the server's group commit takes hundreds in one batch), client id =
 /// the text's first 64 characters. Returns the client ids in the order they were
-/// acknowledged, and how many sends were written again after a reconnect.
+/// acknowledged, and how many sends were written again after a reconnect. `progress` counts
+/// acknowledgements as they arrive, for a caller that acts at a point in the stream.
 #[allow(dead_code)]
 pub async fn send_windowed(
     bases: Vec<String>,
@@ -368,6 +369,7 @@ pub async fn send_windowed(
     chat: String,
     texts: Vec<String>,
     window: usize,
+    progress: Arc<AtomicUsize>,
 ) -> (Vec<String>, usize) {
     let mut d = Driver::new(bases, token, false);
     let deadline = Instant::now() + DEADLINE;
@@ -395,6 +397,7 @@ pub async fn send_windowed(
                     }
                     acked.push(client_id);
                     pending -= 1;
+                    progress.fetch_add(1, Ordering::Relaxed);
                 }
                 Effect::Emit(Event::Error(e)) => eprintln!("sender: the server said {e}"),
                 _ => {}
