@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the SDK npm package into pkg/ (and pkg/bundler/): cargo's release build for
 # wasm32, wasm-bindgen (the pinned CLI that scripts/setup.sh installs) for the web and the
-# bundler targets, then npm binaryen's wasm-opt -Oz --converge (never Debian's: see README
+# bundler targets, then npm binaryen's wasm-opt -O2 -Oz --converge (never Debian's: see README
 # "Toolchain"), then scripts/minify-glue.mjs makes the JS glue one minified file (esbuild)
 # and scripts/package-sdk.mjs writes package.json and the bundler entry.
 # Usage: scripts/build.sh [--skip-setup]
@@ -17,7 +17,11 @@ bindgen() { # target outdir
   # Writes chatix_core.js, chatix_core.d.ts, chatix_core_bg.wasm and chatix_core_bg.wasm.d.ts
   # (the bundler target also chatix_core_bg.js).
   wasm-bindgen --target "$1" --out-dir "$2" --out-name chatix_core "$WASM"
-  "$WASM_OPT" -Oz --converge --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  # -O2 first, then -Oz to a fixed point: 0.6 KB less gzip than -Oz alone. --low-memory-unused
+  # (fold constant offsets into loads and stores) holds for rustc's wasm32 layout: the stack
+  # comes first and grows down from 1 MiB toward 0, data starts at 1 MiB, so nothing lives in
+  # the low 1 KiB: 1.3 KB less.
+  "$WASM_OPT" -O2 -Oz --converge --low-memory-unused --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --strip-producers --strip-target-features \
     "$2/chatix_core_bg.wasm" -o "$2/chatix_core_bg.wasm"
 }
