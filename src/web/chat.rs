@@ -533,20 +533,9 @@ impl ChatHandle {
                 }
             },
             move |avatar| async move {
-                let url = match avatar.as_string() {
-                    Some(s) => s,
-                    None => {
-                        let f = super::ops::upload(
-                            c.clone(),
-                            blob(&avatar).ok_or_else(|| args::invalid("avatar must be a File"))?,
-                            None,
-                            None,
-                        )
-                        .await?;
-                        let url = js::get(&f, "url").as_string().unwrap_or_default();
-                        url.trim_start_matches(&c.base).to_owned()
-                    }
-                };
+                let url = super::ops::avatar_url(&c, avatar)
+                    .await?
+                    .unwrap_or_default();
                 let ch = c
                     .rest(
                         Method::PATCH,

@@ -107,6 +107,26 @@ impl Target {
     }
 }
 
+/// An avatar argument: a URL string, or a File to upload first.
+pub(crate) async fn avatar_url(c: &Rc<Client>, v: JsValue) -> Result<Option<String>, ApiError> {
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    if let Some(s) = v.as_string() {
+        return Ok(Some(s));
+    }
+    match blob(&v) {
+        Some(b) => {
+            let f = upload(c.clone(), b, None, None).await?;
+            let url = js::get(&f, "url").as_string().unwrap_or_default();
+            Ok(Some(
+                url.strip_prefix(c.base.as_str()).unwrap_or(&url).to_owned(),
+            ))
+        }
+        None => Err(args::invalid("avatar must be a URL string or a File")),
+    }
+}
+
 /// One send (every send method's): the file uploaded first when there is one.
 pub(crate) async fn send_to(
     c: Rc<Client>,

@@ -20,7 +20,7 @@ use super::chat::ChatHandle;
 use super::client::{Auth, Client};
 use super::js::{self, arg};
 use super::ops::{
-    blob, conversation, enc, fetch_conversation, history_of, send_to, upload, Target,
+    avatar_url, blob, conversation, enc, fetch_conversation, history_of, send_to, upload, Target,
 };
 use super::promise::{call, check, checked, reject, run, Call};
 use super::storage;
@@ -36,24 +36,6 @@ mod visitors;
 #[wasm_bindgen]
 pub struct ChatixCore {
     pub(crate) client: Rc<Client>,
-}
-
-/// An avatar argument: a URL string, or a File to upload first.
-async fn avatar_url(c: &Rc<Client>, v: JsValue) -> Result<Option<String>, ApiError> {
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    if let Some(s) = v.as_string() {
-        return Ok(Some(s));
-    }
-    match blob(&v) {
-        Some(b) => {
-            let f = upload(c.clone(), b, None, None).await?;
-            let url = js::get(&f, "url").as_string().unwrap_or_default();
-            Ok(Some(url.trim_start_matches(&c.base).to_owned()))
-        }
-        None => Err(args::invalid("avatar must be a URL string or a File")),
-    }
 }
 
 /// A page of chats (`{chats, page, totalChats, totalPages}`) with its chats recorded and
