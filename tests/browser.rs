@@ -224,6 +224,12 @@ async fn bad_arguments_reject_with_invalid_argument_before_the_wire() {
     assert!(s(&e, "message").contains("sevrerUrl"));
     let core = visitor().await;
     assert_eq!(err(core.fetch_user(5.into())).await, "invalid_argument");
+    assert_eq!(err(core.fetch_user("a b".into())).await, "invalid_argument");
+    assert_eq!(
+        err(core.fetch_user("nobody-José-名前".into())).await,
+        "not_found",
+        "a Unicode username passes the check and is asked of the server"
+    );
     assert_eq!(
         err(core.fetch_user(JsValue::UNDEFINED)).await,
         "invalid_argument"
@@ -276,6 +282,17 @@ async fn bad_arguments_reject_with_invalid_argument_before_the_wire() {
         "no token: no connectUser"
     );
     core.stop();
+}
+
+/// The SDK checks a username's characters with the JS engine's Unicode tables; the rule
+/// must be the server's (Rust's `is_alphanumeric` and `._@+-`), case by case.
+#[wasm_bindgen_test]
+fn the_engines_username_check_is_the_servers_rule() {
+    use chatix_core::core::args::{unicode_username_chars, USERNAME_CASES};
+    for (u, ok) in USERNAME_CASES {
+        assert_eq!(chatix_core::web::js::username_chars(u), *ok, "{u}");
+        assert_eq!(unicode_username_chars(u), *ok, "{u}");
+    }
 }
 
 #[wasm_bindgen_test]

@@ -190,14 +190,20 @@ pub fn opt_raw_string(name: &str, a: &Arg) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// A username: a non-empty string of letters, digits and `._@+-`, at most 100 characters.
-pub fn username(name: &str, a: &Arg) -> Result<String, ApiError> {
+/// Whether a username's characters are allowed: Unicode letters and digits (Rust's
+/// `char::is_alphanumeric`) and `._@+-`, the server's rule. The browser build passes an
+/// equivalent check run by the JS engine (`web::js::username_chars`) so that Rust's Unicode
+/// tables (2 KB of the gzipped .wasm) stay out of it.
+pub fn unicode_username_chars(u: &str) -> bool {
+    u.chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '@' | '+' | '-'))
+}
+
+/// A username: a non-empty string of letters, digits and `._@+-`, at most 100 characters;
+/// `chars_ok` judges the characters ([`unicode_username_chars`] or the engine's own).
+pub fn username(name: &str, a: &Arg, chars_ok: fn(&str) -> bool) -> Result<String, ApiError> {
     let u = string(name, a)?;
-    if u.chars().count() > limits::MAX_USERNAME_CHARS
-        || !u
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '@' | '+' | '-'))
-    {
+    if u.chars().count() > limits::MAX_USERNAME_CHARS || !chars_ok(&u) {
         return Err(invalid(format!(
             "{name} \"{u}\" must be 1-{} letters, digits or . _ @ + -",
             limits::MAX_USERNAME_CHARS
@@ -252,7 +258,12 @@ pub fn text(name: &str, a: &Arg, max_chars: usize) -> Result<String, ApiError> {
 }
 
 /// A list of usernames (at most `max`).
-pub fn usernames(name: &str, items: &[Arg], max: usize) -> Result<Vec<String>, ApiError> {
+pub fn usernames(
+    name: &str,
+    items: &[Arg],
+    max: usize,
+    chars_ok: fn(&str) -> bool,
+) -> Result<Vec<String>, ApiError> {
     if items.len() > max {
         return Err(invalid(format!(
             "{name} has {} entries; at most {max} are allowed",
@@ -262,9 +273,29 @@ pub fn usernames(name: &str, items: &[Arg], max: usize) -> Result<Vec<String>, A
     items
         .iter()
         .enumerate()
-        .map(|(i, a)| username(&format!("{name}[{i}]"), a))
+        .map(|(i, a)| username(&format!("{name}[{i}]"), a, chars_ok))
         .collect()
 }
+
+/// Usernames and whether the server's rule allows them: letters and digits of any script
+/// (`Nd`, `Nl` and `No` digits too) and `._@+-`; no spaces, punctuation, symbols or emoji.
+/// The native tests and the browser test of the engine's check both go through it.
+pub const USERNAME_CASES: &[(&str, bool)] = &[
+    ("ann", true),
+    ("Ann.B_c@d+e-f", true),
+    ("José", true),
+    ("名前", true),
+    ("Ωμέγα", true),
+    ("٣٤", true),
+    ("Ⅻ", true),
+    ("½", true),
+    ("a b", false),
+    ("a!b", false),
+    ("a/b", false),
+    ("a\u{1F600}", false),
+    ("a\u{200B}b", false),
+    ("€", false),
+];
 
 #[cfg(test)]
 mod tests {
@@ -327,7 +358,10 @@ mod tests {
             .unwrap_err()
             .message
             .contains("empty"));
-        assert!(username("username", &Arg::Str("a b".into())).is_err());
+        assert!(username("username", &Arg::Str("a b".into()), unicode_username_chars).is_err());
+        for (u, ok) in USERNAME_CASES {
+            assert_eq!(unicode_username_chars(u), *ok, "{u}");
+        }
         assert!(string("x", &Arg::Other("object"))
             .unwrap_err()
             .message
@@ -382,7 +416,7 @@ mod tests {
         );
         assert!(text("text", &Arg::Str(" ".into()), 10).is_err());
         let names = [Arg::Str("a".into()), Arg::Number(1.0)];
-        assert!(usernames("usernames", &names, 10)
+        assert!(usernames("usernames", &names, 10, unicode_username_chars)
             .unwrap_err()
             .message
             .starts_with("usernames[1]"));

@@ -134,7 +134,7 @@ impl ChatHandle {
         });
         let usernames = check(|| {
             if single {
-                return Ok(vec![args::username("username", &arg(&usernames))?]);
+                return Ok(vec![js::username("username", &usernames)?]);
             }
             js::usernames("usernames", &usernames, MAX_MEMBERS_PER_CALL)
         });

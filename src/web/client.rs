@@ -906,13 +906,24 @@ impl dispatch::Audience for Client {
     }
 }
 
-/// The `exp` claim of a JWT, in ms, read without verifying (the server verifies).
+// The `exp` claim of a JWT (seconds, truncated, times 1,000), read without verifying (the
+// server verifies); NaN when the token has none. In JS: `split`, `replace` and `atob` are
+// the engine's, where the same code in Rust took 1.2 KB of the .wasm.
+#[wasm_bindgen(inline_js = "export function jwtExpiry(t) {
+  try {
+    const e = JSON.parse(atob(t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))).exp;
+    return typeof e === 'number' ? Math.trunc(e) * 1000 : NaN;
+  } catch { return NaN; }
+}")]
+extern "C" {
+    #[wasm_bindgen(js_name = jwtExpiry)]
+    fn jwt_expiry(token: &str) -> f64;
+}
+
+/// The `exp` claim of a JWT, in ms.
 fn token_expiry(token: &str) -> Option<i64> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = window_atob(payload)?;
-    let v = wire::parse(&bytes.into())?;
-    let exp = js::get(&v, "exp").as_f64()?;
-    Some(exp as i64 * 1000)
+    let ms = jwt_expiry(token);
+    ms.is_finite().then_some(ms as i64)
 }
 
 /// A session answer: token, expiry (ms) and user object.
@@ -933,12 +944,4 @@ fn bad_answer(what: String) -> ApiError {
 
 fn warn(what: &str) {
     web_sys::console::warn_2(&"chatix:".into(), &what.into());
-}
-
-fn window_atob(b64url: &str) -> Option<String> {
-    let mut s = b64url.replace('-', "+").replace('_', "/");
-    while s.len() % 4 != 0 {
-        s.push('=');
-    }
-    web_sys::window()?.atob(&s).ok()
 }

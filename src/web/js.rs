@@ -28,7 +28,28 @@ pub fn arg(v: &JsValue) -> Arg {
     }
 }
 
-/// Validated flat metadata from a JS object (`name` for the messages).
+// The server's username rule (`core::args::unicode_username_chars`: Unicode letters and
+// digits, `._@+-`) asked of the JS engine's own Unicode tables, so that Rust's stay out of
+// the .wasm (2 KB gzipped). `\p{Alphabetic}` and `\p{N}` are the properties Rust's
+// `char::is_alphabetic` and `char::is_numeric` test.
+#[wasm_bindgen(
+    inline_js = "export function usernameChars(u) { return /^[\\p{Alphabetic}\\p{N}._@+-]*$/u.test(u); }"
+)]
+extern "C" {
+    #[wasm_bindgen(js_name = usernameChars)]
+    fn username_chars_js(u: &str) -> bool;
+}
+
+/// [`args::unicode_username_chars`], judged by the JS engine.
+pub fn username_chars(u: &str) -> bool {
+    username_chars_js(u)
+}
+
+/// A username argument ([`args::username`] with the engine's character check).
+pub fn username(name: &str, v: &JsValue) -> Result<String, ApiError> {
+    args::username(name, &arg(v), username_chars)
+}
+
 /// An array of usernames (at most `max`).
 pub fn usernames(name: &str, v: &JsValue, max: usize) -> Result<Vec<String>, ApiError> {
     if !Array::is_array(v) {
@@ -37,9 +58,10 @@ pub fn usernames(name: &str, v: &JsValue, max: usize) -> Result<Vec<String>, Api
         )));
     }
     let items: Vec<Arg> = Array::from(v).iter().map(|v| arg(&v)).collect();
-    args::usernames(name, &items, max)
+    args::usernames(name, &items, max, username_chars)
 }
 
+/// Validated flat metadata from a JS object (`name` for the messages).
 pub fn metadata(name: &str, v: &JsValue) -> Result<chatix_protocol::Metadata, ApiError> {
     if !v.is_object() || Array::is_array(v) || v.is_function() {
         return Err(args::invalid(format!(

@@ -42,7 +42,7 @@ impl ChatixCore {
     ) -> Promise {
         let c = self.client.clone();
         checked(
-            || args::username("username", &arg(&username)),
+            || js::username("username", &username),
             move |u| async move {
                 let req = chatix_protocol::rest::DirectChatRequest { username: u };
                 let ch = c.rest(Method::POST, "/v1/chats/direct", Some(&req)).await?;

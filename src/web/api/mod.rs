@@ -217,7 +217,7 @@ impl ChatixCore {
                     return Err(ApiError::new(ErrorCode::Unauthorized, "connectUser needs a token signed by your backend (options.token or options.tokenProvider); Chatix never accepts an app-wide key in the browser"));
                 }
                 let o = js::options("user", &user, &["username", "name", "avatar"])?;
-                let username = args::username("user.username", &arg(&js::get(&o, "username")))?;
+                let username = js::username("user.username", &js::get(&o, "username"))?;
                 let name = args::opt_string("user.name", &arg(&js::get(&o, "name")))?;
                 Ok((username, name, js::get(&o, "avatar")))
             },

@@ -20,7 +20,7 @@ impl ChatixCore {
                     &user,
                     &["username", "name", "avatar", "email", "metadata"],
                 )?;
-                let username = args::username("username", &arg(&js::get(&o, "username")))?;
+                let username = js::username("username", &js::get(&o, "username"))?;
                 let (patch, avatar) =
                     user_patch(&o, &["username", "name", "avatar", "email", "metadata"])?;
                 let name = patch
@@ -52,7 +52,7 @@ impl ChatixCore {
     ) -> Promise {
         call(
             &self.client,
-            args::username("username", &arg(&username))
+            js::username("username", &username)
                 .map(|u| Call::get(format!("/v1/users/by-username/{}", enc(&u))).user()),
         )
     }
@@ -114,7 +114,7 @@ impl ChatixCore {
                 let key = if by_id {
                     args::string("id", &arg(&key))?
                 } else {
-                    args::username("username", &arg(&key))?
+                    js::username("username", &key)?
                 };
                 let (req, avatar) = user_patch(&patch, &["name", "avatar", "email", "metadata"])?;
                 Ok((key, req, avatar))
@@ -141,7 +141,7 @@ impl ChatixCore {
     ) -> Promise {
         call(
             &self.client,
-            args::username("username", &arg(&username)).map(|u| {
+            js::username("username", &username).map(|u| {
                 Call::new(Method::DELETE, format!("/v1/users/by-username/{}", enc(&u))).nothing()
             }),
         )
