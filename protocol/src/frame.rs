@@ -417,6 +417,32 @@ pub enum ServerFrame {
         #[serde(serialize_with = "crate::model::compact::message")]
         message: Message,
     },
+    /// A user reacted to a message: `message` is the message with its new counts and
+    /// `rev` (compact; `ownReactions` only on the reacting user's own sockets). A resume
+    /// replays the change as `messageUpdated`.
+    ReactionAdded {
+        /// The chat.
+        chat_id: String,
+        /// The message as it is now (compact).
+        #[serde(serialize_with = "crate::model::compact::message")]
+        message: Message,
+        /// The reaction.
+        reaction: String,
+        /// Who reacted.
+        user_id: String,
+    },
+    /// A user took a reaction back; as [`ServerFrame::ReactionAdded`].
+    ReactionRemoved {
+        /// The chat.
+        chat_id: String,
+        /// The message as it is now (compact).
+        #[serde(serialize_with = "crate::model::compact::message")]
+        message: Message,
+        /// The reaction.
+        reaction: String,
+        /// Whose.
+        user_id: String,
+    },
     /// A member marked messages seen.
     Seen {
         /// The chat.
@@ -527,7 +553,13 @@ impl ServerFrame {
         let (chat_id, m) = match self {
             ServerFrame::Message { chat_id, message }
             | ServerFrame::MessageUpdated { chat_id, message }
-            | ServerFrame::MessageDeleted { chat_id, message } => (Some(&*chat_id), message),
+            | ServerFrame::MessageDeleted { chat_id, message }
+            | ServerFrame::ReactionAdded {
+                chat_id, message, ..
+            }
+            | ServerFrame::ReactionRemoved {
+                chat_id, message, ..
+            } => (Some(&*chat_id), message),
             ServerFrame::Ack {
                 body:
                     AckBody {
@@ -707,12 +739,23 @@ mod tests {
             created_at: 1_760_000_000_000,
             edited_at: None,
             deleted: false,
+            reactions: Default::default(),
+            own_reactions: None,
         }
     }
 
     /// The keys a compact message leaves out when they hold their default.
-    const DEFAULTED: [&str; 8] = [
-        "file", "metadata", "whisper", "clientId", "replyTo", "editedAt", "deleted", "kind",
+    const DEFAULTED: [&str; 10] = [
+        "file",
+        "metadata",
+        "whisper",
+        "clientId",
+        "replyTo",
+        "editedAt",
+        "deleted",
+        "kind",
+        "reactions",
+        "ownReactions",
     ];
 
     #[test]
@@ -753,11 +796,11 @@ mod tests {
             assert!(!msg.contains_key("rev"), "rev in {text}");
             if matches!(f, ServerFrame::Ack { .. }) {
                 // an ack names no chat: its message does
-                assert_eq!(msg.len(), 17 - DEFAULTED.len() - 1, "{text}");
+                assert_eq!(msg.len(), 19 - DEFAULTED.len() - 1, "{text}");
                 assert_eq!(msg["chatId"], chat_id.as_str());
             } else {
                 // the frame names the chat once, its message not again
-                assert_eq!(msg.len(), 17 - DEFAULTED.len() - 2, "{text}");
+                assert_eq!(msg.len(), 19 - DEFAULTED.len() - 2, "{text}");
                 assert_eq!(v["chatId"], chat_id.as_str(), "the frame's chatId stays");
             }
             let back = ServerFrame::parse(&text).unwrap();
@@ -791,6 +834,8 @@ mod tests {
         m.reply_to = Some("msg_0199a1b2c3d47e5f8a9b0c1d2e3f4a00".into());
         m.edited_at = Some(1_760_000_000_500);
         m.deleted = true;
+        m.reactions.insert("👍".into(), 2);
+        m.own_reactions = Some(vec!["👍".into()]);
         m.rev = m.seq + 3;
         let f = ServerFrame::MessageUpdated {
             chat_id: m.chat_id.clone(),

@@ -45,6 +45,35 @@ pub const DEFAULT_CURSOR_COUNT: u32 = 50;
 pub const MAX_CURSOR_COUNT: u32 = 100;
 /// Longest typing draft a visitor's `visitorType` sends, in characters.
 pub const MAX_DRAFT_CHARS: usize = 2_000;
+/// Longest reaction, in characters (Unicode scalar values: an emoji with skin tone,
+/// variation selectors and joiners fits).
+pub const MAX_REACTION_CHARS: usize = 16;
+/// Distinct reactions one message may carry.
+pub const MAX_REACTIONS_PER_MESSAGE: usize = 25;
+
+/// Checks a reaction: 1 to [`MAX_REACTION_CHARS`] characters, no spaces or control
+/// characters, and at least one character beyond ASCII, so that it is an emoji or a symbol
+/// (`"👍"`, `"1️⃣"`), not a word or markup (`"lol"`, `"<b>"`). The error says what was wrong.
+pub fn check_reaction(r: &str) -> Result<(), String> {
+    let n = r.chars().count();
+    if n == 0 {
+        return Err("the reaction is empty; give an emoji such as \"👍\"".into());
+    }
+    if n > MAX_REACTION_CHARS {
+        return Err(format!(
+            "the reaction is {n} characters; at most {MAX_REACTION_CHARS} are allowed"
+        ));
+    }
+    if r.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("a reaction may not contain spaces or control characters".into());
+    }
+    if r.is_ascii() {
+        return Err(format!(
+            "a reaction is an emoji or a symbol, not plain ASCII text: got {r:?}"
+        ));
+    }
+    Ok(())
+}
 
 /// The limits in force on a server, as announced in the `ready` frame.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -68,4 +97,32 @@ pub struct Limits {
     /// Interval of the server's heartbeat, milliseconds; a peer silent for three
     /// intervals is dropped.
     pub heartbeat_ms: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reactions_are_short_emoji_or_symbols() {
+        for ok in ["👍", "❤️", "👍🏽", "👨‍👩‍👧‍👦", "1️⃣", "🇫🇷", "✓"]
+        {
+            assert_eq!(check_reaction(ok), Ok(()), "{ok}");
+        }
+        let cases = [
+            ("", "empty"),
+            ("lol", "not plain ASCII"),
+            ("<b>", "not plain ASCII"),
+            ("👍 👍", "spaces"),
+            ("👍\n", "spaces or control"),
+            ("👍\u{7}", "control"),
+        ];
+        for (bad, why) in cases {
+            let e = check_reaction(bad).expect_err(bad);
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+        let long = "👍".repeat(MAX_REACTION_CHARS + 1);
+        assert!(check_reaction(&long).unwrap_err().contains("at most 16"));
+        assert_eq!(check_reaction(&"👍".repeat(MAX_REACTION_CHARS)), Ok(()));
+    }
 }

@@ -1,8 +1,13 @@
 //! The resources of the API, as the server returns them (REST bodies and socket events).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 use crate::metadata::Metadata;
+
+/// A message's reaction counts: each reaction (a short emoji string) and how many users
+/// gave it. Empty when nobody reacted.
+pub type Reactions = BTreeMap<String, u64>;
 
 /// Who a user is to the website. Decides what they may see and do.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -306,15 +311,26 @@ pub struct Message {
     /// Last edit time, ms.
     #[serde(default)]
     pub edited_at: Option<i64>,
-    /// Deleted: a tombstone whose text, file and metadata are gone.
+    /// Deleted: a tombstone whose text, file, metadata and reactions are gone.
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub deleted: bool,
+    /// Reaction counts (`{"👍": 2}`); empty when nobody reacted. A reaction changes the
+    /// message's `rev`, like an edit.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub reactions: Reactions,
+    /// The caller's own reactions to it. REST bodies always carry it; a socket frame carries
+    /// it where it changed for the receiver (their own reaction) or on a resume, and leaves
+    /// it out otherwise: then it is what the receiver had.
+    #[serde(default)]
+    pub own_reactions: Option<Vec<String>>,
 }
 
 /// A message as socket frames write it: the fields of [`Message`] in the same order, minus
-/// those at their default (`kind` `text`, `file`, `clientId`, `replyTo` and `editedAt`
-/// null, `metadata` empty, `whisper` and `deleted` false), `rev` while it equals `seq`, and
+/// those at their default (`kind` `text`, `file`, `clientId`, `replyTo`, `editedAt` and
+/// `ownReactions` null, `metadata` and `reactions` empty, `whisper` and `deleted` false),
+/// `rev` while it equals `seq`, and
 /// `chatId` inside a frame that names the chat. [`Message`] decodes it, and
 /// [`crate::ServerFrame::normalize`] restores `chatId` and `rev`.
 ///
@@ -352,6 +368,10 @@ pub struct CompactMessage<'a> {
     edited_at: Option<i64>,
     #[serde(skip_serializing_if = "is_false")]
     deleted: bool,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    reactions: &'a Reactions,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    own_reactions: Option<&'a [String]>,
 }
 
 fn is_text(k: &MessageKind) -> bool {
@@ -383,6 +403,8 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
             created_at,
             edited_at,
             deleted,
+            reactions,
+            own_reactions,
         } = m;
         CompactMessage {
             id,
@@ -402,6 +424,8 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
             created_at: *created_at,
             edited_at: *edited_at,
             deleted: *deleted,
+            reactions,
+            own_reactions: own_reactions.as_deref(),
         }
     }
 }

@@ -58,6 +58,17 @@ pub enum Event<T: Types = Native> {
     MessageUpdated(T::Msg),
     /// A message was deleted (the tombstone).
     MessageDeleted(T::Msg),
+    /// A reaction was added (`added`) or removed.
+    Reaction {
+        /// The message with its new counts.
+        message: T::Msg,
+        /// The reaction.
+        reaction: String,
+        /// Whose.
+        user_id: String,
+        /// Added or removed.
+        added: bool,
+    },
     /// Our own send, shown at once while it is pending (id = client id, seq 0).
     Pending(Message),
     /// Our own send was refused for good.
@@ -165,9 +176,10 @@ impl<T: Types> Event<T> {
     /// The chat an event concerns, if any.
     pub fn chat_id(&self) -> Option<&str> {
         match self {
-            Event::Message(m) | Event::MessageUpdated(m) | Event::MessageDeleted(m) => {
-                Some(m.chat_id())
-            }
+            Event::Message(m)
+            | Event::MessageUpdated(m)
+            | Event::MessageDeleted(m)
+            | Event::Reaction { message: m, .. } => Some(m.chat_id()),
             Event::Pending(m) => Some(&m.chat_id),
             Event::SendFailed { chat_id, .. }
             | Event::Seen { chat_id, .. }

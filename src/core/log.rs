@@ -27,6 +27,9 @@ pub trait Msg: Clone + std::fmt::Debug + PartialEq {
     fn heap_bytes(&self) -> usize {
         0
     }
+    /// A frame leaves `ownReactions` out where the receiver's own did not change: a newer
+    /// copy without them keeps those of the copy it replaces (none once nobody reacts).
+    fn keep_own_reactions(&mut self, old: &Self);
 }
 
 impl Msg for Message {
@@ -44,6 +47,11 @@ impl Msg for Message {
     }
     fn deleted(&self) -> bool {
         self.deleted
+    }
+    fn keep_own_reactions(&mut self, old: &Self) {
+        if self.own_reactions.is_none() && !self.reactions.is_empty() {
+            self.own_reactions = old.own_reactions.clone();
+        }
     }
     fn heap_bytes(&self) -> usize {
         self.id.len()
@@ -207,6 +215,8 @@ pub(crate) mod tests {
             created_at: seq,
             edited_at: None,
             deleted: false,
+            reactions: Default::default(),
+            own_reactions: None,
         }
     }
 

@@ -143,6 +143,17 @@ pub enum Frame<T: Types = Native> {
     Updated(T::Msg),
     /// A tombstone (`messageDeleted`).
     Deleted(T::Msg),
+    /// `reactionAdded` (`added`) / `reactionRemoved`: the message with its new counts.
+    Reaction {
+        /// The message as it is now.
+        message: T::Msg,
+        /// The reaction.
+        reaction: String,
+        /// Whose.
+        user_id: String,
+        /// Added or removed.
+        added: bool,
+    },
     /// `ack`: its body, without the message, and the message (sends).
     Ack {
         /// The request.
@@ -281,6 +292,28 @@ impl From<ServerFrame> for Frame<Native> {
             },
             ServerFrame::MessageUpdated { message, .. } => Frame::Updated(message),
             ServerFrame::MessageDeleted { message, .. } => Frame::Deleted(message),
+            ServerFrame::ReactionAdded {
+                message,
+                reaction,
+                user_id,
+                ..
+            } => Frame::Reaction {
+                message,
+                reaction,
+                user_id,
+                added: true,
+            },
+            ServerFrame::ReactionRemoved {
+                message,
+                reaction,
+                user_id,
+                ..
+            } => Frame::Reaction {
+                message,
+                reaction,
+                user_id,
+                added: false,
+            },
             ServerFrame::Ack { id, mut body } => {
                 let message = body.message.take();
                 Frame::Ack { id, body, message }
@@ -729,6 +762,8 @@ impl<T: Types> Core<T> {
             created_at: now,
             edited_at: None,
             deleted: false,
+            reactions: Default::default(),
+            own_reactions: None,
         };
         out.push(Effect::Emit(Event::Pending(optimistic)));
         self.flush(&mut out);
@@ -829,10 +864,35 @@ impl<T: Types> Core<T> {
                 return self.on_ready(me, followed);
             }
             Frame::Message(m) => self.on_message(m, &mut out),
-            Frame::Updated(m) => {
+            Frame::Updated(mut m) => {
                 let chat = m.chat_id().to_owned();
-                if self.entry(&chat).log.apply(m.clone()) == Applied::Replaced {
+                let log = &mut self.entry(&chat).log;
+                if let Some(old) = log.get(m.seq()) {
+                    m.keep_own_reactions(old);
+                }
+                if log.apply(m.clone()) == Applied::Replaced {
                     out.push(Effect::Emit(Event::MessageUpdated(m)));
+                }
+            }
+            Frame::Reaction {
+                mut message,
+                reaction,
+                user_id,
+                added,
+            } => {
+                let chat = message.chat_id().to_owned();
+                let log = &mut self.entry(&chat).log;
+                if let Some(old) = log.get(message.seq()) {
+                    message.keep_own_reactions(old);
+                }
+                // As an edit: applied like one, and an older copy is not heard again.
+                if log.apply(message.clone()) != Applied::Duplicate {
+                    out.push(Effect::Emit(Event::Reaction {
+                        message,
+                        reaction,
+                        user_id,
+                        added,
+                    }));
                 }
             }
             Frame::Deleted(m) => {

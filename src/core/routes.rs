@@ -11,6 +11,7 @@
 //! |---|---|---|---|
 //! | Message | `message` | `onChatroomMessageReceived(chatId, m)` (group), `onConversationMessageReceived(m)` (conversation), `onChat(chat, m)` (any) | `onMessage(m)` |
 //! | MessageUpdated / Deleted | `messageUpdated` / `messageDeleted` | `onChatroom…` / `onConversation…` | `onMessageUpdated` / `onMessageDeleted` |
+//! | Reaction added / removed | `reactionAdded` / `reactionRemoved` | | `onReactionAdded` / `onReactionRemoved` |
 //! | Member | `memberConnected` / `memberDisconnected` | `onMemberConnectedToChatroom`, `onManagerConnectedToChatroom` (staff), `onManagerConnectedToConversation`, … | `onMemberConnected` / … |
 //! | Chat created/updated/restored, deleted | `chatCreated` … `chatDeleted` | `onChatroomCreated` … (groups) | `onUpdated`, `onDeleted` |
 //! | Connected / Disconnected / Error | `connected` / `disconnected` / `error` | `onConnected` / `onDisconnected` / `onError` | |
@@ -114,6 +115,8 @@ pub fn route<T: Types>(ev: &Event<T>, kind: Option<ChatKind>) -> Route {
             chat: Some(("onMessageDeleted", Value)),
             ..to_core(("messageDeleted", Value))
         },
+        Event::Reaction { added: true, .. } => with_chat("reactionAdded", "onReactionAdded"),
+        Event::Reaction { .. } => with_chat("reactionRemoved", "onReactionRemoved"),
         Event::Pending(_) => with_chat("pending", "onPending"),
         Event::SendFailed { .. } => with_chat("sendFailed", "onSendFailed"),
         Event::Seen { .. } => with_chat("seen", "onMessageSeen"),
@@ -244,6 +247,8 @@ declared! {
         message: "(message: Message) => void",
         messageUpdated: "(message: Message) => void",
         messageDeleted: "(message: Message) => void",
+        reactionAdded: "(reaction: ReactionEvent) => void",
+        reactionRemoved: "(reaction: ReactionEvent) => void",
         pending: "(message: Message) => void",
         sendFailed: "(failure: SendFailure) => void",
         seen: "(seen: SeenEvent) => void",
@@ -273,6 +278,8 @@ declared! {
         message: "(message: Message) => void",
         messageUpdated: "(message: Message) => void",
         messageDeleted: "(message: Message) => void",
+        reactionAdded: "(reaction: ReactionEvent) => void",
+        reactionRemoved: "(reaction: ReactionEvent) => void",
         messageSeen: "(seen: SeenEvent) => void",
         typingStarted: "(typing: TypingEvent) => void",
         typingStopped: "(typing: TypingEvent) => void",
@@ -324,6 +331,8 @@ declared! {
         onMessage: "((message: Message) => void) | undefined",
         onMessageUpdated: "((message: Message) => void) | undefined",
         onMessageDeleted: "((message: Message) => void) | undefined",
+        onReactionAdded: "((reaction: ReactionEvent) => void) | undefined",
+        onReactionRemoved: "((reaction: ReactionEvent) => void) | undefined",
         onMessageSeen: "((seen: SeenEvent) => void) | undefined",
         onTypingStarted: "((typing: TypingEvent) => void) | undefined",
         onTypingStopped: "((typing: TypingEvent) => void) | undefined",
@@ -361,6 +370,18 @@ mod tests {
             Event::Message(m()),
             Event::MessageUpdated(m()),
             Event::MessageDeleted(m()),
+            Event::Reaction {
+                message: m(),
+                reaction: "👍".into(),
+                user_id: s(),
+                added: true,
+            },
+            Event::Reaction {
+                message: m(),
+                reaction: "👍".into(),
+                user_id: s(),
+                added: false,
+            },
             Event::Pending(m()),
             Event::SendFailed {
                 chat_id: s(),

@@ -303,6 +303,9 @@ impl ToJs for Message {
             .v("createdAt", &self.created_at.to_js())
             .v("editedAt", &or_null(self.edited_at.as_ref()))
             .v("deleted", &self.deleted.into())
+            // a pending send: nobody has reacted yet
+            .v("reactions", &js_sys::Object::new().into())
+            .v("ownReactions", &js_sys::Array::new().into())
             .done()
     }
 }

@@ -428,6 +428,27 @@ impl ChatHandle {
         )
     }
 
+    /// `addReaction(messageId, reaction)`: your reaction (an emoji such as `"👍"`) to a
+    /// message; resolves with the message, its `reactions` counts and your `ownReactions`.
+    #[wasm_bindgen(js_name = addReaction, unchecked_return_type = "Promise<Message>")]
+    pub fn add_reaction(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] reaction: JsValue,
+    ) -> Promise {
+        self.react(Method::PUT, &message_id, &reaction)
+    }
+
+    /// `removeReaction(messageId, reaction)`: takes your reaction back.
+    #[wasm_bindgen(js_name = removeReaction, unchecked_return_type = "Promise<Message>")]
+    pub fn remove_reaction(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string")] reaction: JsValue,
+    ) -> Promise {
+        self.react(Method::DELETE, &message_id, &reaction)
+    }
+
     /// `setSeen(messageId?)`: marks messages seen up to one (default: the newest).
     #[wasm_bindgen(js_name = setSeen, unchecked_return_type = "Promise<{ lastSeenSeq: number; unread: number }>")]
     pub fn set_seen(
@@ -718,6 +739,23 @@ super::handlers::handler_props!(ChatHandle as "Chat": crate::core::routes::CHAT_
 
 /// An edited or deleted message of the caller's, as the server answered: put into the cache
 /// (the same object is handed out).
+impl ChatHandle {
+    /// Adds (`PUT`) or removes (`DELETE`) a reaction; the server checks the reaction itself.
+    fn react(&self, method: Method, message_id: &JsValue, reaction: &JsValue) -> Promise {
+        let base = self.path("/messages/");
+        call(
+            &self.client,
+            args::string("messageId", &arg(message_id)).and_then(|mid| {
+                let r = args::string("reaction", &arg(reaction))?;
+                Ok(
+                    Call::new(method, format!("{base}{}/reactions/{}", enc(&mid), enc(&r)))
+                        .then(own_message),
+                )
+            }),
+        )
+    }
+}
+
 fn own_message(c: &Rc<Client>, m: JsValue) -> Result<JsValue, ApiError> {
     c.js_messages(&js_sys::Array::of1(&m));
     Ok(m)

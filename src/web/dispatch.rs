@@ -49,9 +49,10 @@ pub fn emit(c: &impl Audience, ev: &Event) {
     }
     let value = value_of(ev);
     let chat_id: JsValue = match ev {
-        Event::Message(m) | Event::MessageUpdated(m) | Event::MessageDeleted(m) => {
-            m.who.chat_js.clone()
-        }
+        Event::Message(m)
+        | Event::MessageUpdated(m)
+        | Event::MessageDeleted(m)
+        | Event::Reaction { message: m, .. } => m.who.chat_js.clone(),
         _ => ev.chat_id().map_or(JsValue::UNDEFINED, JsValue::from),
     };
     let args = |a: Args| -> Vec<JsValue> {
@@ -131,6 +132,18 @@ fn value_of(ev: &Event) -> JsValue {
             ("retrying", (*retrying).into()),
         ]),
         Event::Message(m) | Event::MessageUpdated(m) | Event::MessageDeleted(m) => m.obj.clone(),
+        Event::Reaction {
+            message,
+            reaction,
+            user_id,
+            ..
+        } => obj(&[
+            ("chatId", message.who.chat_js.clone()),
+            ("messageId", js::get(&message.obj, "id")),
+            ("reaction", reaction.into()),
+            ("userId", user_id.into()),
+            ("message", message.obj.clone()),
+        ]),
         Event::Pending(m) => {
             let jm = m.to_js();
             js::set(&jm, "pending", &true.into());

@@ -114,6 +114,11 @@ export interface Message {
   createdAt: number;
   editedAt: number | null;
   deleted: boolean;
+  /** Reaction counts, e.g. `{ "👍": 2 }`; empty when nobody reacted. */
+  reactions: Record<string, number>;
+  /** Your own reactions to it. `null` where the SDK does not know them: a live message
+   * nobody has reacted to, or one older than what it has heard. */
+  ownReactions: string[] | null;
   /** Only on optimistic copies of your own sends (`pending` events). */
   pending?: true;
 }
@@ -185,6 +190,9 @@ export interface TypingEvent { chatId: string; userId: string; draft?: string | 
 export interface PresenceEvent { userId: string; online: boolean; status: "online" | "offline"; }
 export interface SendFailure { chatId: string; clientId: string; error: ChatixError; }
 export interface UnreadEvent { chatId: string; count: number; total: number; }
+/** `reactionAdded` / `reactionRemoved`: who reacted to which message, and the message with
+ * its new counts. */
+export interface ReactionEvent { chatId: string; messageId: string; reaction: string; userId: string; message: Message; }
 export interface PendingSend { chatId: string; clientId: string; text: string | null; }
 
 export interface ChatixCore {

@@ -22,7 +22,7 @@ use crate::core::{ChatChange, ChatInfo, Followed, Frame, Me, Msg, Types};
 // leaves most of them in a separate, growing property store: ~32 bytes more per message,
 // measured). `m`: the parsed message (compact: defaults, `rev` equal to `seq` and, inside a
 // frame, `chatId` left out); `s`: the shared `{chatId, senderId, senderName, senderRole}`;
-// `d`: the frozen empty metadata. scripts/minify-glue.mjs inlines this into the glue.
+// `d`: the frozen empty metadata, also the empty reaction counts. scripts/minify-glue.mjs inlines this into the glue.
 #[wasm_bindgen(inline_js = "export function message(m, s, d) {
   return {
     id: m.id, chatId: s.chatId, seq: m.seq, rev: m.rev ?? m.seq, kind: m.kind ?? 'text',
@@ -30,6 +30,7 @@ use crate::core::{ChatChange, ChatInfo, Followed, Frame, Me, Msg, Types};
     whisper: m.whisper ?? false, senderId: s.senderId, senderRole: s.senderRole,
     senderName: s.senderName, clientId: m.clientId ?? null, replyTo: m.replyTo ?? null,
     createdAt: m.createdAt, editedAt: m.editedAt ?? null, deleted: m.deleted ?? false,
+    reactions: m.reactions ?? d, ownReactions: m.ownReactions ?? null,
   };
 }")]
 extern "C" {
@@ -160,6 +161,20 @@ impl Msg for JsMsg {
     }
     fn deleted(&self) -> bool {
         self.deleted
+    }
+    fn keep_own_reactions(&mut self, old: &Self) {
+        // `ownReactions` null: not in the frame; `reactions` frozen: the shared empty counts
+        if super::js::get(&self.obj, "ownReactions").is_null()
+            && !js_sys::Object::is_frozen::<JsValue>(
+                super::js::get(&self.obj, "reactions").unchecked_ref(),
+            )
+        {
+            super::js::set(
+                &self.obj,
+                "ownReactions",
+                &super::js::get(&old.obj, "ownReactions"),
+            );
+        }
     }
 }
 
@@ -496,6 +511,12 @@ pub fn decode(f: &JsValue, ty: &str, c: &impl Session) -> Result<Frame<Js>, Stri
         "message" => Frame::Message(msg()?),
         "messageUpdated" => Frame::Updated(msg()?),
         "messageDeleted" => Frame::Deleted(msg()?),
+        "reactionAdded" | "reactionRemoved" => Frame::Reaction {
+            message: msg()?,
+            reaction: string(f, "reaction")?,
+            user_id: string(f, "userId")?,
+            added: ty == "reactionAdded",
+        },
         "ack" => {
             let id = number(f, "id")? as u64;
             let m = w.message();

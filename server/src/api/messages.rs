@@ -4,6 +4,8 @@
 //! - `GET /v1/chats/{id}/history?lastMessageId=&count=` (`getChatroomMessages`: cursor).
 //! - `POST /v1/chats/{id}/messages` (`sendMessage`; idempotent by `clientId`).
 //! - `PATCH|DELETE /v1/chats/{id}/messages/{messageId}`.
+//! - `PUT|DELETE /v1/chats/{id}/messages/{messageId}/reactions/{reaction}` (`addReaction`,
+//!   `removeReaction`; both idempotent).
 //! - `POST /v1/chats/{id}/seen`, `POST /v1/chats/{id}/typing`.
 //! - `GET /v1/messages/search?q=&chatId=&cursor=&count=` (`searchMessages`).
 
@@ -126,6 +128,9 @@ pub async fn send(
     Json(req): Json<SendMessageRequest>,
 ) -> AppResult<(StatusCode, Json<Message>)> {
     let (m, dup) = messages::send(&state, &actor, &id, req).await?;
+    let mut m = [m];
+    messages::with_own_reactions(&state, &actor, &mut m).await?;
+    let [m] = m;
     Ok((
         if dup {
             StatusCode::OK
@@ -159,6 +164,38 @@ pub async fn delete(
     Path((id, mid)): Path<(String, String)>,
 ) -> AppResult<Json<Message>> {
     Ok(Json(messages::delete(&state, &actor, &id, &mid).await?))
+}
+
+/// Add the caller's reaction to a message.
+///
+/// `PUT /v1/chats/{id}/messages/{messageId}/reactions/{reaction}`: the reaction is an emoji
+/// or a symbol (URL-encoded), 1-16 characters with no spaces, not plain ASCII text; a
+/// message carries at most 25 different reactions. Adding one the caller already gave
+/// changes nothing. Answers the message with its `reactions` counts and `ownReactions`.
+#[utoipa::path(put, operation_id = "addReaction", path = "/v1/chats/{id}/messages/{message_id}/reactions/{reaction}", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("message_id" = String, Path, description = "Message id"), ("reaction" = String, Path, description = "The reaction, e.g. 👍 (URL-encoded)")), responses((status = 200, description = "The message with its reactions", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+pub async fn add_reaction(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, mid, reaction)): Path<(String, String, String)>,
+) -> AppResult<Json<Message>> {
+    Ok(Json(
+        messages::react(&state, &actor, &id, &mid, &reaction, true).await?,
+    ))
+}
+
+/// Remove the caller's reaction from a message.
+///
+/// `DELETE /v1/chats/{id}/messages/{messageId}/reactions/{reaction}`: removing one the
+/// caller did not give changes nothing.
+#[utoipa::path(delete, operation_id = "removeReaction", path = "/v1/chats/{id}/messages/{message_id}/reactions/{reaction}", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("message_id" = String, Path, description = "Message id"), ("reaction" = String, Path, description = "The reaction (URL-encoded)")), responses((status = 200, description = "The message with its reactions", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+pub async fn remove_reaction(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, mid, reaction)): Path<(String, String, String)>,
+) -> AppResult<Json<Message>> {
+    Ok(Json(
+        messages::react(&state, &actor, &id, &mid, &reaction, false).await?,
+    ))
 }
 
 /// Mark a chat seen up to a message.

@@ -152,6 +152,10 @@ pub fn router(state: AppState) -> Router {
             "/chats/{id}/messages/{message_id}",
             axum::routing::patch(messages::edit).delete(messages::delete),
         )
+        .route(
+            "/chats/{id}/messages/{message_id}/reactions/{reaction}",
+            axum::routing::put(messages::add_reaction).delete(messages::remove_reaction),
+        )
         .route("/chats/{id}/history", get(messages::history))
         .route("/messages/search", get(messages::search))
         .route("/chats/{id}/seen", post(messages::seen))

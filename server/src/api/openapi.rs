@@ -52,7 +52,7 @@ impl Modify for Security {
         chats::remove_members, chats::chatrooms, chats::my_chatrooms, chats::deleted_chatrooms, chats::conversation,
         chats::conversations,
         messages::page, messages::history, messages::search, messages::send, messages::edit, messages::delete,
-        messages::seen, messages::typing,
+        messages::seen, messages::typing, messages::add_reaction, messages::remove_reaction,
         files::upload, files::download, files::thumbnail,
         admin::create_consultant, admin::mint_token, admin::create_website,
     )

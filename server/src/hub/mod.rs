@@ -177,6 +177,19 @@ pub enum Change {
     Updated,
     /// Deleted (tombstone).
     Deleted,
+    /// A reaction added ([`Reactor`] says whose).
+    ReactionAdded,
+    /// A reaction removed.
+    ReactionRemoved,
+}
+
+/// Who reacted, and with what, for a reaction change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reactor {
+    /// The reacting user.
+    pub user_id: String,
+    /// The reaction.
+    pub reaction: String,
 }
 
 impl Change {
@@ -193,13 +206,26 @@ impl Change {
         }
     }
 
-    /// The frame for a message with this change.
-    pub fn frame(self, m: &Message) -> ServerFrame {
+    /// The frame for a message with this change (a reaction change without its
+    /// [`Reactor`] is written as an update).
+    pub fn frame(self, m: &Message, reactor: Option<&Reactor>) -> ServerFrame {
         let (chat_id, message) = (m.chat_id.clone(), m.clone());
-        match self {
-            Change::New => ServerFrame::Message { chat_id, message },
-            Change::Updated => ServerFrame::MessageUpdated { chat_id, message },
-            Change::Deleted => ServerFrame::MessageDeleted { chat_id, message },
+        match (self, reactor) {
+            (Change::New, _) => ServerFrame::Message { chat_id, message },
+            (Change::Deleted, _) => ServerFrame::MessageDeleted { chat_id, message },
+            (Change::ReactionAdded, Some(r)) => ServerFrame::ReactionAdded {
+                chat_id,
+                message,
+                reaction: r.reaction.clone(),
+                user_id: r.user_id.clone(),
+            },
+            (Change::ReactionRemoved, Some(r)) => ServerFrame::ReactionRemoved {
+                chat_id,
+                message,
+                reaction: r.reaction.clone(),
+                user_id: r.user_id.clone(),
+            },
+            _ => ServerFrame::MessageUpdated { chat_id, message },
         }
     }
 }
@@ -220,6 +246,10 @@ pub enum Event {
         /// nodes deliver it without reading the database (they read only on a gap).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         message: Option<Arc<Message>>,
+        /// A reaction change: who and what. The message's `own_reactions` are then that
+        /// user's, for their own sockets only.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reactor: Option<Arc<Reactor>>,
     },
     /// A frame for a chat's subscribers: `all` for everyone, `staff` (when set) replaces it
     /// for staff, `staff_only` skips non-staff.

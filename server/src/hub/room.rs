@@ -22,7 +22,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
-use super::{frame, Change, ConnHandle, Event, Frame, Hub};
+use super::{frame, Change, ConnHandle, Event, Frame, Hub, Reactor};
 
 use crate::error::{AppError, AppResult};
 use crate::store::{Audience, Store};
@@ -204,16 +204,21 @@ impl Room {
         }
         let since_cursor = cursor;
         while cursor < last {
-            let page = self
+            let mut page = self
                 .store
                 .changes_since(&self.chat_id, aud, cursor, PAGE)
                 .await?;
+            // A replay is this reader's own: it carries their own reactions.
+            crate::store::fill_own_reactions(&*self.store, &conn.user.id, &mut page, false).await?;
             let mut progressed = false;
             for m in page.iter().filter(|m| m.rev <= last) {
                 progressed = true;
                 cursor = m.rev;
                 if let Some(change) = Change::for_reader(m, since_cursor) {
-                    if !conn.push_wait(frame(&change.frame(m)), REPLAY_WAIT).await {
+                    if !conn
+                        .push_wait(frame(&change.frame(m, None)), REPLAY_WAIT)
+                        .await
+                    {
                         return Err(AppError::new(
                             ErrorCode::RateLimited,
                             "the connection did not take the replay fast enough",
@@ -266,6 +271,7 @@ impl Room {
                 rev,
                 change,
                 message,
+                reactor,
                 ..
             } => {
                 let last = match self.position().await {
@@ -277,7 +283,7 @@ impl Room {
                 }
                 match message {
                     Some(m) if rev == last + 1 => {
-                        self.deliver(&m, change);
+                        self.deliver(&m, change, reactor.as_deref());
                         self.last_rev = Some(rev);
                     }
                     _ => self.backfill(last).await,
@@ -373,7 +379,7 @@ impl Room {
             };
             for m in &page {
                 if let Some(change) = Change::for_reader(m, from) {
-                    self.deliver(m, change);
+                    self.deliver(m, change, None);
                 }
                 cursor = m.rev;
             }
@@ -386,24 +392,39 @@ impl Room {
 
     /// Live fan-out. The sender's idempotency key (`clientId`) goes only to the sender's
     /// own connections (which match it to what they sent); everyone else's frame leaves
-    /// it out, ~50 bytes less per message on their wire and in their memory.
-    fn deliver(&self, m: &Message, change: Change) {
-        let f: Frame = frame(&change.frame(m));
-        let mut others: Option<Frame> = m.client_id.is_none().then(|| f.clone());
+    /// it out, ~50 bytes less per message on their wire and in their memory. Likewise a
+    /// reaction change's `ownReactions` (the reactor's) go only to the reactor's own
+    /// connections. So a frame has up to four forms, each serialised once, when needed.
+    fn deliver(&self, m: &Message, change: Change, reactor: Option<&Reactor>) {
+        let own_of = reactor.map(|r| r.user_id.as_str());
+        // [sender?][reactor?]; the message as it is suits the sender (and the reactor).
+        let mut forms: [Option<Frame>; 4] = Default::default();
+        let plain = m.client_id.is_none() && m.own_reactions.is_none();
         for c in self.subs.values() {
             if m.whisper && !c.staff {
                 continue;
             }
-            if c.user_id() == m.sender_id {
-                c.push(f.clone());
+            let sender = c.user_id() == m.sender_id;
+            let reacting = own_of == Some(c.user_id());
+            let k = if plain {
+                0
             } else {
-                let o = others.get_or_insert_with(|| {
-                    let mut anon = m.clone();
-                    anon.client_id = None;
-                    frame(&change.frame(&anon))
-                });
-                c.push(o.clone());
-            }
+                usize::from(sender) | usize::from(reacting) << 1
+            };
+            let f = forms[k].get_or_insert_with(|| {
+                if plain || (sender && (reacting || m.own_reactions.is_none())) {
+                    return frame(&change.frame(m, reactor));
+                }
+                let mut v = m.clone();
+                if !sender {
+                    v.client_id = None;
+                }
+                if !reacting {
+                    v.own_reactions = None;
+                }
+                frame(&change.frame(&v, reactor))
+            });
+            c.push(f.clone());
         }
     }
 }

@@ -2,7 +2,8 @@
 //! typing.
 
 use chatix_protocol::limits::{
-    DEFAULT_CURSOR_COUNT, MAX_CLIENT_ID_CHARS, MAX_DRAFT_CHARS, MESSAGES_PER_PAGE,
+    DEFAULT_CURSOR_COUNT, MAX_CLIENT_ID_CHARS, MAX_DRAFT_CHARS, MAX_REACTIONS_PER_MESSAGE,
+    MESSAGES_PER_PAGE,
 };
 use chatix_protocol::rest::{
     EditMessageRequest, MessagesCursorPage, MessagesPage, SeenResponse, SendMessageRequest,
@@ -14,10 +15,10 @@ use super::access::{self, ChatAccess};
 use super::{chats, views};
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult};
-use crate::hub::{frame, Change, Event};
+use crate::hub::{frame, Change, Event, Reactor};
 use crate::state::AppState;
 use crate::store::batch::PendingWrite;
-use crate::store::{Inserted, NewMessage};
+use crate::store::{fill_own_reactions, Inserted, NewMessage, Reacted, ReactionChange};
 use crate::util::{cursor_count, now_ms, page_offset, total_pages};
 
 fn acting_user<'a>(actor: &'a Actor, what: &str) -> AppResult<&'a crate::auth::Session> {
@@ -223,12 +224,100 @@ pub async fn start_send(
 }
 
 fn publish_message(state: &AppState, m: &Message, change: Change) {
+    let mut m = m.clone();
+    // Frames carry a receiver's own reactions only where they changed (see `react`).
+    m.own_reactions = None;
     state.hub.publish(Event::Message {
         chat_id: m.chat_id.clone(),
         rev: m.rev,
         change,
-        message: Some(Arc::new(m.clone())),
+        message: Some(Arc::new(m)),
+        reactor: None,
     });
+}
+
+/// Fills the caller's own reactions into the messages of a REST answer (the secret key
+/// has none).
+pub async fn with_own_reactions(
+    state: &AppState,
+    actor: &Actor,
+    messages: &mut [Message],
+) -> AppResult<()> {
+    match actor.user_id() {
+        Some(u) => fill_own_reactions(&*state.store, u, messages, true).await,
+        None => {
+            for m in messages {
+                m.own_reactions = Some(Vec::new());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `addReaction` (`add`) / `removeReaction`: the caller's reaction to a message they may
+/// see. Adding needs what sending needs (a public chatroom is joined first); removing,
+/// what reading needs. Adding a reaction twice, or removing one never given, changes
+/// nothing and publishes nothing. Answers the message with its counts and the caller's own
+/// reactions.
+pub async fn react(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    message_id: &str,
+    reaction: &str,
+    add: bool,
+) -> AppResult<Message> {
+    let s = acting_user(actor, "reacting to a message")?;
+    chatix_protocol::limits::check_reaction(reaction).map_err(AppError::invalid)?;
+    let a = if add {
+        writable(state, actor, chat_id).await?
+    } else {
+        access::chat_for(state, actor, chat_id).await?
+    };
+    let missing = || AppError::not_found(format!("no message {message_id:?} in this chat"));
+    state
+        .store
+        .message(&a.chat.id, message_id)
+        .await?
+        .filter(|m| !m.deleted && (!m.whisper || actor.is_staff()))
+        .ok_or_else(missing)?;
+    let change = ReactionChange {
+        chat: &a.chat.id,
+        message: message_id,
+        user: s.user_id(),
+        reaction,
+        add,
+        max_distinct: MAX_REACTIONS_PER_MESSAGE,
+        now: now_ms(),
+    };
+    match state.store.react(change).await? {
+        Reacted::Missing => Err(missing()),
+        Reacted::TooMany => Err(AppError::new(
+            ErrorCode::Conflict,
+            format!(
+                "the message has {MAX_REACTIONS_PER_MESSAGE} different reactions already; \
+                 add one of those"
+            ),
+        )),
+        Reacted::Unchanged(m) => Ok(m),
+        Reacted::Changed(m) => {
+            state.hub.publish(Event::Message {
+                chat_id: m.chat_id.clone(),
+                rev: m.rev,
+                change: if add {
+                    Change::ReactionAdded
+                } else {
+                    Change::ReactionRemoved
+                },
+                message: Some(Arc::new(m.clone())),
+                reactor: Some(Arc::new(Reactor {
+                    user_id: s.user_id().to_owned(),
+                    reaction: reaction.to_owned(),
+                })),
+            });
+            Ok(m)
+        }
+    }
 }
 
 async fn own_message(
@@ -286,6 +375,9 @@ pub async fn edit(
         .await?
         .ok_or_else(|| AppError::not_found("the message was deleted meanwhile"))?;
     publish_message(state, &edited, Change::Updated);
+    let mut edited = [edited];
+    with_own_reactions(state, actor, &mut edited).await?;
+    let [edited] = edited;
     Ok(edited)
 }
 
@@ -304,7 +396,10 @@ pub async fn delete(
         .await?
         .ok_or_else(|| AppError::not_found("the message was deleted meanwhile"))?;
     publish_message(state, &tomb, Change::Deleted);
-    Ok(tomb)
+    Ok(Message {
+        own_reactions: Some(Vec::new()),
+        ..tomb
+    })
 }
 
 /// `getMessages(page)`: 25 per page, page 1 the newest.
@@ -317,7 +412,7 @@ pub async fn page(
     let a = access::chat_for(state, actor, chat_id).await?;
     let page = page.unwrap_or(1);
     let offset = page_offset(page, MESSAGES_PER_PAGE)?;
-    let (messages, total) = state
+    let (mut messages, total) = state
         .store
         .messages_page(
             &a.chat.id,
@@ -326,6 +421,7 @@ pub async fn page(
             MESSAGES_PER_PAGE as i64,
         )
         .await?;
+    with_own_reactions(state, actor, &mut messages).await?;
     Ok(MessagesPage {
         messages,
         page,
@@ -367,6 +463,7 @@ pub async fn before(
     if has_more {
         messages.remove(0);
     }
+    with_own_reactions(state, actor, &mut messages).await?;
     Ok(MessagesCursorPage { messages, has_more })
 }
 

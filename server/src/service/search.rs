@@ -63,6 +63,7 @@ pub async fn search(
     } else {
         None
     };
+    super::messages::with_own_reactions(state, actor, &mut messages).await?;
     Ok(MessageSearchResults {
         messages,
         next_cursor,

@@ -16,6 +16,39 @@ use chatix_protocol::{ChatKind, Message, MessageKind, Metadata, Role, User, Visi
 
 use crate::error::AppResult;
 
+/// What [`Store::react`] is asked.
+#[derive(Debug, Clone, Copy)]
+pub struct ReactionChange<'a> {
+    /// The chat.
+    pub chat: &'a str,
+    /// The message.
+    pub message: &'a str,
+    /// Who reacts.
+    pub user: &'a str,
+    /// The reaction (validated by the caller).
+    pub reaction: &'a str,
+    /// Add (`true`) or remove.
+    pub add: bool,
+    /// At most this many distinct reactions per message.
+    pub max_distinct: usize,
+    /// Time, ms.
+    pub now: i64,
+}
+
+/// What [`Store::react`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reacted {
+    /// No such live message.
+    Missing,
+    /// The message already was as asked (its `own_reactions` are the user's).
+    Unchanged(Message),
+    /// Changed: the message with its new `rev` and counts (its `own_reactions` are the
+    /// user's).
+    Changed(Message),
+    /// The message has `max_distinct` distinct reactions already.
+    TooMany,
+}
+
 /// A website (tenant).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Website {
@@ -435,6 +468,13 @@ pub trait Store: Send + Sync + 'static {
     ) -> AppResult<Option<Message>>;
     /// Turns a message into a tombstone with the chat's next sequence as `rev`.
     async fn delete_message(&self, chat: &str, id: &str, now: i64) -> AppResult<Option<Message>>;
+    /// Adds or removes `user`'s `reaction` to a live message. A change gives the message the
+    /// chat's next `rev` and rewrites its counts, in one transaction; adding a reaction the
+    /// user already gave, or removing one they did not, changes nothing. A new distinct
+    /// reaction beyond `max_distinct` on the message is refused ([`Reacted::TooMany`]).
+    async fn react(&self, r: ReactionChange<'_>) -> AppResult<Reacted>;
+    /// `user`'s own reactions to the messages `ids`, as (message id, reaction).
+    async fn own_reactions(&self, user: &str, ids: &[&str]) -> AppResult<Vec<(String, String)>>;
     /// A page of live (not deleted) messages, newest page first, ascending within; total.
     async fn messages_page(
         &self,
@@ -490,4 +530,38 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_file(&self, file: &FileRecord) -> AppResult<()>;
     /// Finds a file.
     async fn file(&self, id: &str) -> AppResult<Option<FileRecord>>;
+}
+
+/// Sets the messages' `own_reactions` to `user`'s, in one query for all those with
+/// reactions. `every`: those without reactions get an empty list too (REST bodies always
+/// carry it); otherwise they keep none (a socket frame then leaves it out, and a reader
+/// knows that a message without reactions has none of theirs).
+pub async fn fill_own_reactions(
+    store: &dyn Store,
+    user: &str,
+    messages: &mut [Message],
+    every: bool,
+) -> AppResult<()> {
+    let ids: Vec<&str> = messages
+        .iter()
+        .filter(|m| !m.reactions.is_empty())
+        .map(|m| m.id.as_str())
+        .collect();
+    let own = if ids.is_empty() {
+        Vec::new()
+    } else {
+        store.own_reactions(user, &ids).await?
+    };
+    for m in messages.iter_mut() {
+        if m.reactions.is_empty() && !every {
+            continue;
+        }
+        m.own_reactions = Some(
+            own.iter()
+                .filter(|(id, _)| *id == m.id)
+                .map(|(_, r)| r.clone())
+                .collect(),
+        );
+    }
+    Ok(())
 }

@@ -15,7 +15,8 @@
 
 use async_trait::async_trait;
 use chatix_protocol::{
-    ChatKind, ErrorCode, FileInfo, Message, MessageKind, Metadata, Presence, Role, User, Visibility,
+    ChatKind, ErrorCode, FileInfo, Message, MessageKind, Metadata, Presence, Reactions, Role, User,
+    Visibility,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::Connection as _;
@@ -63,7 +64,7 @@ const CHAT_COLS: &str = "c.id, c.website_id, c.kind, c.name, c.avatar, c.metadat
     c.last_seq, c.last_activity_at, c.created_by, c.created_at, c.updated_at, c.deleted_at";
 const MSG_SELECT: &str = "SELECT m.id, m.chat_id, m.seq, m.rev, m.kind, m.text, m.file_id, \
     m.metadata, m.whisper, m.sender_id, m.sender_role, m.sender_name, m.client_id, m.reply_to, \
-    m.created_at, m.edited_at, m.deleted_at, f.name AS f_name, f.mime AS f_mime, \
+    m.created_at, m.edited_at, m.deleted_at, m.reactions, f.name AS f_name, f.mime AS f_mime, \
     f.size AS f_size, f.kind AS f_kind, f.has_thumbnail AS f_thumb \
     FROM messages m LEFT JOIN files f ON f.id = m.file_id";
 
@@ -344,6 +345,8 @@ impl SqlStore {
                 created_at: new.created_at,
                 edited_at: None,
                 deleted: false,
+                reactions: Default::default(),
+                own_reactions: None,
             })));
         }
         // Repeats within the batch answer like their first occurrence.
@@ -458,6 +461,13 @@ fn meta_parse(s: &str) -> Metadata {
     serde_json::from_str(s).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "stored metadata is not valid JSON; using an empty map");
         Metadata::new()
+    })
+}
+
+fn reactions_parse(s: &str) -> Reactions {
+    serde_json::from_str(s).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "stored reaction counts are not valid JSON; using none");
+        Reactions::new()
     })
 }
 
@@ -578,6 +588,8 @@ fn message_from_row(r: &AnyRow) -> AppResult<Message> {
         created_at: r.try_get("created_at")?,
         edited_at: r.try_get("edited_at")?,
         deleted: deleted_at.is_some(),
+        reactions: reactions_parse(&r.try_get::<String, _>("reactions")?),
+        own_reactions: None,
     })
 }
 
@@ -1417,18 +1429,149 @@ impl Store for SqlStore {
             Box::pin(async move {
                 sqlx::query(
                     "UPDATE messages SET rev = $3, deleted_at = $4, text = '', metadata = '{}', \
-                     file_id = NULL WHERE chat_id = $1 AND id = $2",
+                     file_id = NULL, reactions = '{}' WHERE chat_id = $1 AND id = $2",
                 )
-                .bind(chat_id)
-                .bind(msg_id)
+                .bind(&chat_id)
+                .bind(&msg_id)
                 .bind(rev)
                 .bind(now)
-                .execute(tx)
-                .await
-                .map(|_| ())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("DELETE FROM reactions WHERE chat_id = $1 AND message_id = $2")
+                    .bind(chat_id)
+                    .bind(msg_id)
+                    .execute(tx)
+                    .await
+                    .map(|_| ())
             })
         })
         .await
+    }
+
+    async fn react(&self, r: ReactionChange<'_>) -> AppResult<Reacted> {
+        let mut w = self.writer().await?;
+        let mut tx = w.begin().await?;
+        let live: Option<i64> = sqlx::query_scalar(
+            "SELECT 1 FROM messages WHERE chat_id = $1 AND id = $2 AND deleted_at IS NULL",
+        )
+        .bind(r.chat)
+        .bind(r.message)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if live.is_none() {
+            // Nothing written: committing ends the transaction without closing the
+            // connection (see `WriteConn`).
+            tx.commit().await?;
+            w.committed();
+            return Ok(Reacted::Missing);
+        }
+        let rows = sqlx::query("SELECT user_id, reaction FROM reactions WHERE message_id = $1")
+            .bind(r.message)
+            .fetch_all(&mut *tx)
+            .await?;
+        let mut given: Vec<(String, String)> = Vec::with_capacity(rows.len());
+        for row in &rows {
+            given.push((row.try_get("user_id")?, row.try_get("reaction")?));
+        }
+        let has = given.iter().any(|(u, x)| u == r.user && x == r.reaction);
+        let changed = has != r.add;
+        if changed && r.add && !given.iter().any(|(_, x)| x == r.reaction) {
+            let mut distinct: Vec<&str> = given.iter().map(|(_, x)| x.as_str()).collect();
+            distinct.sort_unstable();
+            distinct.dedup();
+            if distinct.len() >= r.max_distinct {
+                tx.commit().await?;
+                w.committed();
+                return Ok(Reacted::TooMany);
+            }
+        }
+        if changed {
+            if r.add {
+                sqlx::query(
+                    "INSERT INTO reactions (chat_id, message_id, user_id, reaction, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(r.chat)
+                .bind(r.message)
+                .bind(r.user)
+                .bind(r.reaction)
+                .bind(r.now)
+                .execute(&mut *tx)
+                .await?;
+                given.push((r.user.to_owned(), r.reaction.to_owned()));
+            } else {
+                sqlx::query(
+                    "DELETE FROM reactions WHERE message_id = $1 AND user_id = $2 AND reaction = $3",
+                )
+                .bind(r.message)
+                .bind(r.user)
+                .bind(r.reaction)
+                .execute(&mut *tx)
+                .await?;
+                given.retain(|(u, x)| !(u == r.user && x == r.reaction));
+            }
+            let mut counts = Reactions::new();
+            for (_, x) in &given {
+                *counts.entry(x.clone()).or_insert(0) += 1;
+            }
+            let rev: Option<i64> = sqlx::query_scalar(
+                "UPDATE chats SET last_seq = last_seq + 1 WHERE id = $1 AND deleted_at IS NULL \
+                 RETURNING last_seq",
+            )
+            .bind(r.chat)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(rev) = rev else {
+                return Err(AppError::new(ErrorCode::Gone, "the chat was deleted"));
+            };
+            sqlx::query(
+                "UPDATE messages SET rev = $3, reactions = $4 WHERE chat_id = $1 AND id = $2",
+            )
+            .bind(r.chat)
+            .bind(r.message)
+            .bind(rev)
+            .bind(serde_json::to_string(&counts).unwrap_or_else(|_| "{}".into()))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        w.committed();
+        drop(w);
+        let Some(mut m) = self.message(r.chat, r.message).await? else {
+            return Ok(Reacted::Missing);
+        };
+        let mut own: Vec<String> = given
+            .into_iter()
+            .filter(|(u, _)| u == r.user)
+            .map(|(_, x)| x)
+            .collect();
+        own.sort_unstable();
+        m.own_reactions = Some(own);
+        Ok(if changed {
+            Reacted::Changed(m)
+        } else {
+            Reacted::Unchanged(m)
+        })
+    }
+
+    async fn own_reactions(&self, user: &str, ids: &[&str]) -> AppResult<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        // A few hundred ids at most per statement (a page of history or of a replay).
+        for part in ids.chunks(200) {
+            let sql = format!(
+                "SELECT message_id, reaction FROM reactions WHERE user_id = $1 \
+                 AND message_id IN ({}) ORDER BY message_id, reaction",
+                placeholders(2, part.len())
+            );
+            let mut q = sqlx::query(&sql).bind(user);
+            for id in part {
+                q = q.bind(*id);
+            }
+            for row in q.fetch_all(&self.read).await? {
+                out.push((row.try_get("message_id")?, row.try_get("reaction")?));
+            }
+        }
+        Ok(out)
     }
 
     async fn messages_page(

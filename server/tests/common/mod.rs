@@ -552,6 +552,11 @@ impl Ws {
         }
     }
 
+    /// The frames kept in the backlog (e.g. a resume's replay, read before its ack).
+    pub fn backlog_drain(&mut self) -> Vec<ServerFrame> {
+        self.backlog.drain(..).collect()
+    }
+
     /// Next frame, backlog first.
     pub async fn next(&mut self) -> ServerFrame {
         if let Some(f) = self.backlog.pop_front() {
