@@ -1153,3 +1153,91 @@ async fn start_follows_the_recent_chats_in_the_auth_frame_with_no_extra_round_tr
         core.stop();
     }
 }
+
+#[wasm_bindgen_test]
+async fn reactions_reach_both_sides_and_the_cache_keeps_each_ones_own() {
+    let (a_name, b_name) = (unique("rea"), unique("reb"));
+    let a = user(&a_name).await;
+    let b = user(&b_name).await;
+    let a_chat = chat_of(ok(a.chat(b_name.as_str().into())).await);
+    let b_chat = chat_of(ok(b.chat(a_name.as_str().into())).await);
+    let (added, added_log) = recorder();
+    a.on("reactionAdded".into(), added.into()).unwrap();
+    let (removed, removed_log) = recorder();
+    a_chat
+        .set_handler("onReactionRemoved", removed.into())
+        .unwrap();
+    let (b_heard, b_log) = recorder();
+    b_chat.on("reactionAdded".into(), b_heard.into()).unwrap();
+    sleep(300).await;
+    let m = ok(a_chat.send_message(obj(json!({"text": "react to this"})))).await;
+    let mid = s(&m, "id");
+    until("b caches the message", 5000, || {
+        Array::from(&b_chat.cached_messages()).length() == 1
+    })
+    .await;
+
+    // b reacts: the answer has b's own reactions; a hears who reacted, with the counts
+    let r = ok(b_chat.add_reaction(mid.as_str().into(), "👍".into())).await;
+    assert_eq!(json_of(&get(&r, "reactions")), json!({"👍": 1}));
+    assert_eq!(json_of(&get(&r, "ownReactions")), json!(["👍"]));
+    until("a hears the reaction", 5000, || {
+        added_log.borrow().len() == 1
+    })
+    .await;
+    let ev = added_log.borrow()[0].clone();
+    assert_eq!(s(&ev, "messageId"), mid);
+    assert_eq!(s(&ev, "reaction"), "👍");
+    assert_eq!(s(&ev, "userId"), s(&b.me(), "id"));
+    assert_eq!(s(&ev, "chatId"), a_chat.id());
+    assert_eq!(
+        json_of(&get(&get(&ev, "message"), "reactions")),
+        json!({"👍": 1})
+    );
+    until("b's own Chat hears it too", 5000, || {
+        b_log.borrow().len() == 1
+    })
+    .await;
+
+    // a reacts with the same: counts 2 for both; each cache keeps its own reactions
+    ok(a_chat.add_reaction(mid.as_str().into(), "👍".into())).await;
+    until("b sees two", 5000, || {
+        let c = Array::from(&b_chat.cached_messages()).get(0);
+        json_of(&get(&c, "reactions")) == json!({"👍": 2})
+    })
+    .await;
+    let bc = Array::from(&b_chat.cached_messages()).get(0);
+    assert_eq!(
+        json_of(&get(&bc, "ownReactions")),
+        json!(["👍"]),
+        "a's reaction left b's own as they were"
+    );
+    ok(b_chat.remove_reaction(mid.as_str().into(), "👍".into())).await;
+    until("a hears the removal", 5000, || {
+        removed_log.borrow().len() == 1
+    })
+    .await;
+    let ac = Array::from(&a_chat.cached_messages()).get(0);
+    assert_eq!(json_of(&get(&ac, "reactions")), json!({"👍": 1}));
+    assert_eq!(json_of(&get(&ac, "ownReactions")), json!(["👍"]));
+    let bc = Array::from(&b_chat.cached_messages()).get(0);
+    assert_eq!(json_of(&get(&bc, "ownReactions")), json!([]));
+
+    // bad input: a rejected Promise with a ChatixError, nothing stored
+    for bad in [JsValue::from("lol"), JsValue::from(5), JsValue::UNDEFINED] {
+        assert_eq!(
+            err(b_chat.add_reaction(mid.as_str().into(), bad)).await,
+            "invalid_argument"
+        );
+    }
+    assert_eq!(
+        err(b_chat.add_reaction(JsValue::NULL, "👍".into())).await,
+        "invalid_argument"
+    );
+    let page = ok(b_chat.get_messages(JsValue::UNDEFINED)).await;
+    let stored = Array::from(&get(&page, "messages")).get(0);
+    assert_eq!(json_of(&get(&stored, "reactions")), json!({"👍": 1}));
+    assert_eq!(json_of(&get(&stored, "ownReactions")), json!([]));
+    a.stop();
+    b.stop();
+}

@@ -171,6 +171,8 @@ async fn every_endpoint_as_every_caller() {
         row(M::POST, "/v1/chats/{Q}/messages", json!({"text": "psst", "whisper": true}), "DDDDDAD"),
         row(M::PATCH, "/v1/chats/{P}/messages/{M}", json!({"text": "edited"}), "DDADDDA"),
         row(M::DELETE, "/v1/chats/{P}/messages/{M}", json!(null), "DDADDAA"),
+        row(M::PUT, "/v1/chats/{P}/messages/{M}/reactions/%F0%9F%91%8D", json!(null), "DDADDAD"),
+        row(M::DELETE, "/v1/chats/{P}/messages/{M}/reactions/%F0%9F%91%8D", json!(null), "DDADDAD"),
         row(M::POST, "/v1/chats/{P}/seen", json!({"messageId": "{M}"}), "DDADDDD"),
         row(M::POST, "/v1/chats/{P}/typing", json!({"typing": true}), "DDADDAD"),
         row(M::POST, "/v1/chats/{Q}/join", json!(null), "DAADDAD"),

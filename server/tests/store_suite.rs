@@ -448,6 +448,113 @@ async fn suite(s: Arc<dyn Store>) {
     assert!(!s.delete_user("wa", &a.user.id, 81).await.unwrap());
 
     search(&*s).await;
+    reactions(&*s).await;
+}
+
+/// Reactions: counted per user, idempotent, bounded, revisions of their message, gone
+/// with it.
+async fn reactions(s: &dyn Store) {
+    s.create_website(&site("wr")).await.unwrap();
+    let (x, _) = s.create_user(user("wr", "x", Role::User)).await.unwrap();
+    let (y, _) = s.create_user(user("wr", "y", Role::User)).await.unwrap();
+    let (chat, _) = s
+        .direct_chat("wr", &x.user.id, &y.user.id, 1)
+        .await
+        .unwrap();
+    let m = s
+        .insert_message(msg(&chat.id, &x.user.id, "hi", false, None))
+        .await
+        .unwrap()
+        .message()
+        .clone();
+    let (xi, yi) = (x.user.id.as_str(), y.user.id.as_str());
+    let change = |user: &'static str, reaction: &'static str, add: bool| (user, reaction, add);
+    let run = |(who, reaction, add): (&'static str, &'static str, bool), max_distinct: usize| {
+        ReactionChange {
+            chat: &chat.id,
+            message: &m.id,
+            user: if who == "x" { xi } else { yi },
+            reaction,
+            add,
+            max_distinct,
+            now: 5,
+        }
+    };
+    let Reacted::Changed(r) = s.react(run(change("y", "👍", true), 3)).await.unwrap() else {
+        panic!("a first reaction is a change")
+    };
+    assert_eq!(r.rev, m.rev + 1, "a reaction takes the chat's next rev");
+    assert_eq!(r.reactions.get("👍"), Some(&1));
+    assert_eq!(r.own_reactions, Some(vec!["👍".to_string()]));
+    let Reacted::Unchanged(u) = s.react(run(change("y", "👍", true), 3)).await.unwrap() else {
+        panic!("the same reaction twice changes nothing")
+    };
+    assert_eq!(u.rev, r.rev);
+    for (who, reaction) in [("x", "👍"), ("x", "🎉"), ("x", "❤️")] {
+        assert!(matches!(
+            s.react(run(change(who, reaction, true), 3)).await.unwrap(),
+            Reacted::Changed(_)
+        ));
+    }
+    assert_eq!(
+        s.react(run(change("y", "🦀", true), 3)).await.unwrap(),
+        Reacted::TooMany,
+        "a fourth distinct reaction beyond max_distinct 3"
+    );
+    let Reacted::Changed(r) = s.react(run(change("y", "🎉", true), 3)).await.unwrap() else {
+        panic!("an existing reaction may still be added")
+    };
+    assert_eq!(
+        r.reactions.into_iter().collect::<Vec<_>>(),
+        vec![("❤️".into(), 1), ("🎉".into(), 2), ("👍".into(), 2)]
+    );
+    let Reacted::Changed(r) = s.react(run(change("x", "👍", false), 3)).await.unwrap() else {
+        panic!("removing a given reaction is a change")
+    };
+    assert_eq!(r.reactions.get("👍"), Some(&1));
+    assert_eq!(
+        r.own_reactions,
+        Some(vec!["❤️".to_string(), "🎉".to_string()]),
+        "x's own, sorted"
+    );
+    assert!(matches!(
+        s.react(run(change("x", "👍", false), 3)).await.unwrap(),
+        Reacted::Unchanged(_)
+    ));
+    // stored: the message reads back with its counts; each user's own
+    let stored = s.message(&chat.id, &m.id).await.unwrap().unwrap();
+    assert_eq!(stored.reactions.get("🎉"), Some(&2));
+    assert_eq!(stored.rev, r.rev);
+    let mut own = s
+        .own_reactions(yi, &[m.id.as_str(), "msg_none"])
+        .await
+        .unwrap();
+    own.sort();
+    assert_eq!(
+        own,
+        vec![
+            (m.id.clone(), "🎉".to_string()),
+            (m.id.clone(), "👍".to_string())
+        ]
+    );
+    let changes = s
+        .changes_since(&chat.id, Audience { whispers: false }, m.rev, 100)
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 1, "one message, at its newest rev");
+    assert_eq!(changes[0].rev, r.rev);
+    // deleted: the counts and rows go with it; no reaction to a tombstone
+    let tomb = s.delete_message(&chat.id, &m.id, 9).await.unwrap().unwrap();
+    assert!(tomb.reactions.is_empty());
+    assert!(s
+        .own_reactions(yi, &[m.id.as_str()])
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        s.react(run(change("y", "👍", true), 3)).await.unwrap(),
+        Reacted::Missing
+    );
 }
 
 /// The texts a search finds (at most 50).
