@@ -37,6 +37,8 @@
   // ------------------------------------------------------------------ DOM helpers
   // Code holds ASCII only (\u escapes for '…' and '×'): host pages that do not declare
   // UTF-8 decode this script in their own charset.
+  const QUICK_REACTIONS = ['\u{1F44D}', '\u2764\uFE0F', '\u{1F602}', '\u{1F389}', '\u{1F62E}'];
+
   function el(tag, attrs, ...children) {
     const e = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -87,6 +89,10 @@
   .msg.failed { border: 1px solid #d50000; }
   .msg .who { font-size: 11px; color: #555; margin-bottom: 2px; }
   .msg .when { font-size: 10px; color: #777; text-align: right; margin-top: 2px; }
+  .msg .reactions { display: flex; flex-wrap: wrap; gap: 3px; margin-top: 3px; }
+  .msg .reaction { font: inherit; font-size: 12px; border: 1px solid #ccd; border-radius: 10px; background: #fff; padding: 0 6px; cursor: pointer; }
+  .msg .reaction.own { background: #dde8ff; border-color: #6b8cff; }
+  .msg .reaction.add { color: #667; }
   .msg img { max-width: 100%; border-radius: 6px; display: block; margin-top: 4px; }
   .msg a { color: #1a3ad6; }
   .typing { font-size: 12px; color: #555; padding: 2px 12px; min-height: 18px; }
@@ -259,8 +265,28 @@
           node.append(el('a', { href: m.file.url, target: '_blank', rel: 'noopener', download: m.file.name }, `File: ${m.file.name}`));
         }
       }
+      if (!m.pending && !m.deleted) node.append(reactionBar(m));
       node.append(el('div', { class: 'when' }, m.pending ? 'Sending\u2026' : time(m.createdAt)));
       return node;
+    }
+
+    // Reactions: a button per reaction with its count (pressed when it is one of yours:
+    // a click takes it back), and a few quick ones to add.
+    function reactionBar(m) {
+      const own = m.ownReactions || [];
+      const toggle = (r) => () => {
+        if (!v.chat) return;
+        const p = own.includes(r) ? v.chat.removeReaction(m.id, r) : v.chat.addReaction(m.id, r);
+        p.then((u) => v.add(u, false)).catch((e) => console.warn('chatix: reaction', e.code, e.message));
+      };
+      const bar = el('div', { class: 'reactions' });
+      for (const [r, n] of Object.entries(m.reactions || {})) {
+        bar.append(el('button', { type: 'button', class: `reaction${own.includes(r) ? ' own' : ''}`, title: own.includes(r) ? 'Take back' : 'React', onclick: toggle(r) }, `${r} ${n}`));
+      }
+      const pick = el('span', { class: 'pick', hidden: true });
+      for (const r of QUICK_REACTIONS) pick.append(el('button', { type: 'button', class: 'reaction', onclick: toggle(r) }, r));
+      bar.append(el('button', { type: 'button', class: 'reaction add', title: 'Add a reaction', 'aria-label': 'Add a reaction', onclick: () => { pick.hidden = !pick.hidden; } }, '+'), pick);
+      return bar;
     }
 
     log.addEventListener('scroll', () => { if (log.scrollTop < 40) v.loadOlder(); });
@@ -373,6 +399,9 @@
     core.on('sendFailed', (f) => { const v = viewFor(f.chatId); if (v) v.failed(f.clientId); });
     core.on('messageUpdated', (m) => { const v = viewFor(m.chatId); if (v) v.add(m); });
     core.on('messageDeleted', (m) => { const v = viewFor(m.chatId); if (v) v.remove(m); });
+    const reacted = (e) => { const v = viewFor(e.chatId); if (v) v.add(e.message, false); };
+    core.on('reactionAdded', reacted);
+    core.on('reactionRemoved', reacted);
     core.on('typingStarted', async (t) => {
       const v = viewFor(t.chatId);
       if (!v) return;

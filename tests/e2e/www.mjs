@@ -106,7 +106,30 @@ try {
   assert.ok(!(await widgetText(visitor)).includes('WHISPER'), 'the whisper is not in the widget');
   assert.ok(!(await visitor.content()).includes('WHISPER'), 'nor anywhere in the page');
   step('a whisper shows in the console (marked) and never in the visitor page');
+
+  // ---------------------------------------------------------------- reactions
+  const staffMsg = staff.locator('.msg', { hasText: 'My order number is 4' });
+  const visMsg = visitor.locator('#chatix-widget .msg', { hasText: 'My order number is 4' });
+  await staffMsg.locator('button.reaction.add', { hasText: '\u{1F44D}' }).click();
+  await staffMsg.locator('button.reaction.own', { hasText: '\u{1F44D} 1' }).waitFor();
+  await visMsg.locator('button.reaction:not(.own)', { hasText: '\u{1F44D} 1' }).waitFor();
+  step("a consultant's reaction shows in the console (pressed) and live in the widget");
+  await visMsg.locator('button.reaction', { hasText: '\u{1F44D} 1' }).click();
+  await visMsg.locator('button.reaction.own', { hasText: '\u{1F44D} 2' }).waitFor();
+  await staffMsg.locator('button.reaction.own', { hasText: '\u{1F44D} 2' }).waitFor();
+  await visMsg.locator('button.reaction.add').click();
+  await visMsg.locator('.pick button', { hasText: '\u{1F389}' }).click();
+  await staffMsg.locator('button.reaction:not(.own)', { hasText: '\u{1F389} 1' }).waitFor();
+  step('the visitor adds the same and another from the widget: both sides count them, each pressing its own');
+  // a reaction to the whisper stays with staff
+  const whisperMsg = staff.locator('.msg.whisper', { hasText: 'WHISPER: this customer is a VIP' });
+  await whisperMsg.locator('button.reaction.add', { hasText: '\u{1F440}' }).click();
+  await whisperMsg.locator('button.reaction.own', { hasText: '\u{1F440} 1' }).waitFor();
   await staff.screenshot({ path: `${SHOTS}/04-console-conversation.png` });
+  await visMsg.locator('button.reaction.own', { hasText: '\u{1F44D} 2' }).click();
+  await staffMsg.locator('button.reaction.own', { hasText: '\u{1F44D} 1' }).waitFor();
+  assert.ok(!(await widgetText(visitor)).includes('\u{1F440}'), "the whisper's reaction is not in the widget");
+  step('the visitor takes theirs back; the reaction to a whisper never reaches the widget');
 
   // ---------------------------------------------------------------- markup is inert text
   const evil = '<img src=x onerror="window.__pwned=1">';

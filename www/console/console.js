@@ -60,7 +60,29 @@ function render(m) {
       ? el('a', { href: m.file.url, target: '_blank', rel: 'noopener' }, el('img', { src: m.file.thumbnailUrl || m.file.url, alt: m.file.name }))
       : el('a', { href: m.file.url, target: '_blank', rel: 'noopener', download: m.file.name }, m.file.name));
   }
+  if (!m.deleted && !m.pending) node.append(reactions(m));
   return node;
+}
+
+// Reactions: each with its count (yours pressed: a click takes it back), and quick ones.
+const QUICK = ['\u{1F44D}', '\u2764\uFE0F', '\u{1F602}', '\u{1F389}', '\u{1F440}'];
+function reactions(m) {
+  const own = m.ownReactions || [];
+  const toggle = (r) => () => {
+    if (!current) return;
+    (own.includes(r) ? current.removeReaction(m.id, r) : current.addReaction(m.id, r))
+      .then(show).catch(showError);
+  };
+  const bar = el('div', { class: 'reactions' });
+  for (const [r, n] of Object.entries(m.reactions || {})) {
+    bar.append(el('button', { type: 'button', class: `reaction${own.includes(r) ? ' own' : ''}`, 'aria-pressed': own.includes(r) ? 'true' : 'false', onclick: toggle(r) }, `${r} ${n}`));
+  }
+  const quick = el('span', { class: 'quick' });
+  for (const r of QUICK.filter((q) => !(q in (m.reactions || {})))) {
+    quick.append(el('button', { type: 'button', class: 'reaction add', title: `React with ${r}`, onclick: toggle(r) }, r));
+  }
+  bar.append(quick);
+  return bar;
 }
 
 function show(m) {
@@ -170,6 +192,8 @@ async function start(websiteId, username, password) {
   core.on('pending', show);
   core.on('messageUpdated', show);
   core.on('messageDeleted', show);
+  core.on('reactionAdded', (e) => show(e.message));
+  core.on('reactionRemoved', (e) => show(e.message));
   core.on('typingStarted', async (t) => {
     if (!current || t.chatId !== current.id) return;
     const who = await nameOf(t.userId);
