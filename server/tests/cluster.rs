@@ -643,6 +643,63 @@ async fn a_member_removed_through_one_node_is_refused_on_every_node() {
     c.stop().await;
 }
 
+/// A reaction made through one node reaches the other nodes' subscribers over the bus,
+/// with who reacted and the new counts, and the reactor's own list only on the reactor's
+/// sockets; without a database read on the receiving nodes.
+#[tokio::test]
+async fn a_reaction_through_one_node_reaches_every_node_with_its_own_list_for_the_reactor() {
+    let _serial = SERIAL.lock().await;
+    let Some(c) = Cluster::start(3).await else {
+        return;
+    };
+    let (wt, writer) = c.user("poster").await;
+    let (rt, reactor) = c.user("reactor").await;
+    let room = c.group(json!({"name": "reacting", "visibility": "private", "memberUsernames": ["poster", "reactor"]})).await;
+    let mut w = Ws::connect(&c.urls[1], &wt).await;
+    let mut r = Ws::connect(&c.urls[2], &rt).await;
+    assert!(is_ack(&w.subscribe(&room, Some(0)).await));
+    assert!(is_ack(&r.subscribe(&room, Some(0)).await));
+    let f = w.send_msg(&room, json!({"text": "react here"})).await;
+    let ServerFrame::Ack { body, .. } = f else {
+        panic!("{f:?}")
+    };
+    let mid = body.message.expect("the stored message").id;
+    let before = fanout_reads(&c).await;
+    let res = reqwest::Client::new()
+        .put(format!(
+            "{}/v1/chats/{room}/messages/{mid}/reactions/%F0%9F%91%8D",
+            c.urls[0]
+        ))
+        .bearer_auth(&rt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    for (ws, own) in [(&mut w, None), (&mut r, Some(vec!["👍".to_string()]))] {
+        let f = tokio::time::timeout(
+            Duration::from_secs(10),
+            ws.next_matching(|f| matches!(f, ServerFrame::ReactionAdded { .. })),
+        )
+        .await
+        .expect("the reaction reaches every node");
+        let ServerFrame::ReactionAdded {
+            message, user_id, ..
+        } = f
+        else {
+            unreachable!()
+        };
+        assert_eq!(user_id, reactor);
+        assert_eq!(message.reactions.get("👍"), Some(&1));
+        assert_eq!(
+            message.own_reactions, own,
+            "own reactions for the reactor only"
+        );
+        assert_eq!(message.sender_id, writer);
+    }
+    assert_eq!(fanout_reads(&c).await - before, 0, "the bus carried it");
+    c.stop().await;
+}
+
 /// A message published on one node reaches the other nodes' subscribers without a database
 /// read: the bus carries it (`fanoutReads` in `/healthz` counts what rooms read).
 #[tokio::test]
