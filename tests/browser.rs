@@ -1155,7 +1155,7 @@ async fn start_follows_the_recent_chats_in_the_auth_frame_with_no_extra_round_tr
 }
 
 #[wasm_bindgen_test]
-async fn reactions_reach_both_sides_and_the_cache_keeps_each_ones_own() {
+async fn reactions_and_pins_reach_both_sides_and_the_cache_keeps_each_ones_own() {
     let (a_name, b_name) = (unique("rea"), unique("reb"));
     let a = user(&a_name).await;
     let b = user(&b_name).await;
@@ -1178,7 +1178,14 @@ async fn reactions_reach_both_sides_and_the_cache_keeps_each_ones_own() {
     .await;
 
     // b reacts: the answer has b's own reactions; a hears who reacted, with the counts
-    let r = ok(b_chat.add_reaction(mid.as_str().into(), "👍".into())).await;
+    let r = ok(b_chat.message_call(
+        "PUT",
+        mid.as_str().into(),
+        "/reactions",
+        "reaction",
+        "👍".into(),
+    ))
+    .await;
     assert_eq!(json_of(&get(&r, "reactions")), json!({"👍": 1}));
     assert_eq!(json_of(&get(&r, "ownReactions")), json!(["👍"]));
     until("a hears the reaction", 5000, || {
@@ -1200,7 +1207,14 @@ async fn reactions_reach_both_sides_and_the_cache_keeps_each_ones_own() {
     .await;
 
     // a reacts with the same: counts 2 for both; each cache keeps its own reactions
-    ok(a_chat.add_reaction(mid.as_str().into(), "👍".into())).await;
+    ok(a_chat.message_call(
+        "PUT",
+        mid.as_str().into(),
+        "/reactions",
+        "reaction",
+        "👍".into(),
+    ))
+    .await;
     until("b sees two", 5000, || {
         let c = Array::from(&b_chat.cached_messages()).get(0);
         json_of(&get(&c, "reactions")) == json!({"👍": 2})
@@ -1212,7 +1226,14 @@ async fn reactions_reach_both_sides_and_the_cache_keeps_each_ones_own() {
         json!(["👍"]),
         "a's reaction left b's own as they were"
     );
-    ok(b_chat.remove_reaction(mid.as_str().into(), "👍".into())).await;
+    ok(b_chat.message_call(
+        "DELETE",
+        mid.as_str().into(),
+        "/reactions",
+        "reaction",
+        "👍".into(),
+    ))
+    .await;
     until("a hears the removal", 5000, || {
         removed_log.borrow().len() == 1
     })
@@ -1226,18 +1247,45 @@ async fn reactions_reach_both_sides_and_the_cache_keeps_each_ones_own() {
     // bad input: a rejected Promise with a ChatixError, nothing stored
     for bad in [JsValue::from("lol"), JsValue::from(5), JsValue::UNDEFINED] {
         assert_eq!(
-            err(b_chat.add_reaction(mid.as_str().into(), bad)).await,
+            err(b_chat.message_call("PUT", mid.as_str().into(), "/reactions", "reaction", bad))
+                .await,
             "invalid_argument"
         );
     }
     assert_eq!(
-        err(b_chat.add_reaction(JsValue::NULL, "👍".into())).await,
+        err(b_chat.message_call("PUT", JsValue::NULL, "/reactions", "reaction", "👍".into())).await,
         "invalid_argument"
     );
     let page = ok(b_chat.get_messages(JsValue::UNDEFINED)).await;
     let stored = Array::from(&get(&page, "messages")).get(0);
     assert_eq!(json_of(&get(&stored, "reactions")), json!({"👍": 1}));
     assert_eq!(json_of(&get(&stored, "ownReactions")), json!([]));
+
+    // pins in a direct chat (its members may pin): live to the other side, listed
+    let (pinned, pinned_log) = recorder();
+    a_chat.on("messagePinned".into(), pinned.into()).unwrap();
+    let p =
+        ok(b_chat.message_call("PUT", mid.as_str().into(), "/pin", "", JsValue::UNDEFINED)).await;
+    assert_eq!(s(&get(&p, "pinned"), "by"), s(&b.me(), "id"));
+    until("a hears the pin", 5000, || pinned_log.borrow().len() == 1).await;
+    let ev = pinned_log.borrow()[0].clone();
+    assert_eq!(s(&ev, "id"), mid);
+    assert!(get(&ev, "pinned").is_object());
+    let list = ok(a_chat.get_pinned_messages()).await;
+    assert_eq!(Array::from(&list).length(), 1);
+    assert_eq!(s(&Array::from(&list).get(0), "id"), mid);
+    ok(a_chat.message_call(
+        "DELETE",
+        mid.as_str().into(),
+        "/pin",
+        "",
+        JsValue::UNDEFINED,
+    ))
+    .await;
+    assert_eq!(
+        Array::from(&ok(b_chat.get_pinned_messages()).await).length(),
+        0
+    );
     a.stop();
     b.stop();
 }

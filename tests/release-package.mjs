@@ -22,7 +22,7 @@ const declaredHandlers = (cls) => dts.split(/^(?=export )/m)
   .flatMap((block) => [...block.matchAll(/^\s+(on[A-Z]\w*):/gm)].map((m) => m[1]));
 const handlers = { ChatixCore: declaredHandlers('ChatixCore'), Chat: declaredHandlers('Chat') };
 assert.equal(handlers.ChatixCore.length, 20, `ChatixCore's handler properties in the d.ts: ${handlers.ChatixCore}`);
-assert.equal(handlers.Chat.length, 12, `Chat's handler properties in the d.ts: ${handlers.Chat}`);
+assert.equal(handlers.Chat.length, 16, `Chat's handler properties in the d.ts: ${handlers.Chat}`);
 
 const server = await startServer({ port: Number(process.env.CHATIX_TEST_PORT ?? 18788) });
 // The server sends the precompressed copies build.sh wrote (what the size budget counts),
@@ -91,6 +91,14 @@ try {
     const burstInOrder = burst.length === 300 && burst.every((t, i) => t === `burst ${i}`);
     let typedError = null;
     try { await visitor.fetchUser(42); } catch (e) { typedError = { name: e.name, code: e.code, isError: e instanceof Error }; }
+    // the message methods handlers.js defines on Chat, through the release glue
+    const reacted = await room.addReaction(reply.id, '\u{1F44D}');
+    const pinnedMsg = await room.pinMessage(reply.id);
+    const pins = await room.getPinnedMessages();
+    let badReaction = null;
+    try { await room.addReaction(reply.id, 42); } catch (e) { badReaction = { name: e.name, code: e.code }; }
+    const messageMethods = { counts: reacted.reactions, own: reacted.ownReactions, pinnedBy: pinnedMsg.pinned?.by,
+      pins: pins.map((m) => m.id), badReaction, replyId: reply.id, me: staff.me.id };
     // a handler property reads back what was set, refuses what is not a function, clears with null
     const f = () => {};
     room.onMessage = f;
@@ -101,10 +109,16 @@ try {
     const cleared = room.onMessage === undefined;
     staff.stop(); visitor.stop();
     return { heard, viaOn, replySeq: reply.seq, typedError, connectedMs, state: visitor.connectionState,
-      definedHandlers, readBack, badHandler, cleared, burstInOrder, burstCount: burst.length, joinedTexts: window.joinedTexts };
+      definedHandlers, messageMethods, readBack, badHandler, cleared, burstInOrder, burstCount: burst.length, joinedTexts: window.joinedTexts };
   }, { websiteId: server.demo.websiteId, consultant: server.demo.consultant });
   assert.deepEqual(result.definedHandlers.ChatixCore.sort(), [...handlers.ChatixCore].sort(), 'ChatixCore defines the declared handlers');
   assert.deepEqual(result.definedHandlers.Chat.sort(), [...handlers.Chat].sort(), 'Chat defines the declared handlers');
+  const mm = result.messageMethods;
+  assert.deepEqual(mm.counts, { '\u{1F44D}': 1 }, 'addReaction counts');
+  assert.deepEqual(mm.own, ['\u{1F44D}'], 'addReaction: your own reactions');
+  assert.equal(mm.pinnedBy, mm.me, 'pinMessage: pinned by you');
+  assert.deepEqual(mm.pins, [mm.replyId], 'getPinnedMessages lists it');
+  assert.deepEqual(mm.badReaction, { name: 'ChatixError', code: 'invalid_argument' }, 'a bad reaction rejects with a ChatixError');
   assert.ok(result.readBack, 'a handler reads back');
   assert.deepEqual(result.badHandler, { code: 'invalid_argument', message: 'onChat must be a function or null' });
   assert.ok(result.cleared, 'null clears a handler');

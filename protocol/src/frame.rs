@@ -431,6 +431,23 @@ pub enum ServerFrame {
         /// Who reacted.
         user_id: String,
     },
+    /// A message was pinned (`message.pinned` says by whom and when); a resume replays it
+    /// as `messageUpdated`.
+    MessagePinned {
+        /// The chat.
+        chat_id: String,
+        /// The message as it is now (compact).
+        #[serde(serialize_with = "crate::model::compact::message")]
+        message: Message,
+    },
+    /// A message was unpinned.
+    MessageUnpinned {
+        /// The chat.
+        chat_id: String,
+        /// The message as it is now (compact).
+        #[serde(serialize_with = "crate::model::compact::message")]
+        message: Message,
+    },
     /// A user took a reaction back; as [`ServerFrame::ReactionAdded`].
     ReactionRemoved {
         /// The chat.
@@ -554,6 +571,8 @@ impl ServerFrame {
             ServerFrame::Message { chat_id, message }
             | ServerFrame::MessageUpdated { chat_id, message }
             | ServerFrame::MessageDeleted { chat_id, message }
+            | ServerFrame::MessagePinned { chat_id, message }
+            | ServerFrame::MessageUnpinned { chat_id, message }
             | ServerFrame::ReactionAdded {
                 chat_id, message, ..
             }
@@ -741,11 +760,12 @@ mod tests {
             deleted: false,
             reactions: Default::default(),
             own_reactions: None,
+            pinned: None,
         }
     }
 
     /// The keys a compact message leaves out when they hold their default.
-    const DEFAULTED: [&str; 10] = [
+    const DEFAULTED: [&str; 11] = [
         "file",
         "metadata",
         "whisper",
@@ -756,6 +776,7 @@ mod tests {
         "kind",
         "reactions",
         "ownReactions",
+        "pinned",
     ];
 
     #[test]
@@ -796,11 +817,11 @@ mod tests {
             assert!(!msg.contains_key("rev"), "rev in {text}");
             if matches!(f, ServerFrame::Ack { .. }) {
                 // an ack names no chat: its message does
-                assert_eq!(msg.len(), 19 - DEFAULTED.len() - 1, "{text}");
+                assert_eq!(msg.len(), 20 - DEFAULTED.len() - 1, "{text}");
                 assert_eq!(msg["chatId"], chat_id.as_str());
             } else {
                 // the frame names the chat once, its message not again
-                assert_eq!(msg.len(), 19 - DEFAULTED.len() - 2, "{text}");
+                assert_eq!(msg.len(), 20 - DEFAULTED.len() - 2, "{text}");
                 assert_eq!(v["chatId"], chat_id.as_str(), "the frame's chatId stays");
             }
             let back = ServerFrame::parse(&text).unwrap();
@@ -836,6 +857,10 @@ mod tests {
         m.deleted = true;
         m.reactions.insert("👍".into(), 2);
         m.own_reactions = Some(vec!["👍".into()]);
+        m.pinned = Some(crate::Pin {
+            by: "usr_0199a1b2c3d47e5f8a9b0c1d2e3f4a5d".into(),
+            at: 1_760_000_000_700,
+        });
         m.rev = m.seq + 3;
         let f = ServerFrame::MessageUpdated {
             chat_id: m.chat_id.clone(),

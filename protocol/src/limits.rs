@@ -48,6 +48,8 @@ pub const MAX_DRAFT_CHARS: usize = 2_000;
 /// Longest reaction, in characters (Unicode scalar values: an emoji with skin tone,
 /// variation selectors and joiners fits).
 pub const MAX_REACTION_CHARS: usize = 16;
+/// Pinned messages one chat may have at once.
+pub const MAX_PINS_PER_CHAT: usize = 50;
 /// Distinct reactions one message may carry.
 pub const MAX_REACTIONS_PER_MESSAGE: usize = 25;
 

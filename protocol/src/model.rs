@@ -325,11 +325,26 @@ pub struct Message {
     /// it out otherwise: then it is what the receiver had.
     #[serde(default)]
     pub own_reactions: Option<Vec<String>>,
+    /// Pinned: by whom and when; `null` when not pinned. Pinning changes the message's
+    /// `rev`, like an edit.
+    #[serde(default)]
+    pub pinned: Option<Pin>,
+}
+
+/// Who pinned a message, and when.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Pin {
+    /// The user id of who pinned it.
+    pub by: String,
+    /// When, ms.
+    pub at: i64,
 }
 
 /// A message as socket frames write it: the fields of [`Message`] in the same order, minus
-/// those at their default (`kind` `text`, `file`, `clientId`, `replyTo`, `editedAt` and
-/// `ownReactions` null, `metadata` and `reactions` empty, `whisper` and `deleted` false),
+/// those at their default (`kind` `text`, `file`, `clientId`, `replyTo`, `editedAt`,
+/// `ownReactions` and `pinned` null, `metadata` and `reactions` empty, `whisper` and `deleted` false),
 /// `rev` while it equals `seq`, and
 /// `chatId` inside a frame that names the chat. [`Message`] decodes it, and
 /// [`crate::ServerFrame::normalize`] restores `chatId` and `rev`.
@@ -372,6 +387,8 @@ pub struct CompactMessage<'a> {
     reactions: &'a Reactions,
     #[serde(skip_serializing_if = "Option::is_none")]
     own_reactions: Option<&'a [String]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pinned: Option<&'a Pin>,
 }
 
 fn is_text(k: &MessageKind) -> bool {
@@ -405,6 +422,7 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
             deleted,
             reactions,
             own_reactions,
+            pinned,
         } = m;
         CompactMessage {
             id,
@@ -426,6 +444,7 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
             deleted: *deleted,
             reactions,
             own_reactions: own_reactions.as_deref(),
+            pinned: pinned.as_ref(),
         }
     }
 }

@@ -327,6 +327,15 @@ pub struct MessagesCursorPage {
     pub has_more: bool,
 }
 
+/// `getPinnedMessages()`: a chat's pinned messages the caller may see, newest pin first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PinnedMessages {
+    /// The messages (at most [`crate::limits::MAX_PINS_PER_CHAT`]).
+    pub messages: Vec<Message>,
+}
+
 /// `searchMessages(query, options)`: messages whose text contains the query.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,7 +1,8 @@
 //! Reactions over real HTTP and WebSocket: counts and the caller's own reactions in answers,
 //! history, search and live events; idempotent add and remove; resume; the refusals
 //! (invalid or too many reactions, chats and messages the caller may not see, the secret
-//! key); and the whisper rule (a reaction to a whisper reaches staff only).
+//! key); and the whisper rule (a reaction to a whisper reaches staff only). Pins too: who
+//! may pin, live events, the list, the whisper rule.
 
 mod common;
 
@@ -10,6 +11,23 @@ use common::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::time::Duration;
+
+async fn pin_call(
+    srv: &TestServer,
+    room: &str,
+    who: &str,
+    id: &str,
+    on: bool,
+) -> (StatusCode, Value) {
+    let m = if on { Method::PUT } else { Method::DELETE };
+    srv.call(
+        m,
+        &format!("/v1/chats/{room}/messages/{id}/pin"),
+        Some(who),
+        None,
+    )
+    .await
+}
 
 fn reaction_path(chat: &str, mid: &str, reaction: &str) -> String {
     let enc: String = url_escape(reaction);
@@ -320,4 +338,101 @@ async fn a_reaction_to_a_whisper_reaches_staff_only() {
             if message.id == wid && message.reactions.get("👀") == Some(&1))),
         "{replay:?}"
     );
+}
+
+#[tokio::test]
+async fn pins_by_who_may_pin_live_listed_and_never_a_whisper_to_a_visitor() {
+    let srv = TestServer::start().await;
+    let (vt, _, _) = srv.visitor().await;
+    let (ct, staff) = srv.consultant().await;
+    let room = srv.room("Pinboard", "public").await;
+    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
+        .await;
+    let mut vws = srv.ws(&vt).await;
+    assert!(is_ack(&vws.subscribe(&room, None).await));
+    let m = send_rest(&srv, &vt, &room, "opening hours: 9 to 5").await;
+    let mid = m["id"].as_str().unwrap().to_owned();
+    // a visitor may not pin in a chatroom someone else owns; nothing changes
+    let (s, e) = pin_call(&srv, &room, &vt, &mid, true).await;
+    assert_eq!((s, code(&e)), (StatusCode::FORBIDDEN, "forbidden"), "{e}");
+    let (_, list) = srv.get(&format!("/v1/chats/{room}/pins"), &vt).await;
+    assert_eq!(list["messages"], json!([]));
+    // a consultant pins: live to the visitor, listed, idempotent
+    let (s, p) = pin_call(&srv, &room, &ct, &mid, true).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["pinned"]["by"], json!(staff.id));
+    assert!(p["pinned"]["at"].is_number());
+    let f = vws
+        .next_matching(|f| matches!(f, ServerFrame::MessagePinned { .. }))
+        .await;
+    assert!(
+        matches!(&f, ServerFrame::MessagePinned { message, .. } if message.id == mid && message.pinned.is_some()),
+        "{f:?}"
+    );
+    let (s, again) = pin_call(&srv, &room, &ct, &mid, true).await;
+    assert_eq!(
+        (s, &again["rev"]),
+        (StatusCode::OK, &p["rev"]),
+        "pinning twice changes nothing"
+    );
+    let (_, list) = srv.get(&format!("/v1/chats/{room}/pins"), &vt).await;
+    assert_eq!(list["messages"][0]["id"], json!(mid));
+    // a pinned whisper is listed for staff only, and its pin event reaches staff only
+    let (_, w) = srv
+        .post(
+            &format!("/v1/chats/{room}/messages"),
+            &ct,
+            json!({"text": "psst pinned", "whisper": true}),
+        )
+        .await;
+    let wid = w["id"].as_str().unwrap().to_owned();
+    let (s, _) = pin_call(&srv, &room, &ct, &wid, true).await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, staff_list) = srv.get(&format!("/v1/chats/{room}/pins"), &ct).await;
+    assert_eq!(staff_list["messages"].as_array().unwrap().len(), 2);
+    let (_, vis_list) = srv.get(&format!("/v1/chats/{room}/pins"), &vt).await;
+    assert_eq!(vis_list["messages"].as_array().unwrap().len(), 1);
+    assert!(!vis_list.to_string().contains("psst"), "{vis_list}");
+    assert!(
+        !vws.sees_within(Duration::from_millis(400), |f| match f {
+            ServerFrame::MessagePinned { message, .. } => message.id == wid,
+            _ => false,
+        })
+        .await,
+        "a whisper's pin reached a visitor"
+    );
+    let (s, _) = pin_call(&srv, &room, &vt, &wid, false).await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "a visitor cannot see the whisper to unpin it"
+    );
+    // unpinned: live, and off the list
+    let (s, u) = pin_call(&srv, &room, &ct, &mid, false).await;
+    assert_eq!((s, &u["pinned"]), (StatusCode::OK, &Value::Null));
+    let f = vws
+        .next_matching(|f| matches!(f, ServerFrame::MessageUnpinned { .. }))
+        .await;
+    assert!(matches!(&f, ServerFrame::MessageUnpinned { message, .. } if message.pinned.is_none()));
+    let (_, list) = srv.get(&format!("/v1/chats/{room}/pins"), &vt).await;
+    assert_eq!(list["messages"], json!([]));
+    // the secret key has no user to pin as; a direct chat's members may pin
+    let (s, _) = pin_call(&srv, &room, &srv.secret.clone(), &mid, true).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (at, _) = srv.user("pa").await;
+    let (_bt, _) = srv.user("pb").await;
+    let chat = direct(&srv, &at, "pb").await;
+    let dm = send_rest(&srv, &at, &chat, "remember this").await;
+    let (s, _) = srv
+        .call(
+            Method::PUT,
+            &format!(
+                "/v1/chats/{chat}/messages/{}/pin",
+                dm["id"].as_str().unwrap()
+            ),
+            Some(&at),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
 }

@@ -543,9 +543,58 @@ async fn reactions(s: &dyn Store) {
         .unwrap();
     assert_eq!(changes.len(), 1, "one message, at its newest rev");
     assert_eq!(changes[0].rev, r.rev);
+    // pins: a revision; listed newest pin first; whispers for staff only
+    let w = s
+        .insert_message(msg(&chat.id, &x.user.id, "secret", true, None))
+        .await
+        .unwrap()
+        .message()
+        .clone();
+    let pin = |at: i64| {
+        Some(chatix_protocol::Pin {
+            by: xi.to_owned(),
+            at,
+        })
+    };
+    let p = s
+        .set_pinned(&chat.id, &m.id, pin(20))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.pinned, pin(20));
+    assert!(p.rev > r.rev, "a pin takes the chat's next rev");
+    s.set_pinned(&chat.id, &w.id, pin(21))
+        .await
+        .unwrap()
+        .unwrap();
+    let ids = |v: Vec<chatix_protocol::Message>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
+    let staff = Audience { whispers: true };
+    let others = Audience { whispers: false };
+    assert_eq!(
+        ids(s.pinned_messages(&chat.id, staff, 10).await.unwrap()),
+        vec![w.id.clone(), m.id.clone()]
+    );
+    assert_eq!(
+        ids(s.pinned_messages(&chat.id, others, 10).await.unwrap()),
+        vec![m.id.clone()]
+    );
+    let u = s.set_pinned(&chat.id, &w.id, None).await.unwrap().unwrap();
+    assert_eq!(u.pinned, None);
+    assert_eq!(
+        s.pinned_messages(&chat.id, staff, 10).await.unwrap().len(),
+        1
+    );
+    let r = s.message(&chat.id, &m.id).await.unwrap().unwrap();
     // deleted: the counts and rows go with it; no reaction to a tombstone
+    let _ = r;
     let tomb = s.delete_message(&chat.id, &m.id, 9).await.unwrap().unwrap();
     assert!(tomb.reactions.is_empty());
+    assert_eq!(tomb.pinned, None, "a tombstone is not pinned");
+    assert!(s
+        .pinned_messages(&chat.id, staff, 10)
+        .await
+        .unwrap()
+        .is_empty());
     assert!(s
         .own_reactions(yi, &[m.id.as_str()])
         .await

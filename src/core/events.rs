@@ -58,6 +58,8 @@ pub enum Event<T: Types = Native> {
     MessageUpdated(T::Msg),
     /// A message was deleted (the tombstone).
     MessageDeleted(T::Msg),
+    /// A message was pinned (`true`) or unpinned.
+    Pin(T::Msg, bool),
     /// A reaction was added (`added`) or removed.
     Reaction {
         /// The message with its new counts.
@@ -179,6 +181,7 @@ impl<T: Types> Event<T> {
             Event::Message(m)
             | Event::MessageUpdated(m)
             | Event::MessageDeleted(m)
+            | Event::Pin(m, _)
             | Event::Reaction { message: m, .. } => Some(m.chat_id()),
             Event::Pending(m) => Some(&m.chat_id),
             Event::SendFailed { chat_id, .. }

@@ -217,6 +217,7 @@ pub(crate) mod tests {
             deleted: false,
             reactions: Default::default(),
             own_reactions: None,
+            pinned: None,
         }
     }
 

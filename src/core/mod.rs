@@ -143,6 +143,8 @@ pub enum Frame<T: Types = Native> {
     Updated(T::Msg),
     /// A tombstone (`messageDeleted`).
     Deleted(T::Msg),
+    /// `messagePinned` (`true`) / `messageUnpinned`: the message as it is now.
+    Pin(T::Msg, bool),
     /// `reactionAdded` (`added`) / `reactionRemoved`: the message with its new counts.
     Reaction {
         /// The message as it is now.
@@ -292,6 +294,8 @@ impl From<ServerFrame> for Frame<Native> {
             },
             ServerFrame::MessageUpdated { message, .. } => Frame::Updated(message),
             ServerFrame::MessageDeleted { message, .. } => Frame::Deleted(message),
+            ServerFrame::MessagePinned { message, .. } => Frame::Pin(message, true),
+            ServerFrame::MessageUnpinned { message, .. } => Frame::Pin(message, false),
             ServerFrame::ReactionAdded {
                 message,
                 reaction,
@@ -764,6 +768,7 @@ impl<T: Types> Core<T> {
             deleted: false,
             reactions: Default::default(),
             own_reactions: None,
+            pinned: None,
         };
         out.push(Effect::Emit(Event::Pending(optimistic)));
         self.flush(&mut out);
@@ -854,6 +859,17 @@ impl<T: Types> Core<T> {
         out
     }
 
+    /// Applies a newer copy of a message (edit, pin, reaction): one the frame leaves
+    /// `ownReactions` out of keeps the cached copy's.
+    fn update(&mut self, mut m: T::Msg) -> Applied {
+        let chat = m.chat_id().to_owned();
+        let log = &mut self.entry(&chat).log;
+        if let Some(old) = log.get(m.seq()) {
+            m.keep_own_reactions(old);
+        }
+        log.apply(m)
+    }
+
     /// Handles one frame from the server, at time `now` (ms).
     pub fn on_frame(&mut self, f: Frame<T>, now: i64) -> Vec<Effect<T>> {
         self.heard();
@@ -864,29 +880,24 @@ impl<T: Types> Core<T> {
                 return self.on_ready(me, followed);
             }
             Frame::Message(m) => self.on_message(m, &mut out),
-            Frame::Updated(mut m) => {
-                let chat = m.chat_id().to_owned();
-                let log = &mut self.entry(&chat).log;
-                if let Some(old) = log.get(m.seq()) {
-                    m.keep_own_reactions(old);
-                }
-                if log.apply(m.clone()) == Applied::Replaced {
+            Frame::Updated(m) => {
+                if self.update(m.clone()) == Applied::Replaced {
                     out.push(Effect::Emit(Event::MessageUpdated(m)));
                 }
             }
+            Frame::Pin(m, pinned) => {
+                if self.update(m.clone()) != Applied::Duplicate {
+                    out.push(Effect::Emit(Event::Pin(m, pinned)));
+                }
+            }
             Frame::Reaction {
-                mut message,
+                message,
                 reaction,
                 user_id,
                 added,
             } => {
-                let chat = message.chat_id().to_owned();
-                let log = &mut self.entry(&chat).log;
-                if let Some(old) = log.get(message.seq()) {
-                    message.keep_own_reactions(old);
-                }
                 // As an edit: applied like one, and an older copy is not heard again.
-                if log.apply(message.clone()) != Applied::Duplicate {
+                if self.update(message.clone()) != Applied::Duplicate {
                     out.push(Effect::Emit(Event::Reaction {
                         message,
                         reaction,

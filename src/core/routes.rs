@@ -11,6 +11,7 @@
 //! |---|---|---|---|
 //! | Message | `message` | `onChatroomMessageReceived(chatId, m)` (group), `onConversationMessageReceived(m)` (conversation), `onChat(chat, m)` (any) | `onMessage(m)` |
 //! | MessageUpdated / Deleted | `messageUpdated` / `messageDeleted` | `onChatroom…` / `onConversation…` | `onMessageUpdated` / `onMessageDeleted` |
+//! | Pinned / unpinned | `messagePinned` / `messageUnpinned` | | `onMessagePinned` / `onMessageUnpinned` |
 //! | Reaction added / removed | `reactionAdded` / `reactionRemoved` | | `onReactionAdded` / `onReactionRemoved` |
 //! | Member | `memberConnected` / `memberDisconnected` | `onMemberConnectedToChatroom`, `onManagerConnectedToChatroom` (staff), `onManagerConnectedToConversation`, … | `onMemberConnected` / … |
 //! | Chat created/updated/restored, deleted | `chatCreated` … `chatDeleted` | `onChatroomCreated` … (groups) | `onUpdated`, `onDeleted` |
@@ -115,6 +116,8 @@ pub fn route<T: Types>(ev: &Event<T>, kind: Option<ChatKind>) -> Route {
             chat: Some(("onMessageDeleted", Value)),
             ..to_core(("messageDeleted", Value))
         },
+        Event::Pin(_, true) => with_chat("messagePinned", "onMessagePinned"),
+        Event::Pin(_, false) => with_chat("messageUnpinned", "onMessageUnpinned"),
         Event::Reaction { added: true, .. } => with_chat("reactionAdded", "onReactionAdded"),
         Event::Reaction { .. } => with_chat("reactionRemoved", "onReactionRemoved"),
         Event::Pending(_) => with_chat("pending", "onPending"),
@@ -247,6 +250,8 @@ declared! {
         message: "(message: Message) => void",
         messageUpdated: "(message: Message) => void",
         messageDeleted: "(message: Message) => void",
+        messagePinned: "(message: Message) => void",
+        messageUnpinned: "(message: Message) => void",
         reactionAdded: "(reaction: ReactionEvent) => void",
         reactionRemoved: "(reaction: ReactionEvent) => void",
         pending: "(message: Message) => void",
@@ -278,6 +283,8 @@ declared! {
         message: "(message: Message) => void",
         messageUpdated: "(message: Message) => void",
         messageDeleted: "(message: Message) => void",
+        messagePinned: "(message: Message) => void",
+        messageUnpinned: "(message: Message) => void",
         reactionAdded: "(reaction: ReactionEvent) => void",
         reactionRemoved: "(reaction: ReactionEvent) => void",
         messageSeen: "(seen: SeenEvent) => void",
@@ -331,6 +338,8 @@ declared! {
         onMessage: "((message: Message) => void) | undefined",
         onMessageUpdated: "((message: Message) => void) | undefined",
         onMessageDeleted: "((message: Message) => void) | undefined",
+        onMessagePinned: "((message: Message) => void) | undefined",
+        onMessageUnpinned: "((message: Message) => void) | undefined",
         onReactionAdded: "((reaction: ReactionEvent) => void) | undefined",
         onReactionRemoved: "((reaction: ReactionEvent) => void) | undefined",
         onMessageSeen: "((seen: SeenEvent) => void) | undefined",
@@ -370,6 +379,8 @@ mod tests {
             Event::Message(m()),
             Event::MessageUpdated(m()),
             Event::MessageDeleted(m()),
+            Event::Pin(m(), true),
+            Event::Pin(m(), false),
             Event::Reaction {
                 message: m(),
                 reaction: "👍".into(),

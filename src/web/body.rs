@@ -306,6 +306,7 @@ impl ToJs for Message {
             // a pending send: nobody has reacted yet
             .v("reactions", &js_sys::Object::new().into())
             .v("ownReactions", &js_sys::Array::new().into())
+            .v("pinned", &JsValue::NULL)
             .done()
     }
 }

@@ -428,25 +428,48 @@ impl ChatHandle {
         )
     }
 
-    /// `addReaction(messageId, reaction)`: your reaction (an emoji such as `"👍"`) to a
-    /// message; resolves with the message, its `reactions` counts and your `ownReactions`.
-    #[wasm_bindgen(js_name = addReaction, unchecked_return_type = "Promise<Message>")]
-    pub fn add_reaction(
+    /// One call on one message, for the methods `handlers.js` defines on `Chat`
+    /// (`addReaction`, `removeReaction`, `pinMessage`, `unpinMessage`: one export instead of
+    /// four): `method` (`PUT` or `DELETE`) `…/messages/{messageId}{path}`, then `/{arg}` when
+    /// `arg_name` names an argument (a non-empty string). Resolves with the message.
+    #[wasm_bindgen(js_name = __message, skip_typescript)]
+    pub fn message_call(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] reaction: JsValue,
+        method: &str,
+        message_id: JsValue,
+        path: &str,
+        arg_name: &str,
+        value: JsValue,
     ) -> Promise {
-        self.react(Method::PUT, &message_id, &reaction)
+        let method = if method == "PUT" {
+            Method::PUT
+        } else {
+            Method::DELETE
+        };
+        let base = self.path("/messages/");
+        call(
+            &self.client,
+            args::string("messageId", &arg(&message_id)).and_then(|mid| {
+                let mut p = format!("{base}{}{path}", enc(&mid));
+                if !arg_name.is_empty() {
+                    p = format!("{p}/{}", enc(&args::string(arg_name, &arg(&value))?));
+                }
+                Ok(Call::new(method, p).then(own_message))
+            }),
+        )
     }
 
-    /// `removeReaction(messageId, reaction)`: takes your reaction back.
-    #[wasm_bindgen(js_name = removeReaction, unchecked_return_type = "Promise<Message>")]
-    pub fn remove_reaction(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string")] reaction: JsValue,
-    ) -> Promise {
-        self.react(Method::DELETE, &message_id, &reaction)
+    /// `getPinnedMessages()`: the chat's pinned messages you may see, newest pin first.
+    #[wasm_bindgen(js_name = getPinnedMessages, unchecked_return_type = "Promise<Message[]>")]
+    pub fn get_pinned_messages(&self) -> Promise {
+        call(
+            &self.client,
+            Ok(Call::get(self.path("/pins")).then(|c, v| {
+                let list = js::get(&v, "messages");
+                c.js_messages(&list);
+                Ok(list)
+            })),
+        )
     }
 
     /// `setSeen(messageId?)`: marks messages seen up to one (default: the newest).
@@ -739,23 +762,6 @@ super::handlers::handler_props!(ChatHandle as "Chat": crate::core::routes::CHAT_
 
 /// An edited or deleted message of the caller's, as the server answered: put into the cache
 /// (the same object is handed out).
-impl ChatHandle {
-    /// Adds (`PUT`) or removes (`DELETE`) a reaction; the server checks the reaction itself.
-    fn react(&self, method: Method, message_id: &JsValue, reaction: &JsValue) -> Promise {
-        let base = self.path("/messages/");
-        call(
-            &self.client,
-            args::string("messageId", &arg(message_id)).and_then(|mid| {
-                let r = args::string("reaction", &arg(reaction))?;
-                Ok(
-                    Call::new(method, format!("{base}{}/reactions/{}", enc(&mid), enc(&r)))
-                        .then(own_message),
-                )
-            }),
-        )
-    }
-}
-
 fn own_message(c: &Rc<Client>, m: JsValue) -> Result<JsValue, ApiError> {
     c.js_messages(&js_sys::Array::of1(&m));
     Ok(m)

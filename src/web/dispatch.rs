@@ -52,6 +52,7 @@ pub fn emit(c: &impl Audience, ev: &Event) {
         Event::Message(m)
         | Event::MessageUpdated(m)
         | Event::MessageDeleted(m)
+        | Event::Pin(m, _)
         | Event::Reaction { message: m, .. } => m.who.chat_js.clone(),
         _ => ev.chat_id().map_or(JsValue::UNDEFINED, JsValue::from),
     };
@@ -131,7 +132,10 @@ fn value_of(ev: &Event) -> JsValue {
             ("reason", reason.into()),
             ("retrying", (*retrying).into()),
         ]),
-        Event::Message(m) | Event::MessageUpdated(m) | Event::MessageDeleted(m) => m.obj.clone(),
+        Event::Message(m)
+        | Event::MessageUpdated(m)
+        | Event::MessageDeleted(m)
+        | Event::Pin(m, _) => m.obj.clone(),
         Event::Reaction {
             message,
             reaction,

@@ -17,14 +17,33 @@ const HANDLERS = {
     'onManagerDisconnectedFromConversation',
   ],
   Chat: [
-    'onMessage', 'onMessageUpdated', 'onMessageDeleted', 'onMessageSeen', 'onTypingStarted',
+    'onMessage', 'onMessageUpdated', 'onMessageDeleted', 'onMessagePinned', 'onMessageUnpinned',
+    'onReactionAdded', 'onReactionRemoved',
+    'onMessageSeen', 'onTypingStarted',
     'onTypingStopped', 'onMemberStatusChanged', 'onMemberConnected', 'onMemberDisconnected',
     'onPending', 'onSendFailed', 'onUnreadChanged',
   ],
 };
 
-/** Defines the handler properties on each class given (by its name in HANDLERS). */
+/**
+ * The `Chat` methods on one message, each a call of the wasm's one `__message(method,
+ * messageId, path, argName, arg)` (which checks the arguments and rejects with a
+ * `ChatixError`): a line of JavaScript each instead of an exported wasm function and its
+ * glue. Declared in the `.d.ts` by src/web/types.rs (`ChatMessageMethods`).
+ */
+const MESSAGE_METHODS = {
+  addReaction(messageId, reaction) { return this.__message('PUT', messageId, '/reactions', 'reaction', reaction); },
+  removeReaction(messageId, reaction) { return this.__message('DELETE', messageId, '/reactions', 'reaction', reaction); },
+  pinMessage(messageId) { return this.__message('PUT', messageId, '/pin', '', undefined); },
+  unpinMessage(messageId) { return this.__message('DELETE', messageId, '/pin', '', undefined); },
+};
+
+/** Defines the handler properties on each class given (by its name in HANDLERS), and the
+ * message methods on `Chat`. */
 export function defineHandlerProps(classes) {
+  for (const [name, f] of Object.entries(MESSAGE_METHODS)) {
+    Object.defineProperty(classes.Chat.prototype, name, { value: f, configurable: true, writable: true });
+  }
   for (const [name, cls] of Object.entries(classes)) {
     for (const prop of HANDLERS[name]) {
       Object.defineProperty(cls.prototype, prop, {

@@ -119,6 +119,8 @@ export interface Message {
   /** Your own reactions to it. `null` where the SDK does not know them: a live message
    * nobody has reacted to, or one older than what it has heard. */
   ownReactions: string[] | null;
+  /** Pinned: by whom (a user id) and when; `null` when not pinned. */
+  pinned: Pin | null;
   /** Only on optimistic copies of your own sends (`pending` events). */
   pending?: true;
 }
@@ -190,6 +192,23 @@ export interface TypingEvent { chatId: string; userId: string; draft?: string | 
 export interface PresenceEvent { userId: string; online: boolean; status: "online" | "offline"; }
 export interface SendFailure { chatId: string; clientId: string; error: ChatixError; }
 export interface UnreadEvent { chatId: string; count: number; total: number; }
+/** Who pinned a message, and when (ms). */
+export interface Pin { by: string; at: number; }
+/** The `Chat` methods on one message (defined in JavaScript on the class). */
+export interface Chat {
+  /** Your reaction (an emoji or a symbol such as `"👍"`: 1-16 characters, no spaces, not
+   * plain ASCII text; at most 25 different ones per message) to a message; resolves with the
+   * message, its `reactions` counts and your `ownReactions`. Adding it twice changes
+   * nothing. */
+  addReaction(messageId: string, reaction: string): Promise<Message>;
+  /** Takes your reaction back (one you never gave: nothing changes). */
+  removeReaction(messageId: string, reaction: string): Promise<Message>;
+  /** Pins a message (consultants in chatrooms and conversations, a chatroom's owner, either
+   * member of a direct chat; at most 50 per chat). */
+  pinMessage(messageId: string): Promise<Message>;
+  /** Unpins a message. */
+  unpinMessage(messageId: string): Promise<Message>;
+}
 /** `reactionAdded` / `reactionRemoved`: who reacted to which message, and the message with
  * its new counts. */
 export interface ReactionEvent { chatId: string; messageId: string; reaction: string; userId: string; message: Message; }

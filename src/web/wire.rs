@@ -30,7 +30,7 @@ use crate::core::{ChatChange, ChatInfo, Followed, Frame, Me, Msg, Types};
     whisper: m.whisper ?? false, senderId: s.senderId, senderRole: s.senderRole,
     senderName: s.senderName, clientId: m.clientId ?? null, replyTo: m.replyTo ?? null,
     createdAt: m.createdAt, editedAt: m.editedAt ?? null, deleted: m.deleted ?? false,
-    reactions: m.reactions ?? d, ownReactions: m.ownReactions ?? null,
+    reactions: m.reactions ?? d, ownReactions: m.ownReactions ?? null, pinned: m.pinned ?? null,
   };
 }")]
 extern "C" {
@@ -511,6 +511,8 @@ pub fn decode(f: &JsValue, ty: &str, c: &impl Session) -> Result<Frame<Js>, Stri
         "message" => Frame::Message(msg()?),
         "messageUpdated" => Frame::Updated(msg()?),
         "messageDeleted" => Frame::Deleted(msg()?),
+        "messagePinned" => Frame::Pin(msg()?, true),
+        "messageUnpinned" => Frame::Pin(msg()?, false),
         "reactionAdded" | "reactionRemoved" => Frame::Reaction {
             message: msg()?,
             reaction: string(f, "reaction")?,

@@ -6,14 +6,16 @@
 //! - `PATCH|DELETE /v1/chats/{id}/messages/{messageId}`.
 //! - `PUT|DELETE /v1/chats/{id}/messages/{messageId}/reactions/{reaction}` (`addReaction`,
 //!   `removeReaction`; both idempotent).
+//! - `PUT|DELETE /v1/chats/{id}/messages/{messageId}/pin`, `GET /v1/chats/{id}/pins`
+//!   (`pinMessage`, `unpinMessage`, `getPinnedMessages`).
 //! - `POST /v1/chats/{id}/seen`, `POST /v1/chats/{id}/typing`.
 //! - `GET /v1/messages/search?q=&chatId=&cursor=&count=` (`searchMessages`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use chatix_protocol::rest::{
-    EditMessageRequest, MessageSearchResults, MessagesCursorPage, MessagesPage, SeenRequest,
-    SeenResponse, SendMessageRequest,
+    EditMessageRequest, MessageSearchResults, MessagesCursorPage, MessagesPage, PinnedMessages,
+    SeenRequest, SeenResponse, SendMessageRequest,
 };
 use chatix_protocol::Message;
 use serde::Deserialize;
@@ -196,6 +198,45 @@ pub async fn remove_reaction(
     Ok(Json(
         messages::react(&state, &actor, &id, &mid, &reaction, false).await?,
     ))
+}
+
+/// Pin a message.
+///
+/// `PUT /v1/chats/{id}/messages/{messageId}/pin`: consultants (chatrooms and conversations),
+/// a chatroom's owner, either member of a direct chat; at most 50 pins per chat. Pinning a
+/// pinned message changes nothing.
+#[utoipa::path(put, operation_id = "pinMessage", path = "/v1/chats/{id}/messages/{message_id}/pin", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("message_id" = String, Path, description = "Message id")), responses((status = 200, description = "The message, pinned", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+pub async fn pin(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, mid)): Path<(String, String)>,
+) -> AppResult<Json<Message>> {
+    Ok(Json(messages::pin(&state, &actor, &id, &mid, true).await?))
+}
+
+/// Unpin a message.
+///
+/// `DELETE /v1/chats/{id}/messages/{messageId}/pin`: who may pin.
+#[utoipa::path(delete, operation_id = "unpinMessage", path = "/v1/chats/{id}/messages/{message_id}/pin", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("message_id" = String, Path, description = "Message id")), responses((status = 200, description = "The message, not pinned", body = Message), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+pub async fn unpin(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, mid)): Path<(String, String)>,
+) -> AppResult<Json<Message>> {
+    Ok(Json(messages::pin(&state, &actor, &id, &mid, false).await?))
+}
+
+/// List a chat's pinned messages.
+///
+/// `GET /v1/chats/{id}/pins`: those the caller may see (a whisper only to staff), newest pin
+/// first.
+#[utoipa::path(get, operation_id = "getPinnedMessages", path = "/v1/chats/{id}/pins", tag = "messages", params(("id" = String, Path, description = "Chat id")), responses((status = 200, description = "The pinned messages", body = PinnedMessages), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+pub async fn pins(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Json<PinnedMessages>> {
+    Ok(Json(messages::pinned(&state, &actor, &id).await?))
 }
 
 /// Mark a chat seen up to a message.

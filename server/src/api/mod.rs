@@ -153,6 +153,11 @@ pub fn router(state: AppState) -> Router {
             axum::routing::patch(messages::edit).delete(messages::delete),
         )
         .route(
+            "/chats/{id}/messages/{message_id}/pin",
+            axum::routing::put(messages::pin).delete(messages::unpin),
+        )
+        .route("/chats/{id}/pins", get(messages::pins))
+        .route(
             "/chats/{id}/messages/{message_id}/reactions/{reaction}",
             axum::routing::put(messages::add_reaction).delete(messages::remove_reaction),
         )

@@ -53,6 +53,7 @@ impl Modify for Security {
         chats::conversations,
         messages::page, messages::history, messages::search, messages::send, messages::edit, messages::delete,
         messages::seen, messages::typing, messages::add_reaction, messages::remove_reaction,
+        messages::pin, messages::unpin, messages::pins,
         files::upload, files::download, files::thumbnail,
         admin::create_consultant, admin::mint_token, admin::create_website,
     )

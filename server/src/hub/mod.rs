@@ -181,6 +181,10 @@ pub enum Change {
     ReactionAdded,
     /// A reaction removed.
     ReactionRemoved,
+    /// Pinned.
+    Pinned,
+    /// Unpinned.
+    Unpinned,
 }
 
 /// Who reacted, and with what, for a reaction change.
@@ -213,6 +217,8 @@ impl Change {
         match (self, reactor) {
             (Change::New, _) => ServerFrame::Message { chat_id, message },
             (Change::Deleted, _) => ServerFrame::MessageDeleted { chat_id, message },
+            (Change::Pinned, _) => ServerFrame::MessagePinned { chat_id, message },
+            (Change::Unpinned, _) => ServerFrame::MessageUnpinned { chat_id, message },
             (Change::ReactionAdded, Some(r)) => ServerFrame::ReactionAdded {
                 chat_id,
                 message,

@@ -2,11 +2,12 @@
 //! typing.
 
 use chatix_protocol::limits::{
-    DEFAULT_CURSOR_COUNT, MAX_CLIENT_ID_CHARS, MAX_DRAFT_CHARS, MAX_REACTIONS_PER_MESSAGE,
-    MESSAGES_PER_PAGE,
+    DEFAULT_CURSOR_COUNT, MAX_CLIENT_ID_CHARS, MAX_DRAFT_CHARS, MAX_PINS_PER_CHAT,
+    MAX_REACTIONS_PER_MESSAGE, MESSAGES_PER_PAGE,
 };
 use chatix_protocol::rest::{
-    EditMessageRequest, MessagesCursorPage, MessagesPage, SeenResponse, SendMessageRequest,
+    EditMessageRequest, MessagesCursorPage, MessagesPage, PinnedMessages, SeenResponse,
+    SendMessageRequest,
 };
 use chatix_protocol::{metadata, ChatKind, ErrorCode, Message, MessageKind, Role, ServerFrame};
 use std::sync::Arc;
@@ -379,6 +380,95 @@ pub async fn edit(
     with_own_reactions(state, actor, &mut edited).await?;
     let [edited] = edited;
     Ok(edited)
+}
+
+/// `pinMessage` (`pin`) / `unpinMessage`: staff in chatrooms and conversations, a
+/// chatroom's owner (who created it) in theirs, and either member of a direct chat.
+/// Pinning a pinned message (or unpinning one that is not) changes nothing. At most
+/// [`MAX_PINS_PER_CHAT`] pins per chat.
+pub async fn pin(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    message_id: &str,
+    pin: bool,
+) -> AppResult<Message> {
+    let s = acting_user(actor, "pinning a message")?;
+    let a = access::chat_for(state, actor, chat_id).await?;
+    let may = match a.chat.kind {
+        ChatKind::Direct => a.member.is_some(),
+        ChatKind::Group => actor.is_staff() || a.chat.created_by.as_deref() == Some(s.user_id()),
+        ChatKind::Conversation => actor.is_staff(),
+    };
+    let m = state
+        .store
+        .message(&a.chat.id, message_id)
+        .await?
+        .filter(|m| !m.deleted && (!m.whisper || actor.is_staff()))
+        .ok_or_else(|| AppError::not_found(format!("no message {message_id:?} in this chat")))?;
+    if !may {
+        return Err(AppError::forbidden(
+            "only consultants and the chatroom's owner may pin (in a direct chat, its members)",
+        ));
+    }
+    if m.pinned.is_some() == pin {
+        let mut m = [m];
+        with_own_reactions(state, actor, &mut m).await?;
+        let [m] = m;
+        return Ok(m);
+    }
+    if pin {
+        let n = state
+            .store
+            .pinned_messages(
+                &a.chat.id,
+                views::audience(actor),
+                MAX_PINS_PER_CHAT as i64 + 1,
+            )
+            .await?
+            .len();
+        if n >= MAX_PINS_PER_CHAT {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "the chat has {MAX_PINS_PER_CHAT} pinned messages already; unpin one first"
+                ),
+            ));
+        }
+    }
+    let p = pin.then(|| chatix_protocol::Pin {
+        by: s.user_id().to_owned(),
+        at: now_ms(),
+    });
+    let changed = state
+        .store
+        .set_pinned(&a.chat.id, &m.id, p)
+        .await?
+        .ok_or_else(|| AppError::not_found("the message was deleted meanwhile"))?;
+    publish_message(
+        state,
+        &changed,
+        if pin {
+            Change::Pinned
+        } else {
+            Change::Unpinned
+        },
+    );
+    let mut changed = [changed];
+    with_own_reactions(state, actor, &mut changed).await?;
+    let [changed] = changed;
+    Ok(changed)
+}
+
+/// `getPinnedMessages()`: the pinned messages the caller may see, newest pin first.
+pub async fn pinned(state: &AppState, actor: &Actor, chat_id: &str) -> AppResult<PinnedMessages> {
+    let a = access::chat_for(state, actor, chat_id).await?;
+    let mut messages = state
+        .store
+        .pinned_messages(&a.chat.id, views::audience(actor), MAX_PINS_PER_CHAT as i64)
+        .await?;
+    with_own_reactions(state, actor, &mut messages).await?;
+    Ok(PinnedMessages { messages })
 }
 
 /// `deleteMessage`: the sender, or staff in chatrooms and conversations. Leaves a

@@ -12,7 +12,7 @@ pub mod batch;
 pub mod sql;
 
 use async_trait::async_trait;
-use chatix_protocol::{ChatKind, Message, MessageKind, Metadata, Role, User, Visibility};
+use chatix_protocol::{ChatKind, Message, MessageKind, Metadata, Pin, Role, User, Visibility};
 
 use crate::error::AppResult;
 
@@ -473,6 +473,21 @@ pub trait Store: Send + Sync + 'static {
     /// user already gave, or removing one they did not, changes nothing. A new distinct
     /// reaction beyond `max_distinct` on the message is refused ([`Reacted::TooMany`]).
     async fn react(&self, r: ReactionChange<'_>) -> AppResult<Reacted>;
+    /// Pins (`Some`) or unpins a live message, giving it the chat's next `rev`. `None` when
+    /// the message does not exist or is deleted.
+    async fn set_pinned(
+        &self,
+        chat: &str,
+        id: &str,
+        pin: Option<Pin>,
+    ) -> AppResult<Option<Message>>;
+    /// The pinned live messages of a chat the audience may see, newest pin first.
+    async fn pinned_messages(
+        &self,
+        chat: &str,
+        aud: Audience,
+        limit: i64,
+    ) -> AppResult<Vec<Message>>;
     /// `user`'s own reactions to the messages `ids`, as (message id, reaction).
     async fn own_reactions(&self, user: &str, ids: &[&str]) -> AppResult<Vec<(String, String)>>;
     /// A page of live (not deleted) messages, newest page first, ascending within; total.

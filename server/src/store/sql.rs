@@ -15,8 +15,8 @@
 
 use async_trait::async_trait;
 use chatix_protocol::{
-    ChatKind, ErrorCode, FileInfo, Message, MessageKind, Metadata, Presence, Reactions, Role, User,
-    Visibility,
+    ChatKind, ErrorCode, FileInfo, Message, MessageKind, Metadata, Pin, Presence, Reactions, Role,
+    User, Visibility,
 };
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::Connection as _;
@@ -64,7 +64,7 @@ const CHAT_COLS: &str = "c.id, c.website_id, c.kind, c.name, c.avatar, c.metadat
     c.last_seq, c.last_activity_at, c.created_by, c.created_at, c.updated_at, c.deleted_at";
 const MSG_SELECT: &str = "SELECT m.id, m.chat_id, m.seq, m.rev, m.kind, m.text, m.file_id, \
     m.metadata, m.whisper, m.sender_id, m.sender_role, m.sender_name, m.client_id, m.reply_to, \
-    m.created_at, m.edited_at, m.deleted_at, m.reactions, f.name AS f_name, f.mime AS f_mime, \
+    m.created_at, m.edited_at, m.deleted_at, m.reactions, m.pinned_at, m.pinned_by, f.name AS f_name, f.mime AS f_mime, \
     f.size AS f_size, f.kind AS f_kind, f.has_thumbnail AS f_thumb \
     FROM messages m LEFT JOIN files f ON f.id = m.file_id";
 
@@ -347,6 +347,7 @@ impl SqlStore {
                 deleted: false,
                 reactions: Default::default(),
                 own_reactions: None,
+                pinned: None,
             })));
         }
         // Repeats within the batch answer like their first occurrence.
@@ -590,6 +591,13 @@ fn message_from_row(r: &AnyRow) -> AppResult<Message> {
         deleted: deleted_at.is_some(),
         reactions: reactions_parse(&r.try_get::<String, _>("reactions")?),
         own_reactions: None,
+        pinned: match (
+            r.try_get::<Option<i64>, _>("pinned_at")?,
+            r.try_get::<Option<String>, _>("pinned_by")?,
+        ) {
+            (Some(at), Some(by)) => Some(Pin { by, at }),
+            _ => None,
+        },
     })
 }
 
@@ -1429,7 +1437,8 @@ impl Store for SqlStore {
             Box::pin(async move {
                 sqlx::query(
                     "UPDATE messages SET rev = $3, deleted_at = $4, text = '', metadata = '{}', \
-                     file_id = NULL, reactions = '{}' WHERE chat_id = $1 AND id = $2",
+                     file_id = NULL, reactions = '{}', pinned_at = NULL, pinned_by = NULL \
+                     WHERE chat_id = $1 AND id = $2",
                 )
                 .bind(&chat_id)
                 .bind(&msg_id)
@@ -1552,6 +1561,55 @@ impl Store for SqlStore {
         } else {
             Reacted::Unchanged(m)
         })
+    }
+
+    async fn set_pinned(
+        &self,
+        chat: &str,
+        id: &str,
+        pin: Option<Pin>,
+    ) -> AppResult<Option<Message>> {
+        let (chat_id, msg_id) = (chat.to_owned(), id.to_owned());
+        let (at, by) = match pin {
+            Some(p) => (Some(p.at), Some(p.by)),
+            None => (None, None),
+        };
+        self.bump_message(chat, id, move |tx, rev| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE messages SET rev = $3, pinned_at = $4, pinned_by = $5 \
+                     WHERE chat_id = $1 AND id = $2",
+                )
+                .bind(chat_id)
+                .bind(msg_id)
+                .bind(rev)
+                .bind(at)
+                .bind(by)
+                .execute(tx)
+                .await
+                .map(|_| ())
+            })
+        })
+        .await
+    }
+
+    async fn pinned_messages(
+        &self,
+        chat: &str,
+        aud: Audience,
+        limit: i64,
+    ) -> AppResult<Vec<Message>> {
+        let filter = whisper_filter(aud);
+        let q = format!(
+            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.deleted_at IS NULL \
+             AND m.pinned_at IS NOT NULL{filter} ORDER BY m.pinned_at DESC, m.seq DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&q)
+            .bind(chat)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(message_from_row).collect()
     }
 
     async fn own_reactions(&self, user: &str, ids: &[&str]) -> AppResult<Vec<(String, String)>> {
