@@ -125,6 +125,11 @@ try {
   const whisperMsg = staff.locator('.msg.whisper', { hasText: 'WHISPER: this customer is a VIP' });
   await whisperMsg.locator('button.reaction.add', { hasText: '\u{1F440}' }).click();
   await whisperMsg.locator('button.reaction.own', { hasText: '\u{1F440} 1' }).waitFor();
+  // a consultant pins the visitor's order number: tagged, listed above the log
+  await staffMsg.locator('button.pin-toggle', { hasText: 'Pin' }).click();
+  await staffMsg.locator('.tag.pin').waitFor();
+  await staff.locator('#pins-box:not([hidden]) li', { hasText: 'My order number is 4' }).waitFor();
+  step('a consultant pins a message: tagged in the log and listed in the pinned box');
   await staff.screenshot({ path: `${SHOTS}/04-console-conversation.png` });
   await visMsg.locator('button.reaction.own', { hasText: '\u{1F44D} 2' }).click();
   await staffMsg.locator('button.reaction.own', { hasText: '\u{1F44D} 1' }).waitFor();

@@ -52,6 +52,7 @@ function render(m) {
   const node = el('div', { class: `msg${mine ? ' mine' : ''}${m.whisper ? ' whisper' : ''}`, 'data-id': m.id });
   node.append(el('div', { class: 'who' }, m.senderName, m.senderRole === 'consultant' ? ' (staff)' : '',
     m.whisper ? el('span', { class: 'tag' }, 'whisper') : null,
+    m.pinned ? el('span', { class: 'tag pin' }, 'pinned') : null,
     ' · ', new Date(m.createdAt).toLocaleTimeString()));
   if (m.deleted) node.append(el('em', {}, 'Message deleted'));
   if (m.text) node.append(el('div', { class: 'text' }, m.text));
@@ -82,7 +83,24 @@ function reactions(m) {
     quick.append(el('button', { type: 'button', class: 'reaction add', title: `React with ${r}`, onclick: toggle(r) }, r));
   }
   bar.append(quick);
+  // consultants pin in chatrooms and conversations (and a direct chat's members)
+  bar.append(el('button', { type: 'button', class: 'link pin-toggle', onclick: () => {
+    if (!current) return;
+    (m.pinned ? current.unpinMessage(m.id) : current.pinMessage(m.id)).then(show).then(refreshPins).catch(showError);
+  } }, m.pinned ? 'Unpin' : 'Pin'));
   return bar;
+}
+
+// The open chat's pinned messages, above its log.
+async function refreshPins() {
+  if (!current) return;
+  const chat = current;
+  try {
+    const pins = await chat.getPinnedMessages();
+    if (chat !== current) return;
+    $('pins').replaceChildren(...pins.map((m) => el('li', {}, el('span', { class: 'who' }, `${m.senderName}: `), m.text || (m.file ? m.file.name : ''))));
+    $('pins-box').hidden = pins.length === 0;
+  } catch (e) { showError(e); }
 }
 
 function show(m) {
@@ -119,6 +137,7 @@ async function open(chat) {
     await chat.connect();
     const page = await chat.getMessages(1);
     page.messages.forEach(show);
+    await refreshPins();
   } catch (e) { showError(e); }
   markSeen(chat);
   document.querySelectorAll('.list li').forEach((li) => li.classList.toggle('active', li.dataset.id === chat.id));
@@ -192,6 +211,8 @@ async function start(websiteId, username, password) {
   core.on('pending', show);
   core.on('messageUpdated', show);
   core.on('messageDeleted', show);
+  core.on('messagePinned', (m) => { show(m); refreshPins(); });
+  core.on('messageUnpinned', (m) => { show(m); refreshPins(); });
   core.on('reactionAdded', (e) => show(e.message));
   core.on('reactionRemoved', (e) => show(e.message));
   core.on('typingStarted', async (t) => {
