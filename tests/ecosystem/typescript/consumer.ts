@@ -6,7 +6,7 @@ import init, {
   Chat, ChatixCore, getInstance,
   type ChatData, type ChatixError, type ChatixErrorCode, type ChatixOptions, type ConnectionState,
   type DisconnectInfo, type FileInfo, type Member, type MembersPage, type Message, type MessagesPage,
-  type Metadata, type PendingSend, type PresenceEvent, type SearchResults, type SeenEvent,
+  type Metadata, type PendingSend, type Pin, type ReactionEvent, type PresenceEvent, type SearchResults, type SeenEvent,
   type SendFailure, type TypingEvent, type UnreadEvent, type UploadProgress, type User,
 } from 'chatix-core';
 import initBundler, { ChatixCore as BundlerCore } from 'chatix-core/bundler';
@@ -60,6 +60,10 @@ export async function everything(file: File): Promise<string[]> {
     core.on('message', (m: Message) => log.push(m.chatId)),
     core.on('messageUpdated', (m: Message) => log.push(m.id)),
     core.on('messageDeleted', (m: Message) => log.push(m.id)),
+    core.on('messagePinned', (m: Message) => log.push(m.id)),
+    core.on('messageUnpinned', (m: Message) => log.push(m.id)),
+    core.on('reactionAdded', (r: ReactionEvent) => log.push(r.reaction)),
+    core.on('reactionRemoved', (r: ReactionEvent) => log.push(r.reaction)),
     core.on('pending', (m: Message) => log.push(m.id)),
     core.on('sendFailed', (f: SendFailure) => log.push(f.clientId, f.error.code)),
     core.on('seen', (s: SeenEvent) => log.push(String(s.seq))),
@@ -144,6 +148,10 @@ export async function everything(file: File): Promise<string[]> {
   c.onMessage = (m: Message) => log.push(m.id);
   c.onMessageUpdated = (m: Message) => log.push(m.id);
   c.onMessageDeleted = (m: Message) => log.push(m.id);
+  c.onMessagePinned = (m: Message) => log.push(m.pinned?.by ?? '');
+  c.onMessageUnpinned = (m: Message) => log.push(m.id);
+  c.onReactionAdded = (r: ReactionEvent) => log.push(r.reaction, r.userId, r.messageId, r.chatId, r.message.id);
+  c.onReactionRemoved = (r: ReactionEvent) => log.push(r.reaction);
   c.onMessageSeen = (s: SeenEvent) => log.push(s.userId);
   c.onTypingStarted = (t: TypingEvent) => log.push(t.userId);
   c.onTypingStopped = (t: TypingEvent) => log.push(t.userId);
@@ -157,6 +165,10 @@ export async function everything(file: File): Promise<string[]> {
     c.on('message', (m: Message) => log.push(m.id)),
     c.on('messageUpdated', (m: Message) => log.push(m.id)),
     c.on('messageDeleted', (m: Message) => log.push(m.id)),
+    c.on('messagePinned', (m: Message) => log.push(m.id)),
+    c.on('messageUnpinned', (m: Message) => log.push(m.id)),
+    c.on('reactionAdded', (r: ReactionEvent) => log.push(r.reaction)),
+    c.on('reactionRemoved', (r: ReactionEvent) => log.push(r.reaction)),
     c.on('messageSeen', (s: SeenEvent) => log.push(s.userId)),
     c.on('typingStarted', (t: TypingEvent) => log.push(t.userId)),
     c.on('typingStopped', (t: TypingEvent) => log.push(t.userId)),
@@ -180,6 +192,16 @@ export async function everything(file: File): Promise<string[]> {
   const page: MessagesPage = await c.getMessages(1);
   const before: Message[] = await c.getMessagesBefore(sent.id, 10);
   await c.updateMessage(sent.id, { text: 'edited' });
+  const reacted: Message = await c.addReaction(sent.id, '\u{1F44D}');
+  const counts: Record<string, number> = reacted.reactions;
+  const own: string[] | null = reacted.ownReactions;
+  log.push(String(counts['\u{1F44D}'] ?? 0), String(own?.length ?? 0));
+  await c.removeReaction(sent.id, '\u{1F44D}');
+  const pinned: Pin | null = (await c.pinMessage(sent.id)).pinned;
+  log.push(pinned ? `${pinned.by}@${pinned.at}` : '');
+  const pins: Message[] = await c.getPinnedMessages();
+  log.push(String(pins.length));
+  await c.unpinMessage(sent.id);
   await c.deleteMessage(sent.id);
   const seen: { lastSeenSeq: number; unread: number } = await c.setSeen(sent.id);
   await c.startTyping();
