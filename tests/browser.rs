@@ -206,6 +206,138 @@ fn chat_of(v: JsValue) -> ChatHandle {
         .unwrap_or_else(|_| panic!("not a Chat object"))
 }
 
+// The methods that are one REST call each are JavaScript on the classes' prototypes
+// (src/web/handlers.js `ENDPOINTS`, over the wasm's one `__rest`); these tests reach them
+// through the same specs, read from that module, and the same export.
+#[wasm_bindgen(module = "/src/web/handlers.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = endpointSpec)]
+    fn endpoint_spec(class: &str, method: &str) -> Option<String>;
+}
+
+macro_rules! rest_methods {
+    ($tr:ident for $ty:ty as $class:literal { $($f:ident = $js:literal ($($a:ident),*);)* }) => {
+        trait $tr {
+            $(fn $f(&self, $($a: JsValue),*) -> Promise;)*
+        }
+        impl $tr for $ty {
+            $(fn $f(&self, $($a: JsValue),*) -> Promise {
+                let args = Array::new();
+                $(args.push(&$a);)*
+                let spec = endpoint_spec($class, $js)
+                    .unwrap_or_else(|| panic!("handlers.js has no {}.{}", $class, $js));
+                self.rest_js(&spec, args)
+            })*
+        }
+    };
+}
+
+rest_methods!(CoreRest for ChatixCore as "ChatixCore" {
+    get_chats = "getChats"(page);
+    get_chat = "getChat"(id);
+    get_conversations = "getConversations"(page);
+    get_chatrooms = "getChatrooms"(page_id, per_page);
+    get_my_chatrooms = "getMyChatrooms"(page_id, per_page);
+    get_chatroom = "getChatroom"(id);
+    get_chatroom_members = "getChatroomMembers"(id, page, per_page);
+    fetch_user = "fetchUser"(username);
+    fetch_user_by_id = "fetchUserById"(id);
+    get_users = "getUsers"(usernames);
+    delete_user = "deleteUser"(username);
+    delete_user_by_id = "deleteUserById"(id);
+    get_visitor = "getVisitor"();
+    set_name = "setName"(name);
+    set_email = "setEmail"(email);
+    get_all_managers = "getAllManagers"();
+    get_connected_managers = "getConnectedManagers"();
+});
+
+rest_methods!(ChatRest for ChatHandle as "Chat" {
+    get_messages = "getMessages"(page);
+    get_pinned_messages = "getPinnedMessages"();
+    delete_message = "deleteMessage"(message_id);
+    add_reaction = "addReaction"(message_id, reaction);
+    remove_reaction = "removeReaction"(message_id, reaction);
+    pin_message = "pinMessage"(message_id);
+    unpin_message = "unpinMessage"(message_id);
+    set_name = "setName"(name);
+    set_metadata = "setMetadata"(metadata);
+    set_visibility = "setVisibility"(visibility);
+    get_members = "getMembers"(page, per_page);
+    add_member = "addMember"(username);
+    add_members = "addMembers"(usernames);
+    remove_member = "removeMember"(username);
+    remove_members = "removeMembers"(usernames);
+    leave = "leave"();
+    delete = "delete"();
+});
+
+/// `ChatixCore`'s sends and cursor history (handlers.js `CORE_METHODS`: the same calls of
+/// `__send` and `__history`).
+trait CoreSends {
+    fn send_chatroom_text_message(&self, id: JsValue, text: JsValue, metadata: JsValue) -> Promise;
+    fn send_chatroom_file_message(&self, id: JsValue, file: JsValue, text: JsValue) -> Promise;
+    fn send_conversation_text_message(&self, text: JsValue, metadata: JsValue) -> Promise;
+    fn send_conversation_file_message(&self, file: JsValue, text: JsValue) -> Promise;
+    fn get_chatroom_messages(&self, id: JsValue, last: JsValue, count: JsValue) -> Promise;
+    fn get_conversation_messages(&self, last: JsValue, count: JsValue) -> Promise;
+}
+
+fn options(pairs: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in pairs {
+        Reflect::set(&o, &(*k).into(), v).unwrap();
+    }
+    o.into()
+}
+
+impl CoreSends for ChatixCore {
+    fn send_chatroom_text_message(&self, id: JsValue, text: JsValue, metadata: JsValue) -> Promise {
+        self.send_js(
+            false,
+            false,
+            id,
+            options(&[("text", text), ("metadata", metadata)]),
+        )
+    }
+    fn send_chatroom_file_message(&self, id: JsValue, file: JsValue, text: JsValue) -> Promise {
+        self.send_js(false, true, id, options(&[("file", file), ("text", text)]))
+    }
+    fn send_conversation_text_message(&self, text: JsValue, metadata: JsValue) -> Promise {
+        let o = options(&[("text", text), ("metadata", metadata)]);
+        self.send_js(true, false, JsValue::UNDEFINED, o)
+    }
+    fn send_conversation_file_message(&self, file: JsValue, text: JsValue) -> Promise {
+        let o = options(&[("file", file), ("text", text)]);
+        self.send_js(true, true, JsValue::UNDEFINED, o)
+    }
+    fn get_chatroom_messages(&self, id: JsValue, last: JsValue, count: JsValue) -> Promise {
+        self.history_js(false, id, last, count)
+    }
+    fn get_conversation_messages(&self, last: JsValue, count: JsValue) -> Promise {
+        self.history_js(true, JsValue::UNDEFINED, last, count)
+    }
+}
+
+/// `Chat`'s read-only fields (JavaScript getters over `chat.data`, handlers.js `CHAT_FIELDS`).
+trait ChatFields {
+    fn kind(&self) -> String;
+    fn name(&self) -> Option<String>;
+    fn member_count(&self) -> f64;
+}
+
+impl ChatFields for ChatHandle {
+    fn kind(&self) -> String {
+        s(&self.data(), "kind")
+    }
+    fn name(&self) -> Option<String> {
+        get(&self.data(), "name").as_string()
+    }
+    fn member_count(&self) -> f64 {
+        get(&self.data(), "memberCount").as_f64().unwrap_or(0.0)
+    }
+}
+
 // ------------------------------------------------------------------ tests
 
 #[wasm_bindgen_test]
@@ -1178,14 +1310,7 @@ async fn reactions_and_pins_reach_both_sides_and_the_cache_keeps_each_ones_own()
     .await;
 
     // b reacts: the answer has b's own reactions; a hears who reacted, with the counts
-    let r = ok(b_chat.message_call(
-        "PUT",
-        mid.as_str().into(),
-        "/reactions",
-        "reaction",
-        "👍".into(),
-    ))
-    .await;
+    let r = ok(b_chat.add_reaction(mid.as_str().into(), "👍".into())).await;
     assert_eq!(json_of(&get(&r, "reactions")), json!({"👍": 1}));
     assert_eq!(json_of(&get(&r, "ownReactions")), json!(["👍"]));
     until("a hears the reaction", 5000, || {
@@ -1207,14 +1332,7 @@ async fn reactions_and_pins_reach_both_sides_and_the_cache_keeps_each_ones_own()
     .await;
 
     // a reacts with the same: counts 2 for both; each cache keeps its own reactions
-    ok(a_chat.message_call(
-        "PUT",
-        mid.as_str().into(),
-        "/reactions",
-        "reaction",
-        "👍".into(),
-    ))
-    .await;
+    ok(a_chat.add_reaction(mid.as_str().into(), "👍".into())).await;
     until("b sees two", 5000, || {
         let c = Array::from(&b_chat.cached_messages()).get(0);
         json_of(&get(&c, "reactions")) == json!({"👍": 2})
@@ -1226,14 +1344,7 @@ async fn reactions_and_pins_reach_both_sides_and_the_cache_keeps_each_ones_own()
         json!(["👍"]),
         "a's reaction left b's own as they were"
     );
-    ok(b_chat.message_call(
-        "DELETE",
-        mid.as_str().into(),
-        "/reactions",
-        "reaction",
-        "👍".into(),
-    ))
-    .await;
+    ok(b_chat.remove_reaction(mid.as_str().into(), "👍".into())).await;
     until("a hears the removal", 5000, || {
         removed_log.borrow().len() == 1
     })
@@ -1247,13 +1358,12 @@ async fn reactions_and_pins_reach_both_sides_and_the_cache_keeps_each_ones_own()
     // bad input: a rejected Promise with a ChatixError, nothing stored
     for bad in [JsValue::from("lol"), JsValue::from(5), JsValue::UNDEFINED] {
         assert_eq!(
-            err(b_chat.message_call("PUT", mid.as_str().into(), "/reactions", "reaction", bad))
-                .await,
+            err(b_chat.add_reaction(mid.as_str().into(), bad)).await,
             "invalid_argument"
         );
     }
     assert_eq!(
-        err(b_chat.message_call("PUT", JsValue::NULL, "/reactions", "reaction", "👍".into())).await,
+        err(b_chat.add_reaction(JsValue::NULL, "👍".into())).await,
         "invalid_argument"
     );
     let page = ok(b_chat.get_messages(JsValue::UNDEFINED)).await;
@@ -1264,8 +1374,7 @@ async fn reactions_and_pins_reach_both_sides_and_the_cache_keeps_each_ones_own()
     // pins in a direct chat (its members may pin): live to the other side, listed
     let (pinned, pinned_log) = recorder();
     a_chat.on("messagePinned".into(), pinned.into()).unwrap();
-    let p =
-        ok(b_chat.message_call("PUT", mid.as_str().into(), "/pin", "", JsValue::UNDEFINED)).await;
+    let p = ok(b_chat.pin_message(mid.as_str().into())).await;
     assert_eq!(s(&get(&p, "pinned"), "by"), s(&b.me(), "id"));
     until("a hears the pin", 5000, || pinned_log.borrow().len() == 1).await;
     let ev = pinned_log.borrow()[0].clone();
@@ -1274,14 +1383,7 @@ async fn reactions_and_pins_reach_both_sides_and_the_cache_keeps_each_ones_own()
     let list = ok(a_chat.get_pinned_messages()).await;
     assert_eq!(Array::from(&list).length(), 1);
     assert_eq!(s(&Array::from(&list).get(0), "id"), mid);
-    ok(a_chat.message_call(
-        "DELETE",
-        mid.as_str().into(),
-        "/pin",
-        "",
-        JsValue::UNDEFINED,
-    ))
-    .await;
+    ok(a_chat.unpin_message(mid.as_str().into())).await;
     assert_eq!(
         Array::from(&ok(b_chat.get_pinned_messages()).await).length(),
         0

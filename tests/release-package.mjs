@@ -24,6 +24,23 @@ const handlers = { ChatixCore: declaredHandlers('ChatixCore'), Chat: declaredHan
 assert.equal(handlers.ChatixCore.length, 20, `ChatixCore's handler properties in the d.ts: ${handlers.ChatixCore}`);
 assert.equal(handlers.Chat.length, 16, `Chat's handler properties in the d.ts: ${handlers.Chat}`);
 
+// Every method and field the declarations promise on the two classes (the class blocks
+// wasm-bindgen writes and the interfaces merged into them: src/web/types.rs, handlers.rs)
+// is defined on the glue's class: the REST methods and Chat's fields are JavaScript
+// (src/web/handlers.js), nothing checks them against the declarations but this.
+const declared = (cls) => {
+  const blocks = dts.split(/^(?=export )/m)
+    .filter((b) => b.startsWith(`export interface ${cls} {`) || b.startsWith(`export class ${cls} {`));
+  const names = (re) => [...new Set(blocks.flatMap((b) => [...b.matchAll(re)].map((m) => m[1])))];
+  return {
+    methods: names(/^ {4}(?!static )([a-z]\w*)(?:<[^>]*>)?\(/gm).filter((n) => n !== 'constructor'),
+    fields: names(/^ {4}(?:readonly )?([a-z]\w*)[?]?:/gm).filter((n) => !/^on[A-Z]/.test(n)),
+  };
+};
+const declaredApi = { ChatixCore: declared('ChatixCore'), Chat: declared('Chat') };
+assert.ok(declaredApi.ChatixCore.methods.length >= 45, `ChatixCore's methods in the d.ts: ${declaredApi.ChatixCore.methods}`);
+assert.ok(declaredApi.Chat.methods.includes('getMembers') && declaredApi.Chat.fields.includes('memberCount'), 'Chat declares getMembers and memberCount');
+
 const server = await startServer({ port: Number(process.env.CHATIX_TEST_PORT ?? 18788) });
 // The server sends the precompressed copies build.sh wrote (what the size budget counts),
 // each decoding to the package's file.
@@ -46,7 +63,7 @@ try {
   // A document served by the server itself (a page fulfilled by the test would count as a
   // foreign address space, and Chromium's local-network checks would block its socket).
   await page.goto(`${server.url}/healthz`);
-  const result = await page.evaluate(async ({ websiteId, consultant }) => {
+  const result = await page.evaluate(async ({ websiteId, consultant, declaredApi }) => {
     // count the socket texts that held a `messages` frame (several messages of one chat)
     window.joinedTexts = 0;
     window.WebSocket = class extends WebSocket {
@@ -59,6 +76,11 @@ try {
     const defined = (cls) => Object.getOwnPropertyNames(cls.prototype)
       .filter((n) => /^on[A-Z]/.test(n) && typeof Object.getOwnPropertyDescriptor(cls.prototype, n).set === 'function');
     const definedHandlers = { ChatixCore: defined(ChatixCore), Chat: defined(Chat) };
+    const classes = { ChatixCore, Chat };
+    const missing = Object.entries(declaredApi).flatMap(([cls, { methods, fields }]) => [
+      ...methods.filter((m) => typeof classes[cls].prototype[m] !== 'function').map((m) => `${cls}.${m}()`),
+      ...fields.filter((f) => !Object.getOwnPropertyDescriptor(classes[cls].prototype, f)?.get).map((f) => `${cls}.${f}`),
+    ]);
     const t0 = performance.now();
     await init();
     const staff = new ChatixCore(websiteId, { consultant });
@@ -97,6 +119,22 @@ try {
     const pins = await room.getPinnedMessages();
     let badReaction = null;
     try { await room.addReaction(reply.id, 42); } catch (e) { badReaction = { name: e.name, code: e.code }; }
+    // the REST methods and fields handlers.js defines (ENDPOINTS, CHAT_FIELDS)
+    const rejection = async (p) => { try { await p; return 'resolved'; } catch (e) { return `${e.name} ${e.code}: ${e.message}`; } };
+    const rooms = await staff.getChatrooms(1, 5);
+    const members = await room.getMembers(1, 2);
+    const renamed = await room.setName('renamed room');
+    const endpoints = {
+      rooms: { listed: rooms.chatrooms.some((r) => r.id === room.id), perPage: rooms.chatrooms.length <= 5 },
+      members: { total: members.total, perPage: members.perPage },
+      renamed: renamed.name,
+      fields: { kind: room.kind, name: room.name, visibility: room.visibility, memberCount: room.memberCount, isMember: room.isMember },
+      fetched: (await visitor.fetchUserById(staff.me.id)).id === staff.me.id,
+      badPage: await rejection(room.getMembers(0)),
+      badId: await rejection(visitor.getChatroom(42)),
+      badUsers: await rejection(staff.getUsers('not a list')),
+      badVisibility: await rejection(room.setVisibility('secret')),
+    };
     const messageMethods = { counts: reacted.reactions, own: reacted.ownReactions, pinnedBy: pinnedMsg.pinned?.by,
       pins: pins.map((m) => m.id), badReaction, replyId: reply.id, me: staff.me.id };
     // a handler property reads back what was set, refuses what is not a function, clears with null
@@ -109,8 +147,19 @@ try {
     const cleared = room.onMessage === undefined;
     staff.stop(); visitor.stop();
     return { heard, viaOn, replySeq: reply.seq, typedError, connectedMs, state: visitor.connectionState,
-      definedHandlers, messageMethods, readBack, badHandler, cleared, burstInOrder, burstCount: burst.length, joinedTexts: window.joinedTexts };
-  }, { websiteId: server.demo.websiteId, consultant: server.demo.consultant });
+      definedHandlers, missing, endpoints, messageMethods, readBack, badHandler, cleared, burstInOrder, burstCount: burst.length, joinedTexts: window.joinedTexts };
+  }, { websiteId: server.demo.websiteId, consultant: server.demo.consultant, declaredApi });
+  assert.deepEqual(result.missing, [], 'every declared method and field is defined on the glue\'s classes');
+  const ep = result.endpoints;
+  assert.deepEqual(ep.rooms, { listed: true, perPage: true }, 'getChatrooms(1, 5) lists the public room');
+  assert.deepEqual(ep.members, { total: 2, perPage: 2 }, 'getMembers(1, 2): the staff member and the visitor who joined');
+  assert.equal(ep.renamed, 'renamed room', 'setName answers with the chat');
+  assert.deepEqual(ep.fields, { kind: 'group', name: 'renamed room', visibility: 'public', memberCount: 2, isMember: true }, 'Chat fields follow its newest data');
+  assert.ok(ep.fetched, 'fetchUserById');
+  assert.match(ep.badPage, /^ChatixError invalid_argument: page /, 'a bad page rejects, naming it');
+  assert.match(ep.badId, /^ChatixError invalid_argument: chatroomId /, 'a bad id rejects, naming it');
+  assert.match(ep.badUsers, /^ChatixError invalid_argument: usernames /, 'a bad list rejects, naming it');
+  assert.equal(ep.badVisibility, 'ChatixError invalid_argument: visibility must be "public" or "private"');
   assert.deepEqual(result.definedHandlers.ChatixCore.sort(), [...handlers.ChatixCore].sort(), 'ChatixCore defines the declared handlers');
   assert.deepEqual(result.definedHandlers.Chat.sort(), [...handlers.Chat].sort(), 'Chat defines the declared handlers');
   const mm = result.messageMethods;

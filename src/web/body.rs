@@ -53,6 +53,12 @@ impl Default for Obj {
     }
 }
 
+impl ToJs for JsValue {
+    fn to_js(&self) -> JsValue {
+        self.clone()
+    }
+}
+
 impl ToJs for String {
     fn to_js(&self) -> JsValue {
         self.as_str().into()

@@ -1,12 +1,11 @@
 //! `Chat`: one chat as an object with its own methods and events (the users/conversations
 //! service's chat object). Its listeners hear this chat only. Setting a listener (or
 //! calling `connect()`) follows the chat: it is subscribed now and after every reconnect.
+//! Its methods that are one REST call each and its read-only fields (`kind`, `name`, …) are
+//! JavaScript on the class (`handlers.js`, over [`super::endpoints`]); the rest are here.
 
 use chatix_protocol::frame::TypingFrame;
-use chatix_protocol::limits::{MAX_CURSOR_COUNT, MAX_MEMBERS_PER_CALL, MAX_PER_PAGE};
-use chatix_protocol::rest::{
-    EditMessageRequest, MembersRequest, SeenRequest, SendMessageRequest, UpdateChatRequest,
-};
+use chatix_protocol::rest::{EditMessageRequest, SeenRequest, UpdateChatRequest};
 use chatix_protocol::{ApiError, ClientFrame};
 use gloo_net::http::Method;
 use js_sys::{Function, Promise};
@@ -15,9 +14,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::client::Client;
-use super::js::{self, arg};
+use super::js::{self, arg, enc};
 use super::listeners::Listeners;
-use super::ops::{blob, history_of, send_to, Target};
+use super::ops::{blob, history_checked, send_checked, Target};
 use super::promise::{call, check, checked, run, Call};
 use crate::core::args;
 
@@ -29,10 +28,6 @@ pub struct ChatHandle {
     handle: u64,
     /// The chat's object when wrapped (newer ones replace it in `Client::chats`).
     snapshot: JsValue,
-}
-
-fn enc(s: &str) -> String {
-    String::from(js_sys::encode_uri_component(s))
 }
 
 impl ChatHandle {
@@ -118,36 +113,6 @@ impl ChatHandle {
             .unwrap_or(JsValue::UNDEFINED)
     }
 
-    fn patch(&self, req: UpdateChatRequest) -> Promise {
-        let path = self.path("");
-        call(
-            &self.client,
-            Call::new(Method::PATCH, path).body(&req).map(Call::chat),
-        )
-    }
-
-    fn members_call(&self, usernames: JsValue, single: bool, remove: bool) -> Promise {
-        let path = self.path(if remove {
-            "/members/remove"
-        } else {
-            "/members"
-        });
-        let usernames = check(|| {
-            if single {
-                return Ok(vec![js::username("username", &usernames)?]);
-            }
-            js::usernames("usernames", &usernames, MAX_MEMBERS_PER_CALL)
-        });
-        call(
-            &self.client,
-            usernames.and_then(|usernames| {
-                Ok(Call::new(Method::POST, path)
-                    .body(&MembersRequest { usernames })?
-                    .chat())
-            }),
-        )
-    }
-
     fn typing(&self, typing: bool) -> Promise {
         let (c, id) = (self.client.clone(), self.id.clone());
         run(async move {
@@ -173,46 +138,11 @@ impl ChatHandle {
         self.id.clone()
     }
 
-    /// `direct`, `group` or `conversation`.
-    #[wasm_bindgen(getter, unchecked_return_type = "ChatKind")]
-    pub fn kind(&self) -> String {
-        self.field("kind").as_string().unwrap_or_default()
-    }
-
-    /// The group's name.
-    #[wasm_bindgen(getter)]
-    pub fn name(&self) -> Option<String> {
-        self.field("name").as_string()
-    }
-
-    /// The avatar URL.
-    #[wasm_bindgen(getter)]
-    pub fn avatar(&self) -> Option<String> {
-        self.field("avatar").as_string()
-    }
-
-    /// Flat metadata.
-    #[wasm_bindgen(getter, unchecked_return_type = "Metadata")]
-    pub fn metadata(&self) -> JsValue {
-        self.field("metadata")
-    }
-
-    /// `public` or `private`.
-    #[wasm_bindgen(getter, unchecked_return_type = "Visibility")]
-    pub fn visibility(&self) -> String {
-        self.field("visibility").as_string().unwrap_or_default()
-    }
-
-    /// Members (direct chats and conversations; empty for groups: use `getMembers`).
-    #[wasm_bindgen(getter, unchecked_return_type = "User[]")]
-    pub fn members(&self) -> JsValue {
-        self.field("members")
-    }
-
-    /// Number of members.
-    #[wasm_bindgen(getter, js_name = memberCount)]
-    pub fn member_count(&self) -> f64 {
-        self.field("memberCount").as_f64().unwrap_or(0.0)
+    /// Runs one of the REST methods `handlers.js` defines on `Chat` (`ENDPOINTS`: the spec
+    /// and the method's arguments; see [`super::endpoints`]).
+    #[wasm_bindgen(js_name = __rest, skip_typescript)]
+    pub fn rest_js(&self, spec: &str, args: js_sys::Array) -> Promise {
+        super::endpoints::rest(&self.client, Some(&self.id), spec, &args)
     }
 
     /// The newest message known.
@@ -244,12 +174,6 @@ impl ChatHandle {
             .map_or(0, |e| e.unread) as f64
     }
 
-    /// Whether the signed-in user is a member.
-    #[wasm_bindgen(getter, js_name = isMember)]
-    pub fn is_member(&self) -> bool {
-        self.field("isMember").as_bool().unwrap_or(false)
-    }
-
     /// The chat's data as a plain object.
     #[wasm_bindgen(getter, unchecked_return_type = "ChatData")]
     pub fn data(&self) -> JsValue {
@@ -268,27 +192,6 @@ impl ChatHandle {
         list.into()
     }
 
-    /// `getMessages(page?)`: 25 per page, page 1 the newest; oldest first within a page.
-    #[wasm_bindgen(js_name = getMessages, unchecked_return_type = "Promise<MessagesPage>")]
-    pub fn get_messages(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
-    ) -> Promise {
-        let (id, path) = (self.id.clone(), self.path("/messages"));
-        call(
-            &self.client,
-            args::page("page", &arg(&page)).map(|page| {
-                Call::get(format!("{path}?page={}", page.unwrap_or(1))).then(move |c, p| {
-                    let msgs = c.js_messages(&js::get(&p, "messages"));
-                    let num = |k: &str| js::get(&p, k).as_f64().unwrap_or(0.0);
-                    let last = num("page") >= num("totalPages");
-                    c.core.borrow_mut().merge_history(&id, &msgs, last);
-                    Ok(p)
-                })
-            }),
-        )
-    }
-
     /// Cursor history: `count` (1-100) messages before `lastMessageId`, oldest first.
     #[wasm_bindgen(js_name = getMessagesBefore, unchecked_return_type = "Promise<Message[]>")]
     pub fn get_messages_before(
@@ -296,16 +199,8 @@ impl ChatHandle {
         #[wasm_bindgen(unchecked_param_type = "string | undefined")] last_message_id: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] count: JsValue,
     ) -> Promise {
-        let (c, id) = (self.client.clone(), self.id.clone());
-        checked(
-            || {
-                Ok((
-                    args::opt_string("lastMessageId", &arg(&last_message_id))?,
-                    args::opt_int("count", &arg(&count), MAX_CURSOR_COUNT)?,
-                ))
-            },
-            move |(last, count)| history_of(c, Target::Chat(id), last, count),
-        )
+        let of = Ok(Target::Chat(self.id.clone()));
+        history_checked(self.client.clone(), of, &last_message_id, &count)
     }
 
     /// `sendMessage({text?, file?, metadata?, replyTo?, whisper?, onProgress?})`: shown at
@@ -315,71 +210,8 @@ impl ChatHandle {
         &self,
         #[wasm_bindgen(unchecked_param_type = "SendMessageOptions")] options: JsValue,
     ) -> Promise {
-        let (c, id) = (self.client.clone(), self.id.clone());
-        let max = c
-            .limits
-            .borrow()
-            .as_ref()
-            .map_or(chatix_protocol::limits::MAX_MESSAGE_CHARS, |l| {
-                l.max_message_chars
-            });
-        checked(
-            || {
-                let o = js::options(
-                    "message",
-                    &options,
-                    &[
-                        "text",
-                        "file",
-                        "metadata",
-                        "replyTo",
-                        "whisper",
-                        "onProgress",
-                    ],
-                )?;
-                let file = js::get(&o, "file");
-                let file = if file.is_undefined() || file.is_null() {
-                    None
-                } else {
-                    Some(
-                        blob(&file)
-                            .ok_or_else(|| args::invalid("file must be a File or a Blob"))?,
-                    )
-                };
-                let text_arg = arg(&js::get(&o, "text"));
-                let text = if file.is_some() && text_arg.is_absent() {
-                    None
-                } else {
-                    Some(args::text("text", &text_arg, max)?)
-                };
-                let metadata = js::opt_metadata("metadata", &js::get(&o, "metadata"))?;
-                let whisper = match arg(&js::get(&o, "whisper")) {
-                    args::Arg::Bool(b) => b,
-                    a if a.is_absent() => false,
-                    other => {
-                        return Err(args::invalid(format!(
-                            "whisper must be a boolean, got {}",
-                            other.kind()
-                        )))
-                    }
-                };
-                let reply_to = args::opt_string("replyTo", &arg(&js::get(&o, "replyTo")))?;
-                let progress = js::get(&o, "onProgress").dyn_into::<Function>().ok();
-                Ok((
-                    SendMessageRequest {
-                        client_id: None,
-                        text,
-                        file_id: None,
-                        metadata,
-                        whisper,
-                        reply_to,
-                    },
-                    file,
-                    progress,
-                ))
-            },
-            move |(req, file, progress)| send_to(c, Target::Chat(id), file, progress, req),
-        )
+        let to = Ok(Target::Chat(self.id.clone()));
+        send_checked(self.client.clone(), to, &options, false)
     }
 
     /// `updateMessage(id, {text?, metadata?})`: your own message.
@@ -410,65 +242,6 @@ impl ChatHandle {
                     .body(&req)?
                     .then(own_message))
             }),
-        )
-    }
-
-    /// `deleteMessage(id)`: yours (consultants: any, in rooms and conversations).
-    #[wasm_bindgen(js_name = deleteMessage, unchecked_return_type = "Promise<Message>")]
-    pub fn delete_message(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
-    ) -> Promise {
-        let base = self.path("/messages/");
-        call(
-            &self.client,
-            args::string("messageId", &arg(&message_id)).map(|mid| {
-                Call::new(Method::DELETE, format!("{base}{}", enc(&mid))).then(own_message)
-            }),
-        )
-    }
-
-    /// One call on one message, for the methods `handlers.js` defines on `Chat`
-    /// (`addReaction`, `removeReaction`, `pinMessage`, `unpinMessage`: one export instead of
-    /// four): `method` (`PUT` or `DELETE`) `…/messages/{messageId}{path}`, then `/{arg}` when
-    /// `arg_name` names an argument (a non-empty string). Resolves with the message.
-    #[wasm_bindgen(js_name = __message, skip_typescript)]
-    pub fn message_call(
-        &self,
-        method: &str,
-        message_id: JsValue,
-        path: &str,
-        arg_name: &str,
-        value: JsValue,
-    ) -> Promise {
-        let method = if method == "PUT" {
-            Method::PUT
-        } else {
-            Method::DELETE
-        };
-        let base = self.path("/messages/");
-        call(
-            &self.client,
-            args::string("messageId", &arg(&message_id)).and_then(|mid| {
-                let mut p = format!("{base}{}{path}", enc(&mid));
-                if !arg_name.is_empty() {
-                    p = format!("{p}/{}", enc(&args::string(arg_name, &arg(&value))?));
-                }
-                Ok(Call::new(method, p).then(own_message))
-            }),
-        )
-    }
-
-    /// `getPinnedMessages()`: the chat's pinned messages you may see, newest pin first.
-    #[wasm_bindgen(js_name = getPinnedMessages, unchecked_return_type = "Promise<Message[]>")]
-    pub fn get_pinned_messages(&self) -> Promise {
-        call(
-            &self.client,
-            Ok(Call::get(self.path("/pins")).then(|c, v| {
-                let list = js::get(&v, "messages");
-                c.js_messages(&list);
-                Ok(list)
-            })),
         )
     }
 
@@ -510,57 +283,6 @@ impl ChatHandle {
         self.typing(false)
     }
 
-    /// `addMember(username)`.
-    #[wasm_bindgen(js_name = addMember, unchecked_return_type = "Promise<ChatData>")]
-    pub fn add_member(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
-    ) -> Promise {
-        self.members_call(username, true, false)
-    }
-
-    /// `addMembers(usernames)`.
-    #[wasm_bindgen(js_name = addMembers, unchecked_return_type = "Promise<ChatData>")]
-    pub fn add_members(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string[]")] usernames: JsValue,
-    ) -> Promise {
-        self.members_call(usernames, false, false)
-    }
-
-    /// `removeMember(username)`.
-    #[wasm_bindgen(js_name = removeMember, unchecked_return_type = "Promise<ChatData>")]
-    pub fn remove_member(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
-    ) -> Promise {
-        self.members_call(username, true, true)
-    }
-
-    /// `removeMembers(usernames)`.
-    #[wasm_bindgen(js_name = removeMembers, unchecked_return_type = "Promise<ChatData>")]
-    pub fn remove_members(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string[]")] usernames: JsValue,
-    ) -> Promise {
-        self.members_call(usernames, false, true)
-    }
-
-    /// `setName(name)`: saved on the server and announced to members.
-    #[wasm_bindgen(js_name = setName, unchecked_return_type = "Promise<ChatData>")]
-    pub fn set_name(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-    ) -> Promise {
-        match args::string("name", &arg(&name)) {
-            Ok(n) => self.patch(UpdateChatRequest {
-                name: Some(n),
-                ..Default::default()
-            }),
-            Err(e) => super::promise::reject(e),
-        }
-    }
-
     /// `setAvatar(url | File)`.
     #[wasm_bindgen(js_name = setAvatar, unchecked_return_type = "Promise<ChatData>")]
     pub fn set_avatar(
@@ -593,92 +315,6 @@ impl ChatHandle {
                 c.remember_chat(&ch)?;
                 Ok(ch)
             },
-        )
-    }
-
-    /// `setMetadata(metadata)`: replaces the chat's flat metadata.
-    #[wasm_bindgen(js_name = setMetadata, unchecked_return_type = "Promise<ChatData>")]
-    pub fn set_metadata(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Metadata")] metadata: JsValue,
-    ) -> Promise {
-        let m = js::metadata("metadata", &metadata);
-        match m {
-            Ok(m) => self.patch(UpdateChatRequest {
-                metadata: Some(m),
-                ..Default::default()
-            }),
-            Err(e) => super::promise::reject(e),
-        }
-    }
-
-    /// `setVisibility("public" | "private")` (consultants).
-    #[wasm_bindgen(js_name = setVisibility, unchecked_return_type = "Promise<ChatData>")]
-    pub fn set_visibility(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Visibility")] v: JsValue,
-    ) -> Promise {
-        let vis = match v.as_string().as_deref() {
-            Some("public") => chatix_protocol::Visibility::Public,
-            Some("private") => chatix_protocol::Visibility::Private,
-            _ => {
-                return super::promise::reject(args::invalid(
-                    "visibility must be \"public\" or \"private\"",
-                ))
-            }
-        };
-        self.patch(UpdateChatRequest {
-            visibility: Some(vis),
-            ..Default::default()
-        })
-    }
-
-    /// `getMembers(page = 1, perPage = 10)`.
-    #[wasm_bindgen(js_name = getMembers, unchecked_return_type = "Promise<MembersPage>")]
-    pub fn get_members(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] per_page: JsValue,
-    ) -> Promise {
-        let path = self.path("/members");
-        let q = check(|| {
-            Ok((
-                args::page("page", &arg(&page))?.unwrap_or(1),
-                args::opt_int("perPage", &arg(&per_page), MAX_PER_PAGE)?.unwrap_or(10),
-            ))
-        });
-        call(
-            &self.client,
-            q.map(|(p, pp)| {
-                Call::get(format!("{path}?page={p}&perPage={pp}")).then(|c, r| {
-                    for m in js_sys::Array::from(&js::get(&r, "members")).iter() {
-                        c.user(js::get(&m, "user"));
-                    }
-                    Ok(r)
-                })
-            }),
-        )
-    }
-
-    /// `leave()`: leave a group chat.
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn leave(&self) -> Promise {
-        let (id, path) = (self.id.clone(), self.path("/leave"));
-        call(
-            &self.client,
-            Ok(Call::new(Method::POST, path).then(move |c, _| {
-                c.core.borrow_mut().forget_follow(&id);
-                Ok(JsValue::UNDEFINED)
-            })),
-        )
-    }
-
-    /// Deletes the chat (consultants, or the group's creator); restorable by the backend.
-    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
-    pub fn delete(&self) -> Promise {
-        call(
-            &self.client,
-            Ok(Call::new(Method::DELETE, self.path("")).nothing()),
         )
     }
 
@@ -760,8 +396,8 @@ impl ChatHandle {
 
 super::handlers::handler_props!(ChatHandle as "Chat": crate::core::routes::CHAT_HANDLERS, crate::core::routes::CHAT_HANDLERS_TS);
 
-/// An edited or deleted message of the caller's, as the server answered: put into the cache
-/// (the same object is handed out).
+/// An edited message of the caller's, as the server answered: put into the cache (the same
+/// object is handed out).
 fn own_message(c: &Rc<Client>, m: JsValue) -> Result<JsValue, ApiError> {
     c.js_messages(&js_sys::Array::of1(&m));
     Ok(m)

@@ -1,10 +1,13 @@
-// What the SDK's classes get in JavaScript rather than in the wasm: `getInstance` and
-// the assignable `onX` handler properties of the SDK's classes (`core.onChat = fn`), defined
-// on each class's prototype. Each property stores and reads its function through the
-// object's own registry in the wasm (`__setHandler` checks the value: a function, or null
-// to remove it). scripts/minify-glue.mjs bundles this module into the glue and calls
-// `defineHandlerProps` with the glue's classes. The names are those src/web/handlers.rs
-// declares for each class (tests/release-package.mjs checks that both lists agree).
+// What the SDK's classes get in JavaScript rather than in the wasm, defined on each class's
+// prototype: `getInstance`; the assignable `onX` handler properties (`core.onChat = fn`),
+// each storing and reading its function through the object's own registry in the wasm
+// (`__setHandler` checks the value: a function, or null to remove it); the methods that are
+// one REST call each (ENDPOINTS, over the wasm's one `__rest`); `ChatixCore`'s sends and
+// cursor history (CORE_METHODS, over `__send` and `__history`); and `Chat`'s read-only
+// fields (CHAT_FIELDS, over `chat.data`). scripts/minify-glue.mjs bundles this module into
+// the glue and calls `defineHandlerProps` with the glue's classes. The handler names are
+// those src/web/handlers.rs declares for each class (tests/release-package.mjs checks that
+// both lists agree, and calls every ENDPOINTS method).
 const HANDLERS = {
   ChatixCore: [
     'onConnected', 'onDisconnected', 'onError', 'onChat', 'onChatroomMessageReceived',
@@ -26,23 +29,105 @@ const HANDLERS = {
 };
 
 /**
- * The `Chat` methods on one message, each a call of the wasm's one `__message(method,
- * messageId, path, argName, arg)` (which checks the arguments and rejects with a
- * `ChatixError`): a line of JavaScript each instead of an exported wasm function and its
- * glue. Declared in the `.d.ts` by src/web/types.rs (`ChatMessageMethods`).
+ * The SDK's methods that are one REST call each, described as data: `name: spec`, and the
+ * method is `function (...args) { return this.__rest(spec, args); }`. The wasm's one
+ * `__rest` (src/web/endpoints.rs) checks the arguments by the spec, builds the path and the
+ * body, runs the call and turns the answer into the result; a bad argument rejects with a
+ * `ChatixError` (`invalid_argument`, naming it). A spec is `METHOD PATH [THEN]
+ * [FIELD=KIND:NAME]...`: `{KIND:NAME}` in the path and each body field take the next
+ * argument (`s` a string, `u` a username, `p` a page, `n` a page size, `m` metadata, `v` a
+ * visibility, `U`/`F` usernames, `1` one username sent as a list), `{chat}` is the chat's
+ * own path; THEN says what the answer becomes. A line each instead of an exported wasm
+ * function and its glue each. Declared in the `.d.ts` by src/web/types.rs.
  */
-const MESSAGE_METHODS = {
-  addReaction(messageId, reaction) { return this.__message('PUT', messageId, '/reactions', 'reaction', reaction); },
-  removeReaction(messageId, reaction) { return this.__message('DELETE', messageId, '/reactions', 'reaction', reaction); },
-  pinMessage(messageId) { return this.__message('PUT', messageId, '/pin', '', undefined); },
-  unpinMessage(messageId) { return this.__message('DELETE', messageId, '/pin', '', undefined); },
+const ENDPOINTS = {
+  ChatixCore: {
+    getChats: 'GET /v1/chats?page={p:page} chats',
+    getChat: 'GET /v1/chats/{s:id} wrap',
+    getConversations: 'GET /v1/conversations?page={p:page} page',
+    getChatrooms: 'GET /v1/chatrooms?pageId={p:pageId}&perPage={n:perPage} rooms',
+    getMyChatrooms: 'GET /v1/chatrooms/mine?pageId={p:pageId}&perPage={n:perPage} rooms',
+    getChatroom: 'GET /v1/chats/{s:chatroomId} chat',
+    getChatroomMembers: 'GET /v1/chats/{s:chatroomId}/members?page={p:page}&perPage={n:perPage} members',
+    fetchUser: 'GET /v1/users/by-username/{u:username} user',
+    fetchUserById: 'GET /v1/users/{s:id} user',
+    getUsers: 'POST /v1/users/batch users usernames=F:usernames',
+    deleteUser: 'DELETE /v1/users/by-username/{u:username} none',
+    deleteUserById: 'DELETE /v1/users/{s:id} none',
+    getVisitor: 'GET /v1/me user',
+    setName: 'PATCH /v1/me user name=s:name',
+    setEmail: 'PATCH /v1/me user email=s:email',
+    getAllManagers: 'GET /v1/consultants users',
+    getConnectedManagers: 'GET /v1/consultants?online=true users',
+  },
+  Chat: {
+    getMessages: 'GET {chat}/messages?page={p:page} history',
+    getPinnedMessages: 'GET {chat}/pins messages',
+    deleteMessage: 'DELETE {chat}/messages/{s:messageId} message',
+    addReaction: 'PUT {chat}/messages/{s:messageId}/reactions/{s:reaction} message',
+    removeReaction: 'DELETE {chat}/messages/{s:messageId}/reactions/{s:reaction} message',
+    pinMessage: 'PUT {chat}/messages/{s:messageId}/pin message',
+    unpinMessage: 'DELETE {chat}/messages/{s:messageId}/pin message',
+    setName: 'PATCH {chat} chat name=s:name',
+    setMetadata: 'PATCH {chat} chat metadata=m:metadata',
+    setVisibility: 'PATCH {chat} chat visibility=v:visibility',
+    getMembers: 'GET {chat}/members?page={p:page}&perPage={n:perPage} members',
+    addMember: 'POST {chat}/members chat usernames=1:username',
+    addMembers: 'POST {chat}/members chat usernames=U:usernames',
+    removeMember: 'POST {chat}/members/remove chat usernames=1:username',
+    removeMembers: 'POST {chat}/members/remove chat usernames=U:usernames',
+    leave: 'POST {chat}/leave leave',
+    delete: 'DELETE {chat} none',
+  },
 };
 
-/** Defines the handler properties on each class given (by its name in HANDLERS), and the
- * message methods on `Chat`. */
+/** The spec of `cls`'s REST method `method` (for tests/browser.rs, which calls `__rest`
+ * from Rust; the glue's bundle leaves it out). */
+export function endpointSpec(cls, method) {
+  return ENDPOINTS[cls]?.[method];
+}
+
+/**
+ * `ChatixCore`'s sends and cursor history of a chatroom or of the visitor's conversation,
+ * over the wasm's `__send(conversation, needsFile, id, options)` (options as
+ * `Chat.sendMessage`'s) and `__history(conversation, id, lastMessageId, count)`.
+ */
+const CORE_METHODS = {
+  sendChatroomTextMessage(id, text, metadata) { return this.__send(false, false, id, { text, metadata }); },
+  sendChatroomFileMessage(id, file, text) { return this.__send(false, true, id, { file, text }); },
+  sendConversationTextMessage(text, metadata) { return this.__send(true, false, undefined, { text, metadata }); },
+  sendConversationFileMessage(file, text) { return this.__send(true, true, undefined, { file, text }); },
+  getChatroomMessages(id, lastMessageId, count) { return this.__history(false, id, lastMessageId, count); },
+  getConversationMessages(lastMessageId, count) { return this.__history(true, undefined, lastMessageId, count); },
+};
+
+/**
+ * `Chat`'s read-only fields, read from its newest data (`chat.data`, which the wasm keeps
+ * current from live events), with the value a field takes when the data has none.
+ */
+const CHAT_FIELDS = {
+  kind: '', name: undefined, avatar: undefined, metadata: undefined, visibility: '',
+  members: undefined, memberCount: 0, isMember: false,
+};
+
+/** Defines the handler properties on each class given (by its name in HANDLERS), the
+ * REST methods (ENDPOINTS), `ChatixCore`'s sends and history (CORE_METHODS) and `Chat`'s
+ * fields (CHAT_FIELDS). */
 export function defineHandlerProps(classes) {
-  for (const [name, f] of Object.entries(MESSAGE_METHODS)) {
-    Object.defineProperty(classes.Chat.prototype, name, { value: f, configurable: true, writable: true });
+  for (const [name, cls] of Object.entries(classes)) {
+    for (const [method, spec] of Object.entries(ENDPOINTS[name])) {
+      const f = { [method](...args) { return this.__rest(spec, args); } }[method];
+      Object.defineProperty(cls.prototype, method, { value: f, configurable: true, writable: true });
+    }
+  }
+  for (const [method, f] of Object.entries(CORE_METHODS)) {
+    Object.defineProperty(classes.ChatixCore.prototype, method, { value: f, configurable: true, writable: true });
+  }
+  for (const [field, absent] of Object.entries(CHAT_FIELDS)) {
+    Object.defineProperty(classes.Chat.prototype, field, {
+      get() { return this.data[field] ?? absent; },
+      configurable: true,
+    });
   }
   for (const [name, cls] of Object.entries(classes)) {
     for (const prop of HANDLERS[name]) {

@@ -7,6 +7,11 @@ use wasm_bindgen::JsCast;
 
 use crate::core::args::{self, Arg};
 
+/// `s` as one URL path segment or query value (`encodeURIComponent`).
+pub fn enc(s: &str) -> String {
+    String::from(js_sys::encode_uri_component(s))
+}
+
 /// A JS value as an [`Arg`] for validation.
 pub fn arg(v: &JsValue) -> Arg {
     if v.is_undefined() {

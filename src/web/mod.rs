@@ -9,10 +9,13 @@
 //! - [`client`]: what they share: the socket and the timers, the session token and the
 //!   calls that renew it, carrying out the core's effects (when to connect, retry, ping or
 //!   check the session is decided in [`crate::core::conn`]).
+//! - [`endpoints`]: the methods that are one REST call each, described as data (a line of
+//!   `handlers.js` each) and run by one export per class (`__rest`).
 //! - [`dispatch`]: core events → `on(name)` listeners and `onX` handlers.
 //! - [`http`]: REST over fetch with timeouts; uploads with progress.
 //! - [`listeners`], [`handlers`]: the two event styles (the `onX` properties themselves are
-//!   JavaScript accessors, `handlers.js`, bundled into the glue). [`js`]: conversions and
+//!   JavaScript accessors, `handlers.js`, bundled into the glue with the REST methods and
+//!   `Chat`'s read-only fields). [`js`]: conversions and
 //!   errors.
 //! - [`wire`]: frames from `JSON.parse`d values, batches, message objects; [`body`]: what
 //!   the SDK sends, written as JS objects.
@@ -25,6 +28,7 @@ pub mod body;
 pub mod chat;
 pub mod client;
 pub mod dispatch;
+pub mod endpoints;
 pub mod handlers;
 pub mod http;
 pub mod js;

@@ -11,12 +11,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::client::Client;
+use super::js::enc;
 use super::{http, js};
 use crate::core::args;
-
-pub(crate) fn enc(s: &str) -> String {
-    String::from(js_sys::encode_uri_component(s))
-}
 
 /// The blob (File) in a value, if it is one.
 pub(crate) fn blob(v: &JsValue) -> Option<web_sys::Blob> {
@@ -125,6 +122,110 @@ pub(crate) async fn avatar_url(c: &Rc<Client>, v: JsValue) -> Result<Option<Stri
         }
         None => Err(args::invalid("avatar must be a URL string or a File")),
     }
+}
+
+/// The longest text the server takes (its `limits`, or the protocol's default before them).
+pub(crate) fn max_chars(c: &Client) -> usize {
+    c.limits
+        .borrow()
+        .as_ref()
+        .map_or(chatix_protocol::limits::MAX_MESSAGE_CHARS, |l| {
+            l.max_message_chars
+        })
+}
+
+/// Checks a send's options (`{text?, file?, metadata?, replyTo?, whisper?, onProgress?}`)
+/// and sends: text is required unless there is a file (`needs_file`: a file message).
+/// Every send method's: `Chat.sendMessage`, and the four `ChatixCore` ones `handlers.js`
+/// defines over `__send`.
+pub(crate) fn send_checked(
+    c: Rc<Client>,
+    to: Result<Target, ApiError>,
+    options: &JsValue,
+    needs_file: bool,
+) -> js_sys::Promise {
+    let max = max_chars(&c);
+    super::promise::checked(
+        || {
+            let to = to?;
+            let o = js::options(
+                "message",
+                options,
+                &[
+                    "text",
+                    "file",
+                    "metadata",
+                    "replyTo",
+                    "whisper",
+                    "onProgress",
+                ],
+            )?;
+            let file = js::get(&o, "file");
+            let file = if (file.is_undefined() || file.is_null()) && !needs_file {
+                None
+            } else {
+                Some(blob(&file).ok_or_else(|| args::invalid("file must be a File or a Blob"))?)
+            };
+            let text_arg = args_of(&o, "text");
+            let text = if file.is_some() && text_arg.is_absent() {
+                None
+            } else {
+                Some(args::text("text", &text_arg, max)?)
+            };
+            let metadata = js::opt_metadata("metadata", &js::get(&o, "metadata"))?;
+            let whisper = match args_of(&o, "whisper") {
+                args::Arg::Bool(b) => b,
+                a if a.is_absent() => false,
+                other => {
+                    return Err(args::invalid(format!(
+                        "whisper must be a boolean, got {}",
+                        other.kind()
+                    )))
+                }
+            };
+            let reply_to = args::opt_string("replyTo", &args_of(&o, "replyTo"))?;
+            let progress = js::get(&o, "onProgress").dyn_into::<Function>().ok();
+            let req = SendMessageRequest {
+                client_id: None,
+                text,
+                file_id: None,
+                metadata,
+                whisper,
+                reply_to,
+            };
+            Ok((to, req, file, progress))
+        },
+        move |(to, req, file, progress)| send_to(c, to, file, progress, req),
+    )
+}
+
+fn args_of(o: &JsValue, k: &str) -> args::Arg {
+    js::arg(&js::get(o, k))
+}
+
+/// Checks a cursor history call's arguments (`lastMessageId?`, `count` 1-100) and runs it.
+/// Every cursor history method's: `Chat.getMessagesBefore`, and the two `ChatixCore` ones
+/// `handlers.js` defines over `__history`.
+pub(crate) fn history_checked(
+    c: Rc<Client>,
+    of: Result<Target, ApiError>,
+    last: &JsValue,
+    count: &JsValue,
+) -> js_sys::Promise {
+    super::promise::checked(
+        || {
+            Ok((
+                of?,
+                args::opt_string("lastMessageId", &js::arg(last))?,
+                args::opt_int(
+                    "count",
+                    &js::arg(count),
+                    chatix_protocol::limits::MAX_CURSOR_COUNT,
+                )?,
+            ))
+        },
+        move |(of, last, count)| history_of(c, of, last, count),
+    )
 }
 
 /// One send (every send method's): the file uploaded first when there is one.

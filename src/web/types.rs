@@ -194,8 +194,31 @@ export interface SendFailure { chatId: string; clientId: string; error: ChatixEr
 export interface UnreadEvent { chatId: string; count: number; total: number; }
 /** Who pinned a message, and when (ms). */
 export interface Pin { by: string; at: number; }
-/** The `Chat` methods on one message (defined in JavaScript on the class). */
+/** `Chat`'s REST methods and read-only fields (defined in JavaScript on the class:
+ * src/web/handlers.js). */
 export interface Chat {
+  /** `direct`, `group` or `conversation`. */
+  readonly kind: ChatKind;
+  /** The group's name. */
+  readonly name: string | undefined;
+  /** The avatar URL. */
+  readonly avatar: string | undefined;
+  /** Flat metadata. */
+  readonly metadata: Metadata;
+  /** `public` or `private`. */
+  readonly visibility: Visibility;
+  /** Members (direct chats and conversations; empty for groups: use `getMembers`). */
+  readonly members: User[];
+  /** Number of members. */
+  readonly memberCount: number;
+  /** Whether the signed-in user is a member. */
+  readonly isMember: boolean;
+  /** `getMessages(page?)`: 25 per page, page 1 the newest; oldest first within a page. */
+  getMessages(page?: number): Promise<MessagesPage>;
+  /** `getPinnedMessages()`: the chat's pinned messages you may see, newest pin first. */
+  getPinnedMessages(): Promise<Message[]>;
+  /** `deleteMessage(id)`: yours (consultants: any, in rooms and conversations). */
+  deleteMessage(messageId: string): Promise<Message>;
   /** Your reaction (an emoji or a symbol such as `"👍"`: 1-16 characters, no spaces, not
    * plain ASCII text; at most 25 different ones per message) to a message; resolves with the
    * message, its `reactions` counts and your `ownReactions`. Adding it twice changes
@@ -208,6 +231,80 @@ export interface Chat {
   pinMessage(messageId: string): Promise<Message>;
   /** Unpins a message. */
   unpinMessage(messageId: string): Promise<Message>;
+  /** `setName(name)`: saved on the server and announced to members. */
+  setName(name: string): Promise<ChatData>;
+  /** `setMetadata(metadata)`: replaces the chat's flat metadata. */
+  setMetadata(metadata: Metadata): Promise<ChatData>;
+  /** `setVisibility("public" | "private")` (consultants). */
+  setVisibility(visibility: Visibility): Promise<ChatData>;
+  /** `getMembers(page = 1, perPage = 10)`. */
+  getMembers(page?: number, perPage?: number): Promise<MembersPage>;
+  /** `addMember(username)`. */
+  addMember(username: string): Promise<ChatData>;
+  /** `addMembers(usernames)`. */
+  addMembers(usernames: string[]): Promise<ChatData>;
+  /** `removeMember(username)`. */
+  removeMember(username: string): Promise<ChatData>;
+  /** `removeMembers(usernames)`. */
+  removeMembers(usernames: string[]): Promise<ChatData>;
+  /** `leave()`: leave a group chat. */
+  leave(): Promise<void>;
+  /** Deletes the chat (consultants, or the group's creator); restorable by the backend. */
+  delete(): Promise<void>;
+}
+
+/** `ChatixCore`'s REST methods, sends and cursor history (defined in JavaScript on the
+ * class: src/web/handlers.js). */
+export interface ChatixCore {
+  /** `getChats(page?)`: 25 per page, newest activity first, as `Chat` objects. */
+  getChats(page?: number): Promise<ChatsPage>;
+  /** `getChat(id)`: a chat as a `Chat` object (not followed until you listen or connect). */
+  getChat(id: string): Promise<Chat>;
+  /** Staff: visitor conversations, newest activity first, as `Chat` objects. */
+  getConversations(page?: number): Promise<ChatsPage>;
+  /** `getChatrooms(pageId = 1, perPage = 10)`: the chatrooms this user may see. */
+  getChatrooms(pageId?: number, perPage?: number): Promise<ChatroomsPage>;
+  /** `getMyChatrooms(pageId?, perPage?)`: chatrooms this user is a member of. */
+  getMyChatrooms(pageId?: number, perPage?: number): Promise<ChatroomsPage>;
+  /** `getChatroom(id)`: one chatroom's data. */
+  getChatroom(id: string): Promise<ChatData>;
+  /** `getChatroomMembers(id, page = 1, perPage = 10)`. */
+  getChatroomMembers(id: string, page?: number, perPage?: number): Promise<MembersPage>;
+  /** `fetchUser(username)`. */
+  fetchUser(username: string): Promise<User>;
+  /** `fetchUserById(id)`. */
+  fetchUserById(id: string): Promise<User>;
+  /** `getUsers(usernames)`: unknown usernames are left out. */
+  getUsers(usernames: string[]): Promise<User[]>;
+  /** `deleteUser(username)`: needs the secret key, so from a browser it rejects with
+   * `unauthorized`/`forbidden` (delete users from your backend). */
+  deleteUser(username: string): Promise<void>;
+  /** `deleteUserById(id)`: see `deleteUser`. */
+  deleteUserById(id: string): Promise<void>;
+  /** The chat-rooms service's `getVisitor()`: the signed-in user, fresh from the server. */
+  getVisitor(): Promise<User>;
+  /** `setName(name)`. */
+  setName(name: string): Promise<User>;
+  /** `setEmail(email)`. */
+  setEmail(email: string): Promise<User>;
+  /** `getAllManagers()`: the website's consultants. */
+  getAllManagers(): Promise<User[]>;
+  /** `getConnectedManagers()`: consultants online now. */
+  getConnectedManagers(): Promise<User[]>;
+  /** `sendChatroomTextMessage(id, text, metadata?)`. */
+  sendChatroomTextMessage(id: string, text: string, metadata?: Metadata): Promise<Message>;
+  /** `sendChatroomFileMessage(id, file, text?)`: uploads (with `uploadProgress` events),
+   * then sends. */
+  sendChatroomFileMessage(id: string, file: File | Blob, text?: string): Promise<Message>;
+  /** `getChatroomMessages(id, lastMessageId?, count = 50)`: the `count` (1-100) messages
+   * before `lastMessageId` (or the newest), oldest first; empty = start of history. */
+  getChatroomMessages(id: string, lastMessageId?: string, count?: number): Promise<Message[]>;
+  /** `sendConversationTextMessage(text, metadata?)`. */
+  sendConversationTextMessage(text: string, metadata?: Metadata): Promise<Message>;
+  /** `sendConversationFileMessage(file, text?)`. */
+  sendConversationFileMessage(file: File | Blob, text?: string): Promise<Message>;
+  /** `getConversationMessages(lastMessageId?, count = 50)`. */
+  getConversationMessages(lastMessageId?: string, count?: number): Promise<Message[]>;
 }
 /** `reactionAdded` / `reactionRemoved`: who reacted to which message, and the message with
  * its new counts. */

@@ -4,36 +4,6 @@ use super::*;
 
 #[wasm_bindgen]
 impl ChatixCore {
-    /// `getChats(page?)`: 25 per page, newest activity first, as `Chat` objects.
-    #[wasm_bindgen(js_name = getChats, unchecked_return_type = "Promise<ChatsPage>")]
-    pub fn get_chats(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
-    ) -> Promise {
-        call(
-            &self.client,
-            args::page("page", &arg(&page)).map(|page| {
-                let path = match page {
-                    Some(p) => format!("/v1/chats?page={p}"),
-                    None => "/v1/chats".into(),
-                };
-                Call::get(path).then(|c, p| {
-                    let follow = c.core.borrow().auto_follow;
-                    let (p, ids) = page_obj(c, p)?;
-                    for id in ids {
-                        if follow && !c.core.borrow().follows(&id) {
-                            let c2 = c.clone();
-                            wasm_bindgen_futures::spawn_local(async move {
-                                let _ = c2.follow(&id).await;
-                            });
-                        }
-                    }
-                    Ok(p)
-                })
-            }),
-        )
-    }
-
     /// `chat(username)`: the one-to-one chat with an existing user.
     #[wasm_bindgen(unchecked_return_type = "Promise<Chat>")]
     pub fn chat(
@@ -110,21 +80,6 @@ impl ChatixCore {
                 let ch = c.rest(Method::POST, "/v1/chats/group", Some(&req)).await?;
                 ChatHandle::open(&c, ch).await
             },
-        )
-    }
-
-    /// `getChat(id)`: a chat as a `Chat` object (not followed until you listen or connect).
-    #[wasm_bindgen(js_name = getChat, unchecked_return_type = "Promise<Chat>")]
-    pub fn get_chat(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-    ) -> Promise {
-        call(
-            &self.client,
-            args::string("id", &arg(&id)).map(|id| {
-                Call::get(format!("/v1/chats/{}", enc(&id)))
-                    .then(|c, ch| Ok(ChatHandle::wrap(c, ch)?.into()))
-            }),
         )
     }
 }

@@ -16,77 +16,6 @@ impl ChatixCore {
         })
     }
 
-    /// `sendConversationTextMessage(text, metadata?)`.
-    #[wasm_bindgen(js_name = sendConversationTextMessage, unchecked_return_type = "Promise<Message>")]
-    pub fn send_conversation_text_message(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Metadata | undefined")] metadata: JsValue,
-    ) -> Promise {
-        let c = self.client.clone();
-        let max = self.max_chars();
-        checked(
-            || {
-                Ok((
-                    args::text("text", &arg(&text), max)?,
-                    metadata_arg("metadata", &metadata)?,
-                ))
-            },
-            move |(text, metadata)| {
-                let req = SendMessageRequest {
-                    text: Some(text),
-                    metadata,
-                    ..Default::default()
-                };
-                send_to(c, Target::Conversation, None, None, req)
-            },
-        )
-    }
-
-    /// `sendConversationFileMessage(file, text?)`.
-    #[wasm_bindgen(js_name = sendConversationFileMessage, unchecked_return_type = "Promise<Message>")]
-    pub fn send_conversation_file_message(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "File | Blob")] file: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string | undefined")] text: JsValue,
-    ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || {
-                Ok((
-                    blob(&file).ok_or_else(|| args::invalid("file must be a File or a Blob"))?,
-                    args::opt_string("text", &arg(&text))?,
-                ))
-            },
-            move |(file, text)| {
-                let req = SendMessageRequest {
-                    text,
-                    ..Default::default()
-                };
-                send_to(c, Target::Conversation, Some(file), None, req)
-            },
-        )
-    }
-
-    /// `getConversationMessages(lastMessageId?, count = 50)`.
-    #[wasm_bindgen(js_name = getConversationMessages, unchecked_return_type = "Promise<Message[]>")]
-    pub fn get_conversation_messages(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string | undefined")] last_message_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] count: JsValue,
-    ) -> Promise {
-        let c = self.client.clone();
-        checked(
-            || {
-                Ok((
-                    args::opt_string("lastMessageId", &arg(&last_message_id))?,
-                    args::opt_int("count", &arg(&count), MAX_CURSOR_COUNT)?,
-                ))
-            },
-            move |(last, count)| history_of(c, Target::Conversation, last, count),
-        )
-    }
-
     /// `visitorType(draft)`: consultants see the visitor's draft live ("" = stopped).
     #[wasm_bindgen(js_name = visitorType, unchecked_return_type = "Promise<void>")]
     pub fn visitor_type(
@@ -116,21 +45,6 @@ impl ChatixCore {
                 .await?;
                 Ok(JsValue::UNDEFINED)
             },
-        )
-    }
-
-    /// Staff: visitor conversations, newest activity first, as `Chat` objects.
-    #[wasm_bindgen(js_name = getConversations, unchecked_return_type = "Promise<ChatsPage>")]
-    pub fn get_conversations(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] page: JsValue,
-    ) -> Promise {
-        call(
-            &self.client,
-            args::page("page", &arg(&page)).map(|page| {
-                Call::get(format!("/v1/conversations?page={}", page.unwrap_or(1)))
-                    .then(|c, p| Ok(page_obj(c, p)?.0))
-            }),
         )
     }
 

@@ -1,14 +1,12 @@
 //! `ChatixCore`: the SDK object (`new ChatixCore(websiteId, options)`, and
 //! `chatixWidget.core` in the widget). Every method of `API.md` §2-4 under its known name;
 //! async methods return Promises that reject with a `ChatixError` carrying a stable `code`.
+//! The methods that are one REST call each are JavaScript on the class (`handlers.js`, over
+//! [`super::endpoints`]); the rest are here.
 
 use chatix_protocol::frame::TypingFrame;
-use chatix_protocol::limits::{
-    MAX_CURSOR_COUNT, MAX_PER_PAGE, MAX_SEARCH_CHARS, MAX_USERS_PER_FETCH,
-};
-use chatix_protocol::rest::{
-    CreateUserRequest, GetUsersRequest, GroupChatRequest, SendMessageRequest, UpdateUserRequest,
-};
+use chatix_protocol::limits::{MAX_CURSOR_COUNT, MAX_SEARCH_CHARS};
+use chatix_protocol::rest::{CreateUserRequest, GroupChatRequest, UpdateUserRequest};
 use chatix_protocol::{ApiError, ClientFrame, ErrorCode, MetaValue, Metadata};
 use gloo_net::http::Method;
 use js_sys::{Function, Promise};
@@ -18,11 +16,9 @@ use wasm_bindgen::JsCast;
 
 use super::chat::ChatHandle;
 use super::client::{Auth, Client};
-use super::js::{self, arg};
-use super::ops::{
-    avatar_url, blob, conversation, enc, fetch_conversation, history_of, send_to, upload, Target,
-};
-use super::promise::{call, check, checked, reject, run, Call};
+use super::js::{self, arg, enc};
+use super::ops::{avatar_url, blob, conversation, fetch_conversation, upload, Target};
+use super::promise::{call, check, checked, run, Call};
 use super::storage;
 use crate::core::args;
 
@@ -38,30 +34,17 @@ pub struct ChatixCore {
     pub(crate) client: Rc<Client>,
 }
 
-/// A page of chats (`{chats, page, totalChats, totalPages}`) with its chats recorded and
-/// turned into `Chat` objects; returns the page and the chats' ids.
-fn page_obj(c: &Rc<Client>, p: JsValue) -> Result<(JsValue, Vec<String>), ApiError> {
-    let objects = js_sys::Array::new();
-    let mut ids = Vec::new();
-    for ch in js_sys::Array::from(&js::get(&p, "chats")).iter() {
-        let h = ChatHandle::wrap(c, ch)?;
-        ids.push(h.id());
-        objects.push(&h.into());
-    }
-    js::set(&p, "chats", &objects);
-    Ok((p, ids))
-}
-
-/// A page of chatrooms, each recorded (URLs made absolute).
-fn rooms_js(c: &Rc<Client>, p: JsValue) -> Result<JsValue, ApiError> {
-    for ch in js_sys::Array::from(&js::get(&p, "chatrooms")).iter() {
-        c.remember_chat(&ch)?;
-    }
-    Ok(p)
-}
-
 fn metadata_arg(name: &str, v: &JsValue) -> Result<Option<Metadata>, ApiError> {
     js::opt_metadata(name, v)
+}
+
+/// The visitor's conversation, or the chatroom `id` (a non-empty string).
+fn target(conversation: bool, id: &JsValue) -> Result<Target, ApiError> {
+    Ok(if conversation {
+        Target::Conversation
+    } else {
+        Target::Chat(args::string("chatroomId", &arg(id))?)
+    })
 }
 
 /// Users: `{username, name, avatar?, email?, metadata?}` with avatar URL or File.
@@ -371,20 +354,46 @@ impl ChatixCore {
         self.client.core.borrow().approx_cache_bytes() as f64
     }
 
+    /// Runs one of the REST methods `handlers.js` defines on `ChatixCore` (`ENDPOINTS`: the
+    /// spec and the method's arguments; see [`super::endpoints`]).
+    #[wasm_bindgen(js_name = __rest, skip_typescript)]
+    pub fn rest_js(&self, spec: &str, args: js_sys::Array) -> Promise {
+        super::endpoints::rest(&self.client, None, spec, &args)
+    }
+
+    /// The four send methods `handlers.js` defines (`sendChatroomTextMessage`, …): to the
+    /// chatroom `id`, or to the visitor's conversation (`conversation`); `options` as
+    /// `Chat.sendMessage`'s, a file required when `needs_file`.
+    #[wasm_bindgen(js_name = __send, skip_typescript)]
+    pub fn send_js(
+        &self,
+        conversation: bool,
+        needs_file: bool,
+        id: JsValue,
+        options: JsValue,
+    ) -> Promise {
+        let to = target(conversation, &id);
+        super::ops::send_checked(self.client.clone(), to, &options, needs_file)
+    }
+
+    /// The two cursor history methods `handlers.js` defines (`getChatroomMessages`,
+    /// `getConversationMessages`): of the chatroom `id`, or of the visitor's conversation.
+    #[wasm_bindgen(js_name = __history, skip_typescript)]
+    pub fn history_js(
+        &self,
+        conversation: bool,
+        id: JsValue,
+        last_message_id: JsValue,
+        count: JsValue,
+    ) -> Promise {
+        let of = target(conversation, &id);
+        super::ops::history_checked(self.client.clone(), of, &last_message_id, &count)
+    }
+
     /// Closes the socket now; the SDK reconnects and resumes by itself (use when the app
     /// knows the network changed).
     pub fn reconnect(&self) {
         self.client.drop_connection();
-    }
-
-    fn max_chars(&self) -> usize {
-        self.client
-            .limits
-            .borrow()
-            .as_ref()
-            .map_or(chatix_protocol::limits::MAX_MESSAGE_CHARS, |l| {
-                l.max_message_chars
-            })
     }
 }
 

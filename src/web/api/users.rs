@@ -44,49 +44,6 @@ impl ChatixCore {
         )
     }
 
-    /// `fetchUser(username)`.
-    #[wasm_bindgen(js_name = fetchUser, unchecked_return_type = "Promise<User>")]
-    pub fn fetch_user(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
-    ) -> Promise {
-        call(
-            &self.client,
-            js::username("username", &username)
-                .map(|u| Call::get(format!("/v1/users/by-username/{}", enc(&u))).user()),
-        )
-    }
-
-    /// `fetchUserById(id)`.
-    #[wasm_bindgen(js_name = fetchUserById, unchecked_return_type = "Promise<User>")]
-    pub fn fetch_user_by_id(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-    ) -> Promise {
-        call(
-            &self.client,
-            args::string("id", &arg(&id))
-                .map(|id| Call::get(format!("/v1/users/{}", enc(&id))).user()),
-        )
-    }
-
-    /// `getUsers(usernames)`: unknown usernames are left out.
-    #[wasm_bindgen(js_name = getUsers, unchecked_return_type = "Promise<User[]>")]
-    pub fn get_users(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string[]")] usernames: JsValue,
-    ) -> Promise {
-        let usernames = js::usernames("usernames", &usernames, MAX_USERS_PER_FETCH);
-        call(
-            &self.client,
-            usernames.and_then(|usernames| {
-                Ok(Call::new(Method::POST, "/v1/users/batch")
-                    .body(&GetUsersRequest { usernames })?
-                    .users())
-            }),
-        )
-    }
-
     /// `updateUser(username, {name?, avatar?, email?, metadata?})`: the user themself.
     #[wasm_bindgen(js_name = updateUser, unchecked_return_type = "Promise<User>")]
     pub fn update_user(
@@ -129,34 +86,6 @@ impl ChatixCore {
                 let u = c.rest(Method::PATCH, &path, Some(&req)).await?;
                 Ok(c.user(u))
             },
-        )
-    }
-
-    /// `deleteUser(username)`: needs the secret key, so from a browser it rejects with
-    /// `unauthorized`/`forbidden` (delete users from your backend).
-    #[wasm_bindgen(js_name = deleteUser, unchecked_return_type = "Promise<void>")]
-    pub fn delete_user(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] username: JsValue,
-    ) -> Promise {
-        call(
-            &self.client,
-            js::username("username", &username).map(|u| {
-                Call::new(Method::DELETE, format!("/v1/users/by-username/{}", enc(&u))).nothing()
-            }),
-        )
-    }
-
-    /// `deleteUserById(id)`: see `deleteUser`.
-    #[wasm_bindgen(js_name = deleteUserById, unchecked_return_type = "Promise<void>")]
-    pub fn delete_user_by_id(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] id: JsValue,
-    ) -> Promise {
-        call(
-            &self.client,
-            args::string("id", &arg(&id))
-                .map(|id| Call::new(Method::DELETE, format!("/v1/users/{}", enc(&id))).nothing()),
         )
     }
 }

@@ -5,12 +5,6 @@ use super::*;
 
 #[wasm_bindgen]
 impl ChatixCore {
-    /// The chat-rooms service's `getVisitor()`: the signed-in user, fresh from the server.
-    #[wasm_bindgen(js_name = getVisitor, unchecked_return_type = "Promise<User>")]
-    pub fn get_visitor(&self) -> Promise {
-        call(&self.client, Ok(Call::get("/v1/me").user()))
-    }
-
     /// `setVisitor({name, email, fields})`: fields are flat metadata.
     #[wasm_bindgen(js_name = setVisitor, unchecked_return_type = "Promise<User>")]
     pub fn set_visitor(
@@ -33,34 +27,6 @@ impl ChatixCore {
             &self.client,
             req.and_then(|r| Ok(Call::new(Method::PATCH, "/v1/me").body(&r)?.user())),
         )
-    }
-
-    /// `setName(name)`.
-    #[wasm_bindgen(js_name = setName, unchecked_return_type = "Promise<User>")]
-    pub fn set_name(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
-    ) -> Promise {
-        let o = js_sys::Object::new();
-        js::set(&o, "name", &name);
-        match args::string("name", &arg(&name)) {
-            Ok(_) => self.set_visitor(o.into()),
-            Err(e) => reject(e),
-        }
-    }
-
-    /// `setEmail(email)`.
-    #[wasm_bindgen(js_name = setEmail, unchecked_return_type = "Promise<User>")]
-    pub fn set_email(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] email: JsValue,
-    ) -> Promise {
-        let o = js_sys::Object::new();
-        js::set(&o, "email", &email);
-        match args::string("email", &arg(&email)) {
-            Ok(_) => self.set_visitor(o.into()),
-            Err(e) => reject(e),
-        }
     }
 
     /// `setField(key, value)`: one flat field (string, number or boolean).
@@ -95,26 +61,5 @@ impl ChatixCore {
             &self.client,
             req.and_then(|r| Ok(Call::new(Method::PATCH, "/v1/me").body(&r)?.user())),
         )
-    }
-
-    /// `getAllManagers()`: the website's consultants.
-    #[wasm_bindgen(js_name = getAllManagers, unchecked_return_type = "Promise<User[]>")]
-    pub fn get_all_managers(&self) -> Promise {
-        self.managers(false)
-    }
-
-    /// `getConnectedManagers()`: consultants online now.
-    #[wasm_bindgen(js_name = getConnectedManagers, unchecked_return_type = "Promise<User[]>")]
-    pub fn get_connected_managers(&self) -> Promise {
-        self.managers(true)
-    }
-
-    fn managers(&self, online: bool) -> Promise {
-        let path = if online {
-            "/v1/consultants?online=true"
-        } else {
-            "/v1/consultants"
-        };
-        call(&self.client, Ok(Call::get(path).users()))
     }
 }
