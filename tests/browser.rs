@@ -64,7 +64,12 @@ fn json_of(v: &JsValue) -> Value {
 }
 
 async fn ok(p: Promise) -> JsValue {
-    match JsFuture::from(p).await {
+    ok_of(JsFuture::from(p)).await
+}
+
+/// [`ok`] of a future (a JavaScript method's steps run from Rust).
+async fn ok_of(f: impl std::future::Future<Output = Result<JsValue, JsValue>>) -> JsValue {
+    match f.await {
         Ok(v) => v,
         Err(e) => panic!("promise rejected: {} {}", s(&e, "code"), s(&e, "message")),
     }
@@ -72,7 +77,12 @@ async fn ok(p: Promise) -> JsValue {
 
 /// The rejection's `code` (panics when the promise resolves).
 async fn err(p: Promise) -> String {
-    match JsFuture::from(p).await {
+    err_of(JsFuture::from(p)).await
+}
+
+/// [`err`] of a future (a JavaScript method's steps run from Rust).
+async fn err_of(f: impl std::future::Future<Output = Result<JsValue, JsValue>>) -> String {
+    match f.await {
         Ok(v) => panic!("expected a rejection, got {}", json_of(&v)),
         Err(e) => {
             assert_eq!(s(&e, "name"), "ChatixError", "a typed error");
@@ -255,6 +265,7 @@ rest_methods!(CoreRest for ChatixCore as "ChatixCore" {
 rest_methods!(ChatRest for ChatHandle as "Chat" {
     get_messages = "getMessages"(page);
     get_pinned_messages = "getPinnedMessages"();
+    set_seen = "setSeen"(message_id);
     delete_message = "deleteMessage"(message_id);
     add_reaction = "addReaction"(message_id, reaction);
     remove_reaction = "removeReaction"(message_id, reaction);
@@ -317,6 +328,66 @@ impl CoreSends for ChatixCore {
     fn get_conversation_messages(&self, last: JsValue, count: JsValue) -> Promise {
         self.history_js(true, JsValue::UNDEFINED, last, count)
     }
+}
+
+/// `on` and `once` (handlers.js `LISTEN_METHODS`: the same calls of `__listen`).
+macro_rules! listen_methods {
+    ($tr:ident for $ty:ty) => {
+        trait $tr {
+            fn on(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue>;
+            fn once(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue>;
+        }
+        impl $tr for $ty {
+            fn on(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
+                self.listen_js(event, listener, false)
+            }
+            fn once(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
+                self.listen_js(event, listener, true)
+            }
+        }
+    };
+}
+listen_methods!(CoreListen for ChatixCore);
+listen_methods!(ChatListen for ChatHandle);
+
+/// `Chat`'s typing signals (handlers.js `CHAT_METHODS`: the same calls of `__typing`).
+trait ChatTyping {
+    fn start_typing(&self) -> Promise;
+    fn stop_typing(&self) -> Promise;
+}
+
+impl ChatTyping for ChatHandle {
+    fn start_typing(&self) -> Promise {
+        self.typing_js(true)
+    }
+    fn stop_typing(&self) -> Promise {
+        self.typing_js(false)
+    }
+}
+
+/// `getAllChatrooms()` as handlers.js `CORE_METHODS` runs it: every page of `getChatrooms`
+/// (100 each, at most 50); the widget's end-to-end test runs the JavaScript itself.
+async fn get_all_chatrooms(core: &ChatixCore) -> JsValue {
+    let all = Array::new();
+    for page in 1..=50u32 {
+        let r = ok(core.get_chatrooms(page.into(), 100.into())).await;
+        for room in Array::from(&get(&r, "chatrooms")).iter() {
+            all.push(&room);
+        }
+        if f64::from(page) >= get(&r, "totalPages").as_f64().unwrap_or(0.0) {
+            break;
+        }
+    }
+    all.into()
+}
+
+/// `connectToChatroom(id)` as handlers.js `CORE_METHODS` runs it: the room read (a visitor
+/// may see it), followed over `__follow`, and read again; `disconnectFromChatroom` is
+/// `__follow(id, false)`.
+async fn connect_to_chatroom(core: &ChatixCore, id: JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(core.get_chatroom(id.clone())).await?;
+    JsFuture::from(core.follow_js(id.clone(), true)).await?;
+    JsFuture::from(core.get_chatroom(id)).await
 }
 
 /// `Chat`'s read-only fields (JavaScript getters over `chat.data`, handlers.js `CHAT_FIELDS`).
@@ -504,7 +575,7 @@ async fn a_whisper_never_reaches_a_visitor() {
     let (received, log) = recorder();
     v.set_handler("onChatroomMessageReceived", received.into())
         .unwrap();
-    ok(v.connect_to_chatroom(room.id().into())).await;
+    ok_of(connect_to_chatroom(&v, room.id().into())).await;
     let (staff_got, staff_log) = recorder();
     staff.on("message".into(), staff_got.into()).unwrap();
     ok(room.send_message(obj(json!({"text": "psst, staff only", "whisper": true})))).await;
@@ -563,13 +634,13 @@ async fn a_private_chatroom_is_invisible_to_a_visitor_until_added() {
         chat_of(ok(staff.group_chat(obj(json!({"name": name, "visibility": "private"})))).await);
     let v = visitor().await;
     let listed = |rooms: &JsValue| json_of(rooms).to_string().contains(&room.id());
-    let all = ok(v.get_all_chatrooms()).await;
+    let all = get_all_chatrooms(&v).await;
     assert!(!listed(&all));
     assert!(!listed(
         &ok(v.get_chatrooms(JsValue::UNDEFINED, 100.into())).await
     ));
     assert_eq!(
-        err(v.connect_to_chatroom(room.id().into())).await,
+        err_of(connect_to_chatroom(&v, room.id().into())).await,
         "not_found"
     );
     assert_eq!(
@@ -585,8 +656,8 @@ async fn a_private_chatroom_is_invisible_to_a_visitor_until_added() {
     )
     .await;
     assert_eq!(r["id"], room.id().as_str(), "{r}");
-    assert!(listed(&ok(v.get_all_chatrooms()).await));
-    ok(v.connect_to_chatroom(room.id().into())).await;
+    assert!(listed(&get_all_chatrooms(&v).await));
+    ok_of(connect_to_chatroom(&v, room.id().into())).await;
     v.stop();
     staff.stop();
 }
@@ -869,7 +940,7 @@ async fn every_public_method_at_least_once() {
     assert_eq!(get(&get(&me, "metadata"), "age").as_f64(), Some(30.0));
     let rooms = ok(v.get_chatrooms(JsValue::UNDEFINED, JsValue::UNDEFINED)).await;
     assert_eq!(get(&rooms, "perPage").as_f64(), Some(10.0));
-    ok(v.connect_to_chatroom(room.id().into())).await;
+    ok_of(connect_to_chatroom(&v, room.id().into())).await;
     assert!(
         json_of(&ok(v.get_my_chatrooms(JsValue::UNDEFINED, JsValue::UNDEFINED)).await)
             .to_string()
@@ -893,9 +964,9 @@ async fn every_public_method_at_least_once() {
     assert_eq!(s(&get(&fmsg, "file"), "mime"), "text/plain");
     let hist = ok(v.get_chatroom_messages(room.id().into(), JsValue::UNDEFINED, 50.into())).await;
     assert_eq!(Array::from(&hist).length(), 2);
-    ok(v.disconnect_from_chatroom(room.id().into())).await;
+    ok(v.follow_js(room.id().into(), false)).await;
     assert_eq!(
-        err(v.disconnect_from_chatroom(room.id().into())).await,
+        err(v.follow_js(room.id().into(), false)).await,
         "invalid_argument"
     );
 
@@ -992,7 +1063,7 @@ async fn batched_frames_keep_order_resume_and_never_carry_a_whisper_to_a_visitor
     let v = visitor().await;
     let (got, log) = recorder();
     v.on("message".into(), got.into()).unwrap();
-    ok(v.connect_to_chatroom(room.id().into())).await;
+    ok_of(connect_to_chatroom(&v, room.id().into())).await;
     let visitor_id = s(&v.me(), "id");
     // 300 sends pipelined (every third a whisper), the visitor's socket dropped mid-burst:
     // the server writes what queues up as batches, and the resume replays what was missed.

@@ -5,7 +5,7 @@
 //! JavaScript on the class (`handlers.js`, over [`super::endpoints`]); the rest are here.
 
 use chatix_protocol::frame::TypingFrame;
-use chatix_protocol::rest::{EditMessageRequest, SeenRequest, UpdateChatRequest};
+use chatix_protocol::rest::{EditMessageRequest, UpdateChatRequest};
 use chatix_protocol::{ApiError, ClientFrame};
 use gloo_net::http::Method;
 use js_sys::{Function, Promise};
@@ -145,6 +145,12 @@ impl ChatHandle {
         super::endpoints::rest(&self.client, Some(&self.id), spec, &args)
     }
 
+    /// `startTyping()` / `stopTyping()` (`handlers.js` defines both over this one).
+    #[wasm_bindgen(js_name = __typing, skip_typescript)]
+    pub fn typing_js(&self, typing: bool) -> Promise {
+        self.typing(typing)
+    }
+
     /// The newest message known.
     #[wasm_bindgen(getter, js_name = lastMessage, unchecked_return_type = "Message | null")]
     pub fn last_message(&self) -> JsValue {
@@ -245,44 +251,6 @@ impl ChatHandle {
         )
     }
 
-    /// `setSeen(messageId?)`: marks messages seen up to one (default: the newest).
-    #[wasm_bindgen(js_name = setSeen, unchecked_return_type = "Promise<{ lastSeenSeq: number; unread: number }>")]
-    pub fn set_seen(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string | undefined")] message_id: JsValue,
-    ) -> Promise {
-        let (id, path) = (self.id.clone(), self.path("/seen"));
-        call(
-            &self.client,
-            args::opt_string("messageId", &arg(&message_id)).and_then(|mid| {
-                Ok(Call::new(Method::POST, path)
-                    .body(&SeenRequest { message_id: mid })?
-                    .then(move |c, r| {
-                        let num = |k: &str| js::get(&r, k).as_f64().unwrap_or(0.0);
-                        let fx = c.core.borrow_mut().seen_locally(
-                            &id,
-                            num("lastSeenSeq") as i64,
-                            num("unread") as u64,
-                        );
-                        c.apply(fx);
-                        Ok(r)
-                    }))
-            }),
-        )
-    }
-
-    /// `startTyping()`.
-    #[wasm_bindgen(js_name = startTyping, unchecked_return_type = "Promise<void>")]
-    pub fn start_typing(&self) -> Promise {
-        self.typing(true)
-    }
-
-    /// `stopTyping()`.
-    #[wasm_bindgen(js_name = stopTyping, unchecked_return_type = "Promise<void>")]
-    pub fn stop_typing(&self) -> Promise {
-        self.typing(false)
-    }
-
     /// `setAvatar(url | File)`.
     #[wasm_bindgen(js_name = setAvatar, unchecked_return_type = "Promise<ChatData>")]
     pub fn set_avatar(
@@ -346,23 +314,22 @@ impl ChatHandle {
             .swap_remove(&self.handle);
     }
 
-    /// Adds a listener for this chat (`message`, `messageUpdated`, …); returns its remover.
-    #[wasm_bindgen(skip_typescript)]
-    pub fn on(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
-        self.listen(event, listener, false)
-    }
-
-    /// Adds a one-time listener for this chat.
-    #[wasm_bindgen(skip_typescript)]
-    pub fn once(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
-        self.listen(event, listener, true)
+    /// `on` / `once` (`handlers.js` defines both over this one): adds a listener for this
+    /// chat (`message`, `messageUpdated`, …), called once when `once`; returns its remover.
+    #[wasm_bindgen(js_name = __listen, skip_typescript)]
+    pub fn listen_js(
+        &self,
+        event: JsValue,
+        listener: JsValue,
+        once: bool,
+    ) -> Result<Function, JsValue> {
+        self.listen(event, listener, once)
     }
 
     /// Removes a listener (or all of an event).
     #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, event: JsValue, listener: JsValue) -> Result<(), JsValue> {
-        let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
-        let f = listener.dyn_into::<Function>().ok();
+        let (name, f) = super::listeners::off_args(&event, listener)?;
         self.listeners(|l| l.remove(&name, f.as_ref()));
         Ok(())
     }
@@ -370,16 +337,8 @@ impl ChatHandle {
 
 impl ChatHandle {
     fn listen(&self, event: JsValue, listener: JsValue, once: bool) -> Result<Function, JsValue> {
-        let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
-        if !super::types::CHAT_EVENTS.contains(&name.as_str()) {
-            return Err(js::error(&args::invalid(format!(
-                "unknown chat event \"{name}\"; known events: {}",
-                super::types::CHAT_EVENTS.join(", ")
-            ))));
-        }
-        let f = listener
-            .dyn_into::<Function>()
-            .map_err(|_| js::error(&args::invalid("listener must be a function")))?;
+        let (name, f) =
+            super::listeners::checked(&event, listener, super::types::CHAT_EVENTS, "chat event")?;
         let id = self.listeners(|l| l.add(&name, f, once));
         self.follow_in_background();
         let (weak, handle) = (Rc::downgrade(&self.client), self.handle);

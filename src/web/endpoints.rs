@@ -11,7 +11,8 @@
 //!   (an error names NAME): `s` a non-empty string (trimmed), `u` a username, `p` a page
 //!   (default 1), `n` a page size (1-100, default 10); in a body also `m` flat metadata,
 //!   `v` a visibility, `U` usernames (at most [`MAX_MEMBERS_PER_CALL`]), `F` usernames (at
-//!   most [`MAX_USERS_PER_FETCH`]), `1` one username (sent as a list of one);
+//!   most [`MAX_USERS_PER_FETCH`]), `1` one username (sent as a list of one), `o` an optional
+//!   string (left out when absent);
 //! - THEN is what the answer becomes ([`Then`]); absent: the answer as it is.
 //!
 //! A spec is the SDK's own text (never a caller's), and tests/release-package.mjs calls
@@ -88,6 +89,8 @@ fn build(chat: Option<&str>, spec: &str, a: &Array) -> Result<Call, ApiError> {
         };
         let (kind, name) = kn.split_once(':').unwrap_or((kn, field));
         let v = take();
+        // a spec with fields sends a JSON body, even when every field is left out
+        has_body = true;
         let value = match kind {
             "s" => args::string(name, &arg(&v))?.to_js(),
             "m" => js::metadata(name, &v)?.to_js(),
@@ -103,10 +106,13 @@ fn build(chat: Option<&str>, spec: &str, a: &Array) -> Result<Call, ApiError> {
             "U" => js::usernames(name, &v, MAX_MEMBERS_PER_CALL)?.to_js(),
             "F" => js::usernames(name, &v, MAX_USERS_PER_FETCH)?.to_js(),
             "1" => vec![js::username(name, &v)?].to_js(),
+            "o" => match args::opt_string(name, &arg(&v))? {
+                Some(s) => s.to_js(),
+                None => continue,
+            },
             _ => return Err(unknown(w)),
         };
         js::set(&body, field, &value);
-        has_body = true;
     }
     let mut req = Call::new(method, path);
     if has_body {
@@ -148,6 +154,8 @@ enum Then {
     History,
     /// `leave`: nothing, and the chat is no longer followed.
     Leave,
+    /// `seen`: the chat's new read position (`{lastSeenSeq, unread}`), applied to the cache.
+    Seen,
 }
 
 impl Then {
@@ -166,6 +174,7 @@ impl Then {
             "messages" => Then::Messages,
             "history" => Then::History,
             "leave" => Then::Leave,
+            "seen" => Then::Seen,
             _ => return None,
         })
     }
@@ -224,6 +233,16 @@ impl Then {
                 let num = |k: &str| js::get(&v, k).as_f64().unwrap_or(0.0);
                 let last = num("page") >= num("totalPages");
                 c.core.borrow_mut().merge_history(chat, &msgs, last);
+                v
+            }
+            Then::Seen => {
+                let num = |k: &str| js::get(&v, k).as_f64().unwrap_or(0.0);
+                let fx = c.core.borrow_mut().seen_locally(
+                    chat,
+                    num("lastSeenSeq") as i64,
+                    num("unread") as u64,
+                );
+                c.apply(fx);
                 v
             }
             Then::Leave => {

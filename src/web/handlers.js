@@ -3,7 +3,9 @@
 // each storing and reading its function through the object's own registry in the wasm
 // (`__setHandler` checks the value: a function, or null to remove it); the methods that are
 // one REST call each (ENDPOINTS, over the wasm's one `__rest`); `ChatixCore`'s sends and
-// cursor history (CORE_METHODS, over `__send` and `__history`); and `Chat`'s read-only
+// cursor history and `getAllChatrooms` (CORE_METHODS, over `__send`, `__history` and
+// `getChatrooms`), `Chat`'s typing (CHAT_METHODS, over `__typing`), `on` and `once`
+// (LISTEN_METHODS, over `__listen`); and `Chat`'s read-only
 // fields (CHAT_FIELDS, over `chat.data`). scripts/minify-glue.mjs bundles this module into
 // the glue and calls `defineHandlerProps` with the glue's classes. The handler names are
 // those src/web/handlers.rs declares for each class (tests/release-package.mjs checks that
@@ -63,6 +65,7 @@ const ENDPOINTS = {
   Chat: {
     getMessages: 'GET {chat}/messages?page={p:page} history',
     getPinnedMessages: 'GET {chat}/pins messages',
+    setSeen: 'POST {chat}/seen seen messageId=o:messageId',
     deleteMessage: 'DELETE {chat}/messages/{s:messageId} message',
     addReaction: 'PUT {chat}/messages/{s:messageId}/reactions/{s:reaction} message',
     removeReaction: 'DELETE {chat}/messages/{s:messageId}/reactions/{s:reaction} message',
@@ -90,7 +93,10 @@ export function endpointSpec(cls, method) {
 /**
  * `ChatixCore`'s sends and cursor history of a chatroom or of the visitor's conversation,
  * over the wasm's `__send(conversation, needsFile, id, options)` (options as
- * `Chat.sendMessage`'s) and `__history(conversation, id, lastMessageId, count)`.
+ * `Chat.sendMessage`'s) and `__history(conversation, id, lastMessageId, count)`; and
+ * `getAllChatrooms()`, every page of `getChatrooms` (at most 50 of 100);
+ * `connectToChatroom(id)`: the room checked (a visitor may see it), followed over the
+ * wasm's `__follow(id, follow)`, and its data read again (with the visitor as a member).
  */
 const CORE_METHODS = {
   sendChatroomTextMessage(id, text, metadata) { return this.__send(false, false, id, { text, metadata }); },
@@ -99,6 +105,33 @@ const CORE_METHODS = {
   sendConversationFileMessage(file, text) { return this.__send(true, true, undefined, { file, text }); },
   getChatroomMessages(id, lastMessageId, count) { return this.__history(false, id, lastMessageId, count); },
   getConversationMessages(lastMessageId, count) { return this.__history(true, undefined, lastMessageId, count); },
+  async connectToChatroom(id) {
+    await this.getChatroom(id);
+    await this.__follow(id, true);
+    return this.getChatroom(id);
+  },
+  disconnectFromChatroom(id) { return this.__follow(id, false); },
+  async getAllChatrooms() {
+    const all = [];
+    for (let page = 1; page <= 50; page++) {
+      const { chatrooms, totalPages } = await this.getChatrooms(page, 100);
+      all.push(...chatrooms);
+      if (page >= totalPages) break;
+    }
+    return all;
+  },
+};
+
+/** `on` and `once` on both classes, over the wasm's `__listen(event, listener, once)`. */
+const LISTEN_METHODS = {
+  on(event, listener) { return this.__listen(event, listener, false); },
+  once(event, listener) { return this.__listen(event, listener, true); },
+};
+
+/** `Chat`'s typing signals, over the wasm's `__typing(typing)`. */
+const CHAT_METHODS = {
+  startTyping() { return this.__typing(true); },
+  stopTyping() { return this.__typing(false); },
 };
 
 /**
@@ -111,8 +144,8 @@ const CHAT_FIELDS = {
 };
 
 /** Defines the handler properties on each class given (by its name in HANDLERS), the
- * REST methods (ENDPOINTS), `ChatixCore`'s sends and history (CORE_METHODS) and `Chat`'s
- * fields (CHAT_FIELDS). */
+ * REST methods (ENDPOINTS), the methods over other exports (CORE_METHODS, CHAT_METHODS)
+ * and `Chat`'s fields (CHAT_FIELDS). */
 export function defineHandlerProps(classes) {
   for (const [name, cls] of Object.entries(classes)) {
     for (const [method, spec] of Object.entries(ENDPOINTS[name])) {
@@ -120,8 +153,11 @@ export function defineHandlerProps(classes) {
       Object.defineProperty(cls.prototype, method, { value: f, configurable: true, writable: true });
     }
   }
-  for (const [method, f] of Object.entries(CORE_METHODS)) {
-    Object.defineProperty(classes.ChatixCore.prototype, method, { value: f, configurable: true, writable: true });
+  for (const [cls, methods] of [[classes.ChatixCore, CORE_METHODS], [classes.Chat, CHAT_METHODS],
+    [classes.ChatixCore, LISTEN_METHODS], [classes.Chat, LISTEN_METHODS]]) {
+    for (const [method, f] of Object.entries(methods)) {
+      Object.defineProperty(cls.prototype, method, { value: f, configurable: true, writable: true });
+    }
   }
   for (const [field, absent] of Object.entries(CHAT_FIELDS)) {
     Object.defineProperty(classes.Chat.prototype, field, {

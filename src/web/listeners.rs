@@ -8,7 +8,37 @@
 //! A listener that throws is reported on the console and does not stop the others.
 
 use js_sys::Function;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::js;
+use crate::core::args;
+
+/// Checks `on`/`once`'s arguments: an event of `known` (`what` names the kind in the error)
+/// and a function.
+pub fn checked(
+    event: &JsValue,
+    listener: JsValue,
+    known: &[&str],
+    what: &str,
+) -> Result<(String, Function), JsValue> {
+    let name = args::string("event", &js::arg(event)).map_err(|e| js::error(&e))?;
+    if !known.contains(&name.as_str()) {
+        return Err(js::error(&args::invalid(format!(
+            "unknown {what} \"{name}\"; known events: {}",
+            known.join(", ")
+        ))));
+    }
+    let f = listener
+        .dyn_into::<Function>()
+        .map_err(|_| js::error(&args::invalid("listener must be a function")))?;
+    Ok((name, f))
+}
+
+/// `off`'s arguments: the event (a string) and the listener, if a function.
+pub fn off_args(event: &JsValue, listener: JsValue) -> Result<(String, Option<Function>), JsValue> {
+    let name = args::string("event", &js::arg(event)).map_err(|e| js::error(&e))?;
+    Ok((name, listener.dyn_into::<Function>().ok()))
+}
 
 struct Entry {
     id: u64,

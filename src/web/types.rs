@@ -215,6 +215,12 @@ export interface Chat {
   readonly isMember: boolean;
   /** `getMessages(page?)`: 25 per page, page 1 the newest; oldest first within a page. */
   getMessages(page?: number): Promise<MessagesPage>;
+  /** `setSeen(messageId?)`: marks messages seen up to one (default: the newest). */
+  setSeen(messageId?: string): Promise<{ lastSeenSeq: number; unread: number }>;
+  /** `startTyping()`. */
+  startTyping(): Promise<void>;
+  /** `stopTyping()`. */
+  stopTyping(): Promise<void>;
   /** `getPinnedMessages()`: the chat's pinned messages you may see, newest pin first. */
   getPinnedMessages(): Promise<Message[]>;
   /** `deleteMessage(id)`: yours (consultants: any, in rooms and conversations). */
@@ -305,6 +311,13 @@ export interface ChatixCore {
   sendConversationFileMessage(file: File | Blob, text?: string): Promise<Message>;
   /** `getConversationMessages(lastMessageId?, count = 50)`. */
   getConversationMessages(lastMessageId?: string, count?: number): Promise<Message[]>;
+  /** `connectToChatroom(id)`: receive the room's traffic (a visitor joins a public room;
+   * private rooms need membership). Kept across reconnects, with nothing missed. */
+  connectToChatroom(id: string): Promise<ChatData>;
+  /** `disconnectFromChatroom(id)`: stop receiving the room's traffic. */
+  disconnectFromChatroom(id: string): Promise<void>;
+  /** `getAllChatrooms()`: every chatroom this user may see (all pages). */
+  getAllChatrooms(): Promise<ChatData[]>;
 }
 /** `reactionAdded` / `reactionRemoved`: who reacted to which message, and the message with
  * its new counts. */

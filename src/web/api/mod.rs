@@ -274,29 +274,17 @@ impl ChatixCore {
 
     // ---------------------------------------------------------------- events
 
-    /// Adds a listener; returns a function that removes it.
-    #[wasm_bindgen(skip_typescript)]
-    pub fn on(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
-        self.listen(event, listener, false)
-    }
-
-    /// Adds a listener called once.
-    #[wasm_bindgen(skip_typescript)]
-    pub fn once(&self, event: JsValue, listener: JsValue) -> Result<Function, JsValue> {
-        self.listen(event, listener, true)
-    }
-
-    fn listen(&self, event: JsValue, listener: JsValue, once: bool) -> Result<Function, JsValue> {
-        let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
-        if !super::types::CORE_EVENTS.contains(&name.as_str()) {
-            return Err(js::error(&args::invalid(format!(
-                "unknown event \"{name}\"; known events: {}",
-                super::types::CORE_EVENTS.join(", ")
-            ))));
-        }
-        let f = listener
-            .dyn_into::<Function>()
-            .map_err(|_| js::error(&args::invalid("listener must be a function")))?;
+    /// `on` / `once` (`handlers.js` defines both over this one): adds a listener, called
+    /// once when `once`; returns a function that removes it.
+    #[wasm_bindgen(js_name = __listen, skip_typescript)]
+    pub fn listen_js(
+        &self,
+        event: JsValue,
+        listener: JsValue,
+        once: bool,
+    ) -> Result<Function, JsValue> {
+        let (name, f) =
+            super::listeners::checked(&event, listener, super::types::CORE_EVENTS, "event")?;
         let id = self.client.listeners.borrow_mut().add(&name, f, once);
         let weak = Rc::downgrade(&self.client);
         let off = Closure::once_into_js(move || {
@@ -310,8 +298,7 @@ impl ChatixCore {
     /// Removes a listener (or every listener of the event when none is given).
     #[wasm_bindgen(skip_typescript)]
     pub fn off(&self, event: JsValue, listener: JsValue) -> Result<(), JsValue> {
-        let name = args::string("event", &arg(&event)).map_err(|e| js::error(&e))?;
-        let f = listener.dyn_into::<Function>().ok();
+        let (name, f) = super::listeners::off_args(&event, listener)?;
         self.client.listeners.borrow_mut().remove(&name, f.as_ref());
         Ok(())
     }
@@ -388,6 +375,27 @@ impl ChatixCore {
     ) -> Promise {
         let of = target(conversation, &id);
         super::ops::history_checked(self.client.clone(), of, &last_message_id, &count)
+    }
+
+    /// `connectToChatroom` / `disconnectFromChatroom` (`handlers.js`): follows the chatroom
+    /// `id` (kept across reconnects, with nothing missed), or stops following it (an error
+    /// when it was not followed).
+    #[wasm_bindgen(js_name = __follow, skip_typescript)]
+    pub fn follow_js(&self, id: JsValue, follow: bool) -> Promise {
+        let c = self.client.clone();
+        checked(
+            || args::string("chatroomId", &arg(&id)),
+            move |id| async move {
+                if follow {
+                    c.follow(&id).await?;
+                } else if c.core.borrow().follows(&id) {
+                    c.unfollow(&id).await?;
+                } else {
+                    return Err(args::invalid(format!("not connected to chatroom \"{id}\"")));
+                }
+                Ok(JsValue::UNDEFINED)
+            },
+        )
     }
 
     /// Closes the socket now; the SDK reconnects and resumes by itself (use when the app
