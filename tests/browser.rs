@@ -245,6 +245,12 @@ macro_rules! rest_methods {
 rest_methods!(CoreRest for ChatixCore as "ChatixCore" {
     get_chats = "getChats"(page);
     get_chat = "getChat"(id);
+    chat = "chat"(username);
+    group_chat = "groupChat"(options);
+    create_user = "createUser"(user);
+    update_user = "updateUser"(username, patch);
+    update_user_by_id = "updateUserById"(id, patch);
+    set_visitor = "setVisitor"(visitor);
     get_conversations = "getConversations"(page);
     get_chatrooms = "getChatrooms"(page_id, per_page);
     get_my_chatrooms = "getMyChatrooms"(page_id, per_page);
@@ -266,7 +272,9 @@ rest_methods!(ChatRest for ChatHandle as "Chat" {
     get_messages = "getMessages"(page);
     get_pinned_messages = "getPinnedMessages"();
     set_seen = "setSeen"(message_id);
+    update_message = "updateMessage"(message_id, update);
     delete_message = "deleteMessage"(message_id);
+    set_avatar = "setAvatar"(avatar);
     add_reaction = "addReaction"(message_id, reaction);
     remove_reaction = "removeReaction"(message_id, reaction);
     pin_message = "pinMessage"(message_id);
@@ -845,6 +853,31 @@ async fn every_public_method_at_least_once() {
     assert_eq!(g.name(), Some("Team 2".into()));
     ok(g.set_metadata(obj(json!({"b": 2})))).await;
     ok(g.set_avatar("https://img.example/a.png".into())).await;
+    // a File avatar is uploaded first, then set (the endpoint spec's `A` field)
+    let png: [u8; 68] = [
+        0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44,
+        0x52, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f,
+        0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0b, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x60,
+        0x00, 0x02, 0x00, 0x00, 0x05, 0x00, 0x01, 0x7a, 0x5e, 0xab, 0x3f, 0x00, 0x00, 0x00, 0x00,
+        0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    ];
+    let png_file = Function::new_with_args("b", "return new Blob([b], { type: 'image/png' })")
+        .call1(&JsValue::NULL, &js_sys::Uint8Array::from(&png[..]))
+        .unwrap();
+    let with_file = ok(g.set_avatar(png_file)).await;
+    let uploaded = s(&with_file, "avatar");
+    assert!(
+        uploaded.starts_with(SERVER) && uploaded.contains("/files/"),
+        "{uploaded}"
+    );
+    assert_eq!(s(&g.data(), "avatar"), uploaded, "the Chat's data follows");
+    assert_eq!(err(g.set_avatar(42.into())).await, "invalid_argument");
+    assert_eq!(
+        err(eve.group_chat(obj(json!({"nope": 1})))).await,
+        "invalid_argument"
+    );
+    let nameless = obj(json!({ "username": unique("nameless") }));
+    assert_eq!(err(eve.create_user(nameless)).await, "invalid_argument");
     assert_eq!(err(g.set_visibility("public".into())).await, "forbidden");
     let third = unique("gus");
     ok(eve.create_user(obj(json!({"username": third, "name": "Gus"})))).await;
@@ -866,6 +899,10 @@ async fn every_public_method_at_least_once() {
     )))
     .await;
     let edited = ok(g.update_message(get(&m1, "id"), obj(json!({"text": "first!"})))).await;
+    assert_eq!(
+        err(g.update_message(get(&m1, "id"), obj(json!({})))).await,
+        "invalid_argument"
+    );
     assert_eq!(s(&edited, "text"), "first!");
     let tomb = ok(g.delete_message(get(&m2, "id"))).await;
     assert_eq!(get(&tomb, "deleted"), JsValue::TRUE);

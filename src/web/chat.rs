@@ -5,20 +5,17 @@
 //! JavaScript on the class (`handlers.js`, over [`super::endpoints`]); the rest are here.
 
 use chatix_protocol::frame::TypingFrame;
-use chatix_protocol::rest::{EditMessageRequest, UpdateChatRequest};
 use chatix_protocol::{ApiError, ClientFrame};
-use gloo_net::http::Method;
 use js_sys::{Function, Promise};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::client::Client;
-use super::js::{self, arg, enc};
+use super::js;
 use super::listeners::Listeners;
-use super::ops::{blob, history_checked, send_checked, Target};
-use super::promise::{call, check, checked, run, Call};
-use crate::core::args;
+use super::ops::{history_checked, send_checked, Target};
+use super::promise::run;
 
 /// A chat.
 #[wasm_bindgen(js_name = Chat)]
@@ -63,10 +60,6 @@ impl ChatHandle {
 
     fn field(&self, k: &str) -> JsValue {
         js::get(&self.info(), k)
-    }
-
-    fn path(&self, rest: &str) -> String {
-        format!("/v1/chats/{}{rest}", enc(&self.id))
     }
 
     fn follow_in_background(&self) {
@@ -220,72 +213,6 @@ impl ChatHandle {
         send_checked(self.client.clone(), to, &options, false)
     }
 
-    /// `updateMessage(id, {text?, metadata?})`: your own message.
-    #[wasm_bindgen(js_name = updateMessage, unchecked_return_type = "Promise<Message>")]
-    pub fn update_message(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] message_id: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "{ text?: string; metadata?: Metadata }")]
-        update: JsValue,
-    ) -> Promise {
-        let base = self.path("/messages/");
-        let q = check(|| {
-            let mid = args::string("messageId", &arg(&message_id))?;
-            let o = js::options("update", &update, &["text", "metadata"])?;
-            let req = EditMessageRequest {
-                text: args::opt_raw_string("update.text", &arg(&js::get(&o, "text")))?,
-                metadata: js::opt_metadata("update.metadata", &js::get(&o, "metadata"))?,
-            };
-            if req.text.is_none() && req.metadata.is_none() {
-                return Err(args::invalid("update needs text and/or metadata"));
-            }
-            Ok((mid, req))
-        });
-        call(
-            &self.client,
-            q.and_then(|(mid, req)| {
-                Ok(Call::new(Method::PATCH, format!("{base}{}", enc(&mid)))
-                    .body(&req)?
-                    .then(own_message))
-            }),
-        )
-    }
-
-    /// `setAvatar(url | File)`.
-    #[wasm_bindgen(js_name = setAvatar, unchecked_return_type = "Promise<ChatData>")]
-    pub fn set_avatar(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "string | File")] avatar: JsValue,
-    ) -> Promise {
-        let (c, path) = (self.client.clone(), self.path(""));
-        checked(
-            || {
-                if avatar.as_string().is_some() || blob(&avatar).is_some() {
-                    Ok(avatar)
-                } else {
-                    Err(args::invalid("avatar must be a URL string or a File"))
-                }
-            },
-            move |avatar| async move {
-                let url = super::ops::avatar_url(&c, avatar)
-                    .await?
-                    .unwrap_or_default();
-                let ch = c
-                    .rest(
-                        Method::PATCH,
-                        &path,
-                        Some(&UpdateChatRequest {
-                            avatar: Some(url),
-                            ..Default::default()
-                        }),
-                    )
-                    .await?;
-                c.remember_chat(&ch)?;
-                Ok(ch)
-            },
-        )
-    }
-
     /// Subscribes to this chat's events (now and after every reconnect).
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
@@ -354,10 +281,3 @@ impl ChatHandle {
 }
 
 super::handlers::handler_props!(ChatHandle as "Chat": crate::core::routes::CHAT_HANDLERS, crate::core::routes::CHAT_HANDLERS_TS);
-
-/// An edited message of the caller's, as the server answered: put into the cache (the same
-/// object is handed out).
-fn own_message(c: &Rc<Client>, m: JsValue) -> Result<JsValue, ApiError> {
-    c.js_messages(&js_sys::Array::of1(&m));
-    Ok(m)
-}

@@ -4,20 +4,26 @@
 //! per class (`__rest(spec, args)`). An exported wasm function per method, with its glue,
 //! its own checks and its own `format!` and closure, was most of the SDK's code.
 //!
-//! A spec is `METHOD PATH [THEN] [FIELD=KIND:NAME]...`, words separated by one space:
+//! A spec is `METHOD PATH [THEN] [!OBJ] [FIELD=KIND:NAME]...`, words separated by one space:
 //! - PATH holds `{KIND:NAME}` placeholders and, on `Chat`, `{chat}` (`/v1/chats/{its id}`);
 //! - each `FIELD=KIND:NAME` is a field of the JSON body;
 //! - each placeholder, then each field, takes the method's next argument, checked by KIND
 //!   (an error names NAME): `s` a non-empty string (trimmed), `u` a username, `p` a page
-//!   (default 1), `n` a page size (1-100, default 10); in a body also `m` flat metadata,
-//!   `v` a visibility, `U` usernames (at most [`MAX_MEMBERS_PER_CALL`]), `F` usernames (at
-//!   most [`MAX_USERS_PER_FETCH`]), `1` one username (sent as a list of one), `o` an optional
-//!   string (left out when absent);
+//!   (default 1), `n` a page size (1-100, default 10); in a body also `o` an optional string,
+//!   `r` an optional string as it is (not trimmed), `m` flat metadata, `M` optional
+//!   metadata, `v` a visibility, `V` an optional one, `U` usernames (at most
+//!   [`MAX_MEMBERS_PER_CALL`]), `L` the same or none (an empty list), `F` usernames (at most
+//!   [`MAX_USERS_PER_FETCH`]), `1` one username (sent as a list of one), `A` an avatar (a
+//!   URL, or a File uploaded first), `a` an optional one; an optional field left out is not
+//!   sent;
+//! - a NAME `OBJ.KEY` is the key KEY of an options object, the method's next argument the
+//!   first time OBJ is named (absent: no options; a key the spec does not name is refused),
+//!   and errors name KEY; `!OBJ` refuses an options object that sets none of its keys;
 //! - THEN is what the answer becomes ([`Then`]); absent: the answer as it is.
 //!
-//! A spec is the SDK's own text (never a caller's), and tests/release-package.mjs calls
-//! every method of `ENDPOINTS`; a word this module does not know still fails cleanly, as an
-//! `invalid_argument` naming it.
+//! A spec is the SDK's own text (never a caller's), and tests/release-package.mjs checks
+//! every method of `ENDPOINTS` is declared and defined; a word this module does not know
+//! still fails cleanly, as an `invalid_argument` naming it.
 
 use chatix_protocol::limits::{MAX_MEMBERS_PER_CALL, MAX_PER_PAGE, MAX_USERS_PER_FETCH};
 use chatix_protocol::{ApiError, Visibility};
@@ -30,19 +36,50 @@ use super::body::ToJs;
 use super::chat::ChatHandle;
 use super::client::Client;
 use super::js::{self, arg};
-use super::promise::{call, Call};
+use super::ops::{avatar_url, blob};
 use crate::core::args;
+
+/// A request built from a spec: what [`rest`] sends once the avatars are uploaded.
+struct Request {
+    method: Method,
+    path: String,
+    /// The JSON body (none when the spec has no fields).
+    body: Option<Object>,
+    /// Avatar fields to upload (a File) or take as they are (a URL) before sending.
+    avatars: Vec<(String, JsValue)>,
+    then: Then,
+}
 
 /// Runs the call `spec` describes with the method's arguments `a`; `chat` is the chat id of
 /// a `Chat`'s call (`{chat}`, and the chat the answer is about).
 pub fn rest(c: &Rc<Client>, chat: Option<&str>, spec: &str, a: &Array) -> Promise {
-    call(c, build(chat, spec, a))
+    let (c, id) = (c.clone(), chat.unwrap_or_default().to_owned());
+    super::promise::checked(
+        || build(chat, spec, a),
+        move |req| async move {
+            let body = match req.body {
+                Some(body) => {
+                    for (field, v) in req.avatars {
+                        let url = avatar_url(&c, v).await?.unwrap_or_default();
+                        js::set(&body, &field, &url.into());
+                    }
+                    super::http::json_body(Some(&JsValue::from(body)))?
+                }
+                None => None,
+            };
+            let v = c.rest_js(req.method, &req.path, body).await?;
+            match req.then {
+                Then::Open => ChatHandle::open(&c, v).await,
+                then => then.apply(&c, &id, v),
+            }
+        },
+    )
 }
 
-fn build(chat: Option<&str>, spec: &str, a: &Array) -> Result<Call, ApiError> {
+fn build(chat: Option<&str>, spec: &str, a: &Array) -> Result<Request, ApiError> {
     let unknown = |w: &str| args::invalid(format!("unknown endpoint word \"{w}\" in \"{spec}\""));
-    let mut words = spec.split(' ');
-    let method = match words.next().unwrap_or_default() {
+    let words: Vec<&str> = spec.split(' ').collect();
+    let method = match words.first().copied().unwrap_or_default() {
         "GET" => Method::GET,
         "POST" => Method::POST,
         "PATCH" => Method::PATCH,
@@ -56,7 +93,7 @@ fn build(chat: Option<&str>, spec: &str, a: &Array) -> Result<Call, ApiError> {
         a.get(next - 1)
     };
     let mut path = String::new();
-    let mut rest = words.next().unwrap_or_default();
+    let mut rest = words.get(1).copied().unwrap_or_default();
     while let Some((before, after)) = rest.split_once('{') {
         path.push_str(before);
         let (ph, after) = after.split_once('}').unwrap_or((after, ""));
@@ -79,22 +116,52 @@ fn build(chat: Option<&str>, spec: &str, a: &Array) -> Result<Call, ApiError> {
         });
     }
     path.push_str(rest);
+    // each field's (FIELD, KIND, NAME), and the options objects' keys
+    let fields: Vec<(&str, &str, &str)> = words
+        .iter()
+        .skip(2)
+        .filter_map(|w| {
+            let (field, kn) = w.split_once('=')?;
+            let (kind, name) = kn.split_once(':').unwrap_or((kn, field));
+            Some((field, kind, name))
+        })
+        .collect();
+    let keys = |obj: &str| -> Vec<&str> {
+        fields
+            .iter()
+            .filter_map(|(_, _, n)| n.strip_prefix(obj)?.strip_prefix('.'))
+            .collect()
+    };
+    let mut objects: Vec<(&str, JsValue)> = Vec::new();
     let body = Object::new();
-    let mut has_body = false;
-    let mut then = Then::Raw;
-    for w in words {
-        let Some((field, kn)) = w.split_once('=') else {
-            then = Then::of(w).ok_or_else(|| unknown(w))?;
-            continue;
+    let mut avatars = Vec::new();
+    for &(field, kind, name) in &fields {
+        let (v, name) = match name.split_once('.') {
+            Some((obj, key)) => {
+                let o = match objects.iter().find(|(n, _)| *n == obj) {
+                    Some((_, o)) => o.clone(),
+                    None => {
+                        let o = js::options(obj, &take(), &keys(obj))?;
+                        objects.push((obj, o.clone()));
+                        o
+                    }
+                };
+                (js::get(&o, key), key)
+            }
+            None => (take(), name),
         };
-        let (kind, name) = kn.split_once(':').unwrap_or((kn, field));
-        let v = take();
-        // a spec with fields sends a JSON body, even when every field is left out
-        has_body = true;
+        let absent = v.is_undefined() || v.is_null();
         let value = match kind {
             "s" => args::string(name, &arg(&v))?.to_js(),
-            "m" => js::metadata(name, &v)?.to_js(),
-            "v" => match v.as_string().as_deref() {
+            "u" => js::username(name, &v)?.to_js(),
+            "o" | "r" | "M" | "V" | "a" if absent => continue,
+            "o" => args::string(name, &arg(&v))?.to_js(),
+            "r" => match args::opt_raw_string(name, &arg(&v))? {
+                Some(s) => s.to_js(),
+                None => continue,
+            },
+            "m" | "M" => js::metadata(name, &v)?.to_js(),
+            "v" | "V" => match v.as_string().as_deref() {
                 Some("public") => Visibility::Public.to_js(),
                 Some("private") => Visibility::Private.to_js(),
                 _ => {
@@ -103,23 +170,46 @@ fn build(chat: Option<&str>, spec: &str, a: &Array) -> Result<Call, ApiError> {
                     )))
                 }
             },
-            "U" => js::usernames(name, &v, MAX_MEMBERS_PER_CALL)?.to_js(),
+            "L" if absent => Vec::<String>::new().to_js(),
+            "U" | "L" => js::usernames(name, &v, MAX_MEMBERS_PER_CALL)?.to_js(),
             "F" => js::usernames(name, &v, MAX_USERS_PER_FETCH)?.to_js(),
             "1" => vec![js::username(name, &v)?].to_js(),
-            "o" => match args::opt_string(name, &arg(&v))? {
-                Some(s) => s.to_js(),
-                None => continue,
-            },
-            _ => return Err(unknown(w)),
+            "A" | "a" => {
+                if v.as_string().is_none() && blob(&v).is_none() {
+                    return Err(args::invalid(format!(
+                        "{name} must be a URL string or a File"
+                    )));
+                }
+                avatars.push((field.to_owned(), v));
+                continue;
+            }
+            _ => return Err(unknown(kind)),
         };
         js::set(&body, field, &value);
     }
-    let mut req = Call::new(method, path);
-    if has_body {
-        req = req.body(&JsValue::from(body))?;
+    let mut then = Then::Raw;
+    for w in words.iter().skip(2).filter(|w| !w.contains('=')) {
+        if let Some(obj) = w.strip_prefix('!') {
+            let o = objects.iter().find(|(n, _)| *n == obj).map(|(_, o)| o);
+            let set = |k: &&str| o.is_some_and(|o| !js::get(o, k).is_undefined());
+            let keys = keys(obj);
+            if !keys.iter().any(set) {
+                return Err(args::invalid(format!(
+                    "{obj} needs {}",
+                    keys.join(" and/or ")
+                )));
+            }
+        } else {
+            then = Then::of(w).ok_or_else(|| unknown(w))?;
+        }
     }
-    let chat = chat.unwrap_or_default().to_owned();
-    Ok(req.then(move |c, v| then.apply(c, &chat, v)))
+    Ok(Request {
+        method,
+        path,
+        body: (!fields.is_empty()).then_some(body),
+        avatars,
+        then,
+    })
 }
 
 /// What a REST answer becomes for the caller (the spec's THEN word).
@@ -154,6 +244,8 @@ enum Then {
     History,
     /// `leave`: nothing, and the chat is no longer followed.
     Leave,
+    /// `open`: a chat as a `Chat` object, followed (the call resolves once it is).
+    Open,
     /// `seen`: the chat's new read position (`{lastSeenSeq, unread}`), applied to the cache.
     Seen,
 }
@@ -175,6 +267,7 @@ impl Then {
             "history" => Then::History,
             "leave" => Then::Leave,
             "seen" => Then::Seen,
+            "open" => Then::Open,
             _ => return None,
         })
     }
@@ -182,7 +275,7 @@ impl Then {
     fn apply(self, c: &Rc<Client>, chat: &str, v: JsValue) -> Result<JsValue, ApiError> {
         let list = |k: &str| Array::from(&js::get(&v, k));
         Ok(match self {
-            Then::Raw => v,
+            Then::Raw | Then::Open => v,
             Then::Nothing => JsValue::UNDEFINED,
             Then::User => c.user(v),
             Then::Users => c.users(js::get(&v, "users")),

@@ -36,27 +36,35 @@ const HANDLERS = {
  * `__rest` (src/web/endpoints.rs) checks the arguments by the spec, builds the path and the
  * body, runs the call and turns the answer into the result; a bad argument rejects with a
  * `ChatixError` (`invalid_argument`, naming it). A spec is `METHOD PATH [THEN]
- * [FIELD=KIND:NAME]...`: `{KIND:NAME}` in the path and each body field take the next
- * argument (`s` a string, `u` a username, `p` a page, `n` a page size, `m` metadata, `v` a
- * visibility, `U`/`F` usernames, `1` one username sent as a list), `{chat}` is the chat's
- * own path; THEN says what the answer becomes. A line each instead of an exported wasm
+ * [!OBJ] [FIELD=KIND:NAME]...`: `{KIND:NAME}` in the path and each body field take the
+ * next argument (`s` a string, `u` a username, `p` a page, `n` a page size, `m` metadata,
+ * `v` a visibility, `U`/`F` usernames, `1` one username sent as a list, `A` an avatar URL
+ * or File; `o`, `r`, `M`, `V`, `L`, `a` optional ones), or with a NAME `OBJ.KEY` the key KEY
+ * of an options object (`!OBJ`: it must set one); `{chat}` is the chat's own path; THEN
+ * says what the answer becomes (src/web/endpoints.rs has the details). A line each instead of an exported wasm
  * function and its glue each. Declared in the `.d.ts` by src/web/types.rs.
  */
 const ENDPOINTS = {
   ChatixCore: {
     getChats: 'GET /v1/chats?page={p:page} chats',
     getChat: 'GET /v1/chats/{s:id} wrap',
+    chat: 'POST /v1/chats/direct open username=u:username',
+    groupChat: 'POST /v1/chats/group open name=o:options.name memberUsernames=L:options.memberUsernames avatar=a:options.avatar metadata=M:options.metadata visibility=V:options.visibility',
     getConversations: 'GET /v1/conversations?page={p:page} page',
     getChatrooms: 'GET /v1/chatrooms?pageId={p:pageId}&perPage={n:perPage} rooms',
     getMyChatrooms: 'GET /v1/chatrooms/mine?pageId={p:pageId}&perPage={n:perPage} rooms',
     getChatroom: 'GET /v1/chats/{s:chatroomId} chat',
     getChatroomMembers: 'GET /v1/chats/{s:chatroomId}/members?page={p:page}&perPage={n:perPage} members',
+    createUser: 'POST /v1/users user username=u:user.username name=s:user.name avatar=a:user.avatar email=r:user.email metadata=M:user.metadata',
+    updateUser: 'PATCH /v1/users/by-username/{u:username} user name=o:patch.name avatar=a:patch.avatar email=r:patch.email metadata=M:patch.metadata',
+    updateUserById: 'PATCH /v1/users/{s:id} user name=o:patch.name avatar=a:patch.avatar email=r:patch.email metadata=M:patch.metadata',
     fetchUser: 'GET /v1/users/by-username/{u:username} user',
     fetchUserById: 'GET /v1/users/{s:id} user',
     getUsers: 'POST /v1/users/batch users usernames=F:usernames',
     deleteUser: 'DELETE /v1/users/by-username/{u:username} none',
     deleteUserById: 'DELETE /v1/users/{s:id} none',
     getVisitor: 'GET /v1/me user',
+    setVisitor: 'PATCH /v1/me user name=o:visitor.name email=r:visitor.email metadata=M:visitor.fields',
     setName: 'PATCH /v1/me user name=s:name',
     setEmail: 'PATCH /v1/me user email=s:email',
     getAllManagers: 'GET /v1/consultants users',
@@ -66,12 +74,14 @@ const ENDPOINTS = {
     getMessages: 'GET {chat}/messages?page={p:page} history',
     getPinnedMessages: 'GET {chat}/pins messages',
     setSeen: 'POST {chat}/seen seen messageId=o:messageId',
+    updateMessage: 'PATCH {chat}/messages/{s:messageId} message !update text=r:update.text metadata=M:update.metadata',
     deleteMessage: 'DELETE {chat}/messages/{s:messageId} message',
     addReaction: 'PUT {chat}/messages/{s:messageId}/reactions/{s:reaction} message',
     removeReaction: 'DELETE {chat}/messages/{s:messageId}/reactions/{s:reaction} message',
     pinMessage: 'PUT {chat}/messages/{s:messageId}/pin message',
     unpinMessage: 'DELETE {chat}/messages/{s:messageId}/pin message',
     setName: 'PATCH {chat} chat name=s:name',
+    setAvatar: 'PATCH {chat} chat avatar=A:avatar',
     setMetadata: 'PATCH {chat} chat metadata=m:metadata',
     setVisibility: 'PATCH {chat} chat visibility=v:visibility',
     getMembers: 'GET {chat}/members?page={p:page}&perPage={n:perPage} members',

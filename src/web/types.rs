@@ -223,6 +223,8 @@ export interface Chat {
   stopTyping(): Promise<void>;
   /** `getPinnedMessages()`: the chat's pinned messages you may see, newest pin first. */
   getPinnedMessages(): Promise<Message[]>;
+  /** `updateMessage(id, {text?, metadata?})`: your own message. */
+  updateMessage(messageId: string, update: { text?: string; metadata?: Metadata }): Promise<Message>;
   /** `deleteMessage(id)`: yours (consultants: any, in rooms and conversations). */
   deleteMessage(messageId: string): Promise<Message>;
   /** Your reaction (an emoji or a symbol such as `"👍"`: 1-16 characters, no spaces, not
@@ -239,6 +241,8 @@ export interface Chat {
   unpinMessage(messageId: string): Promise<Message>;
   /** `setName(name)`: saved on the server and announced to members. */
   setName(name: string): Promise<ChatData>;
+  /** `setAvatar(url | File)`: a File is uploaded first. */
+  setAvatar(avatar: string | File): Promise<ChatData>;
   /** `setMetadata(metadata)`: replaces the chat's flat metadata. */
   setMetadata(metadata: Metadata): Promise<ChatData>;
   /** `setVisibility("public" | "private")` (consultants). */
@@ -266,6 +270,20 @@ export interface ChatixCore {
   getChats(page?: number): Promise<ChatsPage>;
   /** `getChat(id)`: a chat as a `Chat` object (not followed until you listen or connect). */
   getChat(id: string): Promise<Chat>;
+  /** `chat(username)`: the one-to-one chat with an existing user (followed). */
+  chat(username: string): Promise<Chat>;
+  /** `groupChat({name?, memberUsernames, avatar?, metadata?, visibility?})` (followed).
+   * Avatar: a URL or a File (uploaded first). */
+  groupChat(options: GroupChatOptions): Promise<Chat>;
+  /** `createUser({username, name, avatar?, email?, metadata?})`: an existing username
+   * returns that user (idempotent). Avatar: a URL or a File (JPEG/PNG/WebP). */
+  createUser(user: NewUser): Promise<User>;
+  /** `updateUser(username, {name?, avatar?, email?, metadata?})`: the user themself. */
+  updateUser(username: string, patch: UserUpdate): Promise<User>;
+  /** `updateUserById(id, {name?, avatar?, email?, metadata?})`. */
+  updateUserById(id: string, patch: UserUpdate): Promise<User>;
+  /** `setVisitor({name, email, fields})`: fields are flat metadata. */
+  setVisitor(visitor: { name?: string; email?: string; fields?: Metadata }): Promise<User>;
   /** Staff: visitor conversations, newest activity first, as `Chat` objects. */
   getConversations(page?: number): Promise<ChatsPage>;
   /** `getChatrooms(pageId = 1, perPage = 10)`: the chatrooms this user may see. */

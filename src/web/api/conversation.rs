@@ -1,5 +1,5 @@
-//! `ChatixCore`: The visitor's conversation with the consultants, `visitorType`,
-//! `getConversations` and `uploadFile`.
+//! `ChatixCore`: The visitor's conversation with the consultants (`getConversation`),
+//! `visitorType` and `uploadFile`.
 
 use super::*;
 

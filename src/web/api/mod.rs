@@ -6,7 +6,7 @@
 
 use chatix_protocol::frame::TypingFrame;
 use chatix_protocol::limits::{MAX_CURSOR_COUNT, MAX_SEARCH_CHARS};
-use chatix_protocol::rest::{CreateUserRequest, GroupChatRequest, UpdateUserRequest};
+use chatix_protocol::rest::UpdateUserRequest;
 use chatix_protocol::{ApiError, ClientFrame, ErrorCode, MetaValue, Metadata};
 use gloo_net::http::Method;
 use js_sys::{Function, Promise};
@@ -22,20 +22,14 @@ use super::promise::{call, check, checked, run, Call};
 use super::storage;
 use crate::core::args;
 
-mod chats;
 mod conversation;
-mod rooms;
-mod users;
+mod search;
 mod visitors;
 
 /// The Chatix SDK.
 #[wasm_bindgen]
 pub struct ChatixCore {
     pub(crate) client: Rc<Client>,
-}
-
-fn metadata_arg(name: &str, v: &JsValue) -> Result<Option<Metadata>, ApiError> {
-    js::opt_metadata(name, v)
 }
 
 /// The visitor's conversation, or the chatroom `id` (a non-empty string).
@@ -45,23 +39,6 @@ fn target(conversation: bool, id: &JsValue) -> Result<Target, ApiError> {
     } else {
         Target::Chat(args::string("chatroomId", &arg(id))?)
     })
-}
-
-/// Users: `{username, name, avatar?, email?, metadata?}` with avatar URL or File.
-fn user_patch(v: &JsValue, allowed: &[&str]) -> Result<(UpdateUserRequest, JsValue), ApiError> {
-    let o = js::options("the update", v, allowed)?;
-    let name = args::opt_string("name", &arg(&js::get(&o, "name")))?;
-    let email = args::opt_raw_string("email", &arg(&js::get(&o, "email")))?;
-    let metadata = metadata_arg("metadata", &js::get(&o, "metadata"))?;
-    Ok((
-        UpdateUserRequest {
-            name,
-            avatar: None,
-            email,
-            metadata,
-        },
-        js::get(&o, "avatar"),
-    ))
 }
 
 #[wasm_bindgen]

@@ -1,34 +1,9 @@
-//! `ChatixCore`: The visitor's own profile (`getVisitor`, `setVisitor`, `setName`, `setEmail`,
-//! `setField`) and the website's consultants (`getAllManagers`, `getConnectedManagers`).
+//! `ChatixCore`: `setField`, one flat field of the visitor's own profile.
 
 use super::*;
 
 #[wasm_bindgen]
 impl ChatixCore {
-    /// `setVisitor({name, email, fields})`: fields are flat metadata.
-    #[wasm_bindgen(js_name = setVisitor, unchecked_return_type = "Promise<User>")]
-    pub fn set_visitor(
-        &self,
-        #[wasm_bindgen(
-            unchecked_param_type = "{ name?: string; email?: string; fields?: Metadata }"
-        )]
-        visitor: JsValue,
-    ) -> Promise {
-        let req = check(|| {
-            let o = js::options("visitor", &visitor, &["name", "email", "fields"])?;
-            Ok(UpdateUserRequest {
-                name: args::opt_string("name", &arg(&js::get(&o, "name")))?,
-                avatar: None,
-                email: args::opt_raw_string("email", &arg(&js::get(&o, "email")))?,
-                metadata: metadata_arg("fields", &js::get(&o, "fields"))?,
-            })
-        });
-        call(
-            &self.client,
-            req.and_then(|r| Ok(Call::new(Method::PATCH, "/v1/me").body(&r)?.user())),
-        )
-    }
-
     /// `setField(key, value)`: one flat field (string, number or boolean).
     #[wasm_bindgen(js_name = setField, unchecked_return_type = "Promise<User>")]
     pub fn set_field(

@@ -1,4 +1,4 @@
-//! `ChatixCore`: Chatrooms (`getChatrooms`, `connectToChatroom`, sends, history…) and `searchMessages`.
+//! `ChatixCore`: `searchMessages`.
 
 use super::*;
 
