@@ -251,6 +251,8 @@ rest_methods!(CoreRest for ChatixCore as "ChatixCore" {
     update_user = "updateUser"(username, patch);
     update_user_by_id = "updateUserById"(id, patch);
     set_visitor = "setVisitor"(visitor);
+    set_field = "setField"(key, value);
+    search_messages = "searchMessages"(query, options);
     get_conversations = "getConversations"(page);
     get_chatrooms = "getChatrooms"(page_id, per_page);
     get_my_chatrooms = "getMyChatrooms"(page_id, per_page);

@@ -5,17 +5,21 @@
 //! its own checks and its own `format!` and closure, was most of the SDK's code.
 //!
 //! A spec is `METHOD PATH [THEN] [!OBJ] [FIELD=KIND:NAME]...`, words separated by one space:
-//! - PATH holds `{KIND:NAME}` placeholders and, on `Chat`, `{chat}` (`/v1/chats/{its id}`);
+//! - PATH holds `{KIND:NAME}` placeholders (`{&PARAM=KIND:NAME}`: `&PARAM=` written before
+//!   the value, both left out when an optional one is absent: a query parameter) and, on
+//!   `Chat`, `{chat}` (`/v1/chats/{its id}`);
 //! - each `FIELD=KIND:NAME` is a field of the JSON body;
 //! - each placeholder, then each field, takes the method's next argument, checked by KIND
 //!   (an error names NAME): `s` a non-empty string (trimmed), `u` a username, `p` a page
-//!   (default 1), `n` a page size (1-100, default 10); in a body also `o` an optional string,
-//!   `r` an optional string as it is (not trimmed), `m` flat metadata, `M` optional
+//!   (default 1), `n` a page size (1-100, default 10), `c` an optional count (1-100), `q` a
+//!   search query (at most [`MAX_SEARCH_CHARS`] characters), `o` an optional string, `f`
+//!   one flat field (this argument its key, the next its value), `r` an optional string as
+//!   it is (not trimmed), `m` flat metadata, `M` optional
 //!   metadata, `v` a visibility, `V` an optional one, `U` usernames (at most
 //!   [`MAX_MEMBERS_PER_CALL`]), `L` the same or none (an empty list), `F` usernames (at most
 //!   [`MAX_USERS_PER_FETCH`]), `1` one username (sent as a list of one), `A` an avatar (a
-//!   URL, or a File uploaded first), `a` an optional one; an optional field left out is not
-//!   sent;
+//!   URL, or a File uploaded first; in a body only), `a` an optional one; an optional field
+//!   left out is not sent;
 //! - a NAME `OBJ.KEY` is the key KEY of an options object, the method's next argument the
 //!   first time OBJ is named (absent: no options; a key the spec does not name is refused),
 //!   and errors name KEY; `!OBJ` refuses an options object that sets none of its keys;
@@ -25,7 +29,9 @@
 //! every method of `ENDPOINTS` is declared and defined; a word this module does not know
 //! still fails cleanly, as an `invalid_argument` naming it.
 
-use chatix_protocol::limits::{MAX_MEMBERS_PER_CALL, MAX_PER_PAGE, MAX_USERS_PER_FETCH};
+use chatix_protocol::limits::{
+    MAX_CURSOR_COUNT, MAX_MEMBERS_PER_CALL, MAX_PER_PAGE, MAX_SEARCH_CHARS, MAX_USERS_PER_FETCH,
+};
 use chatix_protocol::{ApiError, Visibility};
 use gloo_net::http::Method;
 use js_sys::{Array, Object, Promise};
@@ -76,7 +82,29 @@ pub fn rest(c: &Rc<Client>, chat: Option<&str>, spec: &str, a: &Array) -> Promis
     )
 }
 
-fn build(chat: Option<&str>, spec: &str, a: &Array) -> Result<Request, ApiError> {
+/// One argument a spec names: `{KIND:NAME}` or `{&PARAM=KIND:NAME}` in the path (`&PARAM=`
+/// written before the value, both left out when an optional one is absent) or
+/// `FIELD=KIND:NAME` in the body.
+struct Slot<'a> {
+    in_path: bool,
+    /// The body field, or the path placeholder's query parameter (with its `&` or `?`).
+    field: &'a str,
+    kind: &'a str,
+    name: &'a str,
+}
+
+fn slot<'a>(in_path: bool, w: &'a str) -> Slot<'a> {
+    let (field, kn) = w.split_once('=').unwrap_or(("", w));
+    let (kind, name) = kn.split_once(':').unwrap_or((kn, kn));
+    Slot {
+        in_path,
+        field,
+        kind,
+        name,
+    }
+}
+
+fn build<'s>(chat: Option<&str>, spec: &'s str, a: &Array) -> Result<Request, ApiError> {
     let unknown = |w: &str| args::invalid(format!("unknown endpoint word \"{w}\" in \"{spec}\""));
     let words: Vec<&str> = spec.split(' ').collect();
     let method = match words.first().copied().unwrap_or_default() {
@@ -87,80 +115,115 @@ fn build(chat: Option<&str>, spec: &str, a: &Array) -> Result<Request, ApiError>
         "DELETE" => Method::DELETE,
         w => return Err(unknown(w)),
     };
-    let mut next = 0;
-    let mut take = || {
-        next += 1;
-        a.get(next - 1)
-    };
-    let mut path = String::new();
+    // the path's literal pieces and placeholders, then the body's fields
+    let mut pieces: Vec<Result<&str, Slot>> = Vec::new();
     let mut rest = words.get(1).copied().unwrap_or_default();
     while let Some((before, after)) = rest.split_once('{') {
-        path.push_str(before);
+        pieces.push(Ok(before));
         let (ph, after) = after.split_once('}').unwrap_or((after, ""));
         rest = after;
-        if ph == "chat" {
-            path.push_str("/v1/chats/");
-            path.push_str(&js::enc(chat.unwrap_or_default()));
-            continue;
-        }
-        let (kind, name) = ph.split_once(':').unwrap_or((ph, ph));
-        let v = take();
-        path.push_str(&match kind {
-            "s" => js::enc(&args::string(name, &arg(&v))?),
-            "u" => js::enc(&js::username(name, &v)?),
-            "p" => args::page(name, &arg(&v))?.unwrap_or(1).to_string(),
-            "n" => args::opt_int(name, &arg(&v), MAX_PER_PAGE)?
-                .unwrap_or(10)
-                .to_string(),
-            _ => return Err(unknown(ph)),
+        pieces.push(if ph == "chat" {
+            Ok("{chat}")
+        } else {
+            Err(slot(true, ph))
         });
     }
-    path.push_str(rest);
-    // each field's (FIELD, KIND, NAME), and the options objects' keys
-    let fields: Vec<(&str, &str, &str)> = words
+    pieces.push(Ok(rest));
+    let fields: Vec<Slot> = words
         .iter()
         .skip(2)
-        .filter_map(|w| {
-            let (field, kn) = w.split_once('=')?;
-            let (kind, name) = kn.split_once(':').unwrap_or((kn, field));
-            Some((field, kind, name))
-        })
+        .filter(|w| w.contains('='))
+        .map(|w| slot(false, w))
+        .collect();
+    let slots: Vec<&Slot> = pieces
+        .iter()
+        .filter_map(|p| p.as_ref().err())
+        .chain(&fields)
         .collect();
     let keys = |obj: &str| -> Vec<&str> {
-        fields
+        slots
             .iter()
-            .filter_map(|(_, _, n)| n.strip_prefix(obj)?.strip_prefix('.'))
+            .filter_map(|s| s.name.strip_prefix(obj)?.strip_prefix('.'))
             .collect()
     };
+    let mut next = 0;
     let mut objects: Vec<(&str, JsValue)> = Vec::new();
+    // the argument a slot names: the next one, or a key of an options object
+    let mut take = |name: &'s str| -> Result<JsValue, ApiError> {
+        let Some((obj, key)) = name.split_once('.') else {
+            next += 1;
+            return Ok(a.get(next - 1));
+        };
+        if let Some((_, o)) = objects.iter().find(|(n, _)| *n == obj) {
+            return Ok(js::get(o, key));
+        }
+        next += 1;
+        let o = js::options(obj, &a.get(next - 1), &keys(obj))?;
+        let v = js::get(&o, key);
+        objects.push((obj, o));
+        Ok(v)
+    };
+    let mut path = String::new();
     let body = Object::new();
     let mut avatars = Vec::new();
-    for &(field, kind, name) in &fields {
-        let (v, name) = match name.split_once('.') {
-            Some((obj, key)) => {
-                let o = match objects.iter().find(|(n, _)| *n == obj) {
-                    Some((_, o)) => o.clone(),
-                    None => {
-                        let o = js::options(obj, &take(), &keys(obj))?;
-                        objects.push((obj, o.clone()));
-                        o
-                    }
-                };
-                (js::get(&o, key), key)
+    for piece in pieces
+        .iter()
+        .map(|p| p.as_ref())
+        .chain(fields.iter().map(Err))
+    {
+        let s = match piece {
+            Ok(&"{chat}") => {
+                path.push_str("/v1/chats/");
+                path.push_str(&js::enc(chat.unwrap_or_default()));
+                continue;
             }
-            None => (take(), name),
+            Ok(text) => {
+                path.push_str(text);
+                continue;
+            }
+            Err(s) => s,
         };
+        let v = take(s.name)?;
+        let name = s.name.rsplit('.').next().unwrap_or(s.name);
         let absent = v.is_undefined() || v.is_null();
-        let value = match kind {
+        if absent && matches!(s.kind, "o" | "r" | "M" | "V" | "a" | "c") {
+            continue;
+        }
+        let number = match s.kind {
+            "p" => args::page(name, &arg(&v))?.unwrap_or(1),
+            "n" => args::opt_int(name, &arg(&v), MAX_PER_PAGE)?.unwrap_or(10),
+            "c" => args::opt_int(name, &arg(&v), MAX_CURSOR_COUNT)?.unwrap_or(50),
+            _ => 0,
+        };
+        let value = match s.kind {
+            "p" | "n" | "c" if s.in_path => number.to_string().into(),
+            "p" | "n" | "c" => number.into(),
             "s" => args::string(name, &arg(&v))?.to_js(),
             "u" => js::username(name, &v)?.to_js(),
-            "o" | "r" | "M" | "V" | "a" if absent => continue,
-            "o" => args::string(name, &arg(&v))?.to_js(),
-            "r" => match args::opt_raw_string(name, &arg(&v))? {
-                Some(s) => s.to_js(),
-                None => continue,
+            "q" => {
+                let q = args::string(name, &arg(&v))?;
+                let chars = q.chars().count();
+                if chars > MAX_SEARCH_CHARS {
+                    return Err(args::invalid(format!(
+                        "{name} must be at most {MAX_SEARCH_CHARS} characters, got {chars}"
+                    )));
+                }
+                q.to_js()
+            }
+            "o" | "r" => match s.kind {
+                "o" => args::string(name, &arg(&v))?.to_js(),
+                _ => args::opt_raw_string(name, &arg(&v))?
+                    .unwrap_or_default()
+                    .to_js(),
             },
             "m" | "M" => js::metadata(name, &v)?.to_js(),
+            "f" => {
+                // one flat field: this argument its key, the next one its value
+                let key = args::string("key", &arg(&v))?;
+                let o = Object::new();
+                js::set(&o, &key, &take("value")?);
+                js::metadata(name, &o)?.to_js()
+            }
             "v" | "V" => match v.as_string().as_deref() {
                 Some("public") => Visibility::Public.to_js(),
                 Some("private") => Visibility::Private.to_js(),
@@ -174,18 +237,26 @@ fn build(chat: Option<&str>, spec: &str, a: &Array) -> Result<Request, ApiError>
             "U" | "L" => js::usernames(name, &v, MAX_MEMBERS_PER_CALL)?.to_js(),
             "F" => js::usernames(name, &v, MAX_USERS_PER_FETCH)?.to_js(),
             "1" => vec![js::username(name, &v)?].to_js(),
-            "A" | "a" => {
+            "A" | "a" if !s.in_path => {
                 if v.as_string().is_none() && blob(&v).is_none() {
                     return Err(args::invalid(format!(
                         "{name} must be a URL string or a File"
                     )));
                 }
-                avatars.push((field.to_owned(), v));
+                avatars.push((s.field.to_owned(), v));
                 continue;
             }
-            _ => return Err(unknown(kind)),
+            _ => return Err(unknown(s.kind)),
         };
-        js::set(&body, field, &value);
+        if s.in_path {
+            if !s.field.is_empty() {
+                path.push_str(s.field);
+                path.push('=');
+            }
+            path.push_str(&js::enc(&value.as_string().unwrap_or_default()));
+        } else {
+            js::set(&body, s.field, &value);
+        }
     }
     let mut then = Then::Raw;
     for w in words.iter().skip(2).filter(|w| !w.contains('=')) {
@@ -244,6 +315,8 @@ enum Then {
     History,
     /// `leave`: nothing, and the chat is no longer followed.
     Leave,
+    /// `found`: search results (their messages put into the cache).
+    Found,
     /// `open`: a chat as a `Chat` object, followed (the call resolves once it is).
     Open,
     /// `seen`: the chat's new read position (`{lastSeenSeq, unread}`), applied to the cache.
@@ -268,6 +341,7 @@ impl Then {
             "leave" => Then::Leave,
             "seen" => Then::Seen,
             "open" => Then::Open,
+            "found" => Then::Found,
             _ => return None,
         })
     }
@@ -314,6 +388,10 @@ impl Then {
             }
             Then::Message => {
                 c.js_messages(&Array::of1(&v));
+                v
+            }
+            Then::Found => {
+                c.js_messages(&js::get(&v, "messages"));
                 v
             }
             Then::Messages => {

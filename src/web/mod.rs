@@ -19,8 +19,8 @@
 //!   errors.
 //! - [`wire`]: frames from `JSON.parse`d values, batches, message objects; [`body`]: what
 //!   the SDK sends, written as JS objects.
-//! - [`promise`]: Promise helpers, and plain REST calls described as data ([`promise::Call`])
-//!   run by one shared state machine. [`storage`]: the remembered visitor. [`types`]: the
+//! - [`promise`]: Promise helpers (a bad argument is a rejected Promise; one boxed state
+//!   machine runs every method's future). [`storage`]: the remembered visitor. [`types`]: the
 //!   TypeScript declarations of the data shapes.
 
 pub mod api;

@@ -307,10 +307,16 @@ export interface ChatixCore {
   deleteUserById(id: string): Promise<void>;
   /** The chat-rooms service's `getVisitor()`: the signed-in user, fresh from the server. */
   getVisitor(): Promise<User>;
+  /** `setField(key, value)`: one flat field (string, number or boolean). */
+  setField(key: string, value: string | number | boolean): Promise<User>;
   /** `setName(name)`. */
   setName(name: string): Promise<User>;
   /** `setEmail(email)`. */
   setEmail(email: string): Promise<User>;
+  /** `searchMessages(query, { chatId?, cursor?, count? })`: the messages whose text
+   * contains `query` (1-200 characters, case-insensitive), newest first, in the chats
+   * the caller may read. Whispers only for consultants. */
+  searchMessages(query: string, options?: SearchOptions): Promise<SearchResults>;
   /** `getAllManagers()`: the website's consultants. */
   getAllManagers(): Promise<User[]>;
   /** `getConnectedManagers()`: consultants online now. */

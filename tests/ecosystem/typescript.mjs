@@ -27,13 +27,26 @@ const compile = (file, lib) => {
 // Every declared name is used.
 const dts = readFileSync(join(dir, 'node_modules/chatix-core/chatix_core.d.ts'), 'utf8');
 const consumer = readFileSync(join(dir, 'consumer.ts'), 'utf8');
-const block = (head) => {
-  const start = dts.indexOf(head);
-  assert.ok(start >= 0, `the d.ts has ${head}`);
-  return dts.slice(start, dts.indexOf('\n}', start));
+// a class's members: its `export class` block and the interfaces merged into it (the
+// methods and fields src/web/handlers.js defines in JavaScript are declared there)
+const blocks = (head) => {
+  const found = [];
+  for (let start = dts.indexOf(head); start >= 0; start = dts.indexOf(head, start + 1)) {
+    found.push(dts.slice(start, dts.indexOf('\n}', start)));
+  }
+  return found;
 };
-const members = (head) => [...block(head).matchAll(/^ {4}(?:readonly )?([a-zA-Z]\w*)[(:<?]/gm)].map((m) => m[1])
-  .filter((n) => n !== 'constructor');
+const block = (head) => {
+  const [first] = blocks(head);
+  assert.ok(first !== undefined, `the d.ts has ${head}`);
+  return first;
+};
+const members = (head) => {
+  const cls = head.match(/^export class (\w+) \{$/)?.[1];
+  const all = [block(head), ...(cls ? blocks(`export interface ${cls} {`) : [])];
+  return [...new Set(all.flatMap((b) => [...b.matchAll(/^ {4}(?:readonly )?([a-zA-Z]\w*)[(:<?]/gm)].map((m) => m[1])))]
+    .filter((n) => n !== 'constructor' && !/^on[A-Z]/.test(n));
+};
 const names = {
   'ChatixCore methods and properties': members('export class ChatixCore {'),
   'Chat methods and properties': members('export class Chat {'),

@@ -5,9 +5,8 @@
 //! [`super::endpoints`]); the rest are here.
 
 use chatix_protocol::frame::TypingFrame;
-use chatix_protocol::limits::{MAX_CURSOR_COUNT, MAX_SEARCH_CHARS};
 use chatix_protocol::rest::UpdateUserRequest;
-use chatix_protocol::{ApiError, ClientFrame, ErrorCode, MetaValue, Metadata};
+use chatix_protocol::{ApiError, ClientFrame, ErrorCode};
 use gloo_net::http::Method;
 use js_sys::{Function, Promise};
 use std::rc::Rc;
@@ -16,15 +15,13 @@ use wasm_bindgen::JsCast;
 
 use super::chat::ChatHandle;
 use super::client::{Auth, Client};
-use super::js::{self, arg, enc};
+use super::js::{self, arg};
 use super::ops::{avatar_url, blob, conversation, fetch_conversation, upload, Target};
-use super::promise::{call, check, checked, run, Call};
+use super::promise::{checked, run};
 use super::storage;
 use crate::core::args;
 
 mod conversation;
-mod search;
-mod visitors;
 
 /// The Chatix SDK.
 #[wasm_bindgen]
