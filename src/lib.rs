@@ -8,7 +8,9 @@
 //!   user and chat types, unit-tested natively with `cargo test` and driven by the server's
 //!   fault tests.
 //! - `web` (wasm32 only): the JavaScript face. `ChatixCore` and `Chat` classes exported
-//!   with wasm-bindgen, the browser WebSocket and timers (opened, closed and run as the
+//!   with wasm-bindgen (the methods that are one REST call each are specs in
+//!   `web/handlers.js`, defined in JavaScript over one export that checks their arguments
+//!   and runs them; a few more are JavaScript over one export each), the browser WebSocket and timers (opened, closed and run as the
 //!   core's effects say), fetch and uploads, decoding frames from `JSON.parse`d values, the listener
 //!   registry with the routing of events to `on(name)` and `onX` handlers, and the
 //!   TypeScript declarations. Messages, users and chats stay JS objects there.
