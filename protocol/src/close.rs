@@ -17,7 +17,8 @@ pub const HEARTBEAT_LOST: u16 = 4000;
 /// expired token, a token of another website) or did not come within the deadline: get a
 /// fresh token, then reconnect. The close reason says which.
 pub const UNAUTHORIZED: u16 = 4001;
-/// The user was deleted or lost access (token revoked): do not reconnect with this token.
+/// The user was deleted, lost access (token revoked) or was banned from the website: do not
+/// reconnect with this token. The close reason says which.
 pub const REVOKED: u16 = 4003;
 /// The connection's outgoing queue overflowed (a slow consumer): reconnect and resume.
 pub const SLOW_CONSUMER: u16 = 4008;

@@ -52,6 +52,14 @@ pub const MAX_REACTION_CHARS: usize = 16;
 pub const MAX_PINS_PER_CHAT: usize = 50;
 /// Distinct reactions one message may carry.
 pub const MAX_REACTIONS_PER_MESSAGE: usize = 25;
+/// Longest reason of a mute, ban or report, and of a report's resolution, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+/// Longest excerpt of a flagged message a report keeps, in characters.
+pub const MAX_EXCERPT_CHARS: usize = 500;
+/// Reports per page of `getReports`.
+pub const REPORTS_PER_PAGE: u32 = 50;
+/// Most sanctions `getSanctions` lists at once (newest first).
+pub const MAX_SANCTIONS_LISTED: u32 = 500;
 
 /// Checks a reaction: 1 to [`MAX_REACTION_CHARS`] characters, no spaces or control
 /// characters, and at least one character beyond ASCII, so that it is an emoji or a symbol

@@ -437,3 +437,118 @@ pub struct DemoInfo {
     /// The demo consultant's login (its password is printed by the server at start).
     pub consultant_username: String,
 }
+
+/// `muteUser` / `banUser`: how long (`until`, or `seconds` from now; neither: until lifted)
+/// and why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SanctionRequest {
+    /// End, ms since the epoch (in the future).
+    #[serde(default)]
+    pub until: Option<i64>,
+    /// Or: how many seconds from now (1 to 10 years' worth).
+    #[serde(default)]
+    pub seconds: Option<i64>,
+    /// Why (shown to the user; at most [`crate::limits::MAX_REASON_CHARS`]).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A mute or a ban in force.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sanction {
+    /// `mute` or `ban`.
+    pub kind: String,
+    /// The chat (null: a website ban).
+    pub chat_id: Option<String>,
+    /// Who is sanctioned.
+    pub username: String,
+    /// End, ms (null: until lifted).
+    pub until: Option<i64>,
+    /// Why.
+    pub reason: String,
+    /// The consultant who set it (null: the secret key).
+    pub by: Option<String>,
+    /// When it was set, ms.
+    pub created_at: i64,
+}
+
+/// `getSanctions(chatId?)`: a chat's mutes and bans in force, or the website's bans.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sanctions {
+    /// Newest first.
+    pub sanctions: Vec<Sanction>,
+}
+
+/// `flagMessage` / `reportUser`: why.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ReportRequest {
+    /// Why (1 to [`crate::limits::MAX_REASON_CHARS`] characters).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `resolveReport`: what was done.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ResolveReportRequest {
+    /// What was done (at most [`crate::limits::MAX_REASON_CHARS`]; default `resolved`).
+    #[serde(default)]
+    pub resolution: Option<String>,
+}
+
+/// A flagged message or a reported user, in the consultants' queue.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// Id (`rep_…`).
+    pub id: String,
+    /// `message` or `user`.
+    pub kind: String,
+    /// The flagged message's chat.
+    pub chat_id: Option<String>,
+    /// The flagged message.
+    pub message_id: Option<String>,
+    /// The flagged message's text when it was flagged.
+    pub excerpt: Option<String>,
+    /// Who is reported (a flagged message's sender).
+    pub username: String,
+    /// Who reported.
+    pub reporter: String,
+    /// Why.
+    pub reason: String,
+    /// When, ms.
+    pub created_at: i64,
+    /// When resolved (null: open).
+    pub resolved_at: Option<i64>,
+    /// Who resolved it (null: open, or the secret key).
+    pub resolved_by: Option<String>,
+    /// What was done.
+    pub resolution: Option<String>,
+}
+
+/// `getReports({status, page})`: a page of the reports queue, newest first.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReportsPage {
+    /// Reports of this page.
+    pub reports: Vec<Report>,
+    /// This page (1-based).
+    pub page: u32,
+    /// Page size.
+    pub per_page: u32,
+    /// All reports of that status.
+    pub total: u64,
+    /// Number of pages.
+    pub total_pages: u32,
+}

@@ -17,6 +17,12 @@ pub fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::now_v7().simple())
 }
 
+/// A time in ms since the epoch as RFC 3339 UTC, to the second (`2026-12-07T10:00:00Z`).
+pub fn iso_time(ms: i64) -> String {
+    let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms.max(0) as u64);
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
 /// `n` random bytes from the OS generator, hex-encoded.
 pub fn random_hex(n: usize) -> String {
     let mut buf = vec![0u8; n];

@@ -44,6 +44,8 @@ struct Fx {
     u: (String, String),
     /// This website's public id.
     website: String,
+    /// An open report (the throwaway user reported the member).
+    report: String,
 }
 
 struct Callers {
@@ -96,8 +98,17 @@ async fn fixture(srv: &TestServer, c: &Callers, n: usize) -> Fx {
         .unwrap()
         .to_owned();
     let name = format!("throwaway{n}");
-    let (_, user) = srv.user(&name).await;
+    let (ut, user) = srv.user(&name).await;
+    let (s, r) = srv
+        .post(
+            &format!("/v1/users/by-username/{}/report", c.member_name),
+            &ut,
+            json!({"reason": "matrix"}),
+        )
+        .await;
+    assert!(s.is_success(), "{r}");
     Fx {
+        report: r["id"].as_str().unwrap().to_owned(),
         p,
         q,
         m,
@@ -143,6 +154,7 @@ fn fill(s: &str, fx: &Fx) -> String {
         .replace("{GONE}", &fx.gone)
         .replace("{UID}", &fx.u.0)
         .replace("{UNAME}", &fx.u.1)
+        .replace("{REP}", &fx.report)
 }
 
 fn fill_value(v: &Value, fx: &Fx) -> Value {
@@ -176,6 +188,18 @@ async fn every_endpoint_as_every_caller() {
         row(M::PUT, "/v1/chats/{P}/messages/{M}/pin", json!(null), "DDDDDAD"),
         row(M::DELETE, "/v1/chats/{P}/messages/{M}/pin", json!(null), "DDDDDAD"),
         row(M::GET, "/v1/chats/{P}/pins", json!(null), "DDADDAA"),
+        row(M::PUT, "/v1/chats/{P}/mutes/{UNAME}", json!({"reason": "x"}), "DDDDDAA"),
+        row(M::DELETE, "/v1/chats/{P}/mutes/{UNAME}", json!(null), "DDDDDAA"),
+        row(M::PUT, "/v1/chats/{P}/bans/{UNAME}", json!({"seconds": 60}), "DDDDDAA"),
+        row(M::DELETE, "/v1/chats/{P}/bans/{UNAME}", json!(null), "DDDDDAA"),
+        row(M::GET, "/v1/chats/{P}/sanctions", json!(null), "DDDDDAA"),
+        row(M::PUT, "/v1/bans/{UNAME}", json!({"reason": "x"}), "DDDDDAA"),
+        row(M::DELETE, "/v1/bans/{UNAME}", json!(null), "DDDDDAA"),
+        row(M::GET, "/v1/bans", json!(null), "DDDDAAA"),
+        row(M::POST, "/v1/chats/{P}/messages/{M}/flag", json!({"reason": "x"}), "DDIDDAD"),
+        row(M::POST, "/v1/users/by-username/{UNAME}/report", json!({"reason": "x"}), "DAADDAD"),
+        row(M::GET, "/v1/reports", json!(null), "DDDDAAA"),
+        row(M::POST, "/v1/reports/{REP}/resolve", json!({"resolution": "done"}), "DDDDDAA"),
         row(M::POST, "/v1/chats/{P}/seen", json!({"messageId": "{M}"}), "DDADDDD"),
         row(M::POST, "/v1/chats/{P}/typing", json!({"typing": true}), "DDADDAD"),
         row(M::POST, "/v1/chats/{Q}/join", json!(null), "DAADDAD"),

@@ -339,7 +339,7 @@ async fn suite(s: Arc<dyn Store>) {
         .last_seen_seq;
     assert_eq!(mark, 5, "new members start with everything seen");
     // the access check's single query: chat + this user's membership, scoped to a website
-    let (c, m) = s
+    let (c, m, standing) = s
         .chat_and_member("wa", &public.id, Some(&a.user.id))
         .await
         .unwrap()
@@ -348,13 +348,14 @@ async fn suite(s: Arc<dyn Store>) {
         (c.id.as_str(), m.map(|m| m.last_seen_seq)),
         (public.id.as_str(), Some(5))
     );
-    let (_, none) = s
+    assert_eq!(standing, Standing::default(), "no mute, no ban");
+    let (_, none, _) = s
         .chat_and_member("wa", &public.id, Some("usr_nobody"))
         .await
         .unwrap()
         .unwrap();
     assert!(none.is_none());
-    let (_, anon) = s
+    let (_, anon, _) = s
         .chat_and_member("wa", &public.id, None)
         .await
         .unwrap()
@@ -449,6 +450,216 @@ async fn suite(s: Arc<dyn Store>) {
 
     search(&*s).await;
     reactions(&*s).await;
+    moderation(&*s).await;
+}
+
+/// Sanctions (mutes and bans per chat, website bans) and the reports queue.
+async fn moderation(s: &dyn Store) {
+    s.create_website(&site("wm")).await.unwrap();
+    let (v, _) = s.create_user(user("wm", "v", Role::Visitor)).await.unwrap();
+    let (w, _) = s.create_user(user("wm", "w", Role::Visitor)).await.unwrap();
+    let room = s
+        .create_group(
+            NewGroup {
+                website_id: "wm".into(),
+                name: Some("mod".into()),
+                avatar: None,
+                metadata: Metadata::new(),
+                visibility: Visibility::Public,
+                created_by: None,
+                member_ids: vec![v.user.id.clone()],
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let sanction = |chat: Option<&str>, user: &str, kind, until, at| SanctionRecord {
+        website_id: "wm".into(),
+        chat_id: chat.map(str::to_owned),
+        user_id: user.to_owned(),
+        kind,
+        until,
+        reason: format!("{kind:?} {user}"),
+        created_by: Some("usr_mod".into()),
+        created_at: at,
+    };
+    s.set_sanction(&sanction(
+        Some(&room.id),
+        &v.user.id,
+        SanctionKind::Mute,
+        Some(500),
+        10,
+    ))
+    .await
+    .unwrap();
+    s.set_sanction(&sanction(
+        Some(&room.id),
+        &w.user.id,
+        SanctionKind::Ban,
+        None,
+        11,
+    ))
+    .await
+    .unwrap();
+    // the access query carries them, per user
+    let (_, m, st) = s
+        .chat_and_member("wm", &room.id, Some(&v.user.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(m.is_some());
+    assert_eq!(
+        st,
+        Standing {
+            muted: Some(Term {
+                until: Some(500),
+                reason: format!("Mute {}", v.user.id)
+            }),
+            banned: None
+        }
+    );
+    let (_, _, st) = s
+        .chat_and_member("wm", &room.id, Some(&w.user.id))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(st.banned.map(|t| t.until), Some(None));
+    assert!(st.muted.is_none());
+    // setting again replaces; listing skips expired ones, newest first
+    s.set_sanction(&sanction(
+        Some(&room.id),
+        &v.user.id,
+        SanctionKind::Mute,
+        Some(900),
+        12,
+    ))
+    .await
+    .unwrap();
+    let list = s.sanctions("wm", Some(&room.id), 600, 10).await.unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|x| (x.user_id.as_str(), x.until))
+            .collect::<Vec<_>>(),
+        vec![(v.user.id.as_str(), Some(900)), (w.user.id.as_str(), None)]
+    );
+    assert_eq!(
+        s.sanctions("wm", Some(&room.id), 1_000, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        s.sanctions("wm", None, 0, 10).await.unwrap().is_empty(),
+        "no website bans"
+    );
+    // a website ban is apart from the chat's
+    s.set_sanction(&sanction(
+        None,
+        &v.user.id,
+        SanctionKind::Ban,
+        Some(2_000),
+        13,
+    ))
+    .await
+    .unwrap();
+    let ban = s.website_ban("wm", &v.user.id).await.unwrap().unwrap();
+    assert_eq!((ban.chat_id, ban.until), (None, Some(2_000)));
+    assert!(s.website_ban("wm", &w.user.id).await.unwrap().is_none());
+    assert!(
+        s.website_ban("wa", &v.user.id).await.unwrap().is_none(),
+        "per website"
+    );
+    // lifting: once
+    assert!(s
+        .lift_sanction("wm", Some(&room.id), &w.user.id, SanctionKind::Ban)
+        .await
+        .unwrap());
+    assert!(!s
+        .lift_sanction("wm", Some(&room.id), &w.user.id, SanctionKind::Ban)
+        .await
+        .unwrap());
+    assert!(s
+        .lift_sanction("wm", None, &v.user.id, SanctionKind::Ban)
+        .await
+        .unwrap());
+    assert!(s.website_ban("wm", &v.user.id).await.unwrap().is_none());
+
+    // reports: open, found by reporter and subject, paged newest first, resolved once
+    let report = |id: &str, kind: &str, subject: &str, at| ReportRecord {
+        id: id.into(),
+        website_id: "wm".into(),
+        kind: kind.into(),
+        subject: subject.into(),
+        chat_id: (kind == "message").then(|| room.id.clone()),
+        target_id: w.user.id.clone(),
+        reporter_id: v.user.id.clone(),
+        reason: "why".into(),
+        excerpt: (kind == "message").then(|| "bad words".into()),
+        created_at: at,
+        resolved_at: None,
+        resolved_by: None,
+        resolution: None,
+    };
+    s.insert_report(&report("rep_1", "message", "msg_1", 20))
+        .await
+        .unwrap();
+    s.insert_report(&report("rep_2", "user", &w.user.id, 21))
+        .await
+        .unwrap();
+    let open = s
+        .open_report("wm", &v.user.id, "message", "msg_1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(open, report("rep_1", "message", "msg_1", 20));
+    assert!(s
+        .open_report("wm", &w.user.id, "message", "msg_1")
+        .await
+        .unwrap()
+        .is_none());
+    let (page, total) = s.reports("wm", Some(true), 0, 10).await.unwrap();
+    assert_eq!(total, 2);
+    assert_eq!(
+        page.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["rep_2", "rep_1"]
+    );
+    let (page, total) = s.reports("wm", None, 1, 1).await.unwrap();
+    assert_eq!((total, page[0].id.as_str()), (2, "rep_1"));
+    let (r, done) = s
+        .resolve_report("wm", "rep_1", Some("usr_mod"), "warned", 30)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(done);
+    assert_eq!(
+        (
+            r.resolved_at,
+            r.resolved_by.as_deref(),
+            r.resolution.as_deref()
+        ),
+        (Some(30), Some("usr_mod"), Some("warned"))
+    );
+    let (r, done) = s
+        .resolve_report("wm", "rep_1", None, "again", 31)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!done, "resolved once");
+    assert_eq!(r.resolution.as_deref(), Some("warned"));
+    assert!(s
+        .resolve_report("wa", "rep_1", None, "x", 32)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s
+        .open_report("wm", &v.user.id, "message", "msg_1")
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(s.reports("wm", Some(false), 0, 10).await.unwrap().1, 1);
+    assert_eq!(s.reports("wm", Some(true), 0, 10).await.unwrap().1, 1);
+    assert_eq!(s.reports("wa", None, 0, 10).await.unwrap().1, 0);
 }
 
 /// Reactions: counted per user, idempotent, bounded, revisions of their message, gone

@@ -8,6 +8,7 @@ pub mod chats;
 pub mod extract;
 pub mod files;
 pub mod messages;
+pub mod moderation;
 pub mod openapi;
 pub mod test_hooks;
 pub mod users;
@@ -157,6 +158,30 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(messages::pin).delete(messages::unpin),
         )
         .route("/chats/{id}/pins", get(messages::pins))
+        .route(
+            "/chats/{id}/messages/{message_id}/flag",
+            post(moderation::flag),
+        )
+        .route(
+            "/chats/{id}/mutes/{username}",
+            axum::routing::put(moderation::mute).delete(moderation::unmute),
+        )
+        .route(
+            "/chats/{id}/bans/{username}",
+            axum::routing::put(moderation::ban_in_chat).delete(moderation::unban_in_chat),
+        )
+        .route("/chats/{id}/sanctions", get(moderation::chat_sanctions))
+        .route("/bans", get(moderation::bans))
+        .route(
+            "/bans/{username}",
+            axum::routing::put(moderation::ban).delete(moderation::unban),
+        )
+        .route(
+            "/users/by-username/{username}/report",
+            post(moderation::report),
+        )
+        .route("/reports", get(moderation::reports))
+        .route("/reports/{id}/resolve", post(moderation::resolve))
         .route(
             "/chats/{id}/messages/{message_id}/reactions/{reaction}",
             axum::routing::put(messages::add_reaction).delete(messages::remove_reaction),

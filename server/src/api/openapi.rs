@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{admin, auth, chats, files, messages, users};
+use super::{admin, auth, chats, files, messages, moderation, users};
 
 struct Security;
 
@@ -54,6 +54,9 @@ impl Modify for Security {
         messages::page, messages::history, messages::search, messages::send, messages::edit, messages::delete,
         messages::seen, messages::typing, messages::add_reaction, messages::remove_reaction,
         messages::pin, messages::unpin, messages::pins,
+        moderation::mute, moderation::unmute, moderation::ban_in_chat, moderation::unban_in_chat,
+        moderation::chat_sanctions, moderation::ban, moderation::unban, moderation::bans,
+        moderation::flag, moderation::report, moderation::reports, moderation::resolve,
         files::upload, files::download, files::thumbnail,
         admin::create_consultant, admin::mint_token, admin::create_website,
     )

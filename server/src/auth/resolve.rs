@@ -12,7 +12,7 @@ use crate::util::{check_username, now_ms};
 
 /// Verifies a user token and loads its user. App users (`role: user`) are created on their
 /// first sign-in; visitors and consultants must exist. Tokens minted before their user was
-/// deleted stay refused.
+/// deleted stay refused, and so are those of a user banned from the website (`forbidden`).
 pub async fn session_from_token(state: &AppState, token: &str) -> AppResult<Session> {
     let aud = tokens::peek_audience(token)?;
     let site = state
@@ -47,6 +47,9 @@ pub async fn session_from_token(state: &AppState, token: &str) -> AppResult<Sess
         }
         None => return Err(AppError::unauthorized("the token's user does not exist")),
     };
+    if !role.is_staff() {
+        crate::service::moderation::refuse_banned(state, &site.id, &user.user.id).await?;
+    }
     if user.user.role != role {
         return Err(AppError::unauthorized(format!(
             "the token says role {:?} but the user is a {}",

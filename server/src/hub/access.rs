@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::store::{ChatRecord, MemberRecord};
+use crate::store::{ChatRecord, MemberRecord, Standing};
 
 /// Longest an entry is trusted without being reloaded.
 pub const TTL: Duration = Duration::from_secs(30);
@@ -25,8 +25,8 @@ const MAX_MEMBERS: usize = 20_000;
 struct Entry {
     chat: ChatRecord,
     loaded: Instant,
-    /// user → membership (`None`: known not to be a member).
-    members: HashMap<String, (Option<MemberRecord>, Instant)>,
+    /// user → membership (`None`: known not to be a member) and mute/ban there.
+    members: HashMap<String, (Option<MemberRecord>, Standing, Instant)>,
 }
 
 struct Inner {
@@ -60,12 +60,17 @@ impl AccessCache {
         self.lock().generation
     }
 
-    /// The chat and `user`'s membership, if held and fresh.
-    pub fn get(&self, chat_id: &str, user: &str) -> Option<(ChatRecord, Option<MemberRecord>)> {
+    /// The chat, `user`'s membership and standing, if held and fresh.
+    pub fn get(
+        &self,
+        chat_id: &str,
+        user: &str,
+    ) -> Option<(ChatRecord, Option<MemberRecord>, Standing)> {
         let inner = self.lock();
         let e = inner.chats.get(chat_id)?;
-        let (m, at) = e.members.get(user)?;
-        (e.loaded.elapsed() < TTL && at.elapsed() < TTL).then(|| (e.chat.clone(), m.clone()))
+        let (m, st, at) = e.members.get(user)?;
+        (e.loaded.elapsed() < TTL && at.elapsed() < TTL)
+            .then(|| (e.chat.clone(), m.clone(), st.clone()))
     }
 
     /// Keeps what a read started at `generation` found, unless something was invalidated
@@ -76,6 +81,7 @@ impl AccessCache {
         chat: &ChatRecord,
         user: &str,
         member: Option<&MemberRecord>,
+        standing: &Standing,
     ) {
         let mut inner = self.lock();
         if inner.generation != generation {
@@ -98,7 +104,8 @@ impl AccessCache {
         if e.members.len() >= MAX_MEMBERS {
             e.members.clear();
         }
-        e.members.insert(user.to_owned(), (member.cloned(), now));
+        e.members
+            .insert(user.to_owned(), (member.cloned(), standing.clone(), now));
     }
 
     /// Drops a chat (`users` empty), some of its memberships, some users everywhere

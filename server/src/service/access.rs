@@ -15,7 +15,8 @@ use chatix_protocol::{ChatKind, ErrorCode, Visibility};
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::{ChatRecord, MemberRecord};
+use crate::store::{ChatRecord, MemberRecord, Standing, Term};
+use crate::util::now_ms;
 
 /// A chat together with the caller's membership.
 #[derive(Debug, Clone)]
@@ -24,6 +25,26 @@ pub struct ChatAccess {
     pub chat: ChatRecord,
     /// The caller's membership, if any.
     pub member: Option<MemberRecord>,
+    /// The caller's mute and ban in this chat (staff and the secret key have none).
+    pub standing: Standing,
+}
+
+impl ChatAccess {
+    /// The caller's mute, when in force now.
+    pub fn muted(&self) -> Option<&Term> {
+        self.standing
+            .muted
+            .as_ref()
+            .filter(|t| t.in_force(now_ms()))
+    }
+}
+
+/// "until <time>" or "until lifted", for refusals.
+pub fn until_text(t: &Term) -> String {
+    match t.until {
+        Some(ms) => format!("until {}", crate::util::iso_time(ms)),
+        None => "until a moderator lifts it".to_owned(),
+    }
 }
 
 /// Whether `actor` may see `chat`, given its membership.
@@ -77,8 +98,8 @@ pub async fn chat_for_send(
                 .store
                 .chat_and_member(website, chat_id, Some(user))
                 .await?;
-            if let Some((chat, member)) = &found {
-                cache.put(generation, chat, user, member.as_ref());
+            if let Some((chat, member, standing)) = &found {
+                cache.put(generation, chat, user, member.as_ref(), standing);
             }
             found
         }
@@ -86,16 +107,16 @@ pub async fn chat_for_send(
     check(
         actor,
         chat_id,
-        found.filter(|(chat, _)| chat.website_id == *website),
+        found.filter(|(chat, _, _)| chat.website_id == *website),
     )
 }
 
 fn check(
     actor: &Actor,
     chat_id: &str,
-    found: Option<(ChatRecord, Option<MemberRecord>)>,
+    found: Option<(ChatRecord, Option<MemberRecord>, Standing)>,
 ) -> AppResult<ChatAccess> {
-    let (chat, member) =
+    let (chat, member, standing) =
         found.ok_or_else(|| AppError::not_found(format!("no chat {chat_id:?}")))?;
     if !can_see(actor, &chat, member.as_ref()) {
         return Err(AppError::not_found(format!("no chat {chat_id:?}")));
@@ -103,5 +124,18 @@ fn check(
     if chat.deleted_at.is_some() && !actor.is_admin() {
         return Err(AppError::new(ErrorCode::Gone, "the chat was deleted"));
     }
-    Ok(ChatAccess { chat, member })
+    if let Some(ban) = standing.banned.as_ref().filter(|t| t.in_force(now_ms())) {
+        if !actor.is_staff() {
+            return Err(AppError::forbidden(format!(
+                "you are banned from this chat {} ({})",
+                until_text(ban),
+                ban.reason
+            )));
+        }
+    }
+    Ok(ChatAccess {
+        chat,
+        member,
+        standing,
+    })
 }

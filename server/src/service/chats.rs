@@ -451,7 +451,11 @@ pub async fn restore(state: &AppState, actor: &Actor, chat_id: &str) -> AppResul
         .chat(&actor.website().id, chat_id)
         .await?
         .ok_or_else(|| AppError::not_found(format!("no chat {chat_id:?}")))?;
-    let a = ChatAccess { chat, member: None };
+    let a = ChatAccess {
+        chat,
+        member: None,
+        standing: Default::default(),
+    };
     if a.chat.deleted_at.is_none() {
         return Err(AppError::conflict("the chat is not deleted"));
     }
@@ -500,6 +504,7 @@ pub async fn add_members(
     }
     let users = resolve_users(state, &a.chat.website_id, usernames).await?;
     check_may_add(actor, a.chat.visibility, &users)?;
+    super::moderation::refuse_banned_members(state, &a.chat.website_id, &a.chat.id, &users).await?;
     let ids: Vec<String> = users.iter().map(|u| u.user.id.clone()).collect();
     let added = state.store.add_members(&a.chat.id, &ids, now_ms()).await?;
     access_changed(state, &a.chat.id, &ids);
@@ -646,6 +651,7 @@ pub async fn join_access(state: &AppState, actor: &Actor, a: ChatAccess) -> AppR
     Ok(ChatAccess {
         chat: a.chat,
         member,
+        standing: a.standing,
     })
 }
 

@@ -35,6 +35,7 @@ fn acting_user<'a>(actor: &'a Actor, what: &str) -> AppResult<&'a crate::auth::S
 /// joining them first; their first message makes them a member.
 pub async fn writable(state: &AppState, actor: &Actor, chat_id: &str) -> AppResult<ChatAccess> {
     let a = access::chat_for_send(state, actor, chat_id).await?;
+    refuse_muted(actor, &a)?;
     if a.member.is_some() {
         return Ok(a);
     }
@@ -42,6 +43,18 @@ pub async fn writable(state: &AppState, actor: &Actor, chat_id: &str) -> AppResu
         return Ok(a);
     }
     chats::join_access(state, actor, a).await
+}
+
+/// A muted user reads but does not send, react or edit (staff are never muted).
+fn refuse_muted(actor: &Actor, a: &ChatAccess) -> AppResult<()> {
+    match a.muted() {
+        Some(t) if !actor.is_staff() => Err(AppError::forbidden(format!(
+            "you are muted in this chat {} ({}): nothing was stored",
+            access::until_text(t),
+            t.reason
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn check_body(state: &AppState, text: &str) -> AppResult<()> {
@@ -365,6 +378,7 @@ pub async fn edit(
         metadata::validate(m).map_err(AppError::invalid)?;
     }
     let (a, m) = own_message(state, actor, chat_id, message_id, false).await?;
+    refuse_muted(actor, &a)?;
     if req.text.as_deref().is_some_and(|t| t.trim().is_empty()) && m.file.is_none() {
         return Err(AppError::invalid(
             "a text message cannot be edited to empty text; delete it instead",

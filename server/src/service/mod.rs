@@ -11,10 +11,12 @@
 //! - [`chats`]: direct chats, groups (chatrooms), conversations, members.
 //! - [`messages`]: sending, editing, deleting, history, seen marks, typing.
 //! - [`search`]: message search, by the same access rules.
+//! - [`moderation`]: mutes, bans and the reports queue.
 
 pub mod access;
 pub mod chats;
 pub mod messages;
+pub mod moderation;
 pub mod search;
 pub mod users;
 pub mod views;

@@ -63,6 +63,7 @@ pub async fn visitor_session(
                     .as_deref()
                     .is_some_and(|h| same_digest(h, &hash_secret(secret)));
             if ok {
+                super::moderation::refuse_banned(state, &site.id, &u.user.id).await?;
                 let (token, expires_at) = resolve::mint(&site, &u, VISITOR_TOKEN_TTL_S)?;
                 return Ok(SessionResponse {
                     token,

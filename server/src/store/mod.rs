@@ -16,6 +16,110 @@ use chatix_protocol::{ChatKind, Message, MessageKind, Metadata, Pin, Role, User,
 
 use crate::error::AppResult;
 
+/// What a sanction does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SanctionKind {
+    /// Reads, cannot send (a chat only).
+    Mute,
+    /// Removed and refused (a chat, or the whole website).
+    Ban,
+}
+
+impl SanctionKind {
+    /// Its name in storage and on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SanctionKind::Mute => "mute",
+            SanctionKind::Ban => "ban",
+        }
+    }
+    /// From [`Self::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "mute" => Some(SanctionKind::Mute),
+            "ban" => Some(SanctionKind::Ban),
+            _ => None,
+        }
+    }
+}
+
+/// A mute or ban of one user, in a chat or (`chat_id` none) on the whole website.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SanctionRecord {
+    /// Website.
+    pub website_id: String,
+    /// Chat (none: the website).
+    pub chat_id: Option<String>,
+    /// The user sanctioned.
+    pub user_id: String,
+    /// Mute or ban.
+    pub kind: SanctionKind,
+    /// End, ms (none: until lifted).
+    pub until: Option<i64>,
+    /// Why (shown to the user).
+    pub reason: String,
+    /// The consultant who set it (none: the secret key).
+    pub created_by: Option<String>,
+    /// When.
+    pub created_at: i64,
+}
+
+/// How long a sanction lasts and why, as the access check sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    /// End, ms (none: until lifted).
+    pub until: Option<i64>,
+    /// Why.
+    pub reason: String,
+}
+
+impl Term {
+    /// Whether it is in force at `now`.
+    pub fn in_force(&self, now: i64) -> bool {
+        self.until.is_none_or(|u| u > now)
+    }
+}
+
+/// A user's mute and ban in one chat (expired ones included: [`Term::in_force`] says).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// The mute, if any.
+    pub muted: Option<Term>,
+    /// The ban, if any.
+    pub banned: Option<Term>,
+}
+
+/// A flagged message or a reported user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportRecord {
+    /// Id (`rep_…`).
+    pub id: String,
+    /// Website.
+    pub website_id: String,
+    /// `message` or `user`.
+    pub kind: String,
+    /// The message id (`message`) or the user id (`user`).
+    pub subject: String,
+    /// The flagged message's chat.
+    pub chat_id: Option<String>,
+    /// The user reported (a flagged message's sender).
+    pub target_id: String,
+    /// Who reported.
+    pub reporter_id: String,
+    /// Why.
+    pub reason: String,
+    /// The flagged message's text when it was flagged.
+    pub excerpt: Option<String>,
+    /// When.
+    pub created_at: i64,
+    /// When resolved.
+    pub resolved_at: Option<i64>,
+    /// Who resolved it (none: the secret key, or open).
+    pub resolved_by: Option<String>,
+    /// What was done.
+    pub resolution: Option<String>,
+}
+
 /// What [`Store::react`] is asked.
 #[derive(Debug, Clone, Copy)]
 pub struct ReactionChange<'a> {
@@ -418,23 +522,14 @@ pub trait Store: Send + Sync + 'static {
     async fn remove_members(&self, chat: &str, users: &[String]) -> AppResult<Vec<String>>;
     /// One membership.
     async fn member(&self, chat: &str, user: &str) -> AppResult<Option<MemberRecord>>;
-    /// A chat of `website` and, when `user` is given, that user's membership of it: what
-    /// every access check needs, in one query.
+    /// A chat of `website` and, when `user` is given, that user's membership of it and
+    /// their mute and ban there: what every access check needs, in one query.
     async fn chat_and_member(
         &self,
         website: &str,
         chat: &str,
         user: Option<&str>,
-    ) -> AppResult<Option<(ChatRecord, Option<MemberRecord>)>> {
-        let Some(c) = self.chat(website, chat).await? else {
-            return Ok(None);
-        };
-        let m = match user {
-            Some(u) => self.member(&c.id, u).await?,
-            None => None,
-        };
-        Ok(Some((c, m)))
-    }
+    ) -> AppResult<Option<(ChatRecord, Option<MemberRecord>, Standing)>>;
     /// A page of members with their users (by join time), and the total.
     async fn members(
         &self,
@@ -539,6 +634,58 @@ pub trait Store: Send + Sync + 'static {
         after_seq: i64,
         aud: Audience,
     ) -> AppResult<u64>;
+
+    // --- moderation
+    /// Sets a sanction, replacing one of the same kind on the same user and chat.
+    async fn set_sanction(&self, s: &SanctionRecord) -> AppResult<()>;
+    /// Lifts a sanction; whether there was one.
+    async fn lift_sanction(
+        &self,
+        website: &str,
+        chat: Option<&str>,
+        user: &str,
+        kind: SanctionKind,
+    ) -> AppResult<bool>;
+    /// The sanctions of a chat (or, `chat` none, the website's bans) still in force at
+    /// `now`, newest first, at most `limit`.
+    async fn sanctions(
+        &self,
+        website: &str,
+        chat: Option<&str>,
+        now: i64,
+        limit: i64,
+    ) -> AppResult<Vec<SanctionRecord>>;
+    /// A user's website ban, if one is stored (in force or not).
+    async fn website_ban(&self, website: &str, user: &str) -> AppResult<Option<SanctionRecord>>;
+    /// Stores a report.
+    async fn insert_report(&self, r: &ReportRecord) -> AppResult<()>;
+    /// `reporter`'s open report of `kind` on `subject`, if any.
+    async fn open_report(
+        &self,
+        website: &str,
+        reporter: &str,
+        kind: &str,
+        subject: &str,
+    ) -> AppResult<Option<ReportRecord>>;
+    /// A page of a website's reports (open ones only, resolved ones only, or all), newest
+    /// first, and their total.
+    async fn reports(
+        &self,
+        website: &str,
+        open: Option<bool>,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<ReportRecord>, u64)>;
+    /// Resolves an open report: the report as it is now, and whether this call resolved it
+    /// (`false`: it was resolved already). `None`: no such report.
+    async fn resolve_report(
+        &self,
+        website: &str,
+        id: &str,
+        by: Option<&str>,
+        resolution: &str,
+        now: i64,
+    ) -> AppResult<Option<(ReportRecord, bool)>>;
 
     // --- files
     /// Records an uploaded file.

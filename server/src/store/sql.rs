@@ -519,6 +519,42 @@ fn chat_from_row(r: &AnyRow) -> AppResult<ChatRecord> {
     })
 }
 
+const REPORT_COLS: &str = "id, website_id, kind, subject, chat_id, target_id, reporter_id, \
+    reason, excerpt, created_at, resolved_at, resolved_by, resolution";
+
+fn sanction_from_row(r: &AnyRow) -> AppResult<SanctionRecord> {
+    let kind: String = r.try_get("kind")?;
+    let chat: String = r.try_get("chat_id")?;
+    Ok(SanctionRecord {
+        website_id: r.try_get("website_id")?,
+        chat_id: (!chat.is_empty()).then_some(chat),
+        user_id: r.try_get("user_id")?,
+        kind: SanctionKind::parse(&kind).ok_or_else(|| bad_row("sanction kind", &kind))?,
+        until: r.try_get("until")?,
+        reason: r.try_get("reason")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn report_from_row(r: &AnyRow) -> AppResult<ReportRecord> {
+    Ok(ReportRecord {
+        id: r.try_get("id")?,
+        website_id: r.try_get("website_id")?,
+        kind: r.try_get("kind")?,
+        subject: r.try_get("subject")?,
+        chat_id: r.try_get("chat_id")?,
+        target_id: r.try_get("target_id")?,
+        reporter_id: r.try_get("reporter_id")?,
+        reason: r.try_get("reason")?,
+        excerpt: r.try_get("excerpt")?,
+        created_at: r.try_get("created_at")?,
+        resolved_at: r.try_get("resolved_at")?,
+        resolved_by: r.try_get("resolved_by")?,
+        resolution: r.try_get("resolution")?,
+    })
+}
+
 fn file_from_row(r: &AnyRow) -> AppResult<FileRecord> {
     let kind: String = r.try_get("kind")?;
     Ok(FileRecord {
@@ -1222,11 +1258,18 @@ impl Store for SqlStore {
         website: &str,
         chat: &str,
         user: Option<&str>,
-    ) -> AppResult<Option<(ChatRecord, Option<MemberRecord>)>> {
+    ) -> AppResult<Option<(ChatRecord, Option<MemberRecord>, Standing)>> {
         let q = format!(
             "SELECT {CHAT_COLS}, mb.user_id AS mb_user_id, mb.joined_at AS mb_joined_at, \
-             mb.last_seen_seq AS mb_last_seen_seq FROM chats c LEFT JOIN members mb \
-             ON mb.chat_id = c.id AND mb.user_id = $3 WHERE c.website_id = $1 AND c.id = $2"
+             mb.last_seen_seq AS mb_last_seen_seq, \
+             sm.kind AS sm_kind, sm.until AS sm_until, sm.reason AS sm_reason, \
+             sb.kind AS sb_kind, sb.until AS sb_until, sb.reason AS sb_reason \
+             FROM chats c LEFT JOIN members mb ON mb.chat_id = c.id AND mb.user_id = $3 \
+             LEFT JOIN sanctions sm ON sm.website_id = c.website_id AND sm.chat_id = c.id \
+             AND sm.user_id = $3 AND sm.kind = 'mute' \
+             LEFT JOIN sanctions sb ON sb.website_id = c.website_id AND sb.chat_id = c.id \
+             AND sb.user_id = $3 AND sb.kind = 'ban' \
+             WHERE c.website_id = $1 AND c.id = $2"
         );
         let Some(row) = sqlx::query(&q)
             .bind(website)
@@ -1247,7 +1290,22 @@ impl Store for SqlStore {
             }),
             None => None,
         };
-        Ok(Some((chat, member)))
+        let term = |k: &str| -> AppResult<Option<Term>> {
+            Ok(
+                match row.try_get::<Option<String>, _>(format!("{k}_kind").as_str())? {
+                    Some(_) => Some(Term {
+                        until: row.try_get(format!("{k}_until").as_str())?,
+                        reason: row.try_get(format!("{k}_reason").as_str())?,
+                    }),
+                    None => None,
+                },
+            )
+        };
+        let standing = Standing {
+            muted: term("sm")?,
+            banned: term("sb")?,
+        };
+        Ok(Some((chat, member, standing)))
     }
 
     async fn member(&self, chat: &str, user: &str) -> AppResult<Option<MemberRecord>> {
@@ -1610,6 +1668,195 @@ impl Store for SqlStore {
             .fetch_all(&self.read)
             .await?;
         rows.iter().map(message_from_row).collect()
+    }
+
+    async fn set_sanction(&self, x: &SanctionRecord) -> AppResult<()> {
+        sqlx::query(
+            "INSERT INTO sanctions (website_id, chat_id, user_id, kind, until, reason, \
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (website_id, chat_id, user_id, kind) DO UPDATE SET \
+             until = excluded.until, reason = excluded.reason, \
+             created_by = excluded.created_by, created_at = excluded.created_at",
+        )
+        .bind(&x.website_id)
+        .bind(x.chat_id.as_deref().unwrap_or(""))
+        .bind(&x.user_id)
+        .bind(x.kind.as_str())
+        .bind(x.until)
+        .bind(&x.reason)
+        .bind(&x.created_by)
+        .bind(x.created_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn lift_sanction(
+        &self,
+        website: &str,
+        chat: Option<&str>,
+        user: &str,
+        kind: SanctionKind,
+    ) -> AppResult<bool> {
+        let r = sqlx::query(
+            "DELETE FROM sanctions WHERE website_id = $1 AND chat_id = $2 AND user_id = $3 \
+             AND kind = $4",
+        )
+        .bind(website)
+        .bind(chat.unwrap_or(""))
+        .bind(user)
+        .bind(kind.as_str())
+        .execute(&self.write)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn sanctions(
+        &self,
+        website: &str,
+        chat: Option<&str>,
+        now: i64,
+        limit: i64,
+    ) -> AppResult<Vec<SanctionRecord>> {
+        let rows = sqlx::query(
+            "SELECT website_id, chat_id, user_id, kind, until, reason, created_by, created_at \
+             FROM sanctions WHERE website_id = $1 AND chat_id = $2 \
+             AND (until IS NULL OR until > $3) ORDER BY created_at DESC, user_id LIMIT $4",
+        )
+        .bind(website)
+        .bind(chat.unwrap_or(""))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(sanction_from_row).collect()
+    }
+
+    async fn website_ban(&self, website: &str, user: &str) -> AppResult<Option<SanctionRecord>> {
+        let row = sqlx::query(
+            "SELECT website_id, chat_id, user_id, kind, until, reason, created_by, created_at \
+             FROM sanctions WHERE website_id = $1 AND chat_id = '' AND user_id = $2 \
+             AND kind = 'ban'",
+        )
+        .bind(website)
+        .bind(user)
+        .fetch_optional(&self.read)
+        .await?;
+        row.as_ref().map(sanction_from_row).transpose()
+    }
+
+    async fn insert_report(&self, r: &ReportRecord) -> AppResult<()> {
+        sqlx::query(
+            "INSERT INTO reports (id, website_id, kind, subject, chat_id, target_id, \
+             reporter_id, reason, excerpt, created_at, resolved_at, resolved_by, resolution) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&r.id)
+        .bind(&r.website_id)
+        .bind(&r.kind)
+        .bind(&r.subject)
+        .bind(&r.chat_id)
+        .bind(&r.target_id)
+        .bind(&r.reporter_id)
+        .bind(&r.reason)
+        .bind(&r.excerpt)
+        .bind(r.created_at)
+        .bind(r.resolved_at)
+        .bind(&r.resolved_by)
+        .bind(&r.resolution)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn open_report(
+        &self,
+        website: &str,
+        reporter: &str,
+        kind: &str,
+        subject: &str,
+    ) -> AppResult<Option<ReportRecord>> {
+        let q = format!(
+            "SELECT {REPORT_COLS} FROM reports WHERE website_id = $1 AND reporter_id = $2 \
+             AND kind = $3 AND subject = $4 AND resolved_at IS NULL"
+        );
+        let row = sqlx::query(&q)
+            .bind(website)
+            .bind(reporter)
+            .bind(kind)
+            .bind(subject)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(report_from_row).transpose()
+    }
+
+    async fn reports(
+        &self,
+        website: &str,
+        open: Option<bool>,
+        offset: i64,
+        limit: i64,
+    ) -> AppResult<(Vec<ReportRecord>, u64)> {
+        let filter = match open {
+            Some(true) => " AND resolved_at IS NULL",
+            Some(false) => " AND resolved_at IS NOT NULL",
+            None => "",
+        };
+        let q = format!(
+            "SELECT {REPORT_COLS} FROM reports WHERE website_id = $1{filter} \
+             ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+        );
+        let rows = sqlx::query(&q)
+            .bind(website)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.read)
+            .await?;
+        let total: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM reports WHERE website_id = $1{filter}"
+        ))
+        .bind(website)
+        .fetch_one(&self.read)
+        .await?;
+        let list = rows
+            .iter()
+            .map(report_from_row)
+            .collect::<AppResult<Vec<_>>>()?;
+        Ok((list, total.max(0) as u64))
+    }
+
+    async fn resolve_report(
+        &self,
+        website: &str,
+        id: &str,
+        by: Option<&str>,
+        resolution: &str,
+        now: i64,
+    ) -> AppResult<Option<(ReportRecord, bool)>> {
+        let done = sqlx::query(
+            "UPDATE reports SET resolved_at = $3, resolved_by = $4, resolution = $5 \
+             WHERE website_id = $1 AND id = $2 AND resolved_at IS NULL",
+        )
+        .bind(website)
+        .bind(id)
+        .bind(now)
+        .bind(by)
+        .bind(resolution)
+        .execute(&self.write)
+        .await?
+        .rows_affected()
+            > 0;
+        let q = format!("SELECT {REPORT_COLS} FROM reports WHERE website_id = $1 AND id = $2");
+        let row = sqlx::query(&q)
+            .bind(website)
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await?;
+        Ok(row
+            .as_ref()
+            .map(report_from_row)
+            .transpose()?
+            .map(|r| (r, done)))
     }
 
     async fn own_reactions(&self, user: &str, ids: &[&str]) -> AppResult<Vec<(String, String)>> {

@@ -85,7 +85,7 @@ impl Answers {
 fn close_reason(code: u16) -> &'static str {
     match code {
         close::SLOW_CONSUMER => "slow consumer: reconnect and resume",
-        close::REVOKED => "access revoked",
+        close::REVOKED => "access revoked (user deleted or banned)",
         close::RATE_LIMITED => "rate limit exceeded repeatedly",
         close::RESTART => "service restart: reconnect and resume",
         _ => "server going away: reconnect",

@@ -205,7 +205,8 @@ async fn authenticate(
     Ok((session, auth.follow_recent))
 }
 
-/// Tells the peer why its socket is refused (an `error` frame, then close 4001) and closes.
+/// Tells the peer why its socket is refused (an `error` frame, then close 4001; 4003 for a
+/// user banned from the website, 4029 for a rate limit) and closes.
 async fn refuse(mut socket: WebSocket, e: &AppError) {
     let body = chatix_protocol::ServerFrame::Error {
         id: None,
@@ -214,6 +215,9 @@ async fn refuse(mut socket: WebSocket, e: &AppError) {
     };
     let code = if e.0.code == ErrorCode::RateLimited {
         close::RATE_LIMITED
+    } else if e.0.code == ErrorCode::Forbidden {
+        // banned from the website: a new token would not help
+        close::REVOKED
     } else {
         close::UNAUTHORIZED
     };
