@@ -1425,3 +1425,86 @@ async fn a_lost_presence_event_is_repaired_by_the_alive_digest() {
     );
     c.stop().await;
 }
+
+/// A website ban set through one node closes the user's sockets on every node at once
+/// (4003) and refuses their reconnects there; a mute set through one node is enforced by
+/// the others at once (their access caches were told over the bus), and lifting it too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ban_or_mute_through_one_node_holds_on_every_node() {
+    let _serial = SERIAL.lock().await;
+    let Some(c) = Cluster::start(3).await else {
+        return;
+    };
+    let (token, _) = c.user("troll").await;
+    let room = c
+        .group(json!({"name": "moderated", "visibility": "public", "memberUsernames": ["troll"]}))
+        .await;
+    let send = |text: &str| json!({"type": "send", "chatId": room, "message": {"text": text}});
+    let mut sockets = Vec::new();
+    for url in &c.urls[1..] {
+        let mut ws = Ws::connect(url, &token).await;
+        // warms the node's access cache with "not muted"
+        let f = ws.request(send("warm")).await;
+        assert!(is_ack(&f), "{f:?}");
+        sockets.push(ws);
+    }
+    c.admin(
+        reqwest::Method::PUT,
+        &format!("/v1/chats/{room}/mutes/troll"),
+        json!({"reason": "cool off"}),
+    )
+    .await;
+    for (n, ws) in sockets.iter_mut().enumerate() {
+        let f = ws.request(send("while muted")).await;
+        assert_eq!(
+            common::error_code(&f).as_deref(),
+            Some("forbidden"),
+            "node {}: {f:?}",
+            n + 1
+        );
+    }
+    let lifted = c
+        .http
+        .delete(format!("{}/v1/chats/{room}/mutes/troll", c.urls[0]))
+        .bearer_auth(&c.secret)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lifted.status(), reqwest::StatusCode::NO_CONTENT);
+    for ws in sockets.iter_mut() {
+        let f = ws.request(send("unmuted")).await;
+        assert!(is_ack(&f), "{f:?}");
+    }
+    assert_eq!(
+        c.total_messages(&room).await,
+        json!(4),
+        "nothing stored while muted"
+    );
+
+    let ban = c
+        .admin(
+            reqwest::Method::PUT,
+            "/v1/bans/troll",
+            json!({"seconds": 3600, "reason": "spam"}),
+        )
+        .await;
+    assert_eq!(ban["kind"], "ban", "{ban}");
+    for (n, ws) in sockets.iter_mut().enumerate() {
+        assert_eq!(
+            tokio::time::timeout(Duration::from_secs(10), ws.read_close_code())
+                .await
+                .expect("closed within 10 s"),
+            Some(4003),
+            "node {}",
+            n + 1
+        );
+    }
+    for url in &c.urls {
+        match common::open_socket(url, "", None, Some(common::auth_frame(&token))).await {
+            common::Opened::Closed { code, .. } => assert_eq!(code, 4003, "{url}"),
+            other => panic!("{url}: a banned user's reconnect must be refused: {other:?}"),
+        }
+    }
+    eprintln!("mute and website ban through node 0 held on nodes 1 and 2");
+    c.stop().await;
+}
