@@ -268,6 +268,12 @@ rest_methods!(CoreRest for ChatixCore as "ChatixCore" {
     set_email = "setEmail"(email);
     get_all_managers = "getAllManagers"();
     get_connected_managers = "getConnectedManagers"();
+    ban_user = "banUser"(username, options);
+    unban_user = "unbanUser"(username);
+    get_sanctions = "getSanctions"();
+    report_user = "reportUser"(username, reason);
+    get_reports = "getReports"(options);
+    resolve_report = "resolveReport"(report_id, options);
 });
 
 rest_methods!(ChatRest for ChatHandle as "Chat" {
@@ -281,6 +287,12 @@ rest_methods!(ChatRest for ChatHandle as "Chat" {
     remove_reaction = "removeReaction"(message_id, reaction);
     pin_message = "pinMessage"(message_id);
     unpin_message = "unpinMessage"(message_id);
+    flag_message = "flagMessage"(message_id, reason);
+    mute_user = "muteUser"(username, options);
+    unmute_user = "unmuteUser"(username);
+    ban_user = "banUser"(username, options);
+    unban_user = "unbanUser"(username);
+    get_sanctions = "getSanctions"();
     set_name = "setName"(name);
     set_metadata = "setMetadata"(metadata);
     set_visibility = "setVisibility"(visibility);
@@ -1506,4 +1518,155 @@ async fn reactions_and_pins_reach_both_sides_and_the_cache_keeps_each_ones_own()
     );
     a.stop();
     b.stop();
+}
+
+#[wasm_bindgen_test]
+async fn a_consultant_mutes_bans_and_works_the_reports_queue_a_visitor_feels_each() {
+    let staff = consultant().await;
+    let room = chat_of(
+        ok(staff.group_chat(obj(
+            json!({"name": unique("moderated"), "visibility": "public"}),
+        )))
+        .await,
+    );
+    let v = visitor().await;
+    let vname = s(&v.me(), "username");
+    ok_of(connect_to_chatroom(&v, room.id().into())).await;
+    let v_room = chat_of(ok(v.get_chat(room.id().into())).await);
+    ok(v_room.send_message(obj(json!({"text": "first"})))).await;
+
+    // bad arguments reject before the wire, naming what was wrong
+    for (who, opts) in [
+        (JsValue::from(""), JsValue::UNDEFINED),
+        (vname.as_str().into(), obj(json!({"seconds": 0}))),
+        (vname.as_str().into(), obj(json!({"seconds": 1.5}))),
+        (vname.as_str().into(), obj(json!({"minutes": 5}))),
+    ] {
+        assert_eq!(err(room.mute_user(who, opts)).await, "invalid_argument");
+    }
+    // muted: the visitor's sends reject with forbidden, saying why; nothing is stored
+    let m = ok(room.mute_user(
+        vname.as_str().into(),
+        obj(json!({"seconds": 600, "reason": "cool down"})),
+    ))
+    .await;
+    assert_eq!(
+        (s(&m, "kind"), s(&m, "reason")),
+        ("mute".into(), "cool down".into())
+    );
+    let e = JsFuture::from(v_room.send_message(obj(json!({"text": "still here"}))))
+        .await
+        .expect_err("a muted visitor's send is refused");
+    assert_eq!(s(&e, "code"), "forbidden");
+    assert!(
+        s(&e, "message").contains("cool down"),
+        "{}",
+        s(&e, "message")
+    );
+    let list = json_of(&ok(room.get_sanctions()).await);
+    assert_eq!(list["sanctions"][0]["username"], vname.as_str(), "{list}");
+    assert_eq!(err(v_room.get_sanctions()).await, "forbidden");
+    assert_eq!(
+        err(v_room.mute_user(vname.as_str().into(), JsValue::UNDEFINED)).await,
+        "forbidden",
+        "visitors do not moderate"
+    );
+    assert!(ok(room.unmute_user(vname.as_str().into()))
+        .await
+        .is_undefined());
+    ok(v_room.send_message(obj(json!({"text": "sorry"})))).await;
+    let page = json_of(&ok(room.get_messages(JsValue::UNDEFINED)).await);
+    let stored: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(stored, ["first", "sorry"]);
+
+    // the visitor flags the consultant's message and reports them; staff resolve
+    let rude = ok(room.send_message(obj(json!({"text": "read the rules"})))).await;
+    until("the visitor caches it", 5000, || {
+        Array::from(&v_room.cached_messages()).length() == 3
+    })
+    .await;
+    assert_eq!(
+        err(v_room.flag_message(s(&rude, "id").into(), "".into())).await,
+        "invalid_argument"
+    );
+    let flag = ok(v_room.flag_message(s(&rude, "id").into(), "too harsh".into())).await;
+    assert_eq!(s(&flag, "kind"), "message");
+    assert_eq!(s(&flag, "excerpt"), "read the rules");
+    let staff_name = s(&staff.me(), "username");
+    let rep = ok(v.report_user(staff_name.as_str().into(), "grumpy".into())).await;
+    assert_eq!(s(&rep, "reporter"), vname);
+    assert_eq!(err(v.get_reports(JsValue::UNDEFINED)).await, "forbidden");
+    assert_eq!(
+        err(staff.get_reports(obj(json!({"status": "closed"})))).await,
+        "invalid_argument"
+    );
+    let queue = json_of(&ok(staff.get_reports(JsValue::UNDEFINED)).await);
+    let ids: Vec<&str> = queue["reports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert!(ids.contains(&s(&flag, "id").as_str()), "{queue}");
+    let done = ok(staff.resolve_report(
+        s(&flag, "id").into(),
+        obj(json!({"resolution": "explained the rules"})),
+    ))
+    .await;
+    assert_eq!(s(&done, "resolvedBy"), staff_name);
+    assert_eq!(
+        err(staff.resolve_report(s(&flag, "id").into(), JsValue::UNDEFINED)).await,
+        "conflict"
+    );
+    let resolved = json_of(&ok(staff.get_reports(obj(json!({"status": "resolved"})))).await);
+    assert!(
+        resolved.to_string().contains("explained the rules"),
+        "{resolved}"
+    );
+
+    // banned from the chatroom: removed, refused; unbanned: back
+    let b = ok(room.ban_user(vname.as_str().into(), obj(json!({"reason": "flooding"})))).await;
+    assert_eq!(get(&b, "until"), JsValue::NULL);
+    assert_eq!(
+        err(v.get_chatroom(room.id().into())).await,
+        "forbidden",
+        "a chat ban refuses reading"
+    );
+    ok(room.unban_user(vname.as_str().into())).await;
+    ok_of(connect_to_chatroom(&v, room.id().into())).await;
+
+    // banned from the website: the visitor's session ends at once, no reconnect
+    let (ended, ended_log) = recorder();
+    v.on("error".into(), ended.into()).unwrap();
+    let (gone, gone_log) = recorder();
+    v.on("disconnected".into(), gone.into()).unwrap();
+    let ban = ok(staff.ban_user(
+        vname.as_str().into(),
+        obj(json!({"seconds": 3600, "reason": "spam"})),
+    ))
+    .await;
+    assert_eq!(get(&ban, "chatId"), JsValue::NULL);
+    until("the banned visitor's session ends", 5000, || {
+        !ended_log.borrow().is_empty()
+    })
+    .await;
+    let d = gone_log
+        .borrow()
+        .last()
+        .cloned()
+        .expect("a disconnected event");
+    assert_eq!(get(&d, "code").as_f64(), Some(4003.0));
+    assert_eq!(get(&d, "retrying"), JsValue::FALSE);
+    assert_eq!(err(v.get_visitor()).await, "forbidden");
+    let bans = json_of(&ok(staff.get_sanctions()).await);
+    assert!(bans.to_string().contains(&vname), "{bans}");
+    ok(staff.unban_user(vname.as_str().into())).await;
+    assert_eq!(s(&ok(v.get_visitor()).await, "username"), vname);
+    v.stop();
+    staff.stop();
 }

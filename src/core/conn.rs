@@ -218,7 +218,7 @@ impl<T: Types> Core<T> {
                 reason,
                 ApiError::new(
                     ErrorCode::Unauthorized,
-                    "the server revoked this session (the user was deleted)",
+                    format!("the server ended this session: {reason}"),
                 ),
             );
         }

@@ -186,7 +186,7 @@ fn build<'s>(chat: Option<&str>, spec: &'s str, a: &Array) -> Result<Request, Ap
         let v = take(s.name)?;
         let name = s.name.rsplit('.').next().unwrap_or(s.name);
         let absent = v.is_undefined() || v.is_null();
-        if absent && matches!(s.kind, "o" | "r" | "M" | "V" | "a" | "c") {
+        if absent && matches!(s.kind, "o" | "r" | "M" | "V" | "a" | "c" | "t") {
             continue;
         }
         let number = match s.kind {
@@ -199,6 +199,16 @@ fn build<'s>(chat: Option<&str>, spec: &'s str, a: &Array) -> Result<Request, Ap
             "p" | "n" | "c" if s.in_path => number.to_string().into(),
             "p" | "n" | "c" => number.into(),
             "s" => args::string(name, &arg(&v))?.to_js(),
+            "t" => match v.as_f64() {
+                // a time in ms since the epoch, or a number of seconds
+                Some(n) if n.fract() == 0.0 && (1.0..=9e15).contains(&n) => n.into(),
+                _ => {
+                    return Err(args::invalid(format!(
+                        "{name} must be a whole number of at least 1, got {}",
+                        arg(&v).kind()
+                    )))
+                }
+            },
             "u" => js::username(name, &v)?.to_js(),
             "q" => {
                 let q = args::string(name, &arg(&v))?;

@@ -37,7 +37,8 @@ const HANDLERS = {
  * body, runs the call and turns the answer into the result; a bad argument rejects with a
  * `ChatixError` (`invalid_argument`, naming it). A spec is `METHOD PATH [THEN]
  * [!OBJ] [FIELD=KIND:NAME]...`: `{KIND:NAME}` in the path and each body field take the
- * next argument (`s` a string, `u` a username, `p` a page, `n` a page size, `m` metadata,
+ * next argument (`s` a string, `u` a username, `p` a page, `n` a page size, `t` an optional
+ * whole number (a time in ms, or seconds), `m` metadata,
  * `v` a visibility, `U`/`F` usernames, `1` one username sent as a list, `A` an avatar URL
  * or File; `o`, `r`, `M`, `V`, `L`, `a` optional ones), or with a NAME `OBJ.KEY` the key KEY
  * of an options object (`!OBJ`: it must set one); `{chat}` is the chat's own path; THEN
@@ -71,6 +72,12 @@ const ENDPOINTS = {
     searchMessages: 'GET /v1/messages/search?q={q:query}{&chatId=o:options.chatId}{&cursor=o:options.cursor}{&count=c:options.count} found',
     getAllManagers: 'GET /v1/consultants users',
     getConnectedManagers: 'GET /v1/consultants?online=true users',
+    banUser: 'PUT /v1/bans/{u:username} until=t:options.until seconds=t:options.seconds reason=o:options.reason',
+    unbanUser: 'DELETE /v1/bans/{u:username} none',
+    getSanctions: 'GET /v1/bans',
+    reportUser: 'POST /v1/users/by-username/{u:username}/report reason=s:reason',
+    getReports: 'GET /v1/reports?page={p:options.page}{&status=o:options.status}',
+    resolveReport: 'POST /v1/reports/{s:reportId}/resolve resolution=o:options.resolution',
   },
   Chat: {
     getMessages: 'GET {chat}/messages?page={p:page} history',
@@ -82,6 +89,12 @@ const ENDPOINTS = {
     removeReaction: 'DELETE {chat}/messages/{s:messageId}/reactions/{s:reaction} message',
     pinMessage: 'PUT {chat}/messages/{s:messageId}/pin message',
     unpinMessage: 'DELETE {chat}/messages/{s:messageId}/pin message',
+    flagMessage: 'POST {chat}/messages/{s:messageId}/flag reason=s:reason',
+    muteUser: 'PUT {chat}/mutes/{u:username} until=t:options.until seconds=t:options.seconds reason=o:options.reason',
+    unmuteUser: 'DELETE {chat}/mutes/{u:username} none',
+    banUser: 'PUT {chat}/bans/{u:username} until=t:options.until seconds=t:options.seconds reason=o:options.reason',
+    unbanUser: 'DELETE {chat}/bans/{u:username} none',
+    getSanctions: 'GET {chat}/sanctions',
     setName: 'PATCH {chat} chat name=s:name',
     setAvatar: 'PATCH {chat} chat avatar=A:avatar',
     setMetadata: 'PATCH {chat} chat metadata=m:metadata',

@@ -194,6 +194,41 @@ export interface SendFailure { chatId: string; clientId: string; error: ChatixEr
 export interface UnreadEvent { chatId: string; count: number; total: number; }
 /** Who pinned a message, and when (ms). */
 export interface Pin { by: string; at: number; }
+/** How long a mute or ban lasts (`until`, ms since the epoch, or `seconds` from now; neither:
+ * until lifted) and why (shown to the user; at most 500 characters). */
+export interface SanctionOptions { until?: number; seconds?: number; reason?: string; }
+/** A mute or ban in force. */
+export interface Sanction {
+  kind: "mute" | "ban";
+  /** The chat (null: a ban from the whole website). */
+  chatId: string | null;
+  username: string;
+  /** End, ms (null: until lifted). */
+  until: number | null;
+  reason: string;
+  /** The consultant who set it (null: the secret key). */
+  by: string | null;
+  createdAt: number;
+}
+/** A flagged message (`kind: "message"`) or a reported user, in the consultants' queue. */
+export interface Report {
+  id: string;
+  kind: "message" | "user";
+  chatId: string | null;
+  messageId: string | null;
+  /** The flagged message's text when it was flagged. */
+  excerpt: string | null;
+  /** Who is reported (a flagged message's sender). */
+  username: string;
+  reporter: string;
+  reason: string;
+  createdAt: number;
+  /** null while open. */
+  resolvedAt: number | null;
+  resolvedBy: string | null;
+  resolution: string | null;
+}
+export interface ReportsPage { reports: Report[]; page: number; perPage: number; total: number; totalPages: number; }
 /** `Chat`'s REST methods and read-only fields (defined in JavaScript on the class:
  * src/web/handlers.js). */
 export interface Chat {
@@ -239,6 +274,23 @@ export interface Chat {
   pinMessage(messageId: string): Promise<Message>;
   /** Unpins a message. */
   unpinMessage(messageId: string): Promise<Message>;
+  /** Flags a message you may read (not your own) for the consultants, with a reason
+   * (1-500 characters). Flagging it again while that report is open returns it. */
+  flagMessage(messageId: string, reason: string): Promise<Report>;
+  /** Consultants: mutes a visitor or app user here (they read, but cannot send, react or
+   * edit: refused with `forbidden`, saying until when and why). Chatrooms and
+   * conversations. Muting again replaces the end and reason. */
+  muteUser(username: string, options?: SanctionOptions): Promise<Sanction>;
+  /** Consultants: lifts a mute. */
+  unmuteUser(username: string): Promise<void>;
+  /** Consultants: bans a visitor or app user from this chatroom: removed at once (their
+   * subscription dropped on every node) and refused the chatroom (`forbidden`) until the
+   * end. */
+  banUser(username: string, options?: SanctionOptions): Promise<Sanction>;
+  /** Consultants: lifts a ban from this chatroom. */
+  unbanUser(username: string): Promise<void>;
+  /** Consultants: this chat's mutes and bans in force, newest first. */
+  getSanctions(): Promise<{ sanctions: Sanction[] }>;
   /** `setName(name)`: saved on the server and announced to members. */
   setName(name: string): Promise<ChatData>;
   /** `setAvatar(url | File)`: a File is uploaded first. */
@@ -321,6 +373,22 @@ export interface ChatixCore {
   getAllManagers(): Promise<User[]>;
   /** `getConnectedManagers()`: consultants online now. */
   getConnectedManagers(): Promise<User[]>;
+  /** Consultants: bans a visitor or app user from the whole website: their sockets close
+   * on every node (close code 4003: their SDK ends its session, with an `error` event, and
+   * does not reconnect) and their tokens and visitor sessions are refused (`forbidden`,
+   * saying until when and why) until the end. */
+  banUser(username: string, options?: SanctionOptions): Promise<Sanction>;
+  /** Consultants: lifts a website ban. */
+  unbanUser(username: string): Promise<void>;
+  /** Consultants: the website's bans in force, newest first. */
+  getSanctions(): Promise<{ sanctions: Sanction[] }>;
+  /** Reports a user (not yourself) to the consultants, with a reason (1-500 characters). */
+  reportUser(username: string, reason: string): Promise<Report>;
+  /** Consultants: the reports queue, newest first, 50 per page; `status` `open` (default),
+   * `resolved` or `all`. */
+  getReports(options?: { status?: "open" | "resolved" | "all"; page?: number }): Promise<ReportsPage>;
+  /** Consultants: resolves an open report (`conflict` if it was resolved already). */
+  resolveReport(reportId: string, options?: { resolution?: string }): Promise<Report>;
   /** `sendChatroomTextMessage(id, text, metadata?)`. */
   sendChatroomTextMessage(id: string, text: string, metadata?: Metadata): Promise<Message>;
   /** `sendChatroomFileMessage(id, file, text?)`: uploads (with `uploadProgress` events),
