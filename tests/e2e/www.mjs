@@ -180,6 +180,29 @@ try {
   await staff.waitForSelector('.msg >> text=hello VIPs');
   await staff.screenshot({ path: `${SHOTS}/07-console-room.png` });
 
+  // ---------------------------------------------------------------- moderation
+  const reported = await visitor.evaluate(() => window.chatixWidget.core.reportUser('consultant', 'too slow to answer').then((r) => r.reason, (e) => e.code));
+  assert.equal(reported, 'too slow to answer');
+  await staff.click('#refresh-reports');
+  const report = staff.locator('#reports li', { hasText: 'too slow to answer' });
+  await report.waitFor();
+  const vipMsg = staff.locator('.msg', { hasText: 'hello VIPs' });
+  staff.once('dialog', (d) => d.accept('cool down'));
+  await vipMsg.locator('button.mod-mute').click();
+  await staff.locator('#sanctions-box:not([hidden]) li', { hasText: 'muted' }).waitFor();
+  const refused = await visitor.evaluate((id) => window.chatixWidget.core.sendChatroomTextMessage(id, 'let me speak').then(() => 'sent', (e) => `${e.code}: ${e.message}`), vip.id);
+  assert.match(refused, /^forbidden: .*muted.*cool down/);
+  step('a consultant mutes the visitor from their message: listed above the log; the visitor\'s send is refused, saying why');
+  await staff.screenshot({ path: `${SHOTS}/07b-console-moderation.png` });
+  await staff.locator('#sanctions li button.lift').click();
+  await staff.locator('#sanctions-box[hidden]').waitFor({ state: 'attached' });
+  const resent = await visitor.evaluate((id) => window.chatixWidget.core.sendChatroomTextMessage(id, 'thanks').then((m) => m.text, (e) => e.code), vip.id);
+  assert.equal(resent, 'thanks');
+  staff.once('dialog', (d) => d.accept('answered faster'));
+  await report.locator('button.resolve').click();
+  await staff.locator('#reports li', { hasText: 'too slow to answer' }).waitFor({ state: 'detached' });
+  step('lifted, the visitor sends again; the report is resolved and leaves the queue');
+
   // ---------------------------------------------------------------- server restart
   await visitor.getByRole('tab', { name: 'Support' }).click();
   await staff.click('#conversations button');

@@ -1,5 +1,6 @@
 // Chatix consultant console: live visitor conversations (with the visitor's draft as they
-// type), answers and whispers, chatroom management, who is online. Built on the same SDK
+// type), answers and whispers, chatroom management, who is online, moderation (delete,
+// mute, ban on a message's sender; the chat's sanctions; the reports queue). Built on the same SDK
 // as the widget; everything users typed is rendered as text, never as HTML.
 import init, { ChatixCore } from '/pkg/chatix_core.js';
 
@@ -88,7 +89,61 @@ function reactions(m) {
     if (!current) return;
     (m.pinned ? current.unpinMessage(m.id) : current.pinMessage(m.id)).then(show).then(refreshPins).catch(showError);
   } }, m.pinned ? 'Unpin' : 'Pin'));
+  bar.append(el('button', { type: 'button', class: 'link mod-delete', onclick: () => {
+    if (current && confirm('Delete this message for everyone?')) current.deleteMessage(m.id).then(show).catch(showError);
+  } }, 'Delete'));
+  // moderation of the sender (visitors and app users; staff are never sanctioned)
+  if (m.senderRole !== 'consultant' && current && current.kind !== 'direct') {
+    const act = (what) => async () => {
+      const chat = current;
+      try {
+        const username = (await core.fetchUserById(m.senderId)).username;
+        const reason = prompt(`Reason to ${what} ${m.senderName}`, '');
+        if (reason === null) return;
+        const opts = { reason: reason || undefined };
+        if (what === 'mute for 10 minutes in') await chat.muteUser(username, { ...opts, seconds: 600 });
+        else if (what === 'ban from') await chat.banUser(username, opts);
+        else await core.banUser(username, { ...opts, seconds: 24 * 3600 });
+        showError(null);
+        await refreshSanctions();
+      } catch (e) { showError(e); }
+    };
+    bar.append(el('button', { type: 'button', class: 'link mod-mute', onclick: act('mute for 10 minutes in') }, 'Mute 10 min'));
+    if (current.kind === 'group') bar.append(el('button', { type: 'button', class: 'link mod-ban', onclick: act('ban from') }, 'Ban here'));
+    bar.append(el('button', { type: 'button', class: 'link mod-site-ban', onclick: act('ban for a day from the website:') }, 'Ban from site (1 day)'));
+  }
   return bar;
+}
+
+// The open chat's mutes and bans, with Lift buttons.
+async function refreshSanctions() {
+  const chat = current;
+  if (!chat || chat.kind === 'direct') { $('sanctions-box').hidden = true; return; }
+  try {
+    const { sanctions } = await chat.getSanctions();
+    if (chat !== current) return;
+    $('sanctions').replaceChildren(...sanctions.map((x) => el('li', {},
+      `${x.username}: ${x.kind === 'mute' ? 'muted' : 'banned'} ${x.until ? `until ${new Date(x.until).toLocaleString()}` : 'until lifted'}${x.reason ? ` (${x.reason})` : ''} `,
+      el('button', { type: 'button', class: 'link lift', onclick: () => (x.kind === 'mute' ? chat.unmuteUser(x.username) : chat.unbanUser(x.username)).then(refreshSanctions).catch(showError) }, 'Lift'))));
+    $('sanctions-box').hidden = sanctions.length === 0;
+  } catch (e) { showError(e); }
+}
+
+// The reports queue (open reports), with Resolve; and the website's bans, with Lift.
+async function refreshReports() {
+  const { reports, total } = await core.getReports({ status: 'open' });
+  $('reports').replaceChildren(...reports.map((r) => el('li', { 'data-id': r.id },
+    el('div', {}, el('strong', {}, r.kind === 'message' ? `Message by ${r.username}` : `User ${r.username}`), ` — reported by ${r.reporter}: ${r.reason}`),
+    r.excerpt ? el('div', { class: 'excerpt' }, `“${r.excerpt}”`) : null,
+    el('button', { type: 'button', class: 'resolve', onclick: async () => {
+      const resolution = prompt('What was done?', 'reviewed');
+      if (resolution === null) return;
+      try { await core.resolveReport(r.id, { resolution: resolution || undefined }); await refreshReports(); } catch (e) { showError(e); }
+    } }, 'Resolve'))));
+  if (!total) $('reports').append(el('li', {}, 'No open reports.'));
+  const { sanctions } = await core.getSanctions();
+  $('bans').replaceChildren(...sanctions.map((x) => el('li', {}, `${x.username} ${x.until ? `until ${new Date(x.until).toLocaleString()}` : ''} `,
+    el('button', { type: 'button', class: 'link lift', onclick: () => core.unbanUser(x.username).then(refreshReports).catch(showError) }, 'Lift'))));
 }
 
 // The open chat's pinned messages, above its log.
@@ -138,6 +193,7 @@ async function open(chat) {
     const page = await chat.getMessages(1);
     page.messages.forEach(show);
     await refreshPins();
+    await refreshSanctions();
   } catch (e) { showError(e); }
   markSeen(chat);
   document.querySelectorAll('.list li').forEach((li) => li.classList.toggle('active', li.dataset.id === chat.id));
@@ -192,7 +248,7 @@ let refreshTimer = null;
 function refreshSoon() {
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => {
-    Promise.all([refreshConversations(), refreshRooms(), refreshOnline()]).catch(showError);
+    Promise.all([refreshConversations(), refreshRooms(), refreshOnline(), refreshReports()]).catch(showError);
   }, 150);
 }
 
@@ -227,7 +283,9 @@ async function start(websiteId, username, password) {
   core.on('chatUpdated', (c) => { if (current && c.id === current.id) $('chat-title').textContent = c.name || 'Chat'; refreshSoon(); });
   core.on('presence', refreshSoon);
   core.on('unreadChanged', refreshSoon);
-  await Promise.all([refreshConversations(), refreshRooms(), refreshOnline()]);
+  await Promise.all([refreshConversations(), refreshRooms(), refreshOnline(), refreshReports()]);
+  // reports have no live event: the queue is read again every 15 s
+  setInterval(() => refreshReports().catch(() => {}), 15000);
 }
 
 $('website-id').value = new URLSearchParams(location.search).get('website') || localStorage.getItem('chatix-console:website') || '';
@@ -243,6 +301,7 @@ $('login').addEventListener('submit', async (e) => {
   }
 });
 $('logout').addEventListener('click', () => { core?.stop(); location.reload(); });
+$('refresh-reports').addEventListener('click', () => refreshReports().catch(showError));
 $('composer').addEventListener('submit', (e) => {
   e.preventDefault();
   const text = $('text').value.trim();
