@@ -6,7 +6,7 @@ import init, {
   Chat, ChatixCore, getInstance,
   type ChatData, type ChatixError, type ChatixErrorCode, type ChatixOptions, type ConnectionState,
   type DisconnectInfo, type FileInfo, type Member, type MembersPage, type Message, type MessagesPage,
-  type Metadata, type PendingSend, type Pin, type ReactionEvent, type PresenceEvent, type SearchResults, type SeenEvent,
+  type Metadata, type PendingSend, type Pin, type ReactionEvent, type Report, type ReportsPage, type Sanction, type SanctionOptions, type PresenceEvent, type SearchResults, type SeenEvent,
   type SendFailure, type TypingEvent, type UnreadEvent, type UploadProgress, type User,
 } from 'chatix-core';
 import initBundler, { ChatixCore as BundlerCore } from 'chatix-core/bundler';
@@ -138,6 +138,23 @@ export async function everything(file: File): Promise<string[]> {
   const unread: number = core.getUnreadCount() + core.getUnreadCount(group.id);
   const bytes: number = core.cacheBytes();
   log.push(String(chats.totalPages + found.messages.length + pending.length + unread + bytes), direct.id, byId.id, uploaded.id);
+
+  // moderation and reports
+  const term: SanctionOptions = { seconds: 600, reason: 'spam' };
+  const banned: Sanction = await core.banUser('troll', term);
+  await core.unbanUser('troll');
+  const bans: Sanction[] = (await core.getSanctions()).sanctions;
+  const reported: Report = await core.reportUser('troll', 'rude');
+  const queue: ReportsPage = await core.getReports({ status: 'open', page: 1 });
+  const resolved: Report = await core.resolveReport(reported.id, { resolution: 'warned' });
+  const muted: Sanction = await group.muteUser('troll', { until: Date.now() + 60_000 });
+  await group.unmuteUser('troll');
+  const chatBan: Sanction = await group.banUser('troll');
+  await group.unbanUser('troll');
+  const here: Sanction[] = (await group.getSanctions()).sanctions;
+  const flagged: Report = await group.flagMessage('msg_1', 'insult');
+  log.push(banned.kind, String(banned.until ?? bans.length), reported.reporter, String(queue.total + queue.reports.length),
+    resolved.resolution ?? '', muted.chatId ?? '', chatBan.by ?? '', String(here.length), flagged.excerpt ?? '', flagged.messageId ?? '');
 
   // a chat handle
   const c = group;
