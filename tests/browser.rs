@@ -296,6 +296,7 @@ rest_methods!(ChatRest for ChatHandle as "Chat" {
     set_name = "setName"(name);
     set_metadata = "setMetadata"(metadata);
     set_visibility = "setVisibility"(visibility);
+    set_slow_mode = "setSlowMode"(seconds);
     get_members = "getMembers"(page, per_page);
     add_member = "addMember"(username);
     add_members = "addMembers"(usernames);
@@ -1584,10 +1585,30 @@ async fn a_consultant_mutes_bans_and_works_the_reports_queue_a_visitor_feels_eac
         .collect();
     assert_eq!(stored, ["first", "sorry"]);
 
+    // slow mode: a second send too soon rejects with rate_limited; off again
+    assert_eq!(
+        err(room.set_slow_mode((-1).into())).await,
+        "invalid_argument"
+    );
+    let slowed = ok(room.set_slow_mode(60.into())).await;
+    assert_eq!(get(&slowed, "slowMode").as_f64(), Some(60.0));
+    ok(v_room.send_message(obj(json!({"text": "slowly"})))).await;
+    let e = JsFuture::from(v_room.send_message(obj(json!({"text": "too fast"}))))
+        .await
+        .expect_err("a second send within the slow mode is refused");
+    assert_eq!(s(&e, "code"), "rate_limited");
+    assert!(s(&e, "message").contains("wait"), "{}", s(&e, "message"));
+    assert!(
+        s(&e, "message").starts_with("slow mode:"),
+        "failed at once, not resent: {}",
+        s(&e, "message")
+    );
+    ok(room.set_slow_mode(0.into())).await;
+
     // the visitor flags the consultant's message and reports them; staff resolve
     let rude = ok(room.send_message(obj(json!({"text": "read the rules"})))).await;
     until("the visitor caches it", 5000, || {
-        Array::from(&v_room.cached_messages()).length() == 3
+        Array::from(&v_room.cached_messages()).length() == 4
     })
     .await;
     assert_eq!(

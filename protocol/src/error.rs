@@ -142,7 +142,20 @@ impl std::error::Error for ApiError {}
 pub struct ErrorBody {
     /// The error.
     pub error: ApiError,
+    /// `rate_limited`: seconds to wait before the same request can pass, when the server
+    /// knows (a chatroom's slow mode).
+    #[serde(
+        default,
+        rename = "retryAfter",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub retry_after: Option<u32>,
 }
+
+/// How the refusal of a send in a chatroom's slow mode begins. The SDK does not resend such
+/// a send by itself (it would wait seconds to minutes): it fails, and the app shows the
+/// wait the message gives.
+pub const SLOW_MODE_REFUSAL: &str = "slow mode:";
 
 #[cfg(test)]
 mod parse_tests {

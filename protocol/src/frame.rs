@@ -383,6 +383,13 @@ pub enum ServerFrame {
         code: ErrorCode,
         /// What was wrong.
         message: String,
+        /// `rate_limited`: seconds to wait, when known (see [`crate::ApiError`]).
+        #[serde(
+            default,
+            rename = "retryAfter",
+            skip_serializing_if = "Option::is_none"
+        )]
+        retry_after: Option<u32>,
     },
     /// A new message in a subscribed chat.
     Message {

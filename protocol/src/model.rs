@@ -195,6 +195,10 @@ pub struct Chat {
     pub updated_at: i64,
     /// Time of the newest message (or of creation), ms: the order of `getChats`.
     pub last_activity_at: i64,
+    /// Slow mode of a chatroom: seconds a visitor or app user waits between two messages
+    /// (0: off).
+    #[serde(default)]
+    pub slow_mode: u32,
 }
 
 /// The kind of a message.

@@ -197,6 +197,10 @@ pub struct UpdateChatRequest {
     /// New visibility (staff and admin only).
     #[serde(default)]
     pub visibility: Option<Visibility>,
+    /// Slow mode of a chatroom: seconds a visitor or app user waits between two messages,
+    /// 0 (off) to [`crate::limits::MAX_SLOW_MODE_SECONDS`] (staff and admin only).
+    #[serde(default)]
+    pub slow_mode: Option<u32>,
 }
 
 /// `POST /v1/chats/{id}/members` and `.../members/remove`.

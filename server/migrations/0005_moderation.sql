@@ -31,3 +31,6 @@ CREATE TABLE reports (
     resolution   TEXT
 );
 CREATE INDEX reports_by_website ON reports (website_id, created_at);
+-- Slow mode: seconds a visitor or app user waits between two messages in a chatroom
+-- (0: off).
+ALTER TABLE chats ADD COLUMN slow_mode BIGINT NOT NULL DEFAULT 0;

@@ -6,10 +6,12 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use chatix_protocol::{ApiError, ErrorBody, ErrorCode};
 
-/// An error with a client-facing code and message.
+/// An error with a client-facing code and message, and (`rate_limited`) the seconds to
+/// wait when they are known (slow mode): `retryAfter` in the body or the error frame, and
+/// the `Retry-After` header.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
-pub struct AppError(pub ApiError);
+pub struct AppError(pub ApiError, pub Option<u32>);
 
 /// Result alias for handlers and services.
 pub type AppResult<T> = Result<T, AppError>;
@@ -17,7 +19,11 @@ pub type AppResult<T> = Result<T, AppError>;
 impl AppError {
     /// An error with a code and a message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        AppError(ApiError::new(code, message))
+        AppError(ApiError::new(code, message), None)
+    }
+    /// The same, saying how many seconds to wait.
+    pub fn retry_after(self, seconds: u32) -> Self {
+        AppError(self.0, Some(seconds))
     }
     /// `invalid_argument`.
     pub fn invalid(message: impl Into<String>) -> Self {
@@ -137,10 +143,15 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.0.code.http_status())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut res = (status, Json(ErrorBody { error: self.0 })).into_response();
+        let wait = self.1.unwrap_or(1);
+        let body = ErrorBody {
+            error: self.0,
+            retry_after: self.1,
+        };
+        let mut res = (status, Json(body)).into_response();
         if status == StatusCode::TOO_MANY_REQUESTS {
             res.headers_mut()
-                .insert("retry-after", axum::http::HeaderValue::from_static("1"));
+                .insert("retry-after", axum::http::HeaderValue::from(wait));
         }
         res
     }

@@ -47,3 +47,32 @@ impl FrameLimiter {
         self.0.check().is_ok()
     }
 }
+
+/// Slow mode: when each (chat, sender) last sent to a chatroom in slow mode, on this node.
+/// A sender whose sends reach several nodes of a cluster may send once per node within the
+/// window (the check reads nothing from the database, like the rest of the send path).
+#[derive(Default)]
+pub struct SlowMode(std::sync::Mutex<std::collections::HashMap<(String, String), i64>>);
+
+/// Entries beyond which [`SlowMode::allow`] forgets the expired ones.
+const SLOW_MODE_ENTRIES: usize = 100_000;
+
+impl SlowMode {
+    /// Whether `user` may send to `chat` (slow mode `seconds`) at `now` (ms); records the
+    /// send when allowed. `Err`: seconds left to wait.
+    pub fn allow(&self, chat: &str, user: &str, seconds: i64, now: i64) -> Result<(), i64> {
+        let mut map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        let window = seconds * 1000;
+        if let Some(last) = map.get(&(chat.to_owned(), user.to_owned())) {
+            if now - last < window {
+                return Err(((window - (now - last)) + 999) / 1000);
+            }
+        }
+        if map.len() >= SLOW_MODE_ENTRIES {
+            let max = i64::from(chatix_protocol::limits::MAX_SLOW_MODE_SECONDS) * 1000;
+            map.retain(|_, at| now - *at < max);
+        }
+        map.insert((chat.to_owned(), user.to_owned()), now);
+        Ok(())
+    }
+}

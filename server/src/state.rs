@@ -37,6 +37,8 @@ pub struct Shared {
     pub rest_limiter: IpLimiter,
     /// Per-IP rate limit of socket frames, over all of an address's connections.
     pub frame_ip_limiter: IpLimiter,
+    /// Slow mode's last sends, per (chat, sender).
+    pub slow_mode: crate::limits::SlowMode,
     /// Cancelled when the server starts shutting down.
     pub shutdown: CancellationToken,
     /// Open sockets: a graceful shutdown waits for them (each finishes the frame it is
@@ -87,6 +89,7 @@ impl AppState {
             files,
             rest_limiter,
             frame_ip_limiter,
+            slow_mode: Default::default(),
             shutdown,
             sockets: TaskTracker::new(),
             websites: RwLock::new(HashMap::new()),

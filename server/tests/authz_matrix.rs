@@ -207,6 +207,7 @@ async fn every_endpoint_as_every_caller() {
         row(M::POST, "/v1/chats/{P}/leave", json!(null), "DDADDID"),
         row(M::POST, "/v1/chats/group", json!({"name": "new", "visibility": "public"}), "DDDDAAA"),
         row(M::PATCH, "/v1/chats/{P}", json!({"name": "renamed"}), "DDDDDAA"),
+        row(M::PATCH, "/v1/chats/{P}", json!({"slowMode": 5}), "DDDDDAA"),
         row(M::DELETE, "/v1/chats/{P}", json!(null), "DDDDDAA"),
         row(M::POST, "/v1/chats/{GONE}/restore", json!(null), "DDDDDDA"),
         row(M::POST, "/v1/chats/{P}/members", json!({"usernames": ["{UNAME}"]}), "DDDDDAA"),

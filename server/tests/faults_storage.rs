@@ -310,6 +310,7 @@ async fn flood(
                 id: Some(id),
                 code,
                 message,
+                ..
             } => {
                 assert_eq!(code.as_str(), "rate_limited", "{message}");
                 assert!(message.contains("retry"), "a retry hint: {message}");

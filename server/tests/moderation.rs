@@ -564,3 +564,84 @@ async fn a_visitor_cannot_flag_a_whisper_or_learn_of_it_through_a_report() {
         .await;
     assert!(!e.to_string().contains("watch this visitor"), "{e}");
 }
+
+#[tokio::test]
+async fn slow_mode_spaces_a_visitors_messages_and_not_staffs() {
+    let srv = TestServer::start().await;
+    let (ct, _) = srv.consultant().await;
+    let (room, vt, _, _) = room_with_visitor(&srv).await;
+    let (s, c) = srv
+        .patch(&format!("/v1/chats/{room}"), &ct, json!({"slowMode": 2}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    assert_eq!(c["slowMode"], 2);
+    let (_, seen) = srv.get(&format!("/v1/chats/{room}"), &vt).await;
+    assert_eq!(seen["slowMode"], 2, "members see it: {seen}");
+    let mut vws = srv.ws(&vt).await;
+    let f = vws.send_msg(&room, json!({"text": "one"})).await;
+    assert!(is_ack(&f), "{f:?}");
+    // too soon, on the socket and over REST: refused with the seconds left
+    let f = vws.send_msg(&room, json!({"text": "two"})).await;
+    assert_eq!(error_code(&f).as_deref(), Some("rate_limited"), "{f:?}");
+    let (s, e) = srv
+        .post(
+            &format!("/v1/chats/{room}/messages"),
+            &vt,
+            json!({"text": "three"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&e)),
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited")
+    );
+    let msg = e["error"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("every 2 s") && msg.contains("wait 2 s"),
+        "{msg}"
+    );
+    assert_eq!(e["retryAfter"], 2, "{e}");
+    let f = vws.send_msg(&room, json!({"text": "two again"})).await;
+    assert!(
+        matches!(
+            &f,
+            ServerFrame::Error {
+                retry_after: Some(1..=2),
+                ..
+            }
+        ),
+        "the socket's refusal says how long to wait too: {f:?}"
+    );
+    // staff are not slowed
+    for t in ["staff a", "staff b"] {
+        send_rest(&srv, &ct, &room, t).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let f = vws.send_msg(&room, json!({"text": "four"})).await;
+    assert!(is_ack(&f), "{f:?}");
+    assert_eq!(
+        texts(&srv, &room, &ct).await,
+        vec!["one", "staff a", "staff b", "four"],
+        "only the refused sends are missing"
+    );
+    // off again; only staff set it; chatrooms only; bounded
+    let (s, _) = srv
+        .patch(&format!("/v1/chats/{room}"), &ct, json!({"slowMode": 0}))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let f = vws.send_msg(&room, json!({"text": "five"})).await;
+    assert!(is_ack(&f), "{f:?}");
+    let (s, _) = srv
+        .patch(&format!("/v1/chats/{room}"), &vt, json!({"slowMode": 5}))
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, e) = srv
+        .patch(&format!("/v1/chats/{room}"), &ct, json!({"slowMode": 3601}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    let (s, _) = srv
+        .patch(&format!("/v1/chats/{room}"), &ct, json!({"slowMode": -1}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (_, c) = srv.get(&format!("/v1/chats/{room}"), &ct).await;
+    assert_eq!(c["slowMode"], 0, "refused changes changed nothing");
+}

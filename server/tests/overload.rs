@@ -61,6 +61,7 @@ async fn a_flooded_writer_refuses_early_and_stores_exactly_what_it_acked() {
                         id: Some(id),
                         code,
                         message,
+                        ..
                     } => {
                         assert!(id > last_id, "answers in frame order: {id} after {last_id}");
                         last_id = id;

@@ -501,6 +501,21 @@ async fn moderation(s: &dyn Store) {
     ))
     .await
     .unwrap();
+    // slow mode is a chat setting
+    let slowed = s
+        .update_chat(
+            "wm",
+            &room.id,
+            ChatPatch {
+                slow_mode: Some(30),
+                ..Default::default()
+            },
+            2,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((slowed.slow_mode, room.slow_mode), (30, 0));
     // the access query carries them, per user
     let (_, m, st) = s
         .chat_and_member("wm", &room.id, Some(&v.user.id))

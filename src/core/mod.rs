@@ -322,7 +322,9 @@ impl From<ServerFrame> for Frame<Native> {
                 let message = body.message.take();
                 Frame::Ack { id, body, message }
             }
-            ServerFrame::Error { id, code, message } => Frame::Error {
+            ServerFrame::Error {
+                id, code, message, ..
+            } => Frame::Error {
                 id,
                 error: ApiError::new(code, message),
             },

@@ -42,7 +42,15 @@ impl Pending {
 }
 
 /// Whether an error means "try again later" rather than "this send is wrong".
+/// A refusal in a chatroom's slow mode is not: it would wait seconds to minutes, so the send
+/// fails and the app shows the wait the message gives.
 pub fn retryable(e: &ApiError) -> bool {
+    if e.code == ErrorCode::RateLimited
+        && e.message
+            .starts_with(chatix_protocol::error::SLOW_MODE_REFUSAL)
+    {
+        return false;
+    }
     matches!(
         e.code,
         ErrorCode::RateLimited

@@ -70,6 +70,7 @@ pub(crate) fn chat(id: &str, kind: ChatKind, unread: u64, last_seq: i64) -> Chat
         created_at: 0,
         updated_at: 0,
         last_activity_at: 0,
+        slow_mode: 0,
     }
 }
 
@@ -284,6 +285,7 @@ fn a_send_refused_as_unavailable_is_retried_on_an_open_socket() {
             id: s.id,
             code: ErrorCode::Unavailable,
             message: "the database is unavailable right now".into(),
+            retry_after: None,
         },
         0,
     );
@@ -319,6 +321,7 @@ fn a_refused_send_fails_and_a_rate_limited_one_is_retried() {
             id: s.id,
             code: ErrorCode::RateLimited,
             message: "slow".into(),
+            retry_after: None,
         },
         0,
     );
@@ -332,6 +335,7 @@ fn a_refused_send_fails_and_a_rate_limited_one_is_retried() {
             id: s.id,
             code: ErrorCode::Forbidden,
             message: "no".into(),
+            retry_after: None,
         },
         0,
     );
@@ -349,6 +353,41 @@ fn a_refused_send_fails_and_a_rate_limited_one_is_retried() {
         result: Err(err)
     }));
     assert_eq!(c.pending_sends().count(), 0);
+}
+
+#[test]
+fn a_send_refused_by_slow_mode_fails_with_the_wait_instead_of_retrying() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    let fx = c.send(
+        "r",
+        SendMessageRequest {
+            text: Some("too soon".into()),
+            ..Default::default()
+        },
+        "k1".into(),
+        0,
+    );
+    let ClientFrame::Send(s) = &sent(&fx)[0] else {
+        panic!()
+    };
+    let fx = c.on_server_frame(
+        ServerFrame::Error {
+            id: s.id,
+            code: ErrorCode::RateLimited,
+            message: "slow mode: one message every 30 s in this chatroom; wait 25 s".into(),
+            retry_after: Some(25),
+        },
+        0,
+    );
+    assert!(!fx.contains(&Effect::RetryLater(1_000)), "{fx:?}");
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Settled { result: Err(e), .. }
+            if e.code == ErrorCode::RateLimited && e.message.ends_with("wait 25 s"))),
+        "{fx:?}"
+    );
+    assert_eq!(c.pending_sends().count(), 0, "not kept to resend");
 }
 
 #[test]
@@ -555,6 +594,7 @@ fn subscribe_acks_move_cursors_and_failures_unfollow() {
             id: Some(id),
             code: ErrorCode::NotFound,
             message: "no".into(),
+            retry_after: None,
         },
         0,
     );

@@ -11,7 +11,9 @@
 //! - each `FIELD=KIND:NAME` is a field of the JSON body;
 //! - each placeholder, then each field, takes the method's next argument, checked by KIND
 //!   (an error names NAME): `s` a non-empty string (trimmed), `u` a username, `p` a page
-//!   (default 1), `n` a page size (1-100, default 10), `c` an optional count (1-100), `q` a
+//!   (default 1), `n` a page size (1-100, default 10), `c` an optional count (1-100), `t` an
+//!   optional whole number of at least 1 (a time in ms, or seconds), `z` a whole number of at
+//!   least 0, `q` a
 //!   search query (at most [`MAX_SEARCH_CHARS`] characters), `o` an optional string, `f`
 //!   one flat field (this argument its key, the next its value), `r` an optional string as
 //!   it is (not trimmed), `m` flat metadata, `M` optional
@@ -199,16 +201,23 @@ fn build<'s>(chat: Option<&str>, spec: &'s str, a: &Array) -> Result<Request, Ap
             "p" | "n" | "c" if s.in_path => number.to_string().into(),
             "p" | "n" | "c" => number.into(),
             "s" => args::string(name, &arg(&v))?.to_js(),
-            "t" => match v.as_f64() {
-                // a time in ms since the epoch, or a number of seconds
-                Some(n) if n.fract() == 0.0 && (1.0..=9e15).contains(&n) => n.into(),
-                _ => {
-                    return Err(args::invalid(format!(
-                        "{name} must be a whole number of at least 1, got {}",
-                        arg(&v).kind()
-                    )))
+            // a time in ms since the epoch or a number of seconds (`t`: at least 1; `z`: 0 too)
+            "t" | "z" => {
+                let least = if s.kind == "t" { "1" } else { "0" };
+                match v.as_f64() {
+                    Some(n)
+                        if n.fract() == 0.0 && n >= (s.kind == "t") as u8 as f64 && n <= 9e15 =>
+                    {
+                        n.into()
+                    }
+                    _ => {
+                        return Err(args::invalid(format!(
+                            "{name} must be a whole number of at least {least}, got {}",
+                            arg(&v).kind()
+                        )))
+                    }
                 }
-            },
+            }
             "u" => js::username(name, &v)?.to_js(),
             "q" => {
                 let q = args::string(name, &arg(&v))?;

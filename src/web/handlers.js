@@ -38,7 +38,7 @@ const HANDLERS = {
  * `ChatixError` (`invalid_argument`, naming it). A spec is `METHOD PATH [THEN]
  * [!OBJ] [FIELD=KIND:NAME]...`: `{KIND:NAME}` in the path and each body field take the
  * next argument (`s` a string, `u` a username, `p` a page, `n` a page size, `t` an optional
- * whole number (a time in ms, or seconds), `m` metadata,
+ * whole number (a time in ms, or seconds), `z` a whole number (0 too), `m` metadata,
  * `v` a visibility, `U`/`F` usernames, `1` one username sent as a list, `A` an avatar URL
  * or File; `o`, `r`, `M`, `V`, `L`, `a` optional ones), or with a NAME `OBJ.KEY` the key KEY
  * of an options object (`!OBJ`: it must set one); `{chat}` is the chat's own path; THEN
@@ -99,6 +99,7 @@ const ENDPOINTS = {
     setAvatar: 'PATCH {chat} chat avatar=A:avatar',
     setMetadata: 'PATCH {chat} chat metadata=m:metadata',
     setVisibility: 'PATCH {chat} chat visibility=v:visibility',
+    setSlowMode: 'PATCH {chat} chat slowMode=z:seconds',
     getMembers: 'GET {chat}/members?page={p:page}&perPage={n:perPage} members',
     addMember: 'POST {chat}/members chat usernames=1:username',
     addMembers: 'POST {chat}/members chat usernames=U:usernames',

@@ -143,6 +143,9 @@ export interface ChatData {
   createdAt: number;
   updatedAt: number;
   lastActivityAt: number;
+  /** Slow mode of a chatroom: seconds a visitor or app user waits between two messages
+   * (0: off). */
+  slowMode: number;
 }
 
 export interface ChatsPage { chats: Chat[]; page: number; totalChats: number; totalPages: number; }
@@ -299,6 +302,10 @@ export interface Chat {
   setMetadata(metadata: Metadata): Promise<ChatData>;
   /** `setVisibility("public" | "private")` (consultants). */
   setVisibility(visibility: Visibility): Promise<ChatData>;
+  /** Consultants: slow mode of a chatroom, `seconds` (0: off, at most 3600) a visitor or
+   * app user waits between two messages; a send too soon rejects with `rate_limited`,
+   * saying how many seconds are left. */
+  setSlowMode(seconds: number): Promise<ChatData>;
   /** `getMembers(page = 1, perPage = 10)`. */
   getMembers(page?: number, perPage?: number): Promise<MembersPage>;
   /** `addMember(username)`. */

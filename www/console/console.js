@@ -186,6 +186,7 @@ async function open(chat) {
   $('chat-title').textContent = title;
   $('room-tools').hidden = kind !== 'group';
   $('toggle-visibility').textContent = chat.visibility === 'private' ? 'Make public' : 'Make private';
+  $('slow-mode').textContent = chat.data.slowMode ? `Slow mode: ${chat.data.slowMode} s` : 'Slow mode';
   $('composer').hidden = false;
   $('whisper').disabled = kind === 'direct';
   try {
@@ -334,6 +335,12 @@ $('toggle-visibility').addEventListener('click', async () => {
     $('toggle-visibility').textContent = next === 'private' ? 'Make public' : 'Make private';
     await refreshRooms();
   } catch (e) { showError(e); }
+});
+$('slow-mode').addEventListener('click', async () => {
+  if (!current) return;
+  const s = prompt('Seconds a visitor waits between two messages (0: off)', String(current.data.slowMode || 0));
+  if (s === null) return;
+  try { const c = await current.setSlowMode(Number(s)); $('slow-mode').textContent = c.slowMode ? `Slow mode: ${c.slowMode} s` : 'Slow mode'; showError(null); } catch (e) { showError(e); }
 });
 $('add-member').addEventListener('submit', async (e) => {
   e.preventDefault();

@@ -2,6 +2,7 @@
 
 use chatix_protocol::limits::{
     CHATS_PER_PAGE, DEFAULT_PER_PAGE, MAX_MEMBERS_PER_CALL, MAX_NAME_CHARS, MAX_PER_PAGE,
+    MAX_SLOW_MODE_SECONDS,
 };
 use chatix_protocol::rest::{
     ChatroomsPage, ChatsPage, GroupChatRequest, MembersPage, UpdateChatRequest,
@@ -358,6 +359,21 @@ pub async fn update(
             "only group chats have a name, an avatar and a visibility",
         ));
     }
+    if let Some(s) = req.slow_mode {
+        if a.chat.kind != ChatKind::Group {
+            return Err(AppError::invalid("slow mode is for chatrooms"));
+        }
+        if !actor.is_staff() {
+            return Err(AppError::forbidden(
+                "only consultants and the secret key set a chatroom's slow mode",
+            ));
+        }
+        if s > MAX_SLOW_MODE_SECONDS {
+            return Err(AppError::invalid(format!(
+                "slowMode must be 0 (off) to {MAX_SLOW_MODE_SECONDS} seconds, got {s}"
+            )));
+        }
+    }
     if req.visibility.is_some() && !actor.is_staff() {
         return Err(AppError::forbidden(
             "only consultants and the secret key change a chatroom's visibility",
@@ -374,6 +390,7 @@ pub async fn update(
         avatar: req.avatar.map(|a| check_url("avatar", &a)).transpose()?,
         metadata: req.metadata,
         visibility: req.visibility,
+        slow_mode: req.slow_mode.map(i64::from),
     };
     let now_private =
         patch.visibility == Some(Visibility::Private) && a.chat.visibility == Visibility::Public;

@@ -1,6 +1,7 @@
 //! Sending, editing and deleting messages; history by page and by cursor; seen marks;
 //! typing.
 
+use chatix_protocol::error::SLOW_MODE_REFUSAL;
 use chatix_protocol::limits::{
     DEFAULT_CURSOR_COUNT, MAX_CLIENT_ID_CHARS, MAX_DRAFT_CHARS, MAX_PINS_PER_CHAT,
     MAX_REACTIONS_PER_MESSAGE, MESSAGES_PER_PAGE,
@@ -185,6 +186,22 @@ pub async fn start_send(
         return Err(AppError::forbidden("only consultants can whisper"));
     }
     let a = writable(state, actor, chat_id).await?;
+    if a.chat.slow_mode > 0 && !actor.is_staff() {
+        let ok = state
+            .slow_mode
+            .allow(&a.chat.id, s.user_id(), a.chat.slow_mode, now_ms());
+        if let Err(left) = ok {
+            return Err(AppError::new(
+                ErrorCode::RateLimited,
+                format!(
+                    "{SLOW_MODE_REFUSAL} one message every {} s in this chatroom; wait \
+                     {left} s (nothing was stored)",
+                    a.chat.slow_mode
+                ),
+            )
+            .retry_after(left.clamp(1, i64::from(u32::MAX)) as u32));
+        }
+    }
     if req.whisper && a.chat.kind == ChatKind::Direct {
         return Err(AppError::invalid(
             "whispers go to chatrooms and conversations, not direct chats",

@@ -71,6 +71,7 @@ pub async fn chat(
         created_at: chat.created_at,
         updated_at: chat.updated_at,
         last_activity_at: chat.last_activity_at,
+        slow_mode: chat.slow_mode.clamp(0, i64::from(u32::MAX)) as u32,
     })
 }
 

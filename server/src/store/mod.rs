@@ -251,6 +251,8 @@ pub struct ChatRecord {
     pub updated_at: i64,
     /// Soft-delete time.
     pub deleted_at: Option<i64>,
+    /// Slow mode: seconds a non-staff sender waits between two messages (0: off).
+    pub slow_mode: i64,
 }
 
 /// What creating a group chat needs.
@@ -283,6 +285,8 @@ pub struct ChatPatch {
     pub metadata: Option<Metadata>,
     /// New visibility.
     pub visibility: Option<Visibility>,
+    /// New slow mode, seconds (0: off).
+    pub slow_mode: Option<i64>,
 }
 
 /// A membership row.

@@ -61,7 +61,8 @@ const ROWS_PER_STATEMENT: usize = 64;
 const USER_COLS: &str = "id, website_id, username, name, avatar, email, metadata, role, \
     password_hash, visitor_secret_hash, can_admin, last_active, created_at, updated_at";
 const CHAT_COLS: &str = "c.id, c.website_id, c.kind, c.name, c.avatar, c.metadata, c.visibility, \
-    c.last_seq, c.last_activity_at, c.created_by, c.created_at, c.updated_at, c.deleted_at";
+    c.last_seq, c.last_activity_at, c.created_by, c.created_at, c.updated_at, c.deleted_at, \
+    c.slow_mode";
 const MSG_SELECT: &str = "SELECT m.id, m.chat_id, m.seq, m.rev, m.kind, m.text, m.file_id, \
     m.metadata, m.whisper, m.sender_id, m.sender_role, m.sender_name, m.client_id, m.reply_to, \
     m.created_at, m.edited_at, m.deleted_at, m.reactions, m.pinned_at, m.pinned_by, f.name AS f_name, f.mime AS f_mime, \
@@ -186,7 +187,7 @@ impl SqlStore {
                             stored.insert((m.chat_id.clone(), m.sender_id.clone(), c), m);
                         }
                     }
-                    Err(e) => return Ok((0..n).map(|_| Err(AppError(e.0.clone()))).collect()),
+                    Err(e) => return Ok((0..n).map(|_| Err(AppError(e.0.clone(), e.1))).collect()),
                 }
             }
         }
@@ -357,7 +358,7 @@ impl SqlStore {
                     Some(Ok(Inserted::New(m) | Inserted::Duplicate(m))) => {
                         Ok(Inserted::Duplicate(m.clone()))
                     }
-                    Some(Err(e)) => Err(AppError(e.0.clone())),
+                    Some(Err(e)) => Err(AppError(e.0.clone(), e.1)),
                     None => Err(AppError::internal("unanswered message in a batch")),
                 });
             }
@@ -516,6 +517,7 @@ fn chat_from_row(r: &AnyRow) -> AppResult<ChatRecord> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         deleted_at: r.try_get("deleted_at")?,
+        slow_mode: r.try_get("slow_mode")?,
     })
 }
 
@@ -1086,6 +1088,7 @@ impl Store for SqlStore {
             "UPDATE chats SET name = COALESCE($3, name), \
              avatar = CASE WHEN $4 = 1 THEN $5 ELSE avatar END, \
              metadata = COALESCE($6, metadata), visibility = COALESCE($7, visibility), \
+             slow_mode = COALESCE($9, slow_mode), \
              updated_at = $8 WHERE website_id = $1 AND id = $2",
         )
         .bind(website)
@@ -1096,6 +1099,7 @@ impl Store for SqlStore {
         .bind(patch.metadata.as_ref().map(meta_json))
         .bind(patch.visibility.map(|v| v.as_str()))
         .bind(now)
+        .bind(patch.slow_mode)
         .execute(&self.write)
         .await?;
         self.chat(website, id).await
@@ -1435,7 +1439,10 @@ impl Store for SqlStore {
             // them one by one.
             Err(e) if crate::error::storage_fault(&e).is_some() => {
                 let e = AppError::from(e);
-                batch.iter().map(|_| Err(AppError(e.0.clone()))).collect()
+                batch
+                    .iter()
+                    .map(|_| Err(AppError(e.0.clone(), e.1)))
+                    .collect()
             }
             Err(_) => {
                 // One bad apple (a unique violation under concurrency) aborts the whole

@@ -561,6 +561,7 @@ fn error_frame(id: Option<u64>, e: &AppError) -> crate::hub::Frame {
         id,
         code: e.0.code,
         message: e.0.message.clone(),
+        retry_after: e.1,
     })
 }
 

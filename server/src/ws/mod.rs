@@ -212,6 +212,7 @@ async fn refuse(mut socket: WebSocket, e: &AppError) {
         id: None,
         code: e.0.code,
         message: e.0.message.clone(),
+        retry_after: e.1,
     };
     let code = if e.0.code == ErrorCode::RateLimited {
         close::RATE_LIMITED
