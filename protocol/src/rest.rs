@@ -556,3 +556,28 @@ pub struct ReportsPage {
     /// Number of pages.
     pub total_pages: u32,
 }
+
+/// What a blocked word does to a message.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlocklistMode {
+    /// The send (or edit) is refused with `invalid_argument`, naming the word.
+    #[default]
+    Reject,
+    /// Each blocked word is stored as `*`s; the rest of the message goes as written.
+    Mask,
+}
+
+/// `GET|PUT /v1/admin/blocklist`: a website's blocked words (whole words, any case) and
+/// what a match does. Applies to visitors' and app users' messages, not consultants'.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Blocklist {
+    /// Words of letters and digits (1 to 50 characters each, at most 1,000); empty: none.
+    pub words: Vec<String>,
+    /// `reject` (default) or `mask`.
+    #[serde(default)]
+    pub mode: BlocklistMode,
+}

@@ -34,3 +34,11 @@ CREATE INDEX reports_by_website ON reports (website_id, created_at);
 -- Slow mode: seconds a visitor or app user waits between two messages in a chatroom
 -- (0: off).
 ALTER TABLE chats ADD COLUMN slow_mode BIGINT NOT NULL DEFAULT 0;
+-- A website's blocklist of words (a JSON array) and what a match does: `reject` the
+-- message or `mask` the word.
+CREATE TABLE blocklists (
+    website_id  TEXT PRIMARY KEY,
+    words       TEXT NOT NULL,
+    mode        TEXT NOT NULL,
+    updated_at  BIGINT NOT NULL
+);

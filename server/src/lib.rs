@@ -15,7 +15,8 @@
 //! - [`hub`]: live fan-out to connections: per-chat rooms that deliver in sequence order,
 //!   backfilling from the store on any gap.
 //! - [`files`]: uploads: type sniffing, thumbnails, safe serving.
-//! - [`limits`]: rate limiters; [`client_ip`]: the address they count (trusted proxies).
+//! - [`limits`]: rate limiters and slow mode; [`client_ip`]: the address they count
+//!   (trusted proxies). [`blocklist`]: a website's blocked words, matched per send.
 //!   [`config`]: flags. [`demo`]: first-start demo website.
 //! - [`error`]: `AppError`, the JSON error envelope. [`util`]: clock, ids, argument checks.
 //!
@@ -24,6 +25,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod blocklist;
 pub mod client_ip;
 pub mod config;
 pub mod demo;

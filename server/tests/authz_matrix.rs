@@ -199,6 +199,8 @@ async fn every_endpoint_as_every_caller() {
         row(M::POST, "/v1/chats/{P}/messages/{M}/flag", json!({"reason": "x"}), "DDIDDAD"),
         row(M::POST, "/v1/users/by-username/{UNAME}/report", json!({"reason": "x"}), "DAADDAD"),
         row(M::GET, "/v1/reports", json!(null), "DDDDAAA"),
+        row(M::GET, "/v1/admin/blocklist", json!(null), "DDDDADA"),
+        row(M::PUT, "/v1/admin/blocklist", json!({"words": ["darn"], "mode": "mask"}), "DDDDADA"),
         row(M::POST, "/v1/reports/{REP}/resolve", json!({"resolution": "done"}), "DDDDDAA"),
         row(M::POST, "/v1/chats/{P}/seen", json!({"messageId": "{M}"}), "DDADDDD"),
         row(M::POST, "/v1/chats/{P}/typing", json!({"typing": true}), "DDADDAD"),

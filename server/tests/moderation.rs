@@ -645,3 +645,89 @@ async fn slow_mode_spaces_a_visitors_messages_and_not_staffs() {
     let (_, c) = srv.get(&format!("/v1/chats/{room}"), &ct).await;
     assert_eq!(c["slowMode"], 0, "refused changes changed nothing");
 }
+
+#[tokio::test]
+async fn a_blocklist_rejects_or_masks_visitors_words_and_not_staffs() {
+    let srv = TestServer::start().await;
+    let (ct, _) = srv.consultant().await;
+    let (room, vt, _, _) = room_with_visitor(&srv).await;
+    let secret = srv.secret.clone();
+    let (s, none) = srv.get("/v1/admin/blocklist", &secret).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(none, json!({"words": [], "mode": "reject"}));
+    // the first send caches "no list"; setting one takes effect at once all the same
+    send_rest(&srv, &vt, &room, "darn it").await;
+    let (s, b) = put(
+        &srv,
+        "/v1/admin/blocklist",
+        &secret,
+        json!({"words": [" Darn ", "heck"]}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    assert_eq!(b, json!({"words": ["Darn", "heck"], "mode": "reject"}));
+    let (s, e) = srv
+        .post(
+            &format!("/v1/chats/{room}/messages"),
+            &vt,
+            json!({"text": "oh DARN, again"}),
+        )
+        .await;
+    assert_eq!((s, code(&e)), (StatusCode::BAD_REQUEST, "invalid_argument"));
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("\"DARN\""),
+        "{e}"
+    );
+    let mut vws = srv.ws(&vt).await;
+    let f = vws.send_msg(&room, json!({"text": "heck"})).await;
+    assert_eq!(error_code(&f).as_deref(), Some("invalid_argument"), "{f:?}");
+    send_rest(&srv, &vt, &room, "darned fine").await;
+    // an edit goes through it too; staff do not
+    let (_, page) = srv.get(&format!("/v1/chats/{room}/messages"), &vt).await;
+    let first = page["messages"][0]["id"].as_str().unwrap().to_owned();
+    let (s, _) = srv
+        .patch(
+            &format!("/v1/chats/{room}/messages/{first}"),
+            &vt,
+            json!({"text": "heck yes"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    send_rest(&srv, &ct, &room, "staff may say darn").await;
+    // mask: stored and delivered with the word as stars
+    put(
+        &srv,
+        "/v1/admin/blocklist",
+        &secret,
+        json!({"words": ["darn"], "mode": "mask"}),
+    )
+    .await;
+    let m = send_rest(&srv, &vt, &room, "Darn! that darn bug").await;
+    assert_eq!(m["text"], "****! that **** bug");
+    assert_eq!(
+        texts(&srv, &room, &ct).await,
+        vec![
+            "darn it",
+            "darned fine",
+            "staff may say darn",
+            "****! that **** bug"
+        ],
+        "refused messages stored nothing"
+    );
+    // bad lists and callers: refused, the list unchanged
+    for body in [
+        json!({"words": ["two words"]}),
+        json!({"words": ["x"], "mode": "shout"}),
+        json!({"words": "darn"}),
+    ] {
+        let (s, _) = put(&srv, "/v1/admin/blocklist", &secret, body.clone()).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    }
+    let plain = srv.plain_consultant().await;
+    for who in [&vt, &plain] {
+        let (s, _) = put(&srv, "/v1/admin/blocklist", who, json!({"words": []})).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+    let (_, now) = srv.get("/v1/admin/blocklist", &secret).await;
+    assert_eq!(now, json!({"words": ["darn"], "mode": "mask"}));
+}

@@ -600,6 +600,19 @@ async fn moderation(s: &dyn Store) {
         .unwrap());
     assert!(s.website_ban("wm", &v.user.id).await.unwrap().is_none());
 
+    // a blocklist per website, replaced as a whole
+    assert_eq!(s.blocklist("wm").await.unwrap(), None);
+    s.set_blocklist("wm", &["darn".into(), "héck".into()], "reject", 5)
+        .await
+        .unwrap();
+    s.set_blocklist("wm", &["darn".into()], "mask", 6)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.blocklist("wm").await.unwrap(),
+        Some((vec!["darn".to_string()], "mask".to_string()))
+    );
+    assert_eq!(s.blocklist("wa").await.unwrap(), None, "per website");
     // reports: open, found by reporter and subject, paged newest first, resolved once
     let report = |id: &str, kind: &str, subject: &str, at| ReportRecord {
         id: id.into(),

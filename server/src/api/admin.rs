@@ -3,6 +3,7 @@
 //! - `POST /v1/admin/consultants`: create a consultant with a password.
 //! - `POST /v1/admin/tokens`: mint a user token (what an app backend does itself with the
 //!   secret; handy for demos and tests).
+//! - `GET|PUT /v1/admin/blocklist`: the website's blocked words.
 //! - `POST /v1/operator/websites` (operator token): create a website.
 
 use axum::extract::State;
@@ -92,5 +93,34 @@ pub async fn create_website(
             name: site.name,
             allowed_origins: site.allowed_origins,
         }),
+    ))
+}
+
+/// The website's blocklist (secret key, or a consultant with the admin permission).
+///
+/// `GET /v1/admin/blocklist`: its words and mode (none yet: no words, `reject`).
+#[utoipa::path(get, operation_id = "getBlocklist", path = "/v1/admin/blocklist", tag = "admin", responses((status = 200, description = "The blocklist", body = chatix_protocol::rest::Blocklist), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("secret_key" = []), ("token" = [])))]
+pub async fn blocklist(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> AppResult<Json<chatix_protocol::rest::Blocklist>> {
+    Ok(Json(
+        crate::service::moderation::blocklist(&state, &actor).await?,
+    ))
+}
+
+/// Set the website's blocklist.
+///
+/// `PUT /v1/admin/blocklist`: whole words, any case, matched in visitors' and app users'
+/// messages (sends and edits); `reject` refuses the message (`invalid_argument`, naming the
+/// word), `mask` stores each blocked word as `*`s. The other nodes use the new list as soon as the bus tells them (milliseconds).
+#[utoipa::path(put, operation_id = "setBlocklist", path = "/v1/admin/blocklist", tag = "admin", request_body = chatix_protocol::rest::Blocklist, responses((status = 200, description = "The blocklist now", body = chatix_protocol::rest::Blocklist), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("secret_key" = []), ("token" = [])))]
+pub async fn set_blocklist(
+    State(state): State<AppState>,
+    actor: Actor,
+    Json(req): Json<chatix_protocol::rest::Blocklist>,
+) -> AppResult<Json<chatix_protocol::rest::Blocklist>> {
+    Ok(Json(
+        crate::service::moderation::set_blocklist(&state, &actor, req).await?,
     ))
 }

@@ -200,6 +200,10 @@ pub fn router(state: AppState) -> Router {
         .route("/files/{id}/thumbnail", get(files::thumbnail))
         .route("/admin/consultants", post(admin::create_consultant))
         .route("/admin/tokens", post(admin::mint_token))
+        .route(
+            "/admin/blocklist",
+            get(admin::blocklist).put(admin::set_blocklist),
+        )
         .route("/operator/websites", post(admin::create_website))
         .route("/openapi.json", get(openapi::document))
         .route("/ws", get(crate::ws::upgrade))

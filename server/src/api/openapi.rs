@@ -58,7 +58,8 @@ impl Modify for Security {
         moderation::chat_sanctions, moderation::ban, moderation::unban, moderation::bans,
         moderation::flag, moderation::report, moderation::reports, moderation::resolve,
         files::upload, files::download, files::thumbnail,
-        admin::create_consultant, admin::mint_token, admin::create_website,
+        admin::create_consultant, admin::mint_token, admin::blocklist, admin::set_blocklist,
+        admin::create_website,
     )
 )]
 pub struct ApiDoc;

@@ -305,6 +305,11 @@ pub enum Event {
         /// Frame.
         frame: Frame,
     },
+    /// A website's blocklist changed: every node drops its cached copy.
+    Blocklist {
+        /// Website.
+        website_id: String,
+    },
     /// Close every connection of a user with "service restart" (they reconnect).
     Drop {
         /// Website.
@@ -394,6 +399,8 @@ pub struct Hub {
     pub lag: lag::Lag,
     /// Chats and memberships for the send path's access check.
     pub access: access::AccessCache,
+    /// Websites' blocklists for the send path.
+    pub blocklists: crate::blocklist::Cache,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -414,6 +421,7 @@ impl Hub {
             staff: Mutex::new(HashMap::new()),
             lag: lag::Lag::default(),
             access: access::AccessCache::default(),
+            blocklists: Default::default(),
         })
     }
 
@@ -560,6 +568,7 @@ impl Hub {
     /// access cache forgets what an invalidation may have changed.
     pub fn recover(&self) {
         self.access.invalidate(None, &[]);
+        self.blocklists.invalidate(None);
         self.tick_rooms();
     }
 
@@ -621,6 +630,7 @@ impl Hub {
             Event::Access { chat_id, user_ids } => {
                 self.access.invalidate(chat_id.as_deref(), &user_ids)
             }
+            Event::Blocklist { website_id } => self.blocklists.invalidate(Some(&website_id)),
             Event::NodePresence { .. }
             | Event::NodeAlive { .. }
             | Event::SnapshotRequest { .. }

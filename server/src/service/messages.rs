@@ -169,6 +169,7 @@ pub async fn start_send(
     let s = acting_user(actor, "sending")?;
     let text = req.text.unwrap_or_default();
     check_body(state, &text)?;
+    let text = super::moderation::filter_text(state, actor, text).await?;
     if text.trim().is_empty() && req.file_id.is_none() {
         return Err(AppError::invalid("a message needs text or a fileId"));
     }
@@ -391,19 +392,23 @@ pub async fn edit(
     if let Some(t) = &req.text {
         check_body(state, t)?;
     }
+    let text = match req.text {
+        Some(t) => Some(super::moderation::filter_text(state, actor, t).await?),
+        None => None,
+    };
     if let Some(m) = &req.metadata {
         metadata::validate(m).map_err(AppError::invalid)?;
     }
     let (a, m) = own_message(state, actor, chat_id, message_id, false).await?;
     refuse_muted(actor, &a)?;
-    if req.text.as_deref().is_some_and(|t| t.trim().is_empty()) && m.file.is_none() {
+    if text.as_deref().is_some_and(|t| t.trim().is_empty()) && m.file.is_none() {
         return Err(AppError::invalid(
             "a text message cannot be edited to empty text; delete it instead",
         ));
     }
     let edited = state
         .store
-        .edit_message(&a.chat.id, &m.id, req.text, req.metadata, now_ms())
+        .edit_message(&a.chat.id, &m.id, text, req.metadata, now_ms())
         .await?
         .ok_or_else(|| AppError::not_found("the message was deleted meanwhile"))?;
     publish_message(state, &edited, Change::Updated);

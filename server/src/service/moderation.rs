@@ -14,18 +14,23 @@
 //! the chat, drops their subscription on every node and refuses them the chat until it ends
 //! (every access check reads it with the membership, in the same query); a website ban
 //! closes their sockets on every node and refuses their tokens and visitor sessions.
-//! Reports hold only what their reporter could read: a visitor cannot flag a whisper.
+//! Reports hold only what their reporter could read: a visitor cannot flag a whisper. A
+//! website's blocklist ([`crate::blocklist`]) rejects or masks visitors' and app users'
+//! messages (sends and edits); the website's secret key sets it.
 
 use chatix_protocol::limits::{MAX_EXCERPT_CHARS, MAX_REASON_CHARS, REPORTS_PER_PAGE};
 use chatix_protocol::rest::{
-    Report, ReportRequest, ReportsPage, ResolveReportRequest, Sanction, SanctionRequest, Sanctions,
+    Blocklist, BlocklistMode, Report, ReportRequest, ReportsPage, ResolveReportRequest, Sanction,
+    SanctionRequest, Sanctions,
 };
 use chatix_protocol::{ChatKind, ServerFrame};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::access;
 use super::chats::access_changed;
 use crate::auth::{Actor, Session};
+use crate::blocklist;
 use crate::error::{AppError, AppResult};
 use crate::hub::{frame, Event};
 use crate::state::AppState;
@@ -555,5 +560,93 @@ fn report_view(r: &ReportRecord, names: &HashMap<String, String>) -> Report {
         resolved_at: r.resolved_at,
         resolved_by: r.resolved_by.as_deref().map(|id| name_of(names, id)),
         resolution: r.resolution.clone(),
+    }
+}
+
+fn may_configure(actor: &Actor) -> AppResult<()> {
+    if actor.can_administer() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden(
+            "the blocklist is set with the website's secret key (or by a consultant with the \
+             admin permission)",
+        ))
+    }
+}
+
+/// `GET /v1/admin/blocklist`.
+pub async fn blocklist(state: &AppState, actor: &Actor) -> AppResult<Blocklist> {
+    may_configure(actor)?;
+    Ok(match state.store.blocklist(&actor.website().id).await? {
+        Some((words, mode)) => Blocklist {
+            words,
+            mode: mode_of(&mode),
+        },
+        None => Blocklist::default(),
+    })
+}
+
+fn mode_of(s: &str) -> BlocklistMode {
+    if s == "mask" {
+        BlocklistMode::Mask
+    } else {
+        BlocklistMode::Reject
+    }
+}
+
+/// `PUT /v1/admin/blocklist`: replaces the website's list; the other nodes drop their cached copy when the bus tells them (milliseconds).
+pub async fn set_blocklist(
+    state: &AppState,
+    actor: &Actor,
+    req: Blocklist,
+) -> AppResult<Blocklist> {
+    may_configure(actor)?;
+    let words = blocklist::check_words(&req.words).map_err(AppError::invalid)?;
+    let mode = match req.mode {
+        BlocklistMode::Reject => "reject",
+        BlocklistMode::Mask => "mask",
+    };
+    let site = &actor.website().id;
+    state
+        .store
+        .set_blocklist(site, &words, mode, now_ms())
+        .await?;
+    state.hub.publish(Event::Blocklist {
+        website_id: site.clone(),
+    });
+    Ok(Blocklist {
+        words,
+        mode: req.mode,
+    })
+}
+
+/// A visitor's or app user's text through the website's blocklist: refused
+/// (`invalid_argument`, naming the word) or with the words masked. Staff and the secret key
+/// pass as they are. Read from the node's cache (loaded once per website).
+pub async fn filter_text(state: &AppState, actor: &Actor, text: String) -> AppResult<String> {
+    if actor.is_staff() || text.is_empty() {
+        return Ok(text);
+    }
+    let site = &actor.website().id;
+    let cache = &state.hub.blocklists;
+    let filter = match cache.get(site) {
+        Some(f) => f,
+        None => {
+            let generation = cache.generation();
+            let f = state
+                .store
+                .blocklist(site)
+                .await?
+                .map(|(words, mode)| Arc::new(blocklist::Filter::new(&words, mode_of(&mode))));
+            cache.put(generation, site, f.clone());
+            f
+        }
+    };
+    match filter.map(|f| f.apply(&text)) {
+        None => Ok(text),
+        Some(blocklist::Verdict::Pass(t)) => Ok(t),
+        Some(blocklist::Verdict::Reject(w)) => Err(AppError::invalid(format!(
+            "the message contains a blocked word ({w:?}): nothing was stored"
+        ))),
     }
 }

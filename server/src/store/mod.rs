@@ -691,6 +691,17 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> AppResult<Option<(ReportRecord, bool)>>;
 
+    /// A website's blocklist: its words and mode (`reject` or `mask`), if it has one.
+    async fn blocklist(&self, website: &str) -> AppResult<Option<(Vec<String>, String)>>;
+    /// Sets (replaces) a website's blocklist.
+    async fn set_blocklist(
+        &self,
+        website: &str,
+        words: &[String],
+        mode: &str,
+        now: i64,
+    ) -> AppResult<()>;
+
     // --- files
     /// Records an uploaded file.
     async fn insert_file(&self, file: &FileRecord) -> AppResult<()>;

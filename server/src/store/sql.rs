@@ -1866,6 +1866,40 @@ impl Store for SqlStore {
             .map(|r| (r, done)))
     }
 
+    async fn blocklist(&self, website: &str) -> AppResult<Option<(Vec<String>, String)>> {
+        let row = sqlx::query("SELECT words, mode FROM blocklists WHERE website_id = $1")
+            .bind(website)
+            .fetch_optional(&self.read)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let words: String = row.try_get("words")?;
+        let words: Vec<String> =
+            serde_json::from_str(&words).map_err(|_| bad_row("blocklist words", &words))?;
+        Ok(Some((words, row.try_get("mode")?)))
+    }
+
+    async fn set_blocklist(
+        &self,
+        website: &str,
+        words: &[String],
+        mode: &str,
+        now: i64,
+    ) -> AppResult<()> {
+        let json = serde_json::to_string(words).map_err(AppError::internal)?;
+        sqlx::query(
+            "INSERT INTO blocklists (website_id, words, mode, updated_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (website_id) DO UPDATE SET \
+             words = excluded.words, mode = excluded.mode, updated_at = excluded.updated_at",
+        )
+        .bind(website)
+        .bind(json)
+        .bind(mode)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     async fn own_reactions(&self, user: &str, ids: &[&str]) -> AppResult<Vec<(String, String)>> {
         let mut out = Vec::new();
         // A few hundred ids at most per statement (a page of history or of a replay).
