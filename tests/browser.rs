@@ -1691,3 +1691,47 @@ async fn a_consultant_mutes_bans_and_works_the_reports_queue_a_visitor_feels_eac
     v.stop();
     staff.stop();
 }
+
+#[wasm_bindgen_test]
+async fn a_reply_carries_its_quote_to_both_sides_and_their_caches() {
+    let (a_name, b_name) = (unique("qa"), unique("qb"));
+    let a = user(&a_name).await;
+    let b = user(&b_name).await;
+    let a_chat = chat_of(ok(a.chat(b_name.as_str().into())).await);
+    let b_chat = chat_of(ok(b.chat(a_name.as_str().into())).await);
+    let (heard, log) = recorder();
+    a_chat.on("message".into(), heard.into()).unwrap();
+    sleep(300).await;
+    let q = ok(a_chat.send_message(obj(json!({"text": "lunch at noon?"})))).await;
+    assert!(get(&q, "quote").is_undefined(), "not a reply: no quote");
+    until("b caches it", 5000, || {
+        Array::from(&b_chat.cached_messages()).length() == 1
+    })
+    .await;
+    let r = ok(b_chat.send_message(obj(json!({"text": "yes!", "replyTo": s(&q, "id")})))).await;
+    assert_eq!(s(&r, "replyTo"), s(&q, "id"));
+    assert_eq!(
+        json_of(&get(&r, "quote")),
+        json!({"senderId": s(&a.me(), "id"), "senderName": a_name, "text": "lunch at noon?"})
+    );
+    until("a hears the reply", 5000, || {
+        log.borrow().iter().any(|m| s(m, "text") == "yes!")
+    })
+    .await;
+    let live = log
+        .borrow()
+        .iter()
+        .find(|m| s(m, "text") == "yes!")
+        .cloned()
+        .unwrap();
+    assert_eq!(s(&get(&live, "quote"), "text"), "lunch at noon?");
+    let cached = Array::from(&a_chat.cached_messages());
+    let last = cached.get(cached.length() - 1);
+    assert_eq!(s(&get(&last, "quote"), "senderName"), a_name);
+    assert_eq!(
+        err(b_chat.send_message(obj(json!({"text": "?", "replyTo": "msg_nope"})))).await,
+        "not_found"
+    );
+    a.stop();
+    b.stop();
+}

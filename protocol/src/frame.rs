@@ -762,6 +762,7 @@ mod tests {
             sender_name: "Alice Martin".into(),
             client_id: Some("c199a1b2c3d4e5f60718293a4b5c6d7e8f9".into()),
             reply_to: None,
+            quote: None,
             created_at: 1_760_000_000_000,
             edited_at: None,
             deleted: false,

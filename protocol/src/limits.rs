@@ -56,6 +56,8 @@ pub const MAX_REACTIONS_PER_MESSAGE: usize = 25;
 pub const MAX_REASON_CHARS: usize = 500;
 /// Longest excerpt of a flagged message a report keeps, in characters.
 pub const MAX_EXCERPT_CHARS: usize = 500;
+/// Longest quote a reply carries of the message it replies to, in characters.
+pub const MAX_QUOTE_CHARS: usize = 200;
 /// Longest slow mode of a chatroom, in seconds (an hour).
 pub const MAX_SLOW_MODE_SECONDS: u32 = 3_600;
 /// Reports per page of `getReports`.

@@ -310,6 +310,10 @@ pub struct Message {
     /// Id of the message this one replies to, if any.
     #[serde(default)]
     pub reply_to: Option<String>,
+    /// A reply's quote of the message it replies to, as it was when quoted. Socket frames
+    /// and the SDK's messages leave it out on messages that are not replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote: Option<Quote>,
     /// Send time, ms.
     pub created_at: i64,
     /// Last edit time, ms.
@@ -333,6 +337,21 @@ pub struct Message {
     /// `rev`, like an edit.
     #[serde(default)]
     pub pinned: Option<Pin>,
+}
+
+/// What a reply shows of the message it replies to: who sent it and the start of its
+/// text (a file's name when it had no text), at most [`crate::limits::MAX_QUOTE_CHARS`]
+/// characters.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quote {
+    /// The quoted message's sender.
+    pub sender_id: String,
+    /// Their display name then.
+    pub sender_name: String,
+    /// The start of its text.
+    pub text: String,
 }
 
 /// Who pinned a message, and when.
@@ -382,6 +401,8 @@ pub struct CompactMessage<'a> {
     client_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_to: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    quote: Option<&'a Quote>,
     created_at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     edited_at: Option<i64>,
@@ -421,6 +442,7 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
             sender_name,
             client_id,
             reply_to,
+            quote,
             created_at,
             edited_at,
             deleted,
@@ -443,6 +465,7 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
             sender_name,
             client_id: client_id.as_deref(),
             reply_to: reply_to.as_deref(),
+            quote: quote.as_ref(),
             created_at: *created_at,
             edited_at: *edited_at,
             deleted: *deleted,

@@ -42,3 +42,6 @@ CREATE TABLE blocklists (
     mode        TEXT NOT NULL,
     updated_at  BIGINT NOT NULL
 );
+-- A reply's quote of the message it replies to, as it was then (JSON: senderId,
+-- senderName, text).
+ALTER TABLE messages ADD COLUMN quote TEXT;

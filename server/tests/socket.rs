@@ -193,6 +193,7 @@ async fn a_cursor_ahead_of_this_nodes_room_gets_no_gap_and_no_repeat() {
             whisper: false,
             client_id: None,
             reply_to: None,
+            quote: None,
             created_at: 1,
         })
         .await

@@ -45,6 +45,7 @@ fn msg(chat: &str, sender: &str, text: &str, whisper: bool, client: Option<&str>
         whisper,
         client_id: client.map(str::to_owned),
         reply_to: None,
+        quote: None,
         created_at: 10,
     }
 }
@@ -501,6 +502,28 @@ async fn moderation(s: &dyn Store) {
     ))
     .await
     .unwrap();
+    // a reply keeps its quote
+    let first = s
+        .insert_message(msg(&room.id, &v.user.id, "the question", false, None))
+        .await
+        .unwrap()
+        .message()
+        .clone();
+    let quote = chatix_protocol::Quote {
+        sender_id: v.user.id.clone(),
+        sender_name: "v".into(),
+        text: "the question".into(),
+    };
+    let mut answer = msg(&room.id, &w.user.id, "the answer", false, None);
+    answer.reply_to = Some(first.id.clone());
+    answer.quote = Some(quote.clone());
+    let stored = s.insert_message(answer).await.unwrap().message().clone();
+    assert_eq!(stored.quote.as_ref(), Some(&quote));
+    let all = Audience { whispers: true };
+    let page = s.messages_page(&room.id, all, 0, 10).await.unwrap().0;
+    assert_eq!(page[1].quote.as_ref(), Some(&quote));
+    assert_eq!(page[1].reply_to.as_deref(), Some(first.id.as_str()));
+    assert_eq!(page[0].quote, None);
     // slow mode is a chat setting
     let slowed = s
         .update_chat(

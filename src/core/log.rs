@@ -212,6 +212,7 @@ pub(crate) mod tests {
             sender_name: "U".into(),
             client_id: None,
             reply_to: None,
+            quote: None,
             created_at: seq,
             edited_at: None,
             deleted: false,

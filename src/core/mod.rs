@@ -765,6 +765,7 @@ impl<T: Types> Core<T> {
             sender_name: me.as_ref().map(|u| u.name.clone()).unwrap_or_default(),
             client_id: Some(client_id),
             reply_to: p.req.reply_to.clone(),
+            quote: None,
             created_at: now,
             edited_at: None,
             deleted: false,

@@ -121,6 +121,9 @@ export interface Message {
   ownReactions: string[] | null;
   /** Pinned: by whom (a user id) and when; `null` when not pinned. */
   pinned: Pin | null;
+  /** A reply's quote of the message it replies to (`replyTo`), as it was then; absent on
+   * messages that are not replies. */
+  quote?: Quote;
   /** Only on optimistic copies of your own sends (`pending` events). */
   pending?: true;
 }
@@ -182,6 +185,8 @@ export interface SendMessageOptions {
   text?: string;
   file?: File | Blob;
   metadata?: Metadata;
+  /** Replies to (quotes) a message of this chat you may see; the reply carries its `quote`.
+   * A reply to a whisper must be a whisper. */
   replyTo?: string;
   /** Consultants only: delivered to consultants only. */
   whisper?: boolean;
@@ -195,6 +200,9 @@ export interface TypingEvent { chatId: string; userId: string; draft?: string | 
 export interface PresenceEvent { userId: string; online: boolean; status: "online" | "offline"; }
 export interface SendFailure { chatId: string; clientId: string; error: ChatixError; }
 export interface UnreadEvent { chatId: string; count: number; total: number; }
+/** What a reply shows of the message it replies to: its sender and the start of its text
+ * (at most 200 characters; a file's name when it had no text). */
+export interface Quote { senderId: string; senderName: string; text: string; }
 /** Who pinned a message, and when (ms). */
 export interface Pin { by: string; at: number; }
 /** How long a mute or ban lasts (`until`, ms since the epoch, or `seconds` from now; neither:

@@ -22,9 +22,10 @@ use crate::core::{ChatChange, ChatInfo, Followed, Frame, Me, Msg, Types};
 // leaves most of them in a separate, growing property store: ~32 bytes more per message,
 // measured). `m`: the parsed message (compact: defaults, `rev` equal to `seq` and, inside a
 // frame, `chatId` left out); `s`: the shared `{chatId, senderId, senderName, senderRole}`;
-// `d`: the frozen empty metadata, also the empty reaction counts. scripts/minify-glue.mjs inlines this into the glue.
+// `d`: the frozen empty metadata, also the empty reaction counts. A reply's `quote` is added
+// after (only replies carry it, so other messages pay nothing for it). scripts/minify-glue.mjs inlines this into the glue.
 #[wasm_bindgen(inline_js = "export function message(m, s, d) {
-  return {
+  const o = {
     id: m.id, chatId: s.chatId, seq: m.seq, rev: m.rev ?? m.seq, kind: m.kind ?? 'text',
     text: m.text ?? '', file: m.file ?? null, metadata: m.metadata ?? d,
     whisper: m.whisper ?? false, senderId: s.senderId, senderRole: s.senderRole,
@@ -32,6 +33,8 @@ use crate::core::{ChatChange, ChatInfo, Followed, Frame, Me, Msg, Types};
     createdAt: m.createdAt, editedAt: m.editedAt ?? null, deleted: m.deleted ?? false,
     reactions: m.reactions ?? d, ownReactions: m.ownReactions ?? null, pinned: m.pinned ?? null,
   };
+  if (m.quote) o.quote = m.quote;
+  return o;
 }")]
 extern "C" {
     #[wasm_bindgen(js_name = message)]

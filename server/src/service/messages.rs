@@ -3,7 +3,7 @@
 
 use chatix_protocol::error::SLOW_MODE_REFUSAL;
 use chatix_protocol::limits::{
-    DEFAULT_CURSOR_COUNT, MAX_CLIENT_ID_CHARS, MAX_DRAFT_CHARS, MAX_PINS_PER_CHAT,
+    DEFAULT_CURSOR_COUNT, MAX_CLIENT_ID_CHARS, MAX_DRAFT_CHARS, MAX_PINS_PER_CHAT, MAX_QUOTE_CHARS,
     MAX_REACTIONS_PER_MESSAGE, MESSAGES_PER_PAGE,
 };
 use chatix_protocol::rest::{
@@ -220,15 +220,40 @@ pub async fn start_send(
         }
         None => MessageKind::Text,
     };
-    if let Some(r) = &req.reply_to {
-        let target = state.store.message(&a.chat.id, r).await?;
-        let visible = target.is_some_and(|m| !m.deleted && (!m.whisper || actor.is_staff()));
-        if !visible {
-            return Err(AppError::not_found(format!(
-                "replyTo: no message {r:?} in this chat"
-            )));
+    let quote = match &req.reply_to {
+        Some(r) => {
+            let target = state
+                .store
+                .message(&a.chat.id, r)
+                .await?
+                .filter(|m| !m.deleted && (!m.whisper || actor.is_staff()))
+                .ok_or_else(|| {
+                    AppError::not_found(format!("replyTo: no message {r:?} in this chat"))
+                })?;
+            // a quote shows the quoted text to whoever reads the reply
+            if target.whisper && !req.whisper {
+                return Err(AppError::invalid(
+                    "a reply to a whisper must be a whisper too (its quote would show the \
+                     whisper to visitors)",
+                ));
+            }
+            let shown = if target.text.is_empty() {
+                target
+                    .file
+                    .as_ref()
+                    .map(|f| f.name.clone())
+                    .unwrap_or_default()
+            } else {
+                target.text.clone()
+            };
+            Some(chatix_protocol::Quote {
+                sender_id: target.sender_id,
+                sender_name: target.sender_name,
+                text: shown.chars().take(MAX_QUOTE_CHARS).collect(),
+            })
         }
-    }
+        None => None,
+    };
     let new = NewMessage {
         chat_id: a.chat.id.clone(),
         sender_id: s.user_id().to_owned(),
@@ -241,6 +266,7 @@ pub async fn start_send(
         whisper: req.whisper,
         client_id: req.client_id,
         reply_to: req.reply_to,
+        quote,
         created_at: now_ms(),
     };
     check_capacity(state)?;

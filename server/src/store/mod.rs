@@ -327,6 +327,8 @@ pub struct NewMessage {
     pub client_id: Option<String>,
     /// Replied-to message.
     pub reply_to: Option<String>,
+    /// Its quote of that message.
+    pub quote: Option<chatix_protocol::Quote>,
     /// Send time.
     pub created_at: i64,
 }

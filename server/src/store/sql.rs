@@ -65,7 +65,7 @@ const CHAT_COLS: &str = "c.id, c.website_id, c.kind, c.name, c.avatar, c.metadat
     c.slow_mode";
 const MSG_SELECT: &str = "SELECT m.id, m.chat_id, m.seq, m.rev, m.kind, m.text, m.file_id, \
     m.metadata, m.whisper, m.sender_id, m.sender_role, m.sender_name, m.client_id, m.reply_to, \
-    m.created_at, m.edited_at, m.deleted_at, m.reactions, m.pinned_at, m.pinned_by, f.name AS f_name, f.mime AS f_mime, \
+    m.quote, m.created_at, m.edited_at, m.deleted_at, m.reactions, m.pinned_at, m.pinned_by, f.name AS f_name, f.mime AS f_mime, \
     f.size AS f_size, f.kind AS f_kind, f.has_thumbnail AS f_thumb \
     FROM messages m LEFT JOIN files f ON f.id = m.file_id";
 
@@ -274,7 +274,7 @@ impl SqlStore {
             }
         }
         // 3. The rows themselves.
-        const COLS: usize = 15;
+        const COLS: usize = 16;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut ph = self.params();
             let values: Vec<String> = (0..chunk.len())
@@ -285,7 +285,8 @@ impl SqlStore {
                 .collect();
             let q = format!(
                 "INSERT INTO messages (id, chat_id, seq, rev, kind, text, file_id, metadata, \
-                 whisper, sender_id, sender_role, sender_name, client_id, reply_to, created_at) \
+                 whisper, sender_id, sender_role, sender_name, client_id, reply_to, quote, \
+                 created_at) \
                  VALUES {}",
                 values.join(", ")
             );
@@ -307,6 +308,11 @@ impl SqlStore {
                     .bind(&new.sender_name)
                     .bind(&new.client_id)
                     .bind(&new.reply_to)
+                    .bind(
+                        new.quote
+                            .as_ref()
+                            .and_then(|q| serde_json::to_string(q).ok()),
+                    )
                     .bind(new.created_at);
             }
             query.execute(&mut *tx).await?;
@@ -343,6 +349,7 @@ impl SqlStore {
                 sender_name: new.sender_name.clone(),
                 client_id: new.client_id.clone(),
                 reply_to: new.reply_to.clone(),
+                quote: new.quote.clone(),
                 created_at: new.created_at,
                 edited_at: None,
                 deleted: false,
@@ -624,6 +631,9 @@ fn message_from_row(r: &AnyRow) -> AppResult<Message> {
         sender_name: r.try_get("sender_name")?,
         client_id: r.try_get("client_id")?,
         reply_to: r.try_get("reply_to")?,
+        quote: r
+            .try_get::<Option<String>, _>("quote")?
+            .and_then(|q| serde_json::from_str(&q).ok()),
         created_at: r.try_get("created_at")?,
         edited_at: r.try_get("edited_at")?,
         deleted: deleted_at.is_some(),
