@@ -95,6 +95,13 @@
   .msg .reaction.add { color: #667; }
   .msg img { max-width: 100%; border-radius: 6px; display: block; margin-top: 4px; }
   .msg a { color: #1a3ad6; }
+  .msg .quote, .replying { border-left: 3px solid #9fa8da; padding: 2px 8px; margin-bottom: 4px; font-size: 12px; color: #444; background: rgba(0,0,0,.03); white-space: normal; }
+  .msg .quote b, .replying b { display: block; font-size: 11px; color: #555; }
+  .msg .reply { font: inherit; font-size: 11px; border: none; background: none; color: #3d5afe; cursor: pointer; padding: 0 4px; }
+  .replying { margin: 0 8px; display: flex; align-items: center; gap: 6px; }
+  .replying[hidden] { display: none; }
+  .replying span { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  .replying button { border: none; background: none; cursor: pointer; font-size: 14px; color: #555; }
   .typing { font-size: 12px; color: #555; padding: 2px 12px; min-height: 18px; }
   .older { align-self: center; font-size: 12px; color: #555; }
   form.composer { display: flex; gap: 6px; padding: 8px; border-top: 1px solid #e0e0e0; align-items: flex-end; }
@@ -190,7 +197,17 @@
     attach.insertAdjacentHTML('afterbegin', '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true"><path fill="currentColor" d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z"/></svg>');
     const send = el('button', { type: 'submit' }, 'Send');
     const form = el('form', { class: 'composer' }, attach, text, send);
-    container.append(log, typing, progress, form);
+    // "Replying to …" above the composer: the next message quotes that one
+    const replying = el('div', { class: 'replying', hidden: true });
+    let replyTo = null;
+    const setReply = (m) => {
+      replyTo = m ? m.id : null;
+      replying.hidden = !m;
+      replying.replaceChildren(...(m ? [el('span', {}, el('b', {}, `Replying to ${m.senderName}`), m.text || (m.file ? m.file.name : '')),
+        el('button', { type: 'button', 'aria-label': 'Cancel the reply', onclick: () => setReply(null) }, '\u00d7')] : []));
+      if (m) text.focus();
+    };
+    container.append(log, typing, progress, replying, form);
 
     // Sends typed before the chat is known (the widget is still fetching the visitor's
     // conversation) wait for it instead of being dropped.
@@ -256,6 +273,7 @@
       const mine = me && m.senderId === me.id;
       const node = el('div', { class: `msg${mine ? ' mine' : ''}${m.pending ? ' pending' : ''}`, 'data-seq': m.seq || '', 'data-id': m.id });
       if (!mine) node.append(el('div', { class: 'who' }, m.senderRole === 'consultant' ? `${m.senderName} (staff)` : m.senderName));
+      if (m.quote) node.append(el('div', { class: 'quote' }, el('b', {}, m.quote.senderName), m.quote.text));
       if (m.text) node.append(el('div', { class: 'text' }, m.text));
       if (m.file) {
         if (m.file.kind === 'image') {
@@ -286,6 +304,7 @@
       const pick = el('span', { class: 'pick', hidden: true });
       for (const r of QUICK_REACTIONS) pick.append(el('button', { type: 'button', class: 'reaction', onclick: toggle(r) }, r));
       bar.append(el('button', { type: 'button', class: 'reaction add', title: 'Add a reaction', 'aria-label': 'Add a reaction', onclick: () => { pick.hidden = !pick.hidden; } }, '+'), pick);
+      bar.append(el('button', { type: 'button', class: 'reply', onclick: () => setReply(m) }, 'Reply'));
       return bar;
     }
 
@@ -316,7 +335,9 @@
       clearTimeout(draftTimer);
       draftTimer = null;
       sendTyping(false);
-      chatReady.then((chat) => chat.sendMessage({ text: body }))
+      const quoted = replyTo || undefined;
+      setReply(null);
+      chatReady.then((chat) => chat.sendMessage({ text: body, replyTo: quoted }))
         .catch((err) => console.warn('chatix: send failed', err.code, err.message));
     });
     file.addEventListener('change', () => {

@@ -136,6 +136,34 @@ try {
   assert.ok(!(await widgetText(visitor)).includes('\u{1F440}'), "the whisper's reaction is not in the widget");
   step('the visitor takes theirs back; the reaction to a whisper never reaches the widget');
 
+  // ---------------------------------------------------------------- quoted replies
+  const answer = visitor.locator('#chatix-widget .msg', { hasText: 'Happy to help! Which product?' });
+  await answer.locator('button.reply').click();
+  await visitor.locator('#chatix-widget .replying:not([hidden])', { hasText: 'Replying to' }).waitFor();
+  await box.fill('The blue one');
+  await box.press('Enter');
+  const quotedInConsole = staff.locator('.msg', { hasText: 'The blue one' });
+  await quotedInConsole.locator('.quote', { hasText: 'Happy to help! Which product?' }).waitFor();
+  await visitor.locator('#chatix-widget .msg', { hasText: 'The blue one' }).locator('.quote', { hasText: 'Happy to help!' }).waitFor();
+  step('the visitor replies from the widget: the reply shows its quote in widget and console');
+  await quotedInConsole.locator('button.reply').click();
+  await staff.fill('#text', 'Noted, blue it is');
+  await staff.press('#text', 'Enter');
+  await visitor.locator('#chatix-widget .msg', { hasText: 'Noted, blue it is' }).locator('.quote', { hasText: 'The blue one' }).waitFor();
+  // replying to the whisper goes as a whisper, and never reaches the widget
+  await whisperMsg.locator('button.reply').click();
+  assert.ok(await staff.isChecked('#whisper'), 'a reply to a whisper is a whisper');
+  await staff.fill('#text', 'REPLY-TO-WHISPER: agreed');
+  await staff.press('#text', 'Enter');
+  await staff.locator('.msg.whisper', { hasText: 'REPLY-TO-WHISPER' }).locator('.quote', { hasText: 'WHISPER: this customer is a VIP' }).waitFor();
+  await staff.uncheck('#whisper');
+  await staff.fill('#text', 'after the whispered reply');
+  await staff.press('#text', 'Enter');
+  await visitor.waitForFunction(() => document.getElementById('chatix-widget').shadowRoot.textContent.includes('after the whispered reply'));
+  assert.ok(!(await widgetText(visitor)).includes('REPLY-TO-WHISPER'), 'the whispered reply is not in the widget');
+  step('the console replies with a quote; a reply to a whisper goes as a whisper and stays with staff');
+  await staff.screenshot({ path: `${SHOTS}/04b-console-replies.png` });
+
   // ---------------------------------------------------------------- markup is inert text
   const evil = '<img src=x onerror="window.__pwned=1">';
   await box.fill(evil);

@@ -56,6 +56,7 @@ function render(m) {
     m.pinned ? el('span', { class: 'tag pin' }, 'pinned') : null,
     ' · ', new Date(m.createdAt).toLocaleTimeString()));
   if (m.deleted) node.append(el('em', {}, 'Message deleted'));
+  if (m.quote) node.append(el('div', { class: 'quote' }, el('b', {}, m.quote.senderName), m.quote.text));
   if (m.text) node.append(el('div', { class: 'text' }, m.text));
   if (m.file) {
     node.append(m.file.kind === 'image'
@@ -89,6 +90,7 @@ function reactions(m) {
     if (!current) return;
     (m.pinned ? current.unpinMessage(m.id) : current.pinMessage(m.id)).then(show).then(refreshPins).catch(showError);
   } }, m.pinned ? 'Unpin' : 'Pin'));
+  bar.append(el('button', { type: 'button', class: 'link reply', onclick: () => setReply(m) }, 'Reply'));
   bar.append(el('button', { type: 'button', class: 'link mod-delete', onclick: () => {
     if (current && confirm('Delete this message for everyone?')) current.deleteMessage(m.id).then(show).catch(showError);
   } }, 'Delete'));
@@ -113,6 +115,17 @@ function reactions(m) {
     bar.append(el('button', { type: 'button', class: 'link mod-site-ban', onclick: act('ban for a day from the website:') }, 'Ban from site (1 day)'));
   }
   return bar;
+}
+
+// "Replying to …" above the composer: the next message quotes that one (a reply to a
+// whisper goes as a whisper: the server refuses a public quote of one).
+let replyTo = null;
+function setReply(m) {
+  replyTo = m || null;
+  $('replying').hidden = !m;
+  $('replying').replaceChildren(...(m ? [el('span', {}, `Replying to ${m.senderName}: ${m.text || (m.file ? m.file.name : '')}`),
+    el('button', { type: 'button', class: 'link', onclick: () => setReply(null) }, 'Cancel')] : []));
+  if (m) { if (m.whisper) $('whisper').checked = true; $('text').focus(); }
 }
 
 // The open chat's mutes and bans, with Lift buttons.
@@ -177,6 +190,7 @@ function markSeen(chat) {
 
 async function open(chat) {
   current = chat;
+  setReply(null);
   shown.clear();
   $('log').replaceChildren();
   $('draft').textContent = '';
@@ -309,7 +323,9 @@ $('composer').addEventListener('submit', (e) => {
   if (!text || !current) return;
   $('text').value = '';
   const chat = current;
-  chat.sendMessage({ text, whisper: $('whisper').checked }).then(() => { answered.add(chat.id); showError(null); }).catch(showError);
+  const quoted = replyTo && replyTo.chatId === chat.id ? replyTo.id : undefined;
+  setReply(null);
+  chat.sendMessage({ text, whisper: $('whisper').checked, replyTo: quoted }).then(() => { answered.add(chat.id); showError(null); }).catch(showError);
 });
 $('text').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('composer').requestSubmit(); } });
 $('new-room').addEventListener('submit', async (e) => {

@@ -6,7 +6,7 @@ import init, {
   Chat, ChatixCore, getInstance,
   type ChatData, type ChatixError, type ChatixErrorCode, type ChatixOptions, type ConnectionState,
   type DisconnectInfo, type FileInfo, type Member, type MembersPage, type Message, type MessagesPage,
-  type Metadata, type PendingSend, type Pin, type ReactionEvent, type Report, type ReportsPage, type Sanction, type SanctionOptions, type PresenceEvent, type SearchResults, type SeenEvent,
+  type Metadata, type PendingSend, type Pin, type Quote, type ReactionEvent, type Report, type ReportsPage, type Sanction, type SanctionOptions, type PresenceEvent, type SearchResults, type SeenEvent,
   type SendFailure, type TypingEvent, type UnreadEvent, type UploadProgress, type User,
 } from 'chatix-core';
 import initBundler, { ChatixCore as BundlerCore } from 'chatix-core/bundler';
@@ -138,6 +138,11 @@ export async function everything(file: File): Promise<string[]> {
   const unread: number = core.getUnreadCount() + core.getUnreadCount(group.id);
   const bytes: number = core.cacheBytes();
   log.push(String(chats.totalPages + found.messages.length + pending.length + unread + bytes), direct.id, byId.id, uploaded.id);
+
+  // a quoted reply
+  const answer: Message = await group.sendMessage({ text: 'yes', replyTo: 'msg_1' });
+  const quoted: Quote | undefined = answer.quote;
+  log.push(quoted?.senderId ?? '', quoted?.senderName ?? '', quoted?.text ?? '');
 
   // moderation and reports
   const term: SanctionOptions = { seconds: 600, reason: 'spam' };
