@@ -157,6 +157,8 @@ export async function everything(file: File): Promise<string[]> {
   const chatBan: Sanction = await group.banUser('troll');
   await group.unbanUser('troll');
   const here: Sanction[] = (await group.getSanctions()).sanctions;
+  const slowed: ChatData = await group.setSlowMode(30);
+  log.push(String(slowed.slowMode));
   const flagged: Report = await group.flagMessage('msg_1', 'insult');
   log.push(banned.kind, String(banned.until ?? bans.length), reported.reporter, String(queue.total + queue.reports.length),
     resolved.resolution ?? '', muted.chatId ?? '', chatBan.by ?? '', String(here.length), flagged.excerpt ?? '', flagged.messageId ?? '');
