@@ -110,44 +110,50 @@ pub fn check_words(words: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
-/// The per-node cache: website → its filter (`None`: no list), and when it was loaded.
+/// What [`Cache`] holds: a generation, bumped by each invalidation (a load that raced with
+/// one is not kept), and website → its filter (`None`: no list) and when it was loaded.
+#[derive(Default)]
+struct Held {
+    generation: u64,
+    lists: HashMap<String, (Option<Arc<Filter>>, Instant)>,
+}
+
+/// The per-node cache of websites' filters.
 #[derive(Default)]
 pub struct Cache {
-    inner: Mutex<(u64, HashMap<String, (Option<Arc<Filter>>, Instant)>)>,
+    inner: Mutex<Held>,
 }
 
 impl Cache {
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, (u64, HashMap<String, (Option<Arc<Filter>>, Instant)>)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Held> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
     /// The website's filter if held and fresh (`Some(None)`: known to have none).
     pub fn get(&self, website: &str) -> Option<Option<Arc<Filter>>> {
         let g = self.lock();
-        let (f, at) = g.1.get(website)?;
+        let (f, at) = g.lists.get(website)?;
         (at.elapsed() < TTL).then(|| f.clone())
     }
     /// Taken before a load whose result will be [`Self::put`].
     pub fn generation(&self) -> u64 {
-        self.lock().0
+        self.lock().generation
     }
     /// Keeps what a load started at `generation` found, unless something changed since.
     pub fn put(&self, generation: u64, website: &str, f: Option<Arc<Filter>>) {
         let mut g = self.lock();
-        if g.0 == generation {
-            g.1.insert(website.to_owned(), (f, Instant::now()));
+        if g.generation == generation {
+            g.lists.insert(website.to_owned(), (f, Instant::now()));
         }
     }
     /// Drops a website's list (`None`: every list).
     pub fn invalidate(&self, website: Option<&str>) {
         let mut g = self.lock();
-        g.0 += 1;
+        g.generation += 1;
         match website {
             Some(w) => {
-                g.1.remove(w);
+                g.lists.remove(w);
             }
-            None => g.1.clear(),
+            None => g.lists.clear(),
         }
     }
 }
