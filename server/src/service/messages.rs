@@ -46,6 +46,22 @@ pub async fn writable(state: &AppState, actor: &Actor, chat_id: &str) -> AppResu
     chats::join_access(state, actor, a).await
 }
 
+/// A live message of chat `chat_id` (already access-checked) that the caller may see: a
+/// whisper only for staff. Anything else is `not_found`, as a message that does not exist.
+pub async fn visible_message(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    message_id: &str,
+) -> AppResult<Message> {
+    state
+        .store
+        .message(chat_id, message_id)
+        .await?
+        .filter(|m| !m.deleted && (!m.whisper || actor.is_staff()))
+        .ok_or_else(|| AppError::not_found(format!("no message {message_id:?} in this chat")))
+}
+
 /// A muted user reads but does not send, react or edit (staff are never muted).
 fn refuse_muted(actor: &Actor, a: &ChatAccess) -> AppResult<()> {
     match a.muted() {
@@ -222,14 +238,9 @@ pub async fn start_send(
     };
     let quote = match &req.reply_to {
         Some(r) => {
-            let target = state
-                .store
-                .message(&a.chat.id, r)
-                .await?
-                .filter(|m| !m.deleted && (!m.whisper || actor.is_staff()))
-                .ok_or_else(|| {
-                    AppError::not_found(format!("replyTo: no message {r:?} in this chat"))
-                })?;
+            let target = visible_message(state, actor, &a.chat.id, r)
+                .await
+                .map_err(|e| AppError::not_found(format!("replyTo: {}", e.0.message)))?;
             // a quote shows the quoted text to whoever reads the reply
             if target.whisper && !req.whisper {
                 return Err(AppError::invalid(
@@ -333,12 +344,7 @@ pub async fn react(
         access::chat_for(state, actor, chat_id).await?
     };
     let missing = || AppError::not_found(format!("no message {message_id:?} in this chat"));
-    state
-        .store
-        .message(&a.chat.id, message_id)
-        .await?
-        .filter(|m| !m.deleted && (!m.whisper || actor.is_staff()))
-        .ok_or_else(missing)?;
+    visible_message(state, actor, &a.chat.id, message_id).await?;
     let change = ReactionChange {
         chat: &a.chat.id,
         message: message_id,
@@ -386,12 +392,7 @@ async fn own_message(
     may_moderate: bool,
 ) -> AppResult<(ChatAccess, Message)> {
     let a = access::chat_for(state, actor, chat_id).await?;
-    let m = state
-        .store
-        .message(&a.chat.id, message_id)
-        .await?
-        .filter(|m| !m.deleted && (!m.whisper || actor.is_staff()))
-        .ok_or_else(|| AppError::not_found(format!("no message {message_id:?} in this chat")))?;
+    let m = visible_message(state, actor, &a.chat.id, message_id).await?;
     let own = actor.user_id() == Some(m.sender_id.as_str());
     let moderator = may_moderate && actor.is_staff() && a.chat.kind != ChatKind::Direct;
     if !own && !moderator && !actor.is_admin() {
@@ -462,12 +463,7 @@ pub async fn pin(
         ChatKind::Group => actor.is_staff() || a.chat.created_by.as_deref() == Some(s.user_id()),
         ChatKind::Conversation => actor.is_staff(),
     };
-    let m = state
-        .store
-        .message(&a.chat.id, message_id)
-        .await?
-        .filter(|m| !m.deleted && (!m.whisper || actor.is_staff()))
-        .ok_or_else(|| AppError::not_found(format!("no message {message_id:?} in this chat")))?;
+    let m = visible_message(state, actor, &a.chat.id, message_id).await?;
     if !may {
         return Err(AppError::forbidden(
             "only consultants and the chatroom's owner may pin (in a direct chat, its members)",

@@ -343,12 +343,7 @@ pub async fn flag_message(
     let s = reporter(actor, "flagging a message")?;
     let why = reason("reason", req.reason.as_deref(), true)?;
     let a = access::chat_for(state, actor, chat_id).await?;
-    let m = state
-        .store
-        .message(&a.chat.id, message_id)
-        .await?
-        .filter(|m| !m.deleted && (!m.whisper || actor.is_staff()))
-        .ok_or_else(|| AppError::not_found(format!("no message {message_id:?} in this chat")))?;
+    let m = super::messages::visible_message(state, actor, &a.chat.id, message_id).await?;
     if m.sender_id == s.user_id() {
         return Err(AppError::invalid("you cannot flag your own message"));
     }
