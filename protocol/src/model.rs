@@ -314,6 +314,20 @@ pub struct Message {
     /// and the SDK's messages leave it out on messages that are not replies.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<Quote>,
+    /// A thread reply's parent: the message whose thread it is in (threads are one level
+    /// deep). Left out on messages that are not thread replies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    /// A thread reply also shown in the chat (in its history, unread count and last
+    /// message); otherwise it is in the thread only. Left out when false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub show_in_chat: bool,
+    /// A thread parent's live replies; left out while it has none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub reply_count: u32,
+    /// A thread parent's newest live reply's send time, ms; left out while it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_reply_at: Option<i64>,
     /// Send time, ms.
     pub created_at: i64,
     /// Last edit time, ms.
@@ -403,6 +417,14 @@ pub struct CompactMessage<'a> {
     reply_to: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     quote: Option<&'a Quote>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parent_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "is_false")]
+    show_in_chat: bool,
+    #[serde(skip_serializing_if = "is_zero")]
+    reply_count: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_reply_at: Option<i64>,
     created_at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     edited_at: Option<i64>,
@@ -424,6 +446,10 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 impl<'a> From<&'a Message> for CompactMessage<'a> {
     fn from(m: &'a Message) -> Self {
         // Destructured without `..`: a field added to `Message` must be added here too.
@@ -443,6 +469,10 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
             client_id,
             reply_to,
             quote,
+            parent_id,
+            show_in_chat,
+            reply_count,
+            last_reply_at,
             created_at,
             edited_at,
             deleted,
@@ -466,6 +496,10 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
             client_id: client_id.as_deref(),
             reply_to: reply_to.as_deref(),
             quote: quote.as_ref(),
+            parent_id: parent_id.as_deref(),
+            show_in_chat: *show_in_chat,
+            reply_count: *reply_count,
+            last_reply_at: *last_reply_at,
             created_at: *created_at,
             edited_at: *edited_at,
             deleted: *deleted,

@@ -236,6 +236,14 @@ pub struct SendMessageRequest {
     /// Id of a message in the same chat this one replies to.
     #[serde(default)]
     pub reply_to: Option<String>,
+    /// Id of a message of the same chat whose thread this reply goes in (not itself a
+    /// thread reply). A thread is as visible as its parent: a whisper's thread holds
+    /// whispers only, and a whisper cannot go in another message's thread.
+    #[serde(default)]
+    pub parent_id: Option<String>,
+    /// With `parentId`: show the reply in the chat too, not only in the thread.
+    #[serde(default)]
+    pub show_in_chat: bool,
 }
 
 /// `PATCH /v1/chats/{chat}/messages/{id}` (`updateMessage`).

@@ -188,6 +188,8 @@ async fn every_endpoint_as_every_caller() {
         row(M::PUT, "/v1/chats/{P}/messages/{M}/pin", json!(null), "DDDDDAD"),
         row(M::DELETE, "/v1/chats/{P}/messages/{M}/pin", json!(null), "DDDDDAD"),
         row(M::GET, "/v1/chats/{P}/pins", json!(null), "DDADDAA"),
+        row(M::GET, "/v1/chats/{P}/messages/{M}/thread", json!(null), "DDADDAA"),
+        row(M::POST, "/v1/chats/{P}/messages", json!({"text": "in thread", "parentId": "{M}"}), "DDADDAD"),
         row(M::PUT, "/v1/chats/{P}/mutes/{UNAME}", json!({"reason": "x"}), "DDDDDAA"),
         row(M::DELETE, "/v1/chats/{P}/mutes/{UNAME}", json!(null), "DDDDDAA"),
         row(M::PUT, "/v1/chats/{P}/bans/{UNAME}", json!({"seconds": 60}), "DDDDDAA"),
@@ -349,6 +351,10 @@ async fn every_frame_type_as_every_socket_caller() {
         (
             json!({"type": "send", "chatId": "{Q}", "message": {"text": "x", "whisper": true}}),
             "DDDA",
+        ),
+        (
+            json!({"type": "send", "chatId": "{P}", "message": {"text": "x", "parentId": "{M}"}}),
+            "DADA",
         ),
         (
             json!({"type": "edit", "chatId": "{P}", "messageId": "{M}", "text": "y"}),

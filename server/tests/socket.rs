@@ -194,6 +194,8 @@ async fn a_cursor_ahead_of_this_nodes_room_gets_no_gap_and_no_repeat() {
             client_id: None,
             reply_to: None,
             quote: None,
+            parent_id: None,
+            show_in_chat: false,
             created_at: 1,
         })
         .await

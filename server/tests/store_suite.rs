@@ -2,7 +2,7 @@
 //! `CHATIX_TEST_DATABASE_URL` is set (each run uses a fresh schema-less database: the
 //! suite creates a uniquely named database on that server and drops it afterwards).
 
-use chatix_protocol::{ChatKind, MessageKind, Metadata, Role, Visibility};
+use chatix_protocol::{ChatKind, Message, MessageKind, Metadata, Role, Visibility};
 use chatix_server::store::sql::SqlStore;
 use chatix_server::store::*;
 use std::sync::Arc;
@@ -46,6 +46,8 @@ fn msg(chat: &str, sender: &str, text: &str, whisper: bool, client: Option<&str>
         client_id: client.map(str::to_owned),
         reply_to: None,
         quote: None,
+        parent_id: None,
+        show_in_chat: false,
         created_at: 10,
     }
 }
@@ -319,7 +321,7 @@ async fn suite(s: Arc<dyn Store>) {
         "edits and deletes replay; whispers do not"
     );
     let before = s
-        .messages_before(&public.id, staff, Some(3), 10)
+        .messages_before(&public.id, staff, None, Some(3), 10)
         .await
         .unwrap();
     assert_eq!(
@@ -452,6 +454,7 @@ async fn suite(s: Arc<dyn Store>) {
     search(&*s).await;
     reactions(&*s).await;
     moderation(&*s).await;
+    threads(&*s).await;
 }
 
 /// Sanctions (mutes and bans per chat, website bans) and the reports queue.
@@ -1003,6 +1006,118 @@ async fn search(s: &dyn Store) {
         .await
         .unwrap()
         .is_empty());
+}
+
+/// Threads: replies name their parent; the chat's own stream (history, count, last message,
+/// unread) leaves out thread-only replies; the thread's page lists them; the parent's
+/// recount follows the live replies and is a revision.
+async fn threads(s: &dyn Store) {
+    s.create_website(&site("wt")).await.unwrap();
+    let (a, _) = s.create_user(user("wt", "a", Role::User)).await.unwrap();
+    let (b, _) = s.create_user(user("wt", "b", Role::User)).await.unwrap();
+    let (chat, _) = s
+        .direct_chat("wt", &a.user.id, &b.user.id, 1)
+        .await
+        .unwrap();
+    let put = |text: &str, parent: Option<&str>, shown: bool, at: i64| {
+        let mut m = msg(&chat.id, &a.user.id, text, false, None);
+        m.parent_id = parent.map(str::to_owned);
+        m.show_in_chat = shown;
+        m.created_at = at;
+        m
+    };
+    let parent = s
+        .insert_message(put("root", None, false, 10))
+        .await
+        .unwrap()
+        .message()
+        .clone();
+    let r1 = s
+        .insert_message(put("r1", Some(&parent.id), false, 20))
+        .await
+        .unwrap()
+        .message()
+        .clone();
+    assert_eq!(
+        (r1.parent_id.as_deref(), r1.show_in_chat),
+        (Some(parent.id.as_str()), false)
+    );
+    let r2 = s
+        .insert_messages(vec![
+            put("r2", Some(&parent.id), true, 30),
+            put("after", None, false, 40),
+        ])
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().message().clone())
+        .collect::<Vec<_>>();
+    let all = Audience { whispers: true };
+    let p = s
+        .refresh_thread(&chat.id, &parent.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((p.reply_count, p.last_reply_at), (2, Some(30)));
+    assert!(
+        p.rev > r2[1].seq,
+        "a recount takes the chat's next revision"
+    );
+    let texts = |v: &[Message]| v.iter().map(|m| m.text.clone()).collect::<Vec<_>>();
+    let (page, total) = s.messages_page(&chat.id, all, 0, 10).await.unwrap();
+    assert_eq!(
+        (texts(&page), total),
+        (vec!["root".into(), "r2".into(), "after".into()], 3)
+    );
+    assert_eq!(page[0].reply_count, 2);
+    let before = s
+        .messages_before(&chat.id, all, None, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(texts(&before), ["root", "r2", "after"]);
+    let replies = s
+        .messages_before(&chat.id, all, Some(&parent.id), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(texts(&replies), ["r1", "r2"]);
+    let older = s
+        .messages_before(&chat.id, all, Some(&parent.id), Some(r2[0].seq), 10)
+        .await
+        .unwrap();
+    assert_eq!(texts(&older), ["r1"]);
+    assert_eq!(
+        s.unread_count(&chat.id, &b.user.id, 0, all).await.unwrap(),
+        3
+    );
+    // the newest message of the chat's stream, not a thread-only reply
+    s.insert_message(put("r3", Some(&parent.id), false, 50))
+        .await
+        .unwrap();
+    let last = s.last_message(&chat.id, all).await.unwrap().unwrap();
+    assert_eq!(last.text, "after");
+    // a deleted reply leaves the count; a deleted parent is not recounted
+    s.delete_message(&chat.id, &r2[0].id, 60).await.unwrap();
+    let p = s
+        .refresh_thread(&chat.id, &parent.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((p.reply_count, p.last_reply_at), (2, Some(50)));
+    let read = s.message(&chat.id, &parent.id).await.unwrap().unwrap();
+    assert_eq!(
+        (read.reply_count, read.last_reply_at, read.rev),
+        (2, Some(50), p.rev)
+    );
+    s.delete_message(&chat.id, &parent.id, 70).await.unwrap();
+    assert!(s
+        .refresh_thread(&chat.id, &parent.id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(s
+        .refresh_thread(&chat.id, "msg_nope")
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]

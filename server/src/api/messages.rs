@@ -2,6 +2,7 @@
 //!
 //! - `GET /v1/chats/{id}/messages?page=` (`getMessages`: 25 per page, page 1 newest).
 //! - `GET /v1/chats/{id}/history?lastMessageId=&count=` (`getChatroomMessages`: cursor).
+//! - `GET /v1/chats/{id}/messages/{messageId}/thread?lastMessageId=&count=` (`getThread`).
 //! - `POST /v1/chats/{id}/messages` (`sendMessage`; idempotent by `clientId`).
 //! - `PATCH|DELETE /v1/chats/{id}/messages/{messageId}`.
 //! - `PUT|DELETE /v1/chats/{id}/messages/{messageId}/reactions/{reaction}` (`addReaction`,
@@ -74,7 +75,38 @@ pub async fn history(
     Query(q): Query<HistoryQuery>,
 ) -> AppResult<Json<MessagesCursorPage>> {
     Ok(Json(
-        messages::before(&state, &actor, &id, q.last_message_id.as_deref(), q.count).await?,
+        messages::before(
+            &state,
+            &actor,
+            &id,
+            None,
+            q.last_message_id.as_deref(),
+            q.count,
+        )
+        .await?,
+    ))
+}
+
+/// Get the replies in a message's thread, before a cursor.
+///
+/// `GET /v1/chats/{id}/messages/{messageId}/thread`.
+#[utoipa::path(get, operation_id = "getThread", path = "/v1/chats/{id}/messages/{messageId}/thread", tag = "messages", params(("id" = String, Path, description = "Chat id"), ("messageId" = String, Path, description = "The thread's parent message"), HistoryQuery), responses((status = 200, description = "The thread's replies before the cursor, oldest first", body = MessagesCursorPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = []), ("secret_key" = [])))]
+pub async fn thread(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path((id, message_id)): Path<(String, String)>,
+    Query(q): Query<HistoryQuery>,
+) -> AppResult<Json<MessagesCursorPage>> {
+    Ok(Json(
+        messages::before(
+            &state,
+            &actor,
+            &id,
+            Some(&message_id),
+            q.last_message_id.as_deref(),
+            q.count,
+        )
+        .await?,
     ))
 }
 

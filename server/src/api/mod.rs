@@ -187,6 +187,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(messages::add_reaction).delete(messages::remove_reaction),
         )
         .route("/chats/{id}/history", get(messages::history))
+        .route(
+            "/chats/{id}/messages/{message_id}/thread",
+            get(messages::thread),
+        )
         .route("/messages/search", get(messages::search))
         .route("/chats/{id}/seen", post(messages::seen))
         .route("/chats/{id}/typing", post(messages::typing))

@@ -129,6 +129,9 @@ impl SendTicket {
         let message = match inserted {
             Inserted::New(m) => {
                 publish_message(state, &m, Change::New);
+                if let Some(parent) = &m.parent_id {
+                    thread_changed(state, &m.chat_id, parent).await;
+                }
                 if self.joins {
                     // A consultant answering a conversation becomes one of its members.
                     state
@@ -265,6 +268,15 @@ pub async fn start_send(
         }
         None => None,
     };
+    check_thread(
+        state,
+        actor,
+        &a.chat.id,
+        req.parent_id.as_deref(),
+        req.show_in_chat,
+        req.whisper,
+    )
+    .await?;
     let new = NewMessage {
         chat_id: a.chat.id.clone(),
         sender_id: s.user_id().to_owned(),
@@ -278,6 +290,8 @@ pub async fn start_send(
         client_id: req.client_id,
         reply_to: req.reply_to,
         quote,
+        parent_id: req.parent_id,
+        show_in_chat: req.show_in_chat,
         created_at: now_ms(),
     };
     check_capacity(state)?;
@@ -290,6 +304,59 @@ pub async fn start_send(
         chat_id: a.chat.id,
         user_id: s.user_id().to_owned(),
     })
+}
+
+/// A thread reply's checks: its parent is a message of the chat the caller may see, not
+/// itself a thread reply, and as visible as the reply (a thread is as visible as its
+/// parent, so its reply count and last reply time never tell a visitor of a whisper).
+async fn check_thread(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    parent_id: Option<&str>,
+    show_in_chat: bool,
+    whisper: bool,
+) -> AppResult<()> {
+    let Some(pid) = parent_id else {
+        if show_in_chat {
+            return Err(AppError::invalid(
+                "showInChat goes with parentId: only a thread reply can also be shown in the chat",
+            ));
+        }
+        return Ok(());
+    };
+    let parent = visible_message(state, actor, chat_id, pid)
+        .await
+        .map_err(|e| AppError::not_found(format!("parentId: {}", e.0.message)))?;
+    if let Some(root) = &parent.parent_id {
+        return Err(AppError::invalid(format!(
+            "threads are one level deep: {pid:?} is itself a reply in the thread of {root:?}; \
+             reply there"
+        )));
+    }
+    if parent.whisper && !whisper {
+        return Err(AppError::invalid(
+            "a reply in a whisper's thread must be a whisper too (the thread is for staff only)",
+        ));
+    }
+    if !parent.whisper && whisper {
+        return Err(AppError::invalid(
+            "a whisper cannot go in the thread of a message visitors see (its reply count \
+             would tell them); whisper in the chat instead",
+        ));
+    }
+    Ok(())
+}
+
+/// Recounts a thread parent's replies after one was added or deleted, and publishes the
+/// parent (its new `replyCount` and `lastReplyAt`) as an edit. The reply is stored either
+/// way: a failure here is logged, and the next reply or deletion in the thread recounts.
+async fn thread_changed(state: &AppState, chat_id: &str, parent: &str) {
+    match state.store.refresh_thread(chat_id, parent).await {
+        Ok(Some(p)) => publish_message(state, &p, Change::Updated),
+        Ok(None) => {} // the parent was deleted: its tombstone keeps the last count
+        Err(e) => tracing::warn!(chat_id, parent, error = %e.0.message, "thread recount failed"),
+    }
 }
 
 fn publish_message(state: &AppState, m: &Message, change: Change) {
@@ -544,6 +611,9 @@ pub async fn delete(
         .await?
         .ok_or_else(|| AppError::not_found("the message was deleted meanwhile"))?;
     publish_message(state, &tomb, Change::Deleted);
+    if let Some(parent) = &tomb.parent_id {
+        thread_changed(state, &a.chat.id, parent).await;
+    }
     Ok(Message {
         own_reactions: Some(Vec::new()),
         ..tomb
@@ -578,17 +648,28 @@ pub async fn page(
     })
 }
 
-/// `getChatroomMessages(id, lastMessageId, count)`: `count` messages before a message.
+/// `getChatroomMessages(id, lastMessageId, count)`: `count` messages before a message, of
+/// the chat's own stream or (`thread`) of a message's thread (`getThread`). A deleted
+/// parent's thread stays readable.
 pub async fn before(
     state: &AppState,
     actor: &Actor,
     chat_id: &str,
+    thread: Option<&str>,
     last_message_id: Option<&str>,
     count: Option<u32>,
 ) -> AppResult<MessagesCursorPage> {
     let count = cursor_count(count, DEFAULT_CURSOR_COUNT)?;
     let a = access::chat_for(state, actor, chat_id).await?;
     let aud = views::audience(actor);
+    if let Some(pid) = thread {
+        state
+            .store
+            .message(&a.chat.id, pid)
+            .await?
+            .filter(|m| (!m.whisper || aud.whispers) && m.parent_id.is_none())
+            .ok_or_else(|| AppError::not_found(format!("no thread parent {pid:?} in this chat")))?;
+    }
     let before_seq = match last_message_id {
         Some(id) => {
             let m = state
@@ -605,7 +686,7 @@ pub async fn before(
     };
     let mut messages = state
         .store
-        .messages_before(&a.chat.id, aud, before_seq, count as i64 + 1)
+        .messages_before(&a.chat.id, aud, thread, before_seq, count as i64 + 1)
         .await?;
     let has_more = messages.len() > count as usize;
     if has_more {

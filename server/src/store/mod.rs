@@ -329,6 +329,10 @@ pub struct NewMessage {
     pub reply_to: Option<String>,
     /// Its quote of that message.
     pub quote: Option<chatix_protocol::Quote>,
+    /// The thread's parent, for a thread reply.
+    pub parent_id: Option<String>,
+    /// A thread reply shown in the chat too.
+    pub show_in_chat: bool,
     /// Send time.
     pub created_at: i64,
 }
@@ -582,6 +586,10 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
         pin: Option<Pin>,
     ) -> AppResult<Option<Message>>;
+    /// Recounts a live thread parent's live replies and newest reply time from the replies
+    /// themselves, giving it the chat's next `rev`. `None` when the parent does not exist or
+    /// is deleted.
+    async fn refresh_thread(&self, chat: &str, parent: &str) -> AppResult<Option<Message>>;
     /// The pinned live messages of a chat the audience may see, newest pin first.
     async fn pinned_messages(
         &self,
@@ -599,11 +607,14 @@ pub trait Store: Send + Sync + 'static {
         offset: i64,
         limit: i64,
     ) -> AppResult<(Vec<Message>, u64)>;
-    /// Up to `limit` live messages with `seq` below `before` (all when `None`), ascending.
+    /// Up to `limit` live messages with `seq` below `before` (all when `None`), ascending:
+    /// of the chat's own stream (thread replies only where shown in it), or with `thread`
+    /// the replies in that message's thread.
     async fn messages_before(
         &self,
         chat: &str,
         aud: Audience,
+        thread: Option<&str>,
         before: Option<i64>,
         limit: i64,
     ) -> AppResult<Vec<Message>>;

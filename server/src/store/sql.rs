@@ -65,7 +65,7 @@ const CHAT_COLS: &str = "c.id, c.website_id, c.kind, c.name, c.avatar, c.metadat
     c.slow_mode";
 const MSG_SELECT: &str = "SELECT m.id, m.chat_id, m.seq, m.rev, m.kind, m.text, m.file_id, \
     m.metadata, m.whisper, m.sender_id, m.sender_role, m.sender_name, m.client_id, m.reply_to, \
-    m.quote, m.created_at, m.edited_at, m.deleted_at, m.reactions, m.pinned_at, m.pinned_by, f.name AS f_name, f.mime AS f_mime, \
+    m.quote, m.parent_id, m.show_in_chat, m.reply_count, m.last_reply_at, m.created_at, m.edited_at, m.deleted_at, m.reactions, m.pinned_at, m.pinned_by, f.name AS f_name, f.mime AS f_mime, \
     f.size AS f_size, f.kind AS f_kind, f.has_thumbnail AS f_thumb \
     FROM messages m LEFT JOIN files f ON f.id = m.file_id";
 
@@ -80,6 +80,9 @@ fn like_escape(s: &str) -> String {
     }
     out
 }
+
+/// The messages of a chat's own stream: all but the thread replies not also shown in it.
+const IN_CHAT: &str = " AND (m.parent_id IS NULL OR m.show_in_chat = 1)";
 
 fn whisper_filter(aud: Audience) -> &'static str {
     if aud.whispers {
@@ -274,7 +277,7 @@ impl SqlStore {
             }
         }
         // 3. The rows themselves.
-        const COLS: usize = 16;
+        const COLS: usize = 18;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut ph = self.params();
             let values: Vec<String> = (0..chunk.len())
@@ -286,7 +289,7 @@ impl SqlStore {
             let q = format!(
                 "INSERT INTO messages (id, chat_id, seq, rev, kind, text, file_id, metadata, \
                  whisper, sender_id, sender_role, sender_name, client_id, reply_to, quote, \
-                 created_at) \
+                 parent_id, show_in_chat, created_at) \
                  VALUES {}",
                 values.join(", ")
             );
@@ -313,6 +316,8 @@ impl SqlStore {
                             .as_ref()
                             .and_then(|q| serde_json::to_string(q).ok()),
                     )
+                    .bind(&new.parent_id)
+                    .bind(new.show_in_chat as i64)
                     .bind(new.created_at);
             }
             query.execute(&mut *tx).await?;
@@ -350,6 +355,10 @@ impl SqlStore {
                 client_id: new.client_id.clone(),
                 reply_to: new.reply_to.clone(),
                 quote: new.quote.clone(),
+                parent_id: new.parent_id.clone(),
+                show_in_chat: new.show_in_chat,
+                reply_count: 0,
+                last_reply_at: None,
                 created_at: new.created_at,
                 edited_at: None,
                 deleted: false,
@@ -634,6 +643,12 @@ fn message_from_row(r: &AnyRow) -> AppResult<Message> {
         quote: r
             .try_get::<Option<String>, _>("quote")?
             .and_then(|q| serde_json::from_str(&q).ok()),
+        parent_id: r.try_get("parent_id")?,
+        show_in_chat: r.try_get::<i64, _>("show_in_chat")? != 0,
+        reply_count: r
+            .try_get::<i64, _>("reply_count")?
+            .clamp(0, i64::from(u32::MAX)) as u32,
+        last_reply_at: r.try_get("last_reply_at")?,
         created_at: r.try_get("created_at")?,
         edited_at: r.try_get("edited_at")?,
         deleted: deleted_at.is_some(),
@@ -1668,6 +1683,29 @@ impl Store for SqlStore {
         .await
     }
 
+    async fn refresh_thread(&self, chat: &str, parent: &str) -> AppResult<Option<Message>> {
+        let (chat_id, parent_id) = (chat.to_owned(), parent.to_owned());
+        self.bump_message(chat, parent, move |tx, rev| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE messages SET rev = $3, \
+                     reply_count = (SELECT COUNT(*) FROM messages r WHERE r.chat_id = $1 \
+                       AND r.parent_id = $2 AND r.deleted_at IS NULL), \
+                     last_reply_at = (SELECT MAX(r.created_at) FROM messages r \
+                       WHERE r.chat_id = $1 AND r.parent_id = $2 AND r.deleted_at IS NULL) \
+                     WHERE chat_id = $1 AND id = $2",
+                )
+                .bind(chat_id)
+                .bind(parent_id)
+                .bind(rev)
+                .execute(tx)
+                .await
+                .map(|_| ())
+            })
+        })
+        .await
+    }
+
     async fn pinned_messages(
         &self,
         chat: &str,
@@ -1942,13 +1980,13 @@ impl Store for SqlStore {
             .count(
                 &format!(
                     "SELECT COUNT(*) FROM messages m WHERE m.chat_id = $1 \
-                     AND m.deleted_at IS NULL{filter}"
+                     AND m.deleted_at IS NULL{filter}{IN_CHAT}"
                 ),
                 &[chat],
             )
             .await?;
         let q = format!(
-            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.deleted_at IS NULL{filter} \
+            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.deleted_at IS NULL{filter}{IN_CHAT} \
              ORDER BY m.seq DESC LIMIT $2 OFFSET $3"
         );
         let rows = sqlx::query(&q)
@@ -1969,20 +2007,28 @@ impl Store for SqlStore {
         &self,
         chat: &str,
         aud: Audience,
+        thread: Option<&str>,
         before: Option<i64>,
         limit: i64,
     ) -> AppResult<Vec<Message>> {
+        let of = if thread.is_some() {
+            " AND m.parent_id = $4"
+        } else {
+            IN_CHAT
+        };
         let q = format!(
-            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.seq < $2 AND m.deleted_at IS NULL{} \
+            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.seq < $2 AND m.deleted_at IS NULL{}{of} \
              ORDER BY m.seq DESC LIMIT $3",
             whisper_filter(aud)
         );
-        let rows = sqlx::query(&q)
+        let mut query = sqlx::query(&q)
             .bind(chat)
             .bind(before.unwrap_or(i64::MAX))
-            .bind(limit)
-            .fetch_all(&self.read)
-            .await?;
+            .bind(limit);
+        if let Some(parent) = thread {
+            query = query.bind(parent);
+        }
+        let rows = query.fetch_all(&self.read).await?;
         let mut msgs = rows
             .iter()
             .map(message_from_row)
@@ -2064,7 +2110,7 @@ impl Store for SqlStore {
 
     async fn last_message(&self, chat: &str, aud: Audience) -> AppResult<Option<Message>> {
         let q = format!(
-            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.deleted_at IS NULL{} \
+            "{MSG_SELECT} WHERE m.chat_id = $1 AND m.deleted_at IS NULL{}{IN_CHAT} \
              ORDER BY m.seq DESC LIMIT 1",
             whisper_filter(aud)
         );
@@ -2103,7 +2149,7 @@ impl Store for SqlStore {
     ) -> AppResult<u64> {
         let q = format!(
             "SELECT COUNT(*) FROM messages m WHERE m.chat_id = $1 AND m.seq > $2 \
-             AND m.sender_id <> $3 AND m.deleted_at IS NULL{}",
+             AND m.sender_id <> $3 AND m.deleted_at IS NULL{}{IN_CHAT}",
             whisper_filter(aud)
         );
         let n: i64 = sqlx::query_scalar(&q)
