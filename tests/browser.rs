@@ -279,6 +279,7 @@ rest_methods!(CoreRest for ChatixCore as "ChatixCore" {
 rest_methods!(ChatRest for ChatHandle as "Chat" {
     get_messages = "getMessages"(page);
     get_pinned_messages = "getPinnedMessages"();
+    get_thread = "getThread"(parent_id, options);
     set_seen = "setSeen"(message_id);
     update_message = "updateMessage"(message_id, update);
     delete_message = "deleteMessage"(message_id);
@@ -1731,6 +1732,98 @@ async fn a_reply_carries_its_quote_to_both_sides_and_their_caches() {
     assert_eq!(
         err(b_chat.send_message(obj(json!({"text": "?", "replyTo": "msg_nope"})))).await,
         "not_found"
+    );
+    a.stop();
+    b.stop();
+}
+
+#[wasm_bindgen_test]
+async fn thread_replies_reach_the_other_side_without_entering_the_chat() {
+    let (a_name, b_name) = (unique("ta"), unique("tb"));
+    let a = user(&a_name).await;
+    let b = user(&b_name).await;
+    let a_chat = chat_of(ok(a.chat(b_name.as_str().into())).await);
+    let b_chat = chat_of(ok(b.chat(a_name.as_str().into())).await);
+    let (heard, log) = recorder();
+    a_chat.on("message".into(), heard.into()).unwrap();
+    let (updated, updates) = recorder();
+    a_chat.on("messageUpdated".into(), updated.into()).unwrap();
+    sleep(300).await;
+    let p = ok(a_chat.send_message(obj(json!({"text": "trip plans"})))).await;
+    let pid = s(&p, "id");
+    assert!(get(&p, "parentId").is_undefined() && get(&p, "replyCount").is_undefined());
+    until("b caches the parent", 5000, || {
+        Array::from(&b_chat.cached_messages()).length() == 1
+    })
+    .await;
+    let r = ok(b_chat.send_message(obj(json!({"text": "by train", "parentId": pid})))).await;
+    assert_eq!(s(&r, "parentId"), pid);
+    assert!(get(&r, "showInChat").is_undefined());
+    until("a hears the reply and the parent's recount", 5000, || {
+        log.borrow().iter().any(|m| s(m, "text") == "by train")
+            && updates
+                .borrow()
+                .iter()
+                .any(|m| get(m, "replyCount").as_f64() == Some(1.0))
+    })
+    .await;
+    let live = log
+        .borrow()
+        .iter()
+        .find(|m| s(m, "text") == "by train")
+        .cloned()
+        .unwrap();
+    assert_eq!(s(&live, "parentId"), pid);
+    // in the thread, not in the chat: cache, unread
+    let cached = Array::from(&a_chat.cached_messages());
+    assert_eq!(cached.length(), 1, "the chat holds the parent only");
+    assert_eq!(get(&cached.get(0), "replyCount").as_f64(), Some(1.0));
+    assert_eq!(get(&cached.get(0), "lastReplyAt"), get(&r, "createdAt"));
+    assert_eq!(a_chat.unread(), 0.0, "a thread-only reply is not unread");
+    // shown in the chat too
+    let shown = obj(json!({"text": "or by bus", "parentId": pid, "showInChat": true}));
+    let r2 = ok(b_chat.send_message(shown)).await;
+    assert_eq!(get(&r2, "showInChat"), JsValue::TRUE);
+    until("a caches the shown reply", 5000, || {
+        Array::from(&a_chat.cached_messages()).length() == 2
+    })
+    .await;
+    // the thread, paged
+    let page = ok(a_chat.get_thread(pid.as_str().into(), JsValue::UNDEFINED)).await;
+    let texts: Vec<String> = Array::from(&get(&page, "messages"))
+        .iter()
+        .map(|m| s(&m, "text"))
+        .collect();
+    assert_eq!(texts, ["by train", "or by bus"]);
+    assert_eq!(get(&page, "hasMore"), JsValue::FALSE);
+    let older = ok(a_chat.get_thread(
+        pid.as_str().into(),
+        obj(json!({"count": 1, "cursor": s(&r2, "id")})),
+    ))
+    .await;
+    let first = Array::from(&get(&older, "messages")).get(0);
+    assert_eq!(s(&first, "text"), "by train");
+    // refusals, each a ChatixError with its code
+    assert_eq!(
+        err(b_chat.send_message(obj(json!({"text": "x", "parentId": s(&r, "id")})))).await,
+        "invalid_argument",
+        "threads are one level deep"
+    );
+    assert_eq!(
+        err(b_chat.send_message(obj(json!({"text": "x", "parentId": "msg_nope"})))).await,
+        "not_found"
+    );
+    assert_eq!(
+        err(b_chat.send_message(obj(json!({"text": "x", "parentId": pid, "showInChat": 1})))).await,
+        "invalid_argument"
+    );
+    assert_eq!(
+        err(a_chat.get_thread(pid.as_str().into(), obj(json!({"count": 0})))).await,
+        "invalid_argument"
+    );
+    assert_eq!(
+        err(a_chat.get_thread(JsValue::UNDEFINED, JsValue::UNDEFINED)).await,
+        "invalid_argument"
     );
     a.stop();
     b.stop();

@@ -23,6 +23,8 @@ pub trait Msg: Clone + std::fmt::Debug + PartialEq {
     fn sender_id(&self) -> &str;
     /// A tombstone.
     fn deleted(&self) -> bool;
+    /// A thread reply not shown in the chat: it is not in the chat's log or unread count.
+    fn thread_only(&self) -> bool;
     /// Heap bytes held outside the value itself, as far as the core can tell.
     fn heap_bytes(&self) -> usize {
         0
@@ -47,6 +49,9 @@ impl Msg for Message {
     }
     fn deleted(&self) -> bool {
         self.deleted
+    }
+    fn thread_only(&self) -> bool {
+        self.parent_id.is_some() && !self.show_in_chat
     }
     fn keep_own_reactions(&mut self, old: &Self) {
         if self.own_reactions.is_none() && !self.reactions.is_empty() {
@@ -213,6 +218,10 @@ pub(crate) mod tests {
             client_id: None,
             reply_to: None,
             quote: None,
+            parent_id: None,
+            show_in_chat: false,
+            reply_count: 0,
+            last_reply_at: None,
             created_at: seq,
             edited_at: None,
             deleted: false,

@@ -1093,3 +1093,74 @@ fn a_token_is_renewed_ahead_of_its_expiry_while_connected_and_a_failed_renewal_i
     assert!(c.token_renewed(Ok(()), 101_500).is_empty());
     assert!(conn_fx(&tick_through(&mut c, 101_000, 200_000)).is_empty());
 }
+
+#[test]
+fn a_thread_only_reply_is_heard_once_but_stays_out_of_the_chat() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    c.set_chat(ChatInfo::from(&chat("b", ChatKind::Direct, 0, 0)));
+    let frame = |m: Message| ServerFrame::Message {
+        chat_id: "b".into(),
+        message: m,
+    };
+    c.on_server_frame(frame(msg("b", "p", 1, "bob")), 0);
+    let mut reply = msg("b", "r", 2, "bob");
+    reply.parent_id = Some("p".into());
+    let fx = c.on_server_frame(frame(reply.clone()), 0);
+    assert_eq!(
+        events(&fx),
+        [Event::Message(reply.clone())],
+        "no unread event"
+    );
+    let e = c.chat("b").unwrap();
+    assert_eq!((e.unread, e.log.len(), e.log.cursor()), (1, 1, 2));
+    // heard once: the same frame again (a resume's replay) changes nothing
+    assert!(c.on_server_frame(frame(reply.clone()), 0).is_empty());
+    // its edit and deletion are news; they still stay out of the log
+    let mut edit = reply.clone();
+    edit.rev = 3;
+    edit.text = "edited".into();
+    let fx = c.on_server_frame(
+        ServerFrame::MessageUpdated {
+            chat_id: "b".into(),
+            message: edit.clone(),
+        },
+        0,
+    );
+    assert_eq!(events(&fx), [Event::MessageUpdated(edit)]);
+    let mut tomb = reply.clone();
+    tomb.rev = 4;
+    tomb.deleted = true;
+    let fx = c.on_server_frame(
+        ServerFrame::MessageDeleted {
+            chat_id: "b".into(),
+            message: tomb.clone(),
+        },
+        0,
+    );
+    assert_eq!(
+        events(&fx),
+        [Event::MessageDeleted(tomb)],
+        "no unread change"
+    );
+    // the parent's recount is an ordinary edit of a message in the log
+    let mut parent = msg("b", "p", 1, "bob");
+    parent.rev = 5;
+    parent.reply_count = 1;
+    c.on_server_frame(
+        ServerFrame::MessageUpdated {
+            chat_id: "b".into(),
+            message: parent,
+        },
+        0,
+    );
+    let e = c.chat("b").unwrap();
+    assert_eq!(e.log.get(1).map(|m| m.reply_count), Some(1));
+    // a reply shown in the chat is one of its messages
+    let mut shown = msg("b", "s", 6, "bob");
+    shown.parent_id = Some("p".into());
+    shown.show_in_chat = true;
+    c.on_server_frame(frame(shown), 0);
+    let e = c.chat("b").unwrap();
+    assert_eq!((e.unread, e.log.len()), (2, 2));
+}

@@ -227,6 +227,8 @@ impl ToJs for SendMessageRequest {
             .opt("metadata", self.metadata.as_ref())
             .opt("whisper", self.whisper.then_some(&true))
             .opt("replyTo", self.reply_to.as_ref())
+            .opt("parentId", self.parent_id.as_ref())
+            .opt("showInChat", self.show_in_chat.then_some(&true))
             .done()
     }
 }
@@ -313,6 +315,8 @@ impl ToJs for Message {
             .v("reactions", &js_sys::Object::new().into())
             .v("ownReactions", &js_sys::Array::new().into())
             .v("pinned", &JsValue::NULL)
+            .opt("parentId", self.parent_id.as_ref())
+            .opt("showInChat", self.show_in_chat.then_some(&true))
             .done()
     }
 }

@@ -186,7 +186,7 @@ fn build<'s>(chat: Option<&str>, spec: &'s str, a: &Array) -> Result<Request, Ap
             Err(s) => s,
         };
         let v = take(s.name)?;
-        let name = s.name.rsplit('.').next().unwrap_or(s.name);
+        let name = s.name.split_once('.').map_or(s.name, |(_, k)| k);
         let absent = v.is_undefined() || v.is_null();
         if absent && matches!(s.kind, "o" | "r" | "M" | "V" | "a" | "c" | "t") {
             continue;
@@ -286,7 +286,7 @@ fn build<'s>(chat: Option<&str>, spec: &'s str, a: &Array) -> Result<Request, Ap
             if !keys.iter().any(set) {
                 return Err(args::invalid(format!(
                     "{obj} needs {}",
-                    keys.join(" and/or ")
+                    args::list(&keys, " and/or ")
                 )));
             }
         } else {

@@ -82,6 +82,7 @@ const ENDPOINTS = {
   Chat: {
     getMessages: 'GET {chat}/messages?page={p:page} history',
     getPinnedMessages: 'GET {chat}/pins messages',
+    getThread: 'GET {chat}/messages/{s:parentId}/thread?{&count=c:options.count}{&lastMessageId=o:options.cursor} found',
     setSeen: 'POST {chat}/seen seen messageId=o:messageId',
     updateMessage: 'PATCH {chat}/messages/{s:messageId} message !update text=r:update.text metadata=M:update.metadata',
     deleteMessage: 'DELETE {chat}/messages/{s:messageId} message',

@@ -69,10 +69,7 @@ pub fn usernames(name: &str, v: &JsValue, max: usize) -> Result<Vec<String>, Api
 /// Validated flat metadata from a JS object (`name` for the messages).
 pub fn metadata(name: &str, v: &JsValue) -> Result<chatix_protocol::Metadata, ApiError> {
     if !v.is_object() || Array::is_array(v) || v.is_function() {
-        return Err(args::invalid(format!(
-            "{name} must be an object of flat values, got {}",
-            arg(v).kind()
-        )));
+        return Err(args::wrong(name, "an object of flat values", &arg(v)));
     }
     let entries = Object::entries(v.unchecked_ref())
         .iter()
@@ -131,16 +128,13 @@ pub fn options(name: &str, v: &JsValue, allowed: &[&str]) -> Result<JsValue, Api
         return Ok(Object::new().into());
     }
     if !v.is_object() || Array::is_array(v) || v.is_function() {
-        return Err(args::invalid(format!(
-            "{name} must be an object, got {}",
-            arg(v).kind()
-        )));
+        return Err(args::wrong(name, "an object", &arg(v)));
     }
     let unknown = unknown_keys(v, allowed);
     if let Some(k) = unknown.first() {
         return Err(args::invalid(format!(
             "{name} has an unknown option \"{k}\"; known options: {}",
-            allowed.join(", ")
+            args::list(allowed, ", ")
         )));
     }
     Ok(v.clone())

@@ -25,7 +25,7 @@ pub fn checked(
     if !known.contains(&name.as_str()) {
         return Err(js::error(&args::invalid(format!(
             "unknown {what} \"{name}\"; known events: {}",
-            known.join(", ")
+            args::list(known, ", ")
         ))));
     }
     let f = listener

@@ -134,7 +134,8 @@ pub(crate) fn max_chars(c: &Client) -> usize {
         })
 }
 
-/// Checks a send's options (`{text?, file?, metadata?, replyTo?, whisper?, onProgress?}`)
+/// Checks a send's options (`{text?, file?, metadata?, replyTo?, parentId?, showInChat?,
+/// whisper?, onProgress?}`)
 /// and sends: text is required unless there is a file (`needs_file`: a file message).
 /// Every send method's: `Chat.sendMessage`, and the four `ChatixCore` ones `handlers.js`
 /// defines over `__send`.
@@ -156,6 +157,8 @@ pub(crate) fn send_checked(
                     "file",
                     "metadata",
                     "replyTo",
+                    "parentId",
+                    "showInChat",
                     "whisper",
                     "onProgress",
                 ],
@@ -173,17 +176,10 @@ pub(crate) fn send_checked(
                 Some(args::text("text", &text_arg, max)?)
             };
             let metadata = js::opt_metadata("metadata", &js::get(&o, "metadata"))?;
-            let whisper = match args_of(&o, "whisper") {
-                args::Arg::Bool(b) => b,
-                a if a.is_absent() => false,
-                other => {
-                    return Err(args::invalid(format!(
-                        "whisper must be a boolean, got {}",
-                        other.kind()
-                    )))
-                }
-            };
+            let whisper = args::flag("whisper", &args_of(&o, "whisper"))?;
+            let show_in_chat = args::flag("showInChat", &args_of(&o, "showInChat"))?;
             let reply_to = args::opt_string("replyTo", &args_of(&o, "replyTo"))?;
+            let parent_id = args::opt_string("parentId", &args_of(&o, "parentId"))?;
             let progress = js::get(&o, "onProgress").dyn_into::<Function>().ok();
             let req = SendMessageRequest {
                 client_id: None,
@@ -192,6 +188,8 @@ pub(crate) fn send_checked(
                 metadata,
                 whisper,
                 reply_to,
+                parent_id,
+                show_in_chat,
             };
             Ok((to, req, file, progress))
         },

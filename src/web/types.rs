@@ -124,6 +124,19 @@ export interface Message {
   /** A reply's quote of the message it replies to (`replyTo`), as it was then; absent on
    * messages that are not replies. */
   quote?: Quote;
+  /** A thread reply's parent: the message whose thread it is in (threads are one level
+   * deep); absent on messages that are not thread replies. Thread replies arrive in the
+   * same `message` / `messageUpdated` / `messageDeleted` events as the chat's messages;
+   * those without `showInChat` are in the thread only: not in the chat's `cachedMessages`,
+   * history, unread count or last message. `getThread` pages a thread. */
+  parentId?: string;
+  /** A thread reply also shown in the chat; absent (false) otherwise. */
+  showInChat?: true;
+  /** A thread parent's live replies; absent while it has none. Each reply or deletion of
+   * one updates the parent (a `messageUpdated` event). */
+  replyCount?: number;
+  /** A thread parent's newest live reply's send time, ms; absent while it has none. */
+  lastReplyAt?: number;
   /** Only on optimistic copies of your own sends (`pending` events). */
   pending?: true;
 }
@@ -188,9 +201,22 @@ export interface SendMessageOptions {
   /** Replies to (quotes) a message of this chat you may see; the reply carries its `quote`.
    * A reply to a whisper must be a whisper. */
   replyTo?: string;
+  /** Sends the message as a reply in this message's thread (a message of this chat you may
+   * see, not itself a thread reply). A thread is as visible as its parent: replies in a
+   * whisper's thread must be whispers, and a whisper cannot go in another message's thread. */
+  parentId?: string;
+  /** With `parentId`: shown in the chat too, not only in the thread. */
+  showInChat?: boolean;
   /** Consultants only: delivered to consultants only. */
   whisper?: boolean;
   onProgress?: (p: UploadProgress) => void;
+}
+
+/** `getThread`'s answer: a page of a thread's replies, oldest first. */
+export interface ThreadPage {
+  messages: Message[];
+  /** Whether older replies exist before the first one returned (pass its id as `cursor`). */
+  hasMore: boolean;
 }
 
 export interface UploadProgress { loaded: number; total: number; name: string; chatId: string | null; }
@@ -269,6 +295,10 @@ export interface Chat {
   stopTyping(): Promise<void>;
   /** `getPinnedMessages()`: the chat's pinned messages you may see, newest pin first. */
   getPinnedMessages(): Promise<Message[]>;
+  /** `getThread(parentId, {cursor?, count?})`: the newest `count` (1-100, default 50)
+   * replies in a message's thread before the reply `cursor` (absent: the newest), oldest
+   * first. A deleted parent's thread stays readable. */
+  getThread(parentId: string, options?: { cursor?: string; count?: number }): Promise<ThreadPage>;
   /** `updateMessage(id, {text?, metadata?})`: your own message. */
   updateMessage(messageId: string, update: { text?: string; metadata?: Metadata }): Promise<Message>;
   /** `deleteMessage(id)`: yours (consultants: any, in rooms and conversations). */

@@ -22,8 +22,9 @@ use crate::core::{ChatChange, ChatInfo, Followed, Frame, Me, Msg, Types};
 // leaves most of them in a separate, growing property store: ~32 bytes more per message,
 // measured). `m`: the parsed message (compact: defaults, `rev` equal to `seq` and, inside a
 // frame, `chatId` left out); `s`: the shared `{chatId, senderId, senderName, senderRole}`;
-// `d`: the frozen empty metadata, also the empty reaction counts. A reply's `quote` is added
-// after (only replies carry it, so other messages pay nothing for it). scripts/minify-glue.mjs inlines this into the glue.
+// `d`: the frozen empty metadata, also the empty reaction counts. A reply's `quote`, a thread
+// reply's `parentId` (and `showInChat`) and a thread parent's `replyCount` and `lastReplyAt`
+// are added after (only those messages carry them, so other messages pay nothing for them). scripts/minify-glue.mjs inlines this into the glue.
 #[wasm_bindgen(inline_js = "export function message(m, s, d) {
   const o = {
     id: m.id, chatId: s.chatId, seq: m.seq, rev: m.rev ?? m.seq, kind: m.kind ?? 'text',
@@ -34,6 +35,8 @@ use crate::core::{ChatChange, ChatInfo, Followed, Frame, Me, Msg, Types};
     reactions: m.reactions ?? d, ownReactions: m.ownReactions ?? null, pinned: m.pinned ?? null,
   };
   if (m.quote) o.quote = m.quote;
+  if (m.parentId) { o.parentId = m.parentId; if (m.showInChat) o.showInChat = true; }
+  if (m.replyCount) { o.replyCount = m.replyCount; o.lastReplyAt = m.lastReplyAt; }
   return o;
 }")]
 extern "C" {
@@ -74,6 +77,10 @@ extern "C" {
 
     #[wasm_bindgen(method, getter)]
     fn deleted(this: &Wire) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = parentId)]
+    fn parent_id(this: &Wire) -> JsValue;
+    #[wasm_bindgen(method, getter, js_name = showInChat)]
+    fn show_in_chat(this: &Wire) -> JsValue;
     #[wasm_bindgen(method, getter)]
     fn file(this: &Wire) -> JsValue;
 
@@ -123,6 +130,8 @@ pub struct JsMsg {
     rev_delta: u32,
     /// A tombstone.
     pub deleted: bool,
+    /// A thread reply not shown in the chat (in the padding: still 24 bytes).
+    thread_only: bool,
     /// The chat and the sender.
     pub who: Rc<Who>,
     /// The message object.
@@ -164,6 +173,9 @@ impl Msg for JsMsg {
     }
     fn deleted(&self) -> bool {
         self.deleted
+    }
+    fn thread_only(&self) -> bool {
+        self.thread_only
     }
     fn keep_own_reactions(&mut self, old: &Self) {
         // `ownReactions` null: not in the frame; `reactions` frozen: the shared empty counts
@@ -300,6 +312,7 @@ impl JsMsg {
             seq,
             rev_delta: u32::try_from(rev - seq).ok()?,
             deleted,
+            thread_only: w.parent_id().is_string() && w.show_in_chat().is_falsy(),
             who,
             obj,
         })

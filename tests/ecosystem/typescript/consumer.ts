@@ -7,7 +7,7 @@ import init, {
   type ChatData, type ChatixError, type ChatixErrorCode, type ChatixOptions, type ConnectionState,
   type DisconnectInfo, type FileInfo, type Member, type MembersPage, type Message, type MessagesPage,
   type Metadata, type PendingSend, type Pin, type Quote, type ReactionEvent, type Report, type ReportsPage, type Sanction, type SanctionOptions, type PresenceEvent, type SearchResults, type SeenEvent,
-  type SendFailure, type TypingEvent, type UnreadEvent, type UploadProgress, type User,
+  type SendFailure, type ThreadPage, type TypingEvent, type UnreadEvent, type UploadProgress, type User,
 } from 'chatix-core';
 import initBundler, { ChatixCore as BundlerCore } from 'chatix-core/bundler';
 
@@ -143,6 +143,13 @@ export async function everything(file: File): Promise<string[]> {
   const answer: Message = await group.sendMessage({ text: 'yes', replyTo: 'msg_1' });
   const quoted: Quote | undefined = answer.quote;
   log.push(quoted?.senderId ?? '', quoted?.senderName ?? '', quoted?.text ?? '');
+
+  // a thread: a reply in it, the parent's count, a page of it
+  const inThread: Message = await group.sendMessage({ text: 'me too', parentId: answer.id, showInChat: false });
+  const thread: ThreadPage = await group.getThread(answer.id, { count: 20, cursor: inThread.id });
+  const replies: number = answer.replyCount ?? 0;
+  const lastReplyAt: number | undefined = thread.messages[0]?.lastReplyAt;
+  log.push(inThread.parentId ?? '', String(inThread.showInChat === true), String(thread.hasMore), String(replies + (lastReplyAt ?? 0)));
 
   // moderation and reports
   const term: SanctionOptions = { seconds: 600, reason: 'spam' };
