@@ -96,6 +96,8 @@
   .msg img { max-width: 100%; border-radius: 6px; display: block; margin-top: 4px; }
   .msg a { color: #1a3ad6; }
   .msg .quote, .replying { border-left: 3px solid #9fa8da; padding: 2px 8px; margin-bottom: 4px; font-size: 12px; color: #444; background: rgba(0,0,0,.03); white-space: normal; }
+  .msg .replies { border: 0; background: none; color: #3949ab; font-size: 12px; padding: 0; cursor: pointer; }
+  .msg .thread { border-left: 2px solid #c5cae9; margin: 4px 0 0 6px; padding-left: 6px; display: flex; flex-direction: column; gap: 4px; }
   .msg .quote b, .replying b { display: block; font-size: 11px; color: #555; }
   .msg .reply { font: inherit; font-size: 11px; border: none; background: none; color: #3d5afe; cursor: pointer; padding: 0 4px; }
   .replying { margin: 0 8px; display: flex; align-items: center; gap: 6px; }
@@ -215,6 +217,7 @@
     const chatReady = new Promise((resolve) => { chatBound = resolve; });
     const v = {
       chat: null, chatId: null, byId: new Map(), byClient: new Map(), oldestId: null, reachedStart: false, loading: false,
+      openThreads: new Set(), // parent ids whose replies are shown under them
       typingUsers: new Map(),
       log, text,
       async bind(chat) {
@@ -226,6 +229,12 @@
         v.scrollDown();
       },
       add(m, live = true) {
+        // a reply in a thread only (not also sent to the chat) shows under its parent, when open
+        if (m.parentId && !m.showInChat) {
+          const list = v.byId.get(m.parentId)?.querySelector('.thread');
+          if (list && !m.pending) { list.querySelector(`[data-id="${CSS.escape(m.id)}"]`)?.remove(); list.append(render(m)); }
+          return;
+        }
         const key = m.pending ? null : m.id;
         let node = (key && v.byId.get(key)) || (m.clientId && v.byClient.get(m.clientId));
         const fresh = render(m);
@@ -285,6 +294,17 @@
       }
       if (!m.pending && !m.deleted) node.append(reactionBar(m));
       node.append(el('div', { class: 'when' }, m.pending ? 'Sending\u2026' : time(m.createdAt)));
+      if (m.replyCount) {
+        const v = viewFor(m.chatId);
+        const list = el('div', { class: 'thread' });
+        const load = () => v.chat.getThread(m.id, { count: 50 }).then((p) => list.replaceChildren(...p.messages.map(render)))
+          .catch((e) => console.warn('chatix: thread', e.code, e.message));
+        const toggle = el('button', { type: 'button', class: 'replies', 'aria-expanded': String(v.openThreads.has(m.id)), onclick: () => {
+          if (v.openThreads.delete(m.id)) { list.replaceChildren(); toggle.setAttribute('aria-expanded', 'false'); } else { v.openThreads.add(m.id); toggle.setAttribute('aria-expanded', 'true'); load(); }
+        } }, `${m.replyCount} repl${m.replyCount === 1 ? 'y' : 'ies'}`);
+        node.append(toggle, list);
+        if (v && v.openThreads.has(m.id)) load();
+      }
       return node;
     }
 

@@ -164,6 +164,31 @@ try {
   step('the console replies with a quote; a reply to a whisper goes as a whisper and stays with staff');
   await staff.screenshot({ path: `${SHOTS}/04b-console-replies.png` });
 
+  // ---------------------------------------------------------------- threads
+  const blue = staff.locator('#log .msg', { has: staff.locator('.text', { hasText: /^The blue one$/ }) });
+  await blue.locator('button.thread-start').click();
+  await staff.locator('#thread:not([hidden]) #thread-parent', { hasText: 'The blue one' }).waitFor();
+  await staff.fill('#thread-text', 'THREAD: blue ships tomorrow');
+  await staff.press('#thread-text', 'Enter');
+  await staff.locator('#thread-log .msg', { hasText: 'THREAD: blue ships tomorrow' }).waitFor();
+  await blue.locator('button.thread-open', { hasText: '1 reply' }).waitFor();
+  assert.equal(await staff.locator('#log .msg', { hasText: 'THREAD: blue ships' }).count(), 0, 'a thread-only reply is not in the chat log');
+  const visThreadParent = visitor.locator('#chatix-widget .msg', { has: visitor.locator('.text', { hasText: /^The blue one$/ }) });
+  await visThreadParent.locator('button.replies', { hasText: '1 reply' }).click();
+  await visThreadParent.locator('.thread .msg', { hasText: 'THREAD: blue ships tomorrow' }).waitFor();
+  step('the console opens a thread on a message and replies in it: the console log leaves it out, the parent counts it, and the widget shows it under its parent');
+  await staff.check('#thread-show');
+  await staff.fill('#thread-text', 'THREAD-AND-CHAT: tracking number follows');
+  await staff.press('#thread-text', 'Enter');
+  await staff.locator('#log .msg', { hasText: 'THREAD-AND-CHAT' }).locator('.tag', { hasText: 'in a thread' }).waitFor();
+  await visThreadParent.locator('.thread .msg', { hasText: 'THREAD-AND-CHAT' }).waitFor();
+  await visitor.waitForFunction(() => [...document.getElementById('chatix-widget').shadowRoot.querySelectorAll('.log > .msg, .msg')].filter((n) => n.textContent.includes('THREAD-AND-CHAT')).length >= 2);
+  await staff.uncheck('#thread-show');
+  await staff.screenshot({ path: `${SHOTS}/04c-console-thread.png` });
+  await visitor.screenshot({ path: `${SHOTS}/04d-widget-thread.png` });
+  await staff.click('#thread-close');
+  step('a thread reply also sent to the chat shows in both places, tagged in the console');
+
   // ---------------------------------------------------------------- markup is inert text
   const evil = '<img src=x onerror="window.__pwned=1">';
   await box.fill(evil);

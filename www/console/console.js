@@ -54,6 +54,7 @@ function render(m) {
   node.append(el('div', { class: 'who' }, m.senderName, m.senderRole === 'consultant' ? ' (staff)' : '',
     m.whisper ? el('span', { class: 'tag' }, 'whisper') : null,
     m.pinned ? el('span', { class: 'tag pin' }, 'pinned') : null,
+    m.parentId && m.showInChat ? el('span', { class: 'tag' }, 'in a thread') : null,
     ' · ', new Date(m.createdAt).toLocaleTimeString()));
   if (m.deleted) node.append(el('em', {}, 'Message deleted'));
   if (m.quote) node.append(el('div', { class: 'quote' }, el('b', {}, m.quote.senderName), m.quote.text));
@@ -64,6 +65,10 @@ function render(m) {
       : el('a', { href: m.file.url, target: '_blank', rel: 'noopener', download: m.file.name }, m.file.name));
   }
   if (!m.deleted && !m.pending) node.append(reactions(m));
+  if (m.replyCount) {
+    node.append(el('button', { type: 'button', class: 'link thread-open', onclick: () => openThread(m) },
+      `${m.replyCount} repl${m.replyCount === 1 ? 'y' : 'ies'}, last ${new Date(m.lastReplyAt).toLocaleTimeString()}`));
+  }
   return node;
 }
 
@@ -91,6 +96,7 @@ function reactions(m) {
     (m.pinned ? current.unpinMessage(m.id) : current.pinMessage(m.id)).then(show).then(refreshPins).catch(showError);
   } }, m.pinned ? 'Unpin' : 'Pin'));
   bar.append(el('button', { type: 'button', class: 'link reply', onclick: () => setReply(m) }, 'Reply'));
+  if (!m.parentId && !(thread && thread.id === m.id)) bar.append(el('button', { type: 'button', class: 'link thread-start', onclick: () => openThread(m) }, 'Thread'));
   bar.append(el('button', { type: 'button', class: 'link mod-delete', onclick: () => {
     if (current && confirm('Delete this message for everyone?')) current.deleteMessage(m.id).then(show).catch(showError);
   } }, 'Delete'));
@@ -171,14 +177,48 @@ async function refreshPins() {
   } catch (e) { showError(e); }
 }
 
+// A message in the open chat's log; a thread reply in the open thread (and in the log too
+// only when it is shown in the chat); the thread's parent at the head of the thread.
 function show(m) {
   if (!current || m.chatId !== current.id) return;
+  if (thread && m.id === thread.id) { thread = m; $('thread-parent').replaceChildren(render(m)); }
+  if (thread && m.parentId === thread.id) place(threadShown, $('thread-log'), m);
+  if (m.parentId && !m.showInChat) return;
+  place(shown, $('log'), m);
+}
+
+function place(nodes, log, m) {
   const fresh = render(m);
-  const old = shown.get(m.id) || (m.clientId && shown.get(m.clientId));
-  if (old) old.replaceWith(fresh); else $('log').append(fresh);
-  shown.set(m.id, fresh);
-  if (m.clientId) shown.set(m.clientId, fresh);
-  $('log').scrollTop = $('log').scrollHeight;
+  const old = nodes.get(m.id) || (m.clientId && nodes.get(m.clientId));
+  if (old) old.replaceWith(fresh); else log.append(fresh);
+  nodes.set(m.id, fresh);
+  if (m.clientId) nodes.set(m.clientId, fresh);
+  log.scrollTop = log.scrollHeight;
+}
+
+// The thread panel: a message's replies (getThread), live, and a composer that sends into
+// it (a whisper's thread holds whispers: its replies go as whispers).
+let thread = null; // the parent message of the open thread
+const threadShown = new Map();
+async function openThread(m) {
+  thread = m;
+  threadShown.clear();
+  $('thread').hidden = false;
+  $('thread-parent').replaceChildren(render(m));
+  $('thread-log').replaceChildren();
+  if (shown.has(m.id)) place(shown, $('log'), m); // without its Thread button now
+  try {
+    const page = await current.getThread(m.id, { count: 50 });
+    if (thread !== m) return;
+    page.messages.forEach((r) => place(threadShown, $('thread-log'), r));
+  } catch (e) { showError(e); }
+  $('thread-text').focus();
+}
+function closeThread() {
+  const m = thread;
+  thread = null;
+  $('thread').hidden = true;
+  if (m && shown.get(m.id)) show(m);
 }
 
 // Staff have a seen mark only where they are members: in a visitor conversation, after
@@ -189,6 +229,7 @@ function markSeen(chat) {
 }
 
 async function open(chat) {
+  closeThread();
   current = chat;
   setReply(null);
   shown.clear();
@@ -327,6 +368,17 @@ $('composer').addEventListener('submit', (e) => {
   setReply(null);
   chat.sendMessage({ text, whisper: $('whisper').checked, replyTo: quoted }).then(() => { answered.add(chat.id); showError(null); }).catch(showError);
 });
+$('thread-close').addEventListener('click', closeThread);
+$('thread-composer').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const text = $('thread-text').value.trim();
+  if (!text || !current || !thread) return;
+  $('thread-text').value = '';
+  const chat = current;
+  chat.sendMessage({ text, parentId: thread.id, showInChat: $('thread-show').checked, whisper: thread.whisper })
+    .then(() => { answered.add(chat.id); showError(null); }).catch(showError);
+});
+$('thread-text').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('thread-composer').requestSubmit(); } });
 $('text').addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey) { e.preventDefault(); $('composer').requestSubmit(); } });
 $('new-room').addEventListener('submit', async (e) => {
   e.preventDefault();
