@@ -280,6 +280,7 @@ rest_methods!(ChatRest for ChatHandle as "Chat" {
     get_messages = "getMessages"(page);
     get_pinned_messages = "getPinnedMessages"();
     get_thread = "getThread"(parent_id, options);
+    get_mentions = "getMentions"(options);
     set_seen = "setSeen"(message_id);
     update_message = "updateMessage"(message_id, update);
     delete_message = "deleteMessage"(message_id);
@@ -1823,6 +1824,83 @@ async fn thread_replies_reach_the_other_side_without_entering_the_chat() {
     );
     assert_eq!(
         err(a_chat.get_thread(JsValue::UNDEFINED, JsValue::UNDEFINED)).await,
+        "invalid_argument"
+    );
+    a.stop();
+    b.stop();
+}
+
+#[wasm_bindgen_test]
+async fn a_mention_is_heard_counted_and_listed_until_seen() {
+    let (a_name, b_name) = (unique("ma"), unique("mb"));
+    let a = user(&a_name).await;
+    let b = user(&b_name).await;
+    let a_chat = chat_of(ok(a.chat(b_name.as_str().into())).await);
+    let b_chat = chat_of(ok(b.chat(a_name.as_str().into())).await);
+    let (heard, log) = recorder();
+    b.on("mentioned".into(), heard.into()).unwrap();
+    let (on_chat, chat_log) = recorder();
+    b_chat.on("mentioned".into(), on_chat.into()).unwrap();
+    let (unread, unreads) = recorder();
+    b.on("unreadChanged".into(), unread.into()).unwrap();
+    sleep(300).await;
+    let text = format!("see you at 5, @{b_name}");
+    let m1 = ok(a_chat.send_message(obj(json!({"text": text})))).await;
+    assert_eq!(
+        Array::from(&get(&m1, "mentions")).get(0).as_string(),
+        Some(b_name.clone())
+    );
+    let m2 =
+        ok(a_chat.send_message(obj(json!({"text": "bring the map", "mentions": [b_name]})))).await;
+    until("b hears both mentions", 5000, || {
+        log.borrow().len() == 2 && chat_log.borrow().len() == 2
+    })
+    .await;
+    assert_eq!(s(&log.borrow()[1], "id"), s(&m2, "id"));
+    assert_eq!(b_chat.mention_count(), 2.0);
+    assert!(unreads
+        .borrow()
+        .iter()
+        .any(|e| get(e, "mentions").as_f64() == Some(2.0)));
+    let plain = ok(a_chat.send_message(obj(json!({"text": "no one here"})))).await;
+    assert!(get(&plain, "mentions").is_undefined());
+    // the list: newest first page, oldest first within it
+    let page = ok(b_chat.get_mentions(JsValue::UNDEFINED)).await;
+    let texts: Vec<String> = Array::from(&get(&page, "messages"))
+        .iter()
+        .map(|m| s(&m, "text"))
+        .collect();
+    assert_eq!(texts, [text.as_str(), "bring the map"]);
+    let older = ok(b_chat.get_mentions(obj(json!({"count": 1, "cursor": s(&m2, "id")})))).await;
+    assert_eq!(
+        s(&Array::from(&get(&older, "messages")).get(0), "id"),
+        s(&m1, "id")
+    );
+    // seen: the server's count comes back, and the chat's follows
+    let seen = ok(b_chat.set_seen(JsValue::UNDEFINED)).await;
+    assert_eq!(get(&seen, "mentionCount").as_f64(), Some(0.0));
+    assert_eq!(b_chat.mention_count(), 0.0);
+    // refusals, each a ChatixError with its code, and nothing sent
+    assert_eq!(
+        err(a_chat.send_message(obj(
+            json!({"text": "x", "mentions": ["no such person here"]})
+        )))
+        .await,
+        "invalid_argument",
+        "a username with spaces is refused in the SDK"
+    );
+    assert_eq!(
+        err(a_chat.send_message(obj(json!({"text": "x", "mentions": b_name})))).await,
+        "invalid_argument",
+        "mentions is a list"
+    );
+    assert_eq!(
+        err(a_chat.send_message(obj(json!({"text": "x", "mentions": [unique("nobody")]})))).await,
+        "invalid_argument",
+        "the server refuses a name that is no user"
+    );
+    assert_eq!(
+        err(b_chat.get_mentions(obj(json!({"count": 0})))).await,
         "invalid_argument"
     );
     a.stop();

@@ -96,6 +96,8 @@
   .msg img { max-width: 100%; border-radius: 6px; display: block; margin-top: 4px; }
   .msg a { color: #1a3ad6; }
   .msg .quote, .replying { border-left: 3px solid #9fa8da; padding: 2px 8px; margin-bottom: 4px; font-size: 12px; color: #444; background: rgba(0,0,0,.03); white-space: normal; }
+  .msg.mentions-me { box-shadow: inset 3px 0 0 #3949ab; }
+  .msg.mentions-me .who::after { content: ' · mentions you'; color: #3949ab; font-weight: 600; }
   .msg .replies { border: 0; background: none; color: #3949ab; font-size: 12px; padding: 0; cursor: pointer; }
   .msg .thread { border-left: 2px solid #c5cae9; margin: 4px 0 0 6px; padding-left: 6px; display: flex; flex-direction: column; gap: 4px; }
   .msg .quote b, .replying b { display: block; font-size: 11px; color: #555; }
@@ -280,7 +282,8 @@
 
     function render(m) {
       const mine = me && m.senderId === me.id;
-      const node = el('div', { class: `msg${mine ? ' mine' : ''}${m.pending ? ' pending' : ''}`, 'data-seq': m.seq || '', 'data-id': m.id });
+      const mentionsMe = me && (m.mentions || []).includes(me.username);
+      const node = el('div', { class: `msg${mine ? ' mine' : ''}${m.pending ? ' pending' : ''}${mentionsMe ? ' mentions-me' : ''}`, 'data-seq': m.seq || '', 'data-id': m.id });
       if (!mine) node.append(el('div', { class: 'who' }, m.senderRole === 'consultant' ? `${m.senderName} (staff)` : m.senderName));
       if (m.quote) node.append(el('div', { class: 'quote' }, el('b', {}, m.quote.senderName), m.quote.text));
       if (m.text) node.append(el('div', { class: 'text' }, m.text));

@@ -467,6 +467,18 @@ pub enum ServerFrame {
         /// Whose.
         user_id: String,
     },
+    /// A message mentions the receiver (sent to the mentioned user's sockets only, whether
+    /// or not they subscribed to the chat); `mentionCount` is their unseen mentions there now.
+    /// Sent again with the tombstone (`deleted`) when the message is deleted.
+    Mentioned {
+        /// The chat.
+        chat_id: String,
+        /// The message (compact).
+        #[serde(serialize_with = "crate::model::compact::message")]
+        message: Message,
+        /// The receiver's unseen mentions in the chat.
+        mention_count: u64,
+    },
     /// A member marked messages seen.
     Seen {
         /// The chat.
@@ -767,6 +779,7 @@ mod tests {
             show_in_chat: false,
             reply_count: 0,
             last_reply_at: None,
+            mentions: Vec::new(),
             created_at: 1_760_000_000_000,
             edited_at: None,
             deleted: false,

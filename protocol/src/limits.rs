@@ -56,6 +56,9 @@ pub const MAX_REACTIONS_PER_MESSAGE: usize = 25;
 pub const MAX_REASON_CHARS: usize = 500;
 /// Longest excerpt of a flagged message a report keeps, in characters.
 pub const MAX_EXCERPT_CHARS: usize = 500;
+/// People one message may mention (the `mentions` of a send and the `@username`s of its
+/// text together; text mentions beyond it are left as text).
+pub const MAX_MENTIONS: usize = 25;
 /// Longest quote a reply carries of the message it replies to, in characters.
 pub const MAX_QUOTE_CHARS: usize = 200;
 /// Longest slow mode of a chatroom, in seconds (an hour).

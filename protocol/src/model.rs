@@ -187,6 +187,10 @@ pub struct Chat {
     pub last_message: Option<Message>,
     /// Messages the caller has not seen (excluding their own and, for non-staff, whispers).
     pub unread: u64,
+    /// Unseen messages that mention the caller (after their seen mark, like `unread`, and
+    /// thread replies included).
+    #[serde(default)]
+    pub mention_count: u64,
     /// Whether the caller is a member.
     pub is_member: bool,
     /// Creation time, ms.
@@ -328,6 +332,10 @@ pub struct Message {
     /// A thread parent's newest live reply's send time, ms; left out while it has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_reply_at: Option<i64>,
+    /// The usernames it mentions (from `mentions` on the send and `@username` in its text,
+    /// only people who may read it); left out when it mentions nobody.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mentions: Vec<String>,
     /// Send time, ms.
     pub created_at: i64,
     /// Last edit time, ms.
@@ -425,6 +433,8 @@ pub struct CompactMessage<'a> {
     reply_count: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     last_reply_at: Option<i64>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    mentions: &'a [String],
     created_at: i64,
     #[serde(skip_serializing_if = "Option::is_none")]
     edited_at: Option<i64>,
@@ -473,6 +483,7 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
             show_in_chat,
             reply_count,
             last_reply_at,
+            mentions,
             created_at,
             edited_at,
             deleted,
@@ -500,6 +511,7 @@ impl<'a> From<&'a Message> for CompactMessage<'a> {
             show_in_chat: *show_in_chat,
             reply_count: *reply_count,
             last_reply_at: *last_reply_at,
+            mentions,
             created_at: *created_at,
             edited_at: *edited_at,
             deleted: *deleted,

@@ -244,6 +244,10 @@ pub struct SendMessageRequest {
     /// With `parentId`: show the reply in the chat too, not only in the thread.
     #[serde(default)]
     pub show_in_chat: bool,
+    /// Usernames to mention (besides any `@username` in the text): each must be someone
+    /// who may read the message, at most [`crate::limits::MAX_MENTIONS`].
+    #[serde(default)]
+    pub mentions: Option<Vec<String>>,
 }
 
 /// `PATCH /v1/chats/{chat}/messages/{id}` (`updateMessage`).
@@ -278,6 +282,9 @@ pub struct SeenResponse {
     pub last_seen_seq: i64,
     /// Unread messages left.
     pub unread: u64,
+    /// Unseen mentions of the caller left.
+    #[serde(default)]
+    pub mention_count: u64,
 }
 
 /// `getChats(page)`: 25 chats per page, newest activity first.

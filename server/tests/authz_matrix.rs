@@ -190,6 +190,8 @@ async fn every_endpoint_as_every_caller() {
         row(M::GET, "/v1/chats/{P}/pins", json!(null), "DDADDAA"),
         row(M::GET, "/v1/chats/{P}/messages/{M}/thread", json!(null), "DDADDAA"),
         row(M::POST, "/v1/chats/{P}/messages", json!({"text": "in thread", "parentId": "{M}"}), "DDADDAD"),
+        row(M::GET, "/v1/chats/{P}/mentions", json!(null), "DDADDAD"),
+        row(M::POST, "/v1/chats/{Q}/messages", json!({"text": "hi", "mentions": ["{UNAME}"]}), "DAADDAD"),
         row(M::PUT, "/v1/chats/{P}/mutes/{UNAME}", json!({"reason": "x"}), "DDDDDAA"),
         row(M::DELETE, "/v1/chats/{P}/mutes/{UNAME}", json!(null), "DDDDDAA"),
         row(M::PUT, "/v1/chats/{P}/bans/{UNAME}", json!({"seconds": 60}), "DDDDDAA"),
@@ -355,6 +357,10 @@ async fn every_frame_type_as_every_socket_caller() {
         (
             json!({"type": "send", "chatId": "{P}", "message": {"text": "x", "parentId": "{M}"}}),
             "DADA",
+        ),
+        (
+            json!({"type": "send", "chatId": "{Q}", "message": {"text": "x", "mentions": ["{UNAME}"]}}),
+            "AADA",
         ),
         (
             json!({"type": "edit", "chatId": "{P}", "messageId": "{M}", "text": "y"}),

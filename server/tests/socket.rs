@@ -196,6 +196,7 @@ async fn a_cursor_ahead_of_this_nodes_room_gets_no_gap_and_no_repeat() {
             quote: None,
             parent_id: None,
             show_in_chat: false,
+            mentions: Vec::new(),
             created_at: 1,
         })
         .await

@@ -48,6 +48,7 @@ fn msg(chat: &str, sender: &str, text: &str, whisper: bool, client: Option<&str>
         quote: None,
         parent_id: None,
         show_in_chat: false,
+        mentions: Vec::new(),
         created_at: 10,
     }
 }
@@ -321,7 +322,7 @@ async fn suite(s: Arc<dyn Store>) {
         "edits and deletes replay; whispers do not"
     );
     let before = s
-        .messages_before(&public.id, staff, None, Some(3), 10)
+        .messages_before(&public.id, staff, Stream::Chat, Some(3), 10)
         .await
         .unwrap();
     assert_eq!(
@@ -455,6 +456,7 @@ async fn suite(s: Arc<dyn Store>) {
     reactions(&*s).await;
     moderation(&*s).await;
     threads(&*s).await;
+    mentions(&*s).await;
 }
 
 /// Sanctions (mutes and bans per chat, website bans) and the reports queue.
@@ -1070,17 +1072,23 @@ async fn threads(s: &dyn Store) {
     );
     assert_eq!(page[0].reply_count, 2);
     let before = s
-        .messages_before(&chat.id, all, None, None, 10)
+        .messages_before(&chat.id, all, Stream::Chat, None, 10)
         .await
         .unwrap();
     assert_eq!(texts(&before), ["root", "r2", "after"]);
     let replies = s
-        .messages_before(&chat.id, all, Some(&parent.id), None, 10)
+        .messages_before(&chat.id, all, Stream::Thread(&parent.id), None, 10)
         .await
         .unwrap();
     assert_eq!(texts(&replies), ["r1", "r2"]);
     let older = s
-        .messages_before(&chat.id, all, Some(&parent.id), Some(r2[0].seq), 10)
+        .messages_before(
+            &chat.id,
+            all,
+            Stream::Thread(&parent.id),
+            Some(r2[0].seq),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(texts(&older), ["r1"]);
@@ -1118,6 +1126,86 @@ async fn threads(s: &dyn Store) {
         .await
         .unwrap()
         .is_none());
+}
+
+/// Mentions: a message keeps its usernames (in a batch too); the mentioned user's count
+/// follows their seen mark and deletions, and their list pages the messages that name them.
+async fn mentions(s: &dyn Store) {
+    s.create_website(&site("wmention")).await.unwrap();
+    let (a, _) = s
+        .create_user(user("wmention", "a", Role::User))
+        .await
+        .unwrap();
+    let (b, _) = s
+        .create_user(user("wmention", "b", Role::User))
+        .await
+        .unwrap();
+    let (chat, _) = s
+        .direct_chat("wmention", &a.user.id, &b.user.id, 1)
+        .await
+        .unwrap();
+    let put = |text: &str, who: &[&UserRecord]| {
+        let mut m = msg(&chat.id, &a.user.id, text, false, None);
+        m.mentions = who
+            .iter()
+            .map(|u| (u.user.id.clone(), u.user.username.clone()))
+            .collect();
+        m
+    };
+    let batch = s
+        .insert_messages(vec![
+            put("hi @b", &[&b]),
+            put("plain", &[]),
+            put("again @b", &[&b]),
+        ])
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().message().clone())
+        .collect::<Vec<_>>();
+    assert_eq!(batch[0].mentions, ["b"]);
+    assert!(batch[1].mentions.is_empty());
+    let read = s.message(&chat.id, &batch[2].id).await.unwrap().unwrap();
+    assert_eq!(read.mentions, ["b"], "stored, and read back");
+    assert_eq!(s.mention_count(&chat.id, &b.user.id, 0).await.unwrap(), 2);
+    assert_eq!(
+        s.mention_count(&chat.id, &b.user.id, batch[0].seq)
+            .await
+            .unwrap(),
+        1,
+        "after the seen mark only"
+    );
+    assert_eq!(s.mention_count(&chat.id, &a.user.id, 0).await.unwrap(), 0);
+    let all = Audience { whispers: true };
+    let texts = |v: &[Message]| v.iter().map(|m| m.text.clone()).collect::<Vec<_>>();
+    let listed = s
+        .messages_before(&chat.id, all, Stream::MentionsOf(&b.user.id), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(texts(&listed), ["hi @b", "again @b"]);
+    let older = s
+        .messages_before(
+            &chat.id,
+            all,
+            Stream::MentionsOf(&b.user.id),
+            Some(batch[2].seq),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(texts(&older), ["hi @b"]);
+    // a deleted message leaves the count and the list, and its tombstone names nobody
+    let tomb = s
+        .delete_message(&chat.id, &batch[0].id, 5)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(tomb.mentions.is_empty());
+    assert_eq!(s.mention_count(&chat.id, &b.user.id, 0).await.unwrap(), 1);
+    let listed = s
+        .messages_before(&chat.id, all, Stream::MentionsOf(&b.user.id), None, 10)
+        .await
+        .unwrap();
+    assert_eq!(texts(&listed), ["again @b"]);
 }
 
 #[tokio::test]

@@ -164,7 +164,11 @@ pub enum Event<T: Types = Native> {
         count: u64,
         /// Across every chat the SDK knows.
         total: u64,
+        /// The chat's unseen mentions of us.
+        mentions: u64,
     },
+    /// A message mentions us (heard whether or not we follow its chat).
+    Mentioned(T::Msg),
     /// The server could not replay what a chat missed; its cache was cleared.
     Gap {
         /// The chat.
@@ -182,6 +186,7 @@ impl<T: Types> Event<T> {
             | Event::MessageUpdated(m)
             | Event::MessageDeleted(m)
             | Event::Pin(m, _)
+            | Event::Mentioned(m)
             | Event::Reaction { message: m, .. } => Some(m.chat_id()),
             Event::Pending(m) => Some(&m.chat_id),
             Event::SendFailed { chat_id, .. }

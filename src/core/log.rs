@@ -222,6 +222,7 @@ pub(crate) mod tests {
             show_in_chat: false,
             reply_count: 0,
             last_reply_at: None,
+            mentions: Vec::new(),
             created_at: seq,
             edited_at: None,
             deleted: false,

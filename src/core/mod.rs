@@ -145,6 +145,9 @@ pub enum Frame<T: Types = Native> {
     Deleted(T::Msg),
     /// `messagePinned` (`true`) / `messageUnpinned`: the message as it is now.
     Pin(T::Msg, bool),
+    /// `mentioned`: a message mentions us (or its tombstone: a mention was deleted), and our
+    /// unseen mentions in its chat now.
+    Mentioned(T::Msg, u64),
     /// `reactionAdded` (`added`) / `reactionRemoved`: the message with its new counts.
     Reaction {
         /// The message as it is now.
@@ -296,6 +299,11 @@ impl From<ServerFrame> for Frame<Native> {
             ServerFrame::MessageDeleted { message, .. } => Frame::Deleted(message),
             ServerFrame::MessagePinned { message, .. } => Frame::Pin(message, true),
             ServerFrame::MessageUnpinned { message, .. } => Frame::Pin(message, false),
+            ServerFrame::Mentioned {
+                message,
+                mention_count,
+                ..
+            } => Frame::Mentioned(message, mention_count),
             ServerFrame::ReactionAdded {
                 message,
                 reaction,
@@ -389,6 +397,9 @@ pub struct ChatEntry<T: Types = Native> {
     pub log: MessageLog<T::Msg>,
     /// Messages from others after our seen mark.
     pub unread: u64,
+    /// Messages after our seen mark that mention us: the server's count, from the chat's
+    /// data, `setSeen` answers and `mentioned` frames (also sent when a mention is deleted).
+    pub mentions: u64,
     /// Our seen mark.
     pub last_seen_seq: i64,
 }
@@ -399,6 +410,7 @@ impl<T: Types> Default for ChatEntry<T> {
             info: None,
             log: MessageLog::default(),
             unread: 0,
+            mentions: 0,
             last_seen_seq: 0,
         }
     }
@@ -770,6 +782,8 @@ impl<T: Types> Core<T> {
             show_in_chat: p.req.show_in_chat,
             reply_count: 0,
             last_reply_at: None,
+            // the server resolves them (and the text's `@username`s)
+            mentions: Vec::new(),
             created_at: now,
             edited_at: None,
             deleted: false,
@@ -791,6 +805,7 @@ impl<T: Types> Core<T> {
     pub fn set_chat(&mut self, chat: ChatInfo) {
         let e = self.entry(&chat.id);
         e.unread = chat.unread;
+        e.mentions = chat.mentions;
         if let Some(last) = chat.last_message_seq {
             if chat.unread == 0 {
                 e.last_seen_seq = e.last_seen_seq.max(last);
@@ -818,12 +833,20 @@ impl<T: Types> Core<T> {
         }
     }
 
-    /// Our seen mark moved to `seq` with `unread` left (from the server's answer).
-    pub fn seen_locally(&mut self, chat: &str, seq: i64, unread: u64) -> Vec<Effect<T>> {
+    /// Our seen mark moved to `seq` with `unread` messages and `mentions` left (from the
+    /// server's answer).
+    pub fn seen_locally(
+        &mut self,
+        chat: &str,
+        seq: i64,
+        unread: u64,
+        mentions: u64,
+    ) -> Vec<Effect<T>> {
         let e = self.chats.entry(chat.to_owned()).or_default();
         e.last_seen_seq = e.last_seen_seq.max(seq);
-        let changed = e.unread != unread;
+        let changed = (e.unread, e.mentions) != (unread, mentions);
         e.unread = unread;
+        e.mentions = mentions;
         let mut out = Vec::new();
         if changed {
             out.push(self.unread_event(chat));
@@ -837,10 +860,12 @@ impl<T: Types> Core<T> {
     }
 
     fn unread_event(&self, chat: &str) -> Effect<T> {
+        let e = self.chats.get(chat);
         Effect::Emit(Event::Unread {
             chat_id: chat.to_owned(),
-            count: self.chats.get(chat).map_or(0, |e| e.unread),
+            count: e.map_or(0, |e| e.unread),
             total: self.total_unread(),
+            mentions: e.map_or(0, |e| e.mentions),
         })
     }
 
@@ -946,6 +971,16 @@ impl<T: Types> Core<T> {
                     out.push(Effect::Emit(Event::MessageDeleted(m)));
                 }
             }
+            Frame::Mentioned(m, count) => {
+                // a tombstone: a mention of us was deleted, and this is the count now
+                let chat = m.chat_id().to_owned();
+                self.entry(&chat).mentions = count;
+                let deleted = m.deleted();
+                if !deleted {
+                    out.push(Effect::Emit(Event::Mentioned(m)));
+                }
+                out.push(self.unread_event(&chat));
+            }
             Frame::Ack { id, body, message } => self.on_ack(id, body, message, &mut out),
             Frame::Error {
                 id: Some(id),
@@ -969,6 +1004,11 @@ impl<T: Types> Core<T> {
                             .filter(|m| m.seq() > seq && m.sender_id() != user_id)
                             .count() as u64;
                         e.unread = left;
+                        // nothing left unread: no mention is either (otherwise the count
+                        // stays until the server's next one)
+                        if left == 0 {
+                            e.mentions = 0;
+                        }
                         out.push(self.unread_event(&chat_id));
                     }
                 }

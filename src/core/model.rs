@@ -59,6 +59,8 @@ pub struct ChatInfo {
     pub last_seq: i64,
     /// Unread count for the caller.
     pub unread: u64,
+    /// Unseen mentions of the caller.
+    pub mentions: u64,
     /// Whether the caller is a member.
     pub is_member: bool,
     /// Member user ids (direct chats and conversations).
@@ -74,6 +76,7 @@ impl From<&Chat> for ChatInfo {
             kind: c.kind,
             last_seq: c.last_seq,
             unread: c.unread,
+            mentions: c.mention_count,
             is_member: c.is_member,
             member_ids: c.members.iter().map(|m| m.id.clone()).collect(),
             last_message_seq: c.last_message.as_ref().map(|m| m.seq),

@@ -12,6 +12,7 @@
 //! | Message | `message` | `onChatroomMessageReceived(chatId, m)` (group), `onConversationMessageReceived(m)` (conversation), `onChat(chat, m)` (any) | `onMessage(m)` |
 //! | MessageUpdated / Deleted | `messageUpdated` / `messageDeleted` | `onChatroom…` / `onConversation…` | `onMessageUpdated` / `onMessageDeleted` |
 //! | Pinned / unpinned | `messagePinned` / `messageUnpinned` | | `onMessagePinned` / `onMessageUnpinned` |
+//! | Mentioned (us) | `mentioned` | | `onMentioned` |
 //! | Reaction added / removed | `reactionAdded` / `reactionRemoved` | | `onReactionAdded` / `onReactionRemoved` |
 //! | Member | `memberConnected` / `memberDisconnected` | `onMemberConnectedToChatroom`, `onManagerConnectedToChatroom` (staff), `onManagerConnectedToConversation`, … | `onMemberConnected` / … |
 //! | Chat created/updated/restored, deleted | `chatCreated` … `chatDeleted` | `onChatroomCreated` … (groups) | `onUpdated`, `onDeleted` |
@@ -118,6 +119,7 @@ pub fn route<T: Types>(ev: &Event<T>, kind: Option<ChatKind>) -> Route {
         },
         Event::Pin(_, true) => with_chat("messagePinned", "onMessagePinned"),
         Event::Pin(_, false) => with_chat("messageUnpinned", "onMessageUnpinned"),
+        Event::Mentioned(_) => with_chat("mentioned", "onMentioned"),
         Event::Reaction { added: true, .. } => with_chat("reactionAdded", "onReactionAdded"),
         Event::Reaction { .. } => with_chat("reactionRemoved", "onReactionRemoved"),
         Event::Pending(_) => with_chat("pending", "onPending"),
@@ -252,6 +254,7 @@ declared! {
         messageDeleted: "(message: Message) => void",
         messagePinned: "(message: Message) => void",
         messageUnpinned: "(message: Message) => void",
+        mentioned: "(message: Message) => void",
         reactionAdded: "(reaction: ReactionEvent) => void",
         reactionRemoved: "(reaction: ReactionEvent) => void",
         pending: "(message: Message) => void",
@@ -285,6 +288,7 @@ declared! {
         messageDeleted: "(message: Message) => void",
         messagePinned: "(message: Message) => void",
         messageUnpinned: "(message: Message) => void",
+        mentioned: "(message: Message) => void",
         reactionAdded: "(reaction: ReactionEvent) => void",
         reactionRemoved: "(reaction: ReactionEvent) => void",
         messageSeen: "(seen: SeenEvent) => void",
@@ -340,6 +344,7 @@ declared! {
         onMessageDeleted: "((message: Message) => void) | undefined",
         onMessagePinned: "((message: Message) => void) | undefined",
         onMessageUnpinned: "((message: Message) => void) | undefined",
+        onMentioned: "((message: Message) => void) | undefined",
         onReactionAdded: "((reaction: ReactionEvent) => void) | undefined",
         onReactionRemoved: "((reaction: ReactionEvent) => void) | undefined",
         onMessageSeen: "((seen: SeenEvent) => void) | undefined",
@@ -432,7 +437,9 @@ mod tests {
                 chat_id: s(),
                 count: 1,
                 total: 1,
+                mentions: 0,
             },
+            Event::Mentioned(m()),
             Event::Gap { chat_id: s() },
             Event::Error(ApiError::new(ErrorCode::Internal, "x")),
         ];
@@ -569,6 +576,7 @@ mod tests {
             chat_id: "c".into(),
             count: 2,
             total: 3,
+            mentions: 0,
         };
         assert_eq!(
             route(&unread, None).chat,

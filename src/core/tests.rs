@@ -66,6 +66,7 @@ pub(crate) fn chat(id: &str, kind: ChatKind, unread: u64, last_seq: i64) -> Chat
         last_seq,
         last_message: None,
         unread,
+        mention_count: 0,
         is_member: true,
         created_at: 0,
         updated_at: 0,
@@ -408,7 +409,8 @@ fn unread_counts_follow_messages_deletes_and_seen_marks() {
         Event::Unread {
             chat_id: "b".into(),
             count: 1,
-            total: 3
+            total: 3,
+            mentions: 0
         }
     );
     c.on_server_frame(
@@ -441,7 +443,8 @@ fn unread_counts_follow_messages_deletes_and_seen_marks() {
         Event::Unread {
             chat_id: "b".into(),
             count: 1,
-            total: 3
+            total: 3,
+            mentions: 0
         }
     );
     // seen from another tab of ours
@@ -459,16 +462,18 @@ fn unread_counts_follow_messages_deletes_and_seen_marks() {
         Event::Unread {
             chat_id: "b".into(),
             count: 0,
-            total: 2
+            total: 2,
+            mentions: 0
         }
     );
-    let fx = c.seen_locally("a", 2, 0);
+    let fx = c.seen_locally("a", 2, 0, 0);
     assert_eq!(
         events(&fx),
         [Event::Unread {
             chat_id: "a".into(),
             count: 0,
-            total: 0
+            total: 0,
+            mentions: 0
         }]
     );
 }
@@ -1163,4 +1168,72 @@ fn a_thread_only_reply_is_heard_once_but_stays_out_of_the_chat() {
     c.on_server_frame(frame(shown), 0);
     let e = c.chat("b").unwrap();
     assert_eq!((e.unread, e.log.len()), (2, 2));
+}
+
+#[test]
+fn mention_counts_follow_the_server_deletions_and_seen_marks() {
+    let mut c = Core::new();
+    live(&mut c, "me");
+    let mut info = chat("b", ChatKind::Direct, 1, 1);
+    info.mention_count = 1;
+    c.set_chat(ChatInfo::from(&info));
+    assert_eq!(c.chat("b").unwrap().mentions, 1, "from the chat's data");
+    let unread = |mentions| Event::Unread {
+        chat_id: "b".into(),
+        count: 1,
+        total: 1,
+        mentions,
+    };
+    let m = msg("b", "m2", 2, "bob");
+    let mentioned = |m: &Message, n| ServerFrame::Mentioned {
+        chat_id: "b".into(),
+        message: m.clone(),
+        mention_count: n,
+    };
+    let fx = c.on_server_frame(mentioned(&m, 2), 0);
+    assert_eq!(events(&fx), [Event::Mentioned(m.clone()), unread(2)]);
+    // a deleted mention: the server sends the tombstone with the count without it; no
+    // `mentioned` event, only the count
+    let mut tomb = m.clone();
+    tomb.rev = 3;
+    tomb.deleted = true;
+    let fx = c.on_server_frame(mentioned(&tomb, 1), 0);
+    assert_eq!(events(&fx), [unread(1)]);
+    assert_eq!(c.chat("b").unwrap().mentions, 1);
+    c.on_server_frame(
+        ServerFrame::Message {
+            chat_id: "b".into(),
+            message: msg("b", "m3", 3, "bob"),
+        },
+        0,
+    );
+    // our mark moved past everything in another tab: nothing unread, no mention left
+    let fx = c.on_server_frame(
+        ServerFrame::Seen {
+            chat_id: "b".into(),
+            user_id: "me".into(),
+            seq: 3,
+            message_id: None,
+        },
+        0,
+    );
+    assert!(events(&fx).contains(&Event::Unread {
+        chat_id: "b".into(),
+        count: 0,
+        total: 0,
+        mentions: 0,
+    }));
+    // our own setSeen answer carries the server's counts
+    c.on_server_frame(mentioned(&msg("b", "m4", 4, "bob"), 1), 0);
+    assert_eq!(c.chat("b").unwrap().mentions, 1);
+    let fx = c.seen_locally("b", 4, 0, 0);
+    assert_eq!(
+        events(&fx),
+        [Event::Unread {
+            chat_id: "b".into(),
+            count: 0,
+            total: 0,
+            mentions: 0,
+        }]
+    );
 }

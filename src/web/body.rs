@@ -229,6 +229,7 @@ impl ToJs for SendMessageRequest {
             .opt("replyTo", self.reply_to.as_ref())
             .opt("parentId", self.parent_id.as_ref())
             .opt("showInChat", self.show_in_chat.then_some(&true))
+            .opt("mentions", self.mentions.as_ref())
             .done()
     }
 }

@@ -173,6 +173,17 @@ impl ChatHandle {
             .map_or(0, |e| e.unread) as f64
     }
 
+    /// Unseen messages that mention you (kept current by live events: `mentioned`,
+    /// `setSeen`, a deleted mention).
+    #[wasm_bindgen(getter, js_name = mentionCount)]
+    pub fn mention_count(&self) -> f64 {
+        self.client
+            .core
+            .borrow()
+            .chat(&self.id)
+            .map_or(0, |e| e.mentions) as f64
+    }
+
     /// The chat's data as a plain object.
     #[wasm_bindgen(getter, unchecked_return_type = "ChatData")]
     pub fn data(&self) -> JsValue {

@@ -53,6 +53,7 @@ pub fn emit(c: &impl Audience, ev: &Event) {
         | Event::MessageUpdated(m)
         | Event::MessageDeleted(m)
         | Event::Pin(m, _)
+        | Event::Mentioned(m)
         | Event::Reaction { message: m, .. } => m.who.chat_js.clone(),
         _ => ev.chat_id().map_or(JsValue::UNDEFINED, JsValue::from),
     };
@@ -135,7 +136,8 @@ fn value_of(ev: &Event) -> JsValue {
         Event::Message(m)
         | Event::MessageUpdated(m)
         | Event::MessageDeleted(m)
-        | Event::Pin(m, _) => m.obj.clone(),
+        | Event::Pin(m, _)
+        | Event::Mentioned(m) => m.obj.clone(),
         Event::Reaction {
             message,
             reaction,
@@ -206,10 +208,12 @@ fn value_of(ev: &Event) -> JsValue {
             chat_id,
             count,
             total,
+            mentions,
         } => obj(&[
             ("chatId", chat_id.into()),
             ("count", (*count as f64).into()),
             ("total", (*total as f64).into()),
+            ("mentions", (*mentions as f64).into()),
         ]),
         Event::Error(e) => js::error(e),
     }

@@ -431,6 +431,7 @@ impl Then {
                     chat,
                     num("lastSeenSeq") as i64,
                     num("unread") as u64,
+                    num("mentionCount") as u64,
                 );
                 c.apply(fx);
                 v

@@ -23,7 +23,7 @@ const HANDLERS = {
   ],
   Chat: [
     'onMessage', 'onMessageUpdated', 'onMessageDeleted', 'onMessagePinned', 'onMessageUnpinned',
-    'onReactionAdded', 'onReactionRemoved',
+    'onMentioned', 'onReactionAdded', 'onReactionRemoved',
     'onMessageSeen', 'onTypingStarted',
     'onTypingStopped', 'onMemberStatusChanged', 'onMemberConnected', 'onMemberDisconnected',
     'onPending', 'onSendFailed', 'onUnreadChanged',
@@ -83,6 +83,7 @@ const ENDPOINTS = {
     getMessages: 'GET {chat}/messages?page={p:page} history',
     getPinnedMessages: 'GET {chat}/pins messages',
     getThread: 'GET {chat}/messages/{s:parentId}/thread?{&count=c:options.count}{&lastMessageId=o:options.cursor} found',
+    getMentions: 'GET {chat}/mentions?{&count=c:options.count}{&lastMessageId=o:options.cursor} found',
     setSeen: 'POST {chat}/seen seen messageId=o:messageId',
     updateMessage: 'PATCH {chat}/messages/{s:messageId} message !update text=r:update.text metadata=M:update.metadata',
     deleteMessage: 'DELETE {chat}/messages/{s:messageId} message',

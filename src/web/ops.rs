@@ -2,6 +2,7 @@
 //! progress, sends (the file uploaded first), cursor history merged into the cache, and the
 //! visitor's conversation id. Both class modules call these; neither imports the other's.
 
+use chatix_protocol::limits::MAX_MENTIONS;
 use chatix_protocol::rest::SendMessageRequest;
 use chatix_protocol::{ApiError, ErrorCode};
 use gloo_net::http::Method;
@@ -135,7 +136,7 @@ pub(crate) fn max_chars(c: &Client) -> usize {
 }
 
 /// Checks a send's options (`{text?, file?, metadata?, replyTo?, parentId?, showInChat?,
-/// whisper?, onProgress?}`)
+/// mentions?, whisper?, onProgress?}`)
 /// and sends: text is required unless there is a file (`needs_file`: a file message).
 /// Every send method's: `Chat.sendMessage`, and the four `ChatixCore` ones `handlers.js`
 /// defines over `__send`.
@@ -159,6 +160,7 @@ pub(crate) fn send_checked(
                     "replyTo",
                     "parentId",
                     "showInChat",
+                    "mentions",
                     "whisper",
                     "onProgress",
                 ],
@@ -180,6 +182,12 @@ pub(crate) fn send_checked(
             let show_in_chat = args::flag("showInChat", &args_of(&o, "showInChat"))?;
             let reply_to = args::opt_string("replyTo", &args_of(&o, "replyTo"))?;
             let parent_id = args::opt_string("parentId", &args_of(&o, "parentId"))?;
+            let m = js::get(&o, "mentions");
+            let mentions = if m.is_undefined() || m.is_null() {
+                None
+            } else {
+                Some(js::usernames("mentions", &m, MAX_MENTIONS)?)
+            };
             let progress = js::get(&o, "onProgress").dyn_into::<Function>().ok();
             let req = SendMessageRequest {
                 client_id: None,
@@ -190,6 +198,7 @@ pub(crate) fn send_checked(
                 reply_to,
                 parent_id,
                 show_in_chat,
+                mentions,
             };
             Ok((to, req, file, progress))
         },

@@ -137,6 +137,9 @@ export interface Message {
   replyCount?: number;
   /** A thread parent's newest live reply's send time, ms; absent while it has none. */
   lastReplyAt?: number;
+  /** The usernames it mentions (its send's `mentions` and the `@username`s of its text that
+   * name someone who may read it); absent when it mentions nobody. */
+  mentions?: string[];
   /** Only on optimistic copies of your own sends (`pending` events). */
   pending?: true;
 }
@@ -155,6 +158,8 @@ export interface ChatData {
   lastSeq: number;
   lastMessage: Message | null;
   unread: number;
+  /** Unseen messages that mention you (after your seen mark, thread replies included). */
+  mentionCount: number;
   isMember: boolean;
   createdAt: number;
   updatedAt: number;
@@ -207,12 +212,17 @@ export interface SendMessageOptions {
   parentId?: string;
   /** With `parentId`: shown in the chat too, not only in the thread. */
   showInChat?: boolean;
+  /** Usernames to mention (at most 25, with the text's `@username`s), each someone who may
+   * read the message: a member, anyone for a public chatroom, consultants only for a
+   * whisper. A name that is not is refused (`invalid_argument`); an `@word` in the text
+   * that names no such person stays plain text. Each hears `mentioned`. */
+  mentions?: string[];
   /** Consultants only: delivered to consultants only. */
   whisper?: boolean;
   onProgress?: (p: UploadProgress) => void;
 }
 
-/** `getThread`'s answer: a page of a thread's replies, oldest first. */
+/** `getThread`'s and `getMentions`' answer: a page of messages, oldest first. */
 export interface ThreadPage {
   messages: Message[];
   /** Whether older replies exist before the first one returned (pass its id as `cursor`). */
@@ -225,7 +235,8 @@ export interface SeenEvent { chatId: string; userId: string; seq: number; messag
 export interface TypingEvent { chatId: string; userId: string; draft?: string | null; }
 export interface PresenceEvent { userId: string; online: boolean; status: "online" | "offline"; }
 export interface SendFailure { chatId: string; clientId: string; error: ChatixError; }
-export interface UnreadEvent { chatId: string; count: number; total: number; }
+/** A chat's unread count, the total across chats, and the chat's unseen mentions of you. */
+export interface UnreadEvent { chatId: string; count: number; total: number; mentions: number; }
 /** What a reply shows of the message it replies to: its sender and the start of its text
  * (at most 200 characters; a file's name when it had no text). */
 export interface Quote { senderId: string; senderName: string; text: string; }
@@ -288,7 +299,7 @@ export interface Chat {
   /** `getMessages(page?)`: 25 per page, page 1 the newest; oldest first within a page. */
   getMessages(page?: number): Promise<MessagesPage>;
   /** `setSeen(messageId?)`: marks messages seen up to one (default: the newest). */
-  setSeen(messageId?: string): Promise<{ lastSeenSeq: number; unread: number }>;
+  setSeen(messageId?: string): Promise<{ lastSeenSeq: number; unread: number; mentionCount: number }>;
   /** `startTyping()`. */
   startTyping(): Promise<void>;
   /** `stopTyping()`. */
@@ -299,6 +310,10 @@ export interface Chat {
    * replies in a message's thread before the reply `cursor` (absent: the newest), oldest
    * first. A deleted parent's thread stays readable. */
   getThread(parentId: string, options?: { cursor?: string; count?: number }): Promise<ThreadPage>;
+  /** `getMentions({cursor?, count?})`: the newest `count` (1-100, default 50) live messages
+   * of this chat that mention you, before the message `cursor`, oldest first (thread
+   * replies included; seen or not). */
+  getMentions(options?: { cursor?: string; count?: number }): Promise<ThreadPage>;
   /** `updateMessage(id, {text?, metadata?})`: your own message. */
   updateMessage(messageId: string, update: { text?: string; metadata?: Metadata }): Promise<Message>;
   /** `deleteMessage(id)`: yours (consultants: any, in rooms and conversations). */

@@ -23,8 +23,8 @@ use crate::core::{ChatChange, ChatInfo, Followed, Frame, Me, Msg, Types};
 // measured). `m`: the parsed message (compact: defaults, `rev` equal to `seq` and, inside a
 // frame, `chatId` left out); `s`: the shared `{chatId, senderId, senderName, senderRole}`;
 // `d`: the frozen empty metadata, also the empty reaction counts. A reply's `quote`, a thread
-// reply's `parentId` (and `showInChat`) and a thread parent's `replyCount` and `lastReplyAt`
-// are added after (only those messages carry them, so other messages pay nothing for them). scripts/minify-glue.mjs inlines this into the glue.
+// reply's `parentId` (and `showInChat`), a thread parent's `replyCount` and `lastReplyAt`
+// and a mentioning message's `mentions` are added after (only those messages carry them, so other messages pay nothing for them). scripts/minify-glue.mjs inlines this into the glue.
 #[wasm_bindgen(inline_js = "export function message(m, s, d) {
   const o = {
     id: m.id, chatId: s.chatId, seq: m.seq, rev: m.rev ?? m.seq, kind: m.kind ?? 'text',
@@ -37,6 +37,7 @@ use crate::core::{ChatChange, ChatInfo, Followed, Frame, Me, Msg, Types};
   if (m.quote) o.quote = m.quote;
   if (m.parentId) { o.parentId = m.parentId; if (m.showInChat) o.showInChat = true; }
   if (m.replyCount) { o.replyCount = m.replyCount; o.lastReplyAt = m.lastReplyAt; }
+  if (m.mentions) o.mentions = m.mentions;
   return o;
 }")]
 extern "C" {
@@ -406,6 +407,7 @@ pub fn chat(base: &str, c: &JsValue, names: &mut Interner) -> Result<ChatInfo, S
         kind: ChatKind::parse(&string(c, "kind")?).ok_or_else(|| "unknown chat kind".to_owned())?,
         last_seq: number(c, "lastSeq").unwrap_or(0.0) as i64,
         unread: number(c, "unread").unwrap_or(0.0) as u64,
+        mentions: number(c, "mentionCount").unwrap_or(0.0) as u64,
         is_member: flag(c, "isMember"),
         member_ids,
         last_message_seq,
@@ -529,6 +531,10 @@ pub fn decode(f: &JsValue, ty: &str, c: &impl Session) -> Result<Frame<Js>, Stri
         "messageDeleted" => Frame::Deleted(msg()?),
         "messagePinned" => Frame::Pin(msg()?, true),
         "messageUnpinned" => Frame::Pin(msg()?, false),
+        "mentioned" => {
+            let count = field(f, "mentionCount").as_f64().unwrap_or(0.0);
+            Frame::Mentioned(msg()?, count as u64)
+        }
         "reactionAdded" | "reactionRemoved" => Frame::Reaction {
             message: msg()?,
             reaction: string(f, "reaction")?,

@@ -189,6 +189,25 @@ try {
   await staff.click('#thread-close');
   step('a thread reply also sent to the chat shows in both places, tagged in the console');
 
+  // ---------------------------------------------------------------- mentions
+  const blueMsg = staff.locator('#log .msg', { hasText: 'The blue one' });
+  await blueMsg.locator('button.mention').click();
+  await staff.waitForFunction(() => document.getElementById('text').value.startsWith('@'));
+  const mentionText = await staff.inputValue('#text');
+  assert.match(mentionText, /^@\S+ $/, 'Mention puts the sender\'s @username in the composer');
+  await staff.fill('#text', `${mentionText}your parcel is on its way`);
+  await staff.press('#text', 'Enter');
+  await visitor.locator('#chatix-widget .msg.mentions-me', { hasText: 'your parcel is on its way' }).waitFor();
+  step("the console mentions the visitor with Mention: the widget marks the message as mentioning them");
+  await box.fill(`thanks @${server.demo.consultant.username}!`);
+  await box.press('Enter');
+  const thanks = staff.locator('#log .msg.mentions-me', { hasText: 'thanks @' });
+  await thanks.locator('.tag', { hasText: 'mentions you' }).waitFor();
+  await staff.locator('#mentions-box:not([hidden]) li', { hasText: 'thanks @' }).waitFor();
+  step('the visitor mentions the consultant by @username: the console tags the message and lists it under "Mentioning you"');
+  await staff.screenshot({ path: `${SHOTS}/04e-console-mentions.png` });
+  await visitor.screenshot({ path: `${SHOTS}/04f-widget-mention.png` });
+
   // ---------------------------------------------------------------- markup is inert text
   const evil = '<img src=x onerror="window.__pwned=1">';
   await box.fill(evil);

@@ -1,6 +1,8 @@
 // Chatix consultant console: live visitor conversations (with the visitor's draft as they
 // type), answers and whispers, chatroom management, who is online, moderation (delete,
-// mute, ban on a message's sender; the chat's sanctions; the reports queue). Built on the same SDK
+// mute, ban on a message's sender; the chat's sanctions; the reports queue), mentions (an
+// @username in the text, "Mention" on a message, the chat's mentions of you and a count per
+// chat). Built on the same SDK
 // as the widget; everything users typed is rendered as text, never as HTML.
 import init, { ChatixCore } from '/pkg/chatix_core.js';
 
@@ -50,11 +52,13 @@ async function nameOf(userId) {
 // ------------------------------------------------------------------ messages
 function render(m) {
   const mine = me && m.senderId === me.id;
-  const node = el('div', { class: `msg${mine ? ' mine' : ''}${m.whisper ? ' whisper' : ''}`, 'data-id': m.id });
+  const mentionsMe = me && (m.mentions || []).includes(me.username);
+  const node = el('div', { class: `msg${mine ? ' mine' : ''}${m.whisper ? ' whisper' : ''}${mentionsMe ? ' mentions-me' : ''}`, 'data-id': m.id });
   node.append(el('div', { class: 'who' }, m.senderName, m.senderRole === 'consultant' ? ' (staff)' : '',
     m.whisper ? el('span', { class: 'tag' }, 'whisper') : null,
     m.pinned ? el('span', { class: 'tag pin' }, 'pinned') : null,
     m.parentId && m.showInChat ? el('span', { class: 'tag' }, 'in a thread') : null,
+    mentionsMe ? el('span', { class: 'tag pin' }, 'mentions you') : null,
     ' · ', new Date(m.createdAt).toLocaleTimeString()));
   if (m.deleted) node.append(el('em', {}, 'Message deleted'));
   if (m.quote) node.append(el('div', { class: 'quote' }, el('b', {}, m.quote.senderName), m.quote.text));
@@ -96,6 +100,7 @@ function reactions(m) {
     (m.pinned ? current.unpinMessage(m.id) : current.pinMessage(m.id)).then(show).then(refreshPins).catch(showError);
   } }, m.pinned ? 'Unpin' : 'Pin'));
   bar.append(el('button', { type: 'button', class: 'link reply', onclick: () => setReply(m) }, 'Reply'));
+  if (!me || m.senderId !== me.id) bar.append(el('button', { type: 'button', class: 'link mention', onclick: () => mention(m) }, 'Mention'));
   if (!m.parentId && !(thread && thread.id === m.id)) bar.append(el('button', { type: 'button', class: 'link thread-start', onclick: () => openThread(m) }, 'Thread'));
   bar.append(el('button', { type: 'button', class: 'link mod-delete', onclick: () => {
     if (current && confirm('Delete this message for everyone?')) current.deleteMessage(m.id).then(show).catch(showError);
@@ -163,6 +168,29 @@ async function refreshReports() {
   const { sanctions } = await core.getSanctions();
   $('bans').replaceChildren(...sanctions.map((x) => el('li', {}, `${x.username} ${x.until ? `until ${new Date(x.until).toLocaleString()}` : ''} `,
     el('button', { type: 'button', class: 'link lift', onclick: () => core.unbanUser(x.username).then(refreshReports).catch(showError) }, 'Lift'))));
+}
+
+// "Mention" on a message: its sender's @username goes into the composer (the server turns
+// it into a mention when they may read the message; a whisper mentions consultants only).
+async function mention(m) {
+  try {
+    const { username } = await core.fetchUserById(m.senderId);
+    const t = $('text');
+    t.value = `${t.value && !t.value.endsWith(' ') ? `${t.value} ` : t.value}@${username} `;
+    t.focus();
+  } catch (e) { showError(e); }
+}
+
+// The open chat's messages that mention you (newest 20), above its log.
+async function refreshMentions() {
+  if (!current) return;
+  const chat = current;
+  try {
+    const page = await chat.getMentions({ count: 20 });
+    if (chat !== current) return;
+    $('mentions').replaceChildren(...page.messages.map((m) => el('li', {}, el('span', { class: 'who' }, `${m.senderName}: `), m.text || (m.file ? m.file.name : ''))));
+    $('mentions-box').hidden = page.messages.length === 0;
+  } catch (e) { showError(e); }
 }
 
 // The open chat's pinned messages, above its log.
@@ -249,6 +277,7 @@ async function open(chat) {
     const page = await chat.getMessages(1);
     page.messages.forEach(show);
     await refreshPins();
+    await refreshMentions();
     await refreshSanctions();
   } catch (e) { showError(e); }
   markSeen(chat);
@@ -267,7 +296,8 @@ async function refreshConversations() {
     return el('li', { 'data-id': c.id, class: current?.id === c.id ? 'active' : '' },
       visitor && visitor.presence === 'online' ? el('span', { class: 'dot', title: 'online', 'aria-label': 'online' }) : null,
       el('button', { class: 'link', type: 'button', onclick: () => open(c) }, visitor ? visitor.name : 'Visitor'),
-      core.getUnreadCount(c.id) ? el('span', { class: 'unread', 'aria-label': 'unread messages' }, String(core.getUnreadCount(c.id))) : null);
+      core.getUnreadCount(c.id) ? el('span', { class: 'unread', 'aria-label': 'unread messages' }, String(core.getUnreadCount(c.id))) : null,
+      c.mentionCount ? el('span', { class: 'mention-count', 'aria-label': 'unseen mentions of you' }, `@${c.mentionCount}`) : null);
   }));
   if (!page.chats.length) list.append(el('li', {}, 'No conversations yet.'));
 }
@@ -277,7 +307,8 @@ async function refreshRooms() {
   $('rooms').replaceChildren(...rooms.map((r) => el('li', { 'data-id': r.id, class: current?.id === r.id ? 'active' : '' },
     el('button', { class: 'link', type: 'button', onclick: async () => open(chats.get(r.id) || await roomChat(r.id)) },
       r.name || 'Untitled', r.visibility === 'private' ? ' (private)' : ''),
-    el('span', {}, `${r.memberCount} member${r.memberCount === 1 ? '' : 's'}`))));
+    el('span', {}, `${r.memberCount} member${r.memberCount === 1 ? '' : 's'}`),
+    (chats.get(r.id)?.mentionCount ?? r.mentionCount) ? el('span', { class: 'mention-count', 'aria-label': 'unseen mentions of you' }, `@${chats.get(r.id)?.mentionCount ?? r.mentionCount}`) : null)));
   const deleted = await api('GET', '/v1/chatrooms/deleted');
   $('deleted').replaceChildren(...deleted.chats.map((r) => el('li', {},
     el('span', {}, r.name || 'Untitled'),
@@ -339,6 +370,7 @@ async function start(websiteId, username, password) {
   core.on('chatUpdated', (c) => { if (current && c.id === current.id) $('chat-title').textContent = c.name || 'Chat'; refreshSoon(); });
   core.on('presence', refreshSoon);
   core.on('unreadChanged', refreshSoon);
+  core.on('mentioned', (m) => { if (current && m.chatId === current.id) refreshMentions(); refreshSoon(); });
   await Promise.all([refreshConversations(), refreshRooms(), refreshOnline(), refreshReports()]);
   // reports have no live event: the queue is read again every 15 s
   setInterval(() => refreshReports().catch(() => {}), 15000);

@@ -3,6 +3,7 @@
 //! - `GET /v1/chats/{id}/messages?page=` (`getMessages`: 25 per page, page 1 newest).
 //! - `GET /v1/chats/{id}/history?lastMessageId=&count=` (`getChatroomMessages`: cursor).
 //! - `GET /v1/chats/{id}/messages/{messageId}/thread?lastMessageId=&count=` (`getThread`).
+//! - `GET /v1/chats/{id}/mentions?lastMessageId=&count=` (`getMentions`: yours).
 //! - `POST /v1/chats/{id}/messages` (`sendMessage`; idempotent by `clientId`).
 //! - `PATCH|DELETE /v1/chats/{id}/messages/{messageId}`.
 //! - `PUT|DELETE /v1/chats/{id}/messages/{messageId}/reactions/{reaction}` (`addReaction`,
@@ -27,6 +28,7 @@ use crate::auth::Actor;
 use crate::error::AppResult;
 use crate::service::{messages, search};
 use crate::state::AppState;
+use crate::store::Stream;
 
 /// `?lastMessageId=&count=`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -79,7 +81,7 @@ pub async fn history(
             &state,
             &actor,
             &id,
-            None,
+            Stream::Chat,
             q.last_message_id.as_deref(),
             q.count,
         )
@@ -102,11 +104,27 @@ pub async fn thread(
             &state,
             &actor,
             &id,
-            Some(&message_id),
+            Stream::Thread(&message_id),
             q.last_message_id.as_deref(),
             q.count,
         )
         .await?,
+    ))
+}
+
+/// Get the messages of a chat that mention you, before a cursor.
+///
+/// `GET /v1/chats/{id}/mentions`: live messages (thread replies included) whose
+/// `mentions` name the caller, oldest first within the page; a user token only.
+#[utoipa::path(get, operation_id = "getMentions", path = "/v1/chats/{id}/mentions", tag = "messages", params(("id" = String, Path, description = "Chat id"), HistoryQuery), responses((status = 200, description = "The messages mentioning you before the cursor, oldest first", body = MessagesCursorPage), (status = "4XX", description = "Error envelope", body = chatix_protocol::ErrorBody)), security(("token" = [])))]
+pub async fn mentions(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+    Query(q): Query<HistoryQuery>,
+) -> AppResult<Json<MessagesCursorPage>> {
+    Ok(Json(
+        messages::mentions(&state, &actor, &id, q.last_message_id.as_deref(), q.count).await?,
     ))
 }
 

@@ -187,6 +187,7 @@ pub fn router(state: AppState) -> Router {
             axum::routing::put(messages::add_reaction).delete(messages::remove_reaction),
         )
         .route("/chats/{id}/history", get(messages::history))
+        .route("/chats/{id}/mentions", get(messages::mentions))
         .route(
             "/chats/{id}/messages/{message_id}/thread",
             get(messages::thread),

@@ -51,7 +51,7 @@ impl Modify for Security {
         chats::restore, chats::join, chats::leave, chats::members, chats::add_members,
         chats::remove_members, chats::chatrooms, chats::my_chatrooms, chats::deleted_chatrooms, chats::conversation,
         chats::conversations,
-        messages::page, messages::history, messages::thread, messages::search, messages::send, messages::edit, messages::delete,
+        messages::page, messages::history, messages::thread, messages::mentions, messages::search, messages::send, messages::edit, messages::delete,
         messages::seen, messages::typing, messages::add_reaction, messages::remove_reaction,
         messages::pin, messages::unpin, messages::pins,
         moderation::mute, moderation::unmute, moderation::ban_in_chat, moderation::unban_in_chat,

@@ -49,14 +49,18 @@ pub fn until_text(t: &Term) -> String {
 
 /// Whether `actor` may see `chat`, given its membership.
 pub fn can_see(actor: &Actor, chat: &ChatRecord, member: Option<&MemberRecord>) -> bool {
-    if actor.is_admin() || member.is_some() {
-        return true;
-    }
-    match chat.kind {
-        ChatKind::Group => actor.is_staff() || chat.visibility == Visibility::Public,
-        ChatKind::Conversation => actor.is_staff(),
-        ChatKind::Direct => false,
-    }
+    actor.is_admin() || readable_by(actor.is_staff(), chat, member.is_some())
+}
+
+/// Whether a user (staff or not, a member or not) may see `chat`: the table above, for
+/// someone other than the caller (a mention names them).
+pub fn readable_by(staff: bool, chat: &ChatRecord, member: bool) -> bool {
+    member
+        || match chat.kind {
+            ChatKind::Group => staff || chat.visibility == Visibility::Public,
+            ChatKind::Conversation => staff,
+            ChatKind::Direct => false,
+        }
 }
 
 /// Whether `actor` may become a member of `chat` on their own (connect, send).

@@ -20,7 +20,7 @@ use crate::error::{AppError, AppResult};
 use crate::hub::{frame, Change, Event, Reactor};
 use crate::state::AppState;
 use crate::store::batch::PendingWrite;
-use crate::store::{fill_own_reactions, Inserted, NewMessage, Reacted, ReactionChange};
+use crate::store::{fill_own_reactions, Inserted, NewMessage, Reacted, ReactionChange, Stream};
 use crate::util::{cursor_count, now_ms, page_offset, total_pages};
 
 fn acting_user<'a>(actor: &'a Actor, what: &str) -> AppResult<&'a crate::auth::Session> {
@@ -118,6 +118,9 @@ pub struct SendTicket {
     user_id: String,
     /// A consultant answering a conversation they are not a member of yet.
     joins: bool,
+    /// The website, and the users the message mentions (told once it is stored).
+    website_id: String,
+    mentioned: Vec<String>,
 }
 
 impl SendTicket {
@@ -129,6 +132,9 @@ impl SendTicket {
         let message = match inserted {
             Inserted::New(m) => {
                 publish_message(state, &m, Change::New);
+                if !self.mentioned.is_empty() {
+                    super::mentions::notify(state, &self.website_id, &m, &self.mentioned).await;
+                }
                 if let Some(parent) = &m.parent_id {
                     thread_changed(state, &m.chat_id, parent).await;
                 }
@@ -277,6 +283,9 @@ pub async fn start_send(
         req.whisper,
     )
     .await?;
+    let mentions =
+        super::mentions::resolve(state, actor, &a.chat, &text, req.mentions, req.whisper).await?;
+    let mentioned = mentions.iter().map(|(id, _)| id.clone()).collect();
     let new = NewMessage {
         chat_id: a.chat.id.clone(),
         sender_id: s.user_id().to_owned(),
@@ -292,6 +301,7 @@ pub async fn start_send(
         quote,
         parent_id: req.parent_id,
         show_in_chat: req.show_in_chat,
+        mentions,
         created_at: now_ms(),
     };
     check_capacity(state)?;
@@ -303,6 +313,8 @@ pub async fn start_send(
             && s.role() == Role::Consultant,
         chat_id: a.chat.id,
         user_id: s.user_id().to_owned(),
+        website_id: s.website.id.clone(),
+        mentioned,
     })
 }
 
@@ -614,6 +626,9 @@ pub async fn delete(
     if let Some(parent) = &tomb.parent_id {
         thread_changed(state, &a.chat.id, parent).await;
     }
+    if !m.mentions.is_empty() {
+        super::mentions::unmentioned(state, &a.chat.website_id, &tomb, &m.mentions).await;
+    }
     Ok(Message {
         own_reactions: Some(Vec::new()),
         ..tomb
@@ -655,14 +670,14 @@ pub async fn before(
     state: &AppState,
     actor: &Actor,
     chat_id: &str,
-    thread: Option<&str>,
+    stream: Stream<'_>,
     last_message_id: Option<&str>,
     count: Option<u32>,
 ) -> AppResult<MessagesCursorPage> {
     let count = cursor_count(count, DEFAULT_CURSOR_COUNT)?;
     let a = access::chat_for(state, actor, chat_id).await?;
     let aud = views::audience(actor);
-    if let Some(pid) = thread {
+    if let Stream::Thread(pid) = stream {
         state
             .store
             .message(&a.chat.id, pid)
@@ -686,7 +701,7 @@ pub async fn before(
     };
     let mut messages = state
         .store
-        .messages_before(&a.chat.id, aud, thread, before_seq, count as i64 + 1)
+        .messages_before(&a.chat.id, aud, stream, before_seq, count as i64 + 1)
         .await?;
     let has_more = messages.len() > count as usize;
     if has_more {
@@ -694,6 +709,19 @@ pub async fn before(
     }
     with_own_reactions(state, actor, &mut messages).await?;
     Ok(MessagesCursorPage { messages, has_more })
+}
+
+/// `getMentions`: the caller's live mentions in a chat they may see, before a cursor.
+pub async fn mentions(
+    state: &AppState,
+    actor: &Actor,
+    chat_id: &str,
+    last_message_id: Option<&str>,
+    count: Option<u32>,
+) -> AppResult<MessagesCursorPage> {
+    let s = acting_user(actor, "listing your mentions")?;
+    let me = Stream::MentionsOf(s.user_id());
+    before(state, actor, chat_id, me, last_message_id, count).await
 }
 
 /// `setSeen(messageId?)`: raises the caller's seen mark and tells the chat.
@@ -739,9 +767,14 @@ pub async fn seen(
         staff: None,
         staff_only: false,
     });
+    let mention_count = state
+        .store
+        .mention_count(&a.chat.id, s.user_id(), mark)
+        .await?;
     Ok(SeenResponse {
         last_seen_seq: mark,
         unread,
+        mention_count,
     })
 }
 

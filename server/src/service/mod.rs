@@ -10,11 +10,13 @@
 //! - [`users`]: users, visitors, consultants and sessions.
 //! - [`chats`]: direct chats, groups (chatrooms), conversations, members.
 //! - [`messages`]: sending, editing, deleting, history, seen marks, typing.
+//! - [`mentions`]: who a message mentions, and what they hear.
 //! - [`search`]: message search, by the same access rules.
 //! - [`moderation`]: mutes, bans and the reports queue.
 
 pub mod access;
 pub mod chats;
+pub mod mentions;
 pub mod messages;
 pub mod moderation;
 pub mod search;

@@ -46,13 +46,14 @@ pub async fn chat(
             .map(|(_, u)| user(state, u))
             .collect(),
     };
-    let unread = match (member, actor.user_id()) {
-        (Some(m), Some(uid)) => {
+    let (unread, mention_count) = match (member, actor.user_id()) {
+        (Some(m), Some(uid)) => (
             store
                 .unread_count(&chat.id, uid, m.last_seen_seq, aud)
-                .await?
-        }
-        _ => 0,
+                .await?,
+            store.mention_count(&chat.id, uid, m.last_seen_seq).await?,
+        ),
+        _ => (0, 0),
     };
     Ok(Chat {
         id: chat.id.clone(),
@@ -67,6 +68,7 @@ pub async fn chat(
         last_seq: store.last_rev(&chat.id, aud, i64::MAX).await?,
         last_message: store.last_message(&chat.id, aud).await?,
         unread,
+        mention_count,
         is_member: member.is_some(),
         created_at: chat.created_at,
         updated_at: chat.updated_at,

@@ -302,6 +302,17 @@ pub struct MemberRecord {
     pub last_seen_seq: i64,
 }
 
+/// Which of a chat's messages a history read pages through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stream<'a> {
+    /// The chat's own stream: thread replies only where shown in it.
+    Chat,
+    /// The replies in this message's thread.
+    Thread(&'a str),
+    /// The messages that mention this user (thread replies included).
+    MentionsOf(&'a str),
+}
+
 /// What storing a message needs.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -333,6 +344,8 @@ pub struct NewMessage {
     pub parent_id: Option<String>,
     /// A thread reply shown in the chat too.
     pub show_in_chat: bool,
+    /// The people it mentions, checked: (user id, username).
+    pub mentions: Vec<(String, String)>,
     /// Send time.
     pub created_at: i64,
 }
@@ -607,14 +620,13 @@ pub trait Store: Send + Sync + 'static {
         offset: i64,
         limit: i64,
     ) -> AppResult<(Vec<Message>, u64)>;
-    /// Up to `limit` live messages with `seq` below `before` (all when `None`), ascending:
-    /// of the chat's own stream (thread replies only where shown in it), or with `thread`
-    /// the replies in that message's thread.
+    /// Up to `limit` live messages of `stream` with `seq` below `before` (all when `None`),
+    /// ascending.
     async fn messages_before(
         &self,
         chat: &str,
         aud: Audience,
-        thread: Option<&str>,
+        stream: Stream<'_>,
         before: Option<i64>,
         limit: i64,
     ) -> AppResult<Vec<Message>>;
@@ -643,6 +655,8 @@ pub trait Store: Send + Sync + 'static {
     /// Highest `rev` at most `cap` the audience may see (0 when none). For staff that is
     /// the chat's counter (capped); for others the newest non-whisper change.
     async fn last_rev(&self, chat: &str, aud: Audience, cap: i64) -> AppResult<i64>;
+    /// Live messages after `seq` that mention `user` (thread replies included).
+    async fn mention_count(&self, chat: &str, user: &str, after_seq: i64) -> AppResult<u64>;
     /// Live messages after `seq` not sent by `user`.
     async fn unread_count(
         &self,

@@ -65,7 +65,7 @@ const CHAT_COLS: &str = "c.id, c.website_id, c.kind, c.name, c.avatar, c.metadat
     c.slow_mode";
 const MSG_SELECT: &str = "SELECT m.id, m.chat_id, m.seq, m.rev, m.kind, m.text, m.file_id, \
     m.metadata, m.whisper, m.sender_id, m.sender_role, m.sender_name, m.client_id, m.reply_to, \
-    m.quote, m.parent_id, m.show_in_chat, m.reply_count, m.last_reply_at, m.created_at, m.edited_at, m.deleted_at, m.reactions, m.pinned_at, m.pinned_by, f.name AS f_name, f.mime AS f_mime, \
+    m.quote, m.parent_id, m.show_in_chat, m.reply_count, m.last_reply_at, m.mentions, m.created_at, m.edited_at, m.deleted_at, m.reactions, m.pinned_at, m.pinned_by, f.name AS f_name, f.mime AS f_mime, \
     f.size AS f_size, f.kind AS f_kind, f.has_thumbnail AS f_thumb \
     FROM messages m LEFT JOIN files f ON f.id = m.file_id";
 
@@ -277,7 +277,7 @@ impl SqlStore {
             }
         }
         // 3. The rows themselves.
-        const COLS: usize = 18;
+        const COLS: usize = 19;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
             let mut ph = self.params();
             let values: Vec<String> = (0..chunk.len())
@@ -289,7 +289,7 @@ impl SqlStore {
             let q = format!(
                 "INSERT INTO messages (id, chat_id, seq, rev, kind, text, file_id, metadata, \
                  whisper, sender_id, sender_role, sender_name, client_id, reply_to, quote, \
-                 parent_id, show_in_chat, created_at) \
+                 parent_id, show_in_chat, mentions, created_at) \
                  VALUES {}",
                 values.join(", ")
             );
@@ -318,7 +318,33 @@ impl SqlStore {
                     )
                     .bind(&new.parent_id)
                     .bind(new.show_in_chat as i64)
+                    .bind(mentions_json(&new.mentions))
                     .bind(new.created_at);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        // 4. One row per mentioned user (rare: most batches write none).
+        let mentioned: Vec<(&str, &str, i64)> = rows
+            .iter()
+            .flat_map(|(i, _, seq)| {
+                let new = &batch[*i];
+                new.mentions
+                    .iter()
+                    .map(move |(uid, _)| (uid.as_str(), new.chat_id.as_str(), *seq))
+            })
+            .collect();
+        for chunk in mentioned.chunks(ROWS_PER_STATEMENT) {
+            let mut ph = self.params();
+            let values: Vec<String> = (0..chunk.len())
+                .map(|_| format!("({}, {}, {})", ph.next(), ph.next(), ph.next()))
+                .collect();
+            let q = format!(
+                "INSERT INTO mentions (user_id, chat_id, seq) VALUES {}",
+                values.join(", ")
+            );
+            let mut query = sqlx::query(&q);
+            for (uid, chat, seq) in chunk {
+                query = query.bind(*uid).bind(*chat).bind(*seq);
             }
             query.execute(&mut *tx).await?;
         }
@@ -359,6 +385,7 @@ impl SqlStore {
                 show_in_chat: new.show_in_chat,
                 reply_count: 0,
                 last_reply_at: None,
+                mentions: new.mentions.iter().map(|(_, u)| u.clone()).collect(),
                 created_at: new.created_at,
                 edited_at: None,
                 deleted: false,
@@ -473,6 +500,15 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
 
 fn meta_json(m: &Metadata) -> String {
     serde_json::to_string(m).unwrap_or_else(|_| "{}".into())
+}
+
+/// A message's mentioned usernames as stored: a JSON array, NULL when it mentions nobody.
+fn mentions_json(m: &[(String, String)]) -> Option<String> {
+    if m.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = m.iter().map(|(_, u)| u.as_str()).collect();
+    serde_json::to_string(&names).ok()
 }
 
 fn meta_parse(s: &str) -> Metadata {
@@ -649,6 +685,10 @@ fn message_from_row(r: &AnyRow) -> AppResult<Message> {
             .try_get::<i64, _>("reply_count")?
             .clamp(0, i64::from(u32::MAX)) as u32,
         last_reply_at: r.try_get("last_reply_at")?,
+        mentions: r
+            .try_get::<Option<String>, _>("mentions")?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
         created_at: r.try_get("created_at")?,
         edited_at: r.try_get("edited_at")?,
         deleted: deleted_at.is_some(),
@@ -970,6 +1010,10 @@ impl Store for SqlStore {
             return Ok(false);
         };
         sqlx::query("DELETE FROM members WHERE user_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM mentions WHERE user_id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
@@ -1527,8 +1571,8 @@ impl Store for SqlStore {
             Box::pin(async move {
                 sqlx::query(
                     "UPDATE messages SET rev = $3, deleted_at = $4, text = '', metadata = '{}', \
-                     file_id = NULL, reactions = '{}', pinned_at = NULL, pinned_by = NULL \
-                     WHERE chat_id = $1 AND id = $2",
+                     file_id = NULL, reactions = '{}', pinned_at = NULL, pinned_by = NULL, \
+                     mentions = NULL WHERE chat_id = $1 AND id = $2",
                 )
                 .bind(&chat_id)
                 .bind(&msg_id)
@@ -2007,14 +2051,18 @@ impl Store for SqlStore {
         &self,
         chat: &str,
         aud: Audience,
-        thread: Option<&str>,
+        stream: Stream<'_>,
         before: Option<i64>,
         limit: i64,
     ) -> AppResult<Vec<Message>> {
-        let of = if thread.is_some() {
-            " AND m.parent_id = $4"
-        } else {
-            IN_CHAT
+        let (of, arg) = match stream {
+            Stream::Chat => (IN_CHAT, None),
+            Stream::Thread(parent) => (" AND m.parent_id = $4", Some(parent)),
+            Stream::MentionsOf(user) => (
+                " AND EXISTS (SELECT 1 FROM mentions x WHERE x.user_id = $4 \
+                 AND x.chat_id = m.chat_id AND x.seq = m.seq)",
+                Some(user),
+            ),
         };
         let q = format!(
             "{MSG_SELECT} WHERE m.chat_id = $1 AND m.seq < $2 AND m.deleted_at IS NULL{}{of} \
@@ -2025,8 +2073,8 @@ impl Store for SqlStore {
             .bind(chat)
             .bind(before.unwrap_or(i64::MAX))
             .bind(limit);
-        if let Some(parent) = thread {
-            query = query.bind(parent);
+        if let Some(arg) = arg {
+            query = query.bind(arg);
         }
         let rows = query.fetch_all(&self.read).await?;
         let mut msgs = rows
@@ -2138,6 +2186,20 @@ impl Store for SqlStore {
         .fetch_one(&self.read)
         .await?;
         Ok(v.unwrap_or(0))
+    }
+
+    async fn mention_count(&self, chat: &str, user: &str, after_seq: i64) -> AppResult<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM mentions x JOIN messages m ON m.chat_id = x.chat_id \
+             AND m.seq = x.seq WHERE x.user_id = $1 AND x.chat_id = $2 AND x.seq > $3 \
+             AND m.deleted_at IS NULL",
+        )
+        .bind(user)
+        .bind(chat)
+        .bind(after_seq)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n.max(0) as u64)
     }
 
     async fn unread_count(

@@ -236,6 +236,7 @@ fn known_empty(chat: &str) -> ChatInfo {
         kind: ChatKind::Group,
         last_seq: 0,
         unread: 0,
+        mentions: 0,
         is_member: true,
         member_ids: Vec::new(),
         last_message_seq: None,

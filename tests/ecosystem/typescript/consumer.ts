@@ -62,6 +62,7 @@ export async function everything(file: File): Promise<string[]> {
     core.on('messageDeleted', (m: Message) => log.push(m.id)),
     core.on('messagePinned', (m: Message) => log.push(m.id)),
     core.on('messageUnpinned', (m: Message) => log.push(m.id)),
+    core.on('mentioned', (m: Message) => log.push(...(m.mentions ?? []))),
     core.on('reactionAdded', (r: ReactionEvent) => log.push(r.reaction)),
     core.on('reactionRemoved', (r: ReactionEvent) => log.push(r.reaction)),
     core.on('pending', (m: Message) => log.push(m.id)),
@@ -79,7 +80,7 @@ export async function everything(file: File): Promise<string[]> {
     core.on('chatRestored', (c: ChatData) => log.push(c.id)),
     core.on('presence', (p: PresenceEvent) => log.push(p.userId, p.status)),
     core.on('userUpdated', (u: User) => log.push(u.id)),
-    core.on('unreadChanged', (u: UnreadEvent) => log.push(String(u.total))),
+    core.on('unreadChanged', (u: UnreadEvent) => log.push(String(u.total + u.mentions))),
     core.on('gap', (chatId: string) => log.push(chatId)),
     core.on('error', (e: ChatixError) => log.push(e.code)),
     core.on('uploadProgress', (p: UploadProgress) => log.push(`${p.loaded}/${p.total}`)),
@@ -151,6 +152,12 @@ export async function everything(file: File): Promise<string[]> {
   const lastReplyAt: number | undefined = thread.messages[0]?.lastReplyAt;
   log.push(inThread.parentId ?? '', String(inThread.showInChat === true), String(thread.hasMore), String(replies + (lastReplyAt ?? 0)));
 
+  // mentions: named on a send (and @username in the text), listed, counted
+  const hey: Message = await group.sendMessage({ text: 'hi @ann', mentions: ['bob'] });
+  const mentionsOfMe: ThreadPage = await group.getMentions({ count: 10, cursor: hey.id });
+  const seenNow: { lastSeenSeq: number; unread: number; mentionCount: number } = await group.setSeen();
+  log.push(...(hey.mentions ?? []), String(mentionsOfMe.messages.length + group.mentionCount + seenNow.mentionCount + group.data.mentionCount));
+
   // moderation and reports
   const term: SanctionOptions = { seconds: 600, reason: 'spam' };
   const banned: Sanction = await core.banUser('troll', term);
@@ -181,6 +188,7 @@ export async function everything(file: File): Promise<string[]> {
   c.onMessageDeleted = (m: Message) => log.push(m.id);
   c.onMessagePinned = (m: Message) => log.push(m.pinned?.by ?? '');
   c.onMessageUnpinned = (m: Message) => log.push(m.id);
+  c.onMentioned = (m: Message) => log.push(m.id);
   c.onReactionAdded = (r: ReactionEvent) => log.push(r.reaction, r.userId, r.messageId, r.chatId, r.message.id);
   c.onReactionRemoved = (r: ReactionEvent) => log.push(r.reaction);
   c.onMessageSeen = (s: SeenEvent) => log.push(s.userId);
@@ -198,6 +206,7 @@ export async function everything(file: File): Promise<string[]> {
     c.on('messageDeleted', (m: Message) => log.push(m.id)),
     c.on('messagePinned', (m: Message) => log.push(m.id)),
     c.on('messageUnpinned', (m: Message) => log.push(m.id)),
+    c.on('mentioned', (m: Message) => log.push(m.id)),
     c.on('reactionAdded', (r: ReactionEvent) => log.push(r.reaction)),
     c.on('reactionRemoved', (r: ReactionEvent) => log.push(r.reaction)),
     c.on('messageSeen', (s: SeenEvent) => log.push(s.userId)),
