@@ -285,7 +285,8 @@
       const mentionsMe = me && (m.mentions || []).includes(me.username);
       const node = el('div', { class: `msg${mine ? ' mine' : ''}${m.pending ? ' pending' : ''}${mentionsMe ? ' mentions-me' : ''}`, 'data-seq': m.seq || '', 'data-id': m.id });
       if (!mine) node.append(el('div', { class: 'who' }, m.senderRole === 'consultant' ? `${m.senderName} (staff)` : m.senderName));
-      if (m.quote) node.append(el('div', { class: 'quote' }, el('b', {}, m.quote.senderName), m.quote.text));
+      // a quote without text: the quoted message was deleted
+      if (m.quote) node.append(el('div', { class: 'quote' }, el('b', {}, m.quote.senderName), m.quote.text || el('em', {}, 'Message deleted')));
       if (m.text) node.append(el('div', { class: 'text' }, m.text));
       if (m.file) {
         if (m.file.kind === 'image') {

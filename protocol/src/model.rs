@@ -363,7 +363,7 @@ pub struct Message {
 
 /// What a reply shows of the message it replies to: who sent it and the start of its
 /// text (a file's name when it had no text), at most [`crate::limits::MAX_QUOTE_CHARS`]
-/// characters.
+/// characters. `text` is empty once the quoted message was deleted.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -229,6 +229,17 @@ async fn bad_mentions_are_refused_and_store_nothing() {
     assert_eq!(s, StatusCode::CREATED, "{m}");
     assert!(m.get("mentions").is_none(), "{m}");
     assert_eq!(heard(&mut cws, "ask @uc and @nobody").await, None);
+    // mentioning in a chat the caller cannot read: the chat is not found, nothing stored
+    let (s, e) = send(
+        &srv,
+        &ct,
+        &chat,
+        json!({"text": "hi @ua", "mentions": ["ua"]}),
+    )
+    .await;
+    assert_eq!((s, code(&e)), (StatusCode::NOT_FOUND, "not_found"), "{e}");
+    let (_, page) = srv.get(&format!("/v1/chats/{chat}/messages"), &bt).await;
+    assert_eq!(page["totalMessages"], 1, "only the lenient one: {page}");
     // listing: a user only, on a chat they may see
     let (s, e) = srv.get(&format!("/v1/chats/{chat}/mentions"), &ct).await;
     assert_eq!((s, code(&e)), (StatusCode::NOT_FOUND, "not_found"), "{e}");

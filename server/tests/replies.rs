@@ -124,3 +124,66 @@ async fn no_visitor_reads_a_whisper_through_a_quote() {
     let (_, found) = srv.get("/v1/messages/search?q=troll", &vt).await;
     assert_eq!(found["messages"], json!([]), "{found}");
 }
+
+#[tokio::test]
+async fn a_deleted_message_leaves_the_quotes_of_its_replies() {
+    let srv = TestServer::start().await;
+    let (ct, _) = srv.consultant().await;
+    let room = srv.room("Help", "public").await;
+    let (vt, v, _) = srv.visitor().await;
+    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
+        .await;
+    let q = send_rest(&srv, &vt, &room, "my card number is 4111").await;
+    let qid = q["id"].as_str().unwrap().to_owned();
+    let (s, r1) = reply(
+        &srv,
+        &ct,
+        &room,
+        json!({"text": "please delete that", "replyTo": qid}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CREATED, "{r1}");
+    let (s, r2) = reply(&srv, &vt, &room, json!({"text": "oops", "replyTo": qid})).await;
+    assert_eq!(s, StatusCode::CREATED, "{r2}");
+    let mut cws = srv.ws(&ct).await;
+    assert!(is_ack(&cws.subscribe(&room, None).await));
+
+    let (s, _) = srv
+        .delete(&format!("/v1/chats/{room}/messages/{qid}"), &vt)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // every reply keeps who it quoted, loses the text, and is sent as an edit
+    for r in [&r1, &r2] {
+        let id = r["id"].as_str().unwrap().to_owned();
+        let f = cws
+            .next_matching(
+                |f| matches!(f, ServerFrame::MessageUpdated { message, .. } if message.id == id),
+            )
+            .await;
+        let ServerFrame::MessageUpdated { message, .. } = f else {
+            unreachable!()
+        };
+        let quote = message.quote.expect("the reply keeps its quote");
+        assert_eq!(
+            (quote.sender_id.as_str(), quote.text.as_str()),
+            (v.id.as_str(), "")
+        );
+        assert!(message.rev > r["seq"].as_i64().unwrap(), "a new revision");
+        assert_eq!(
+            message.text,
+            r["text"].as_str().unwrap(),
+            "the reply itself is unchanged"
+        );
+    }
+    let (_, page) = srv.get(&format!("/v1/chats/{room}/messages"), &vt).await;
+    let body = page.to_string();
+    assert!(
+        !body.contains("4111"),
+        "the deleted text is nowhere in history: {body}"
+    );
+    // a resume from before the deletion replays the blanked replies
+    let mut late = srv.ws(&vt).await;
+    assert!(is_ack(&late.subscribe(&room, Some(0)).await));
+    let replayed = format!("{:?}", late.backlog_drain());
+    assert!(!replayed.contains("4111"), "{replayed}");
+}

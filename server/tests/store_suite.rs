@@ -457,6 +457,7 @@ async fn suite(s: Arc<dyn Store>) {
     moderation(&*s).await;
     threads(&*s).await;
     mentions(&*s).await;
+    quotes(&*s).await;
 }
 
 /// Sanctions (mutes and bans per chat, website bans) and the reports queue.
@@ -1206,6 +1207,78 @@ async fn mentions(s: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(texts(&listed), ["again @b"]);
+}
+
+/// Quotes: the replies to a message are found by it, and a quote replaced is a revision.
+async fn quotes(s: &dyn Store) {
+    s.create_website(&site("wquote")).await.unwrap();
+    let (a, _) = s
+        .create_user(user("wquote", "a", Role::User))
+        .await
+        .unwrap();
+    let (b, _) = s
+        .create_user(user("wquote", "b", Role::User))
+        .await
+        .unwrap();
+    let (chat, _) = s
+        .direct_chat("wquote", &a.user.id, &b.user.id, 1)
+        .await
+        .unwrap();
+    let put = |text: &str, reply_to: Option<&str>| {
+        let mut m = msg(&chat.id, &a.user.id, text, false, None);
+        m.reply_to = reply_to.map(str::to_owned);
+        m.quote = reply_to.map(|_| chatix_protocol::Quote {
+            sender_id: a.user.id.clone(),
+            sender_name: "A".into(),
+            text: "first".into(),
+        });
+        m
+    };
+    let first = s
+        .insert_message(put("first", None))
+        .await
+        .unwrap()
+        .message()
+        .clone();
+    let r1 = s
+        .insert_message(put("r1", Some(&first.id)))
+        .await
+        .unwrap()
+        .message()
+        .clone();
+    let r2 = s
+        .insert_message(put("r2", Some(&first.id)))
+        .await
+        .unwrap()
+        .message()
+        .clone();
+    s.insert_message(put("other", None)).await.unwrap();
+    assert_eq!(
+        s.replies_to(&chat.id, &first.id).await.unwrap(),
+        [r1.id.clone(), r2.id.clone()]
+    );
+    s.delete_message(&chat.id, &r2.id, 9).await.unwrap();
+    assert_eq!(
+        s.replies_to(&chat.id, &first.id).await.unwrap(),
+        std::slice::from_ref(&r1.id),
+        "live replies only"
+    );
+    let blank = chatix_protocol::Quote {
+        text: String::new(),
+        ..r1.quote.clone().unwrap()
+    };
+    let after = s
+        .set_quote(&chat.id, &r1.id, &blank)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after.quote.as_ref().map(|q| q.text.as_str()), Some(""));
+    assert!(after.rev > r2.rev, "a new revision");
+    assert!(s
+        .set_quote(&chat.id, &r2.id, &blank)
+        .await
+        .unwrap()
+        .is_none());
 }
 
 #[tokio::test]

@@ -238,7 +238,8 @@ export interface SendFailure { chatId: string; clientId: string; error: ChatixEr
 /** A chat's unread count, the total across chats, and the chat's unseen mentions of you. */
 export interface UnreadEvent { chatId: string; count: number; total: number; mentions: number; }
 /** What a reply shows of the message it replies to: its sender and the start of its text
- * (at most 200 characters; a file's name when it had no text). */
+ * (at most 200 characters; a file's name when it had no text). `text` is `""` once that
+ * message was deleted (the reply then arrives as a `messageUpdated`). */
 export interface Quote { senderId: string; senderName: string; text: string; }
 /** Who pinned a message, and when (ms). */
 export interface Pin { by: string; at: number; }

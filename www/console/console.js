@@ -61,7 +61,8 @@ function render(m) {
     mentionsMe ? el('span', { class: 'tag pin' }, 'mentions you') : null,
     ' · ', new Date(m.createdAt).toLocaleTimeString()));
   if (m.deleted) node.append(el('em', {}, 'Message deleted'));
-  if (m.quote) node.append(el('div', { class: 'quote' }, el('b', {}, m.quote.senderName), m.quote.text));
+  // a quote without text: the quoted message was deleted
+  if (m.quote) node.append(el('div', { class: 'quote' }, el('b', {}, m.quote.senderName), m.quote.text || el('em', {}, 'Message deleted')));
   if (m.text) node.append(el('div', { class: 'text' }, m.text));
   if (m.file) {
     node.append(m.file.kind === 'image'

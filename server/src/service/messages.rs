@@ -360,6 +360,39 @@ async fn check_thread(
     Ok(())
 }
 
+/// After a message was deleted, its text leaves the quotes of the replies to it: each
+/// keeps the sender and gets an empty `text` (a live quote never has one: a message
+/// without text quotes its file's name), as an edit. A failure is logged: the deletion
+/// stands, and the quote keeps its snapshot.
+async fn blank_quotes(state: &AppState, chat_id: &str, quoted: &str) {
+    let ids = match state.store.replies_to(chat_id, quoted).await {
+        Ok(ids) => ids,
+        Err(e) => {
+            tracing::warn!(chat_id, quoted, error = %e.0.message, "replies of a deleted message");
+            return;
+        }
+    };
+    for id in ids {
+        let quote = match state.store.message(chat_id, &id).await {
+            Ok(Some(Message { quote: Some(q), .. })) if !q.text.is_empty() => q,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(chat_id, id, error = %e.0.message, "reply of a deleted message");
+                continue;
+            }
+        };
+        let blank = chatix_protocol::Quote {
+            text: String::new(),
+            ..quote
+        };
+        match state.store.set_quote(chat_id, &id, &blank).await {
+            Ok(Some(r)) => publish_message(state, &r, Change::Updated),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(chat_id, id, error = %e.0.message, "quote not blanked"),
+        }
+    }
+}
+
 /// Recounts a thread parent's replies after one was added or deleted, and publishes the
 /// parent (its new `replyCount` and `lastReplyAt`) as an edit. The reply is stored either
 /// way: a failure here is logged, and the next reply or deletion in the thread recounts.
@@ -629,6 +662,7 @@ pub async fn delete(
     if !m.mentions.is_empty() {
         super::mentions::unmentioned(state, &a.chat.website_id, &tomb, &m.mentions).await;
     }
+    blank_quotes(state, &a.chat.id, &m.id).await;
     Ok(Message {
         own_reactions: Some(Vec::new()),
         ..tomb

@@ -599,6 +599,17 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
         pin: Option<Pin>,
     ) -> AppResult<Option<Message>>;
+    /// The ids of the live messages of a chat that reply to (quote) `quoted`.
+    async fn replies_to(&self, chat: &str, quoted: &str) -> AppResult<Vec<String>>;
+    /// Replaces a live message's quote, giving it the chat's next `rev` (a deleted quoted
+    /// message's text leaves its replies). `None` when the message does not exist or is
+    /// deleted.
+    async fn set_quote(
+        &self,
+        chat: &str,
+        id: &str,
+        quote: &chatix_protocol::Quote,
+    ) -> AppResult<Option<Message>>;
     /// Recounts a live thread parent's live replies and newest reply time from the replies
     /// themselves, giving it the chat's next `rev`. `None` when the parent does not exist or
     /// is deleted.

@@ -1727,6 +1727,42 @@ impl Store for SqlStore {
         .await
     }
 
+    async fn replies_to(&self, chat: &str, quoted: &str) -> AppResult<Vec<String>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM messages WHERE reply_to = $2 AND chat_id = $1 \
+             AND deleted_at IS NULL ORDER BY seq",
+        )
+        .bind(chat)
+        .bind(quoted)
+        .fetch_all(&self.read)
+        .await?)
+    }
+
+    async fn set_quote(
+        &self,
+        chat: &str,
+        id: &str,
+        quote: &chatix_protocol::Quote,
+    ) -> AppResult<Option<Message>> {
+        let (chat_id, msg_id) = (chat.to_owned(), id.to_owned());
+        let json = serde_json::to_string(quote).map_err(|e| AppError::internal(e.to_string()))?;
+        self.bump_message(chat, id, move |tx, rev| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE messages SET rev = $3, quote = $4 WHERE chat_id = $1 AND id = $2",
+                )
+                .bind(chat_id)
+                .bind(msg_id)
+                .bind(rev)
+                .bind(json)
+                .execute(tx)
+                .await
+                .map(|_| ())
+            })
+        })
+        .await
+    }
+
     async fn refresh_thread(&self, chat: &str, parent: &str) -> AppResult<Option<Message>> {
         let (chat_id, parent_id) = (chat.to_owned(), parent.to_owned());
         self.bump_message(chat, parent, move |tx, rev| {
