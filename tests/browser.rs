@@ -463,6 +463,11 @@ async fn bad_arguments_reject_with_invalid_argument_before_the_wire() {
         "invalid_argument"
     );
     assert_eq!(err(core.get_chats(0.into())).await, "invalid_argument");
+    // a number in a refusal reads as JavaScript prints it (the engine prints it)
+    for (n, text) in [(0.5, "0.5"), (1.5e21, "1.5e+21"), (0.1234567, "0.1234567")] {
+        let e = JsFuture::from(core.get_chats(n.into())).await.unwrap_err();
+        assert!(s(&e, "message").contains(text), "{}", s(&e, "message"));
+    }
     assert_eq!(err(core.get_chats("2".into())).await, "invalid_argument");
     assert_eq!(
         err(core.get_chatrooms(1.into(), 500.into())).await,

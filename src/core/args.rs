@@ -49,9 +49,21 @@ impl Arg {
     }
 }
 
-/// An `invalid_argument` error.
-/// A number as JavaScript would print it, for messages (`5`, `1.5`, `NaN`), without
-/// pulling Rust's float formatting into the browser build: six decimals at most.
+/// A number as JavaScript prints it, for messages (`5`, `1.5`, `NaN`, `1e+21`). In the
+/// browser the engine prints it (`Number.prototype.toString`, a JS builtin): Rust's float
+/// formatting, or the digits computed here, would weigh over a kilobyte of the `.wasm`.
+#[cfg(target_arch = "wasm32")]
+pub fn number(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}
+
+/// [`number`] off the browser (native tests, the server's fault tests): the same text,
+/// computed without Rust's float formatting, six decimals at most (the tests pin it to
+/// what JavaScript prints).
+#[cfg(not(target_arch = "wasm32"))]
 pub fn number(n: f64) -> String {
     if n.is_nan() {
         return "NaN".into();
@@ -86,6 +98,7 @@ pub fn number(n: f64) -> String {
 /// division pulls a kilobyte of compiler builtins into the wasm, std's u128 formatting
 /// more). Below 2^64 it is a `u64`; above, `a` is a multiple of 2^12 (its spacing there), so
 /// it is `a / 4096` (exact, below 2^57) times 4096, multiplied out in base-10^9 limbs.
+#[cfg(not(target_arch = "wasm32"))]
 fn big_integer(a: f64) -> String {
     if a < 18_446_744_073_709_549_568.0 {
         return (a as u64).to_string();
