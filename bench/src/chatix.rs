@@ -35,9 +35,16 @@ impl Protocol for Chatix {
         )
     }
 
+    /// A send as the SDK writes it, with a client id of the SDK's shape (the time in ms,
+    /// then a part unique to this connection's send), so the server's idempotency check and
+    /// its index cost what they cost for SDK users.
     fn send(&self, room: &str, text: &str, seq: u64) -> WsMsg {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let client_id = format!("c{ms:x}{seq:012x}");
         WsMsg::Text(
-            json!({"type": "send", "id": seq, "chatId": room, "message": {"text": text}})
+            json!({"type": "send", "id": seq, "chatId": room, "message": {"text": text, "clientId": client_id}})
                 .to_string()
                 .into(),
         )

@@ -174,14 +174,17 @@ impl SqlStore {
             let tuples: Vec<String> = (0..chunk.len())
                 .map(|_| format!("({}, {}, {})", ph.next(), ph.next(), ph.next()))
                 .collect();
+            // A join, not `(…) IN (VALUES …)`: both engines then look each triple up in
+            // the partial index `messages_by_client_id (client_id, chat_id, sender_id)`.
             let q = format!(
-                "{MSG_SELECT} WHERE (m.chat_id, m.sender_id, m.client_id) IN (VALUES {})",
+                "{MSG_SELECT} JOIN (VALUES {}) AS v ON m.client_id = v.column1 \
+                 AND m.chat_id = v.column2 AND m.sender_id = v.column3",
                 tuples.join(", ")
             );
             let mut query = sqlx::query(&q);
             for &i in chunk {
                 let m = &batch[i];
-                query = query.bind(&m.chat_id).bind(&m.sender_id).bind(&m.client_id);
+                query = query.bind(&m.client_id).bind(&m.chat_id).bind(&m.sender_id);
             }
             for row in query.fetch_all(&mut *tx).await? {
                 match message_from_row(&row) {
@@ -483,7 +486,10 @@ impl SqlStore {
 /// Per-connection SQLite settings: WAL (readers beside the writer), full fsync on commit
 /// (an acknowledged message survives a power cut), foreign keys, a busy timeout, a 16 MiB
 /// page cache per connection (2 MiB by default) and a checkpoint every 10,000 WAL pages
-/// (1,000 by default), so hot pages (a chat's counter, index roots) are copied back less often.
+/// (1,000 by default), so hot pages (a chat's counter, index roots) are copied back less often;
+/// temporary files in memory: a batch's multi-row `INSERT` keeps a statement journal (the
+/// pages to restore if that statement alone fails), which crash recovery never reads, so it
+/// need not be written to a file.
 async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
     for p in [
         "PRAGMA journal_mode = WAL",
@@ -492,6 +498,7 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
         "PRAGMA busy_timeout = 5000",
         "PRAGMA wal_autocheckpoint = 10000",
         "PRAGMA cache_size = -16384",
+        "PRAGMA temp_store = MEMORY",
     ] {
         sqlx::query(p).execute(&mut *conn).await?;
     }
