@@ -553,6 +553,11 @@ async fn bad_message_input_is_refused_and_stores_nothing() {
             "flat",
         ),
         (json!({"text": "ok", "clientId": ""}), 400, "clientId"),
+        (
+            json!({"text": "ok", "clientId": "a\u{0}b"}),
+            400,
+            "clientId must not contain control characters",
+        ),
         (json!({"text": "ok", "fileId": "f_nope"}), 404, "f_nope"),
         (json!({"text": "ok", "replyTo": "msg_nope"}), 404, "replyTo"),
         (json!({"text": 42}), 400, "text"),

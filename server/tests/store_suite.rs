@@ -247,6 +247,41 @@ async fn suite(s: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(again, Inserted::Duplicate(m1.clone()));
+    // A client id is one sender's in one chat: the same id from another sender or in
+    // another chat is a new message; in one batch a stored one and a repeat are answered
+    // with the original.
+    let other = s
+        .create_group(g("idem", Visibility::Public), 42)
+        .await
+        .unwrap();
+    let mixed = s
+        .insert_messages(vec![
+            msg(&other.id, &a.user.id, "a in other", false, Some("k1")),
+            msg(&public.id, &a.user.id, "a again", false, Some("k1")),
+            msg(&other.id, &b.user.id, "b in other", false, Some("k1")),
+            msg(&other.id, &b.user.id, "b repeated", false, Some("k1")),
+        ])
+        .await;
+    let got: Vec<(bool, String, i64)> = mixed
+        .iter()
+        .map(|r| {
+            let r = r.as_ref().unwrap();
+            (
+                matches!(r, Inserted::New(_)),
+                r.message().text.clone(),
+                r.message().seq,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (true, "a in other".into(), 1),
+            (false, "one".into(), 1),
+            (true, "b in other".into(), 2),
+            (false, "b in other".into(), 2),
+        ]
+    );
     let batch = s
         .insert_messages(vec![
             msg(&public.id, &c.user.id, "whisper", true, None),

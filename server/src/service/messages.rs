@@ -205,6 +205,13 @@ pub async fn start_send(
                 "clientId must be 1 to {MAX_CLIENT_ID_CHARS} characters"
             )));
         }
+        // PostgreSQL cannot store a NUL: one in a client id would fail the whole batch's
+        // transaction, and with it other senders' messages.
+        if cid.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "clientId must not contain control characters",
+            ));
+        }
     }
     let meta = req.metadata.unwrap_or_default();
     metadata::validate(&meta).map_err(AppError::invalid)?;

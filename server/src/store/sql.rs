@@ -169,32 +169,71 @@ impl SqlStore {
         };
         let keyed: Vec<usize> = (0..n).filter(|&i| batch[i].client_id.is_some()).collect();
         let mut stored: HashMap<(String, String, String), Message> = HashMap::new();
-        for chunk in keyed.chunks(ROWS_PER_STATEMENT) {
-            let mut ph = self.params();
-            let tuples: Vec<String> = (0..chunk.len())
-                .map(|_| format!("({}, {}, {})", ph.next(), ph.next(), ph.next()))
-                .collect();
-            // A join, not `(…) IN (VALUES …)`: both engines then look each triple up in
-            // the partial index `messages_by_client_id (client_id, chat_id, sender_id)`.
-            let q = format!(
-                "{MSG_SELECT} JOIN (VALUES {}) AS v ON m.client_id = v.column1 \
-                 AND m.chat_id = v.column2 AND m.sender_id = v.column3",
-                tuples.join(", ")
-            );
-            let mut query = sqlx::query(&q);
-            for &i in chunk {
-                let m = &batch[i];
-                query = query.bind(&m.client_id).bind(&m.chat_id).bind(&m.sender_id);
-            }
-            for row in query.fetch_all(&mut *tx).await? {
-                match message_from_row(&row) {
-                    Ok(m) => {
-                        if let Some(c) = m.client_id.clone() {
-                            stored.insert((m.chat_id.clone(), m.sender_id.clone(), c), m);
-                        }
+        let mut found = Vec::new();
+        match self.engine {
+            // One statement for the whole batch: the client ids and the senders as two JSON
+            // arrays, searched in the index `messages_by_client_id (client_id, chat_id,
+            // sender_id)`; a row whose triple is not one of the batch's is ignored below.
+            // Not kept prepared: PostgreSQL would keep the plan it made while the table
+            // was small (a fresh database has no statistics yet), a sequential scan of
+            // `messages`, as the table grows (measured: 21 million rows read in 15 s of
+            // the writes bench, which fell from 8,200 to 4,000 msg/s). Planned on each use,
+            // it reads the index.
+            Engine::Postgres if !keyed.is_empty() => {
+                let mut ids: Vec<&str> = Vec::with_capacity(keyed.len());
+                let mut senders: Vec<&str> = Vec::new();
+                let mut seen = std::collections::HashSet::new();
+                for &i in &keyed {
+                    if let Some(c) = &batch[i].client_id {
+                        ids.push(c);
                     }
-                    Err(e) => return Ok((0..n).map(|_| Err(AppError(e.0.clone(), e.1))).collect()),
+                    if seen.insert(batch[i].sender_id.as_str()) {
+                        senders.push(&batch[i].sender_id);
+                    }
                 }
+                let q = format!(
+                    "{MSG_SELECT} WHERE m.client_id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) \
+                     AND m.sender_id = ANY(ARRAY(SELECT json_array_elements_text($2::json)))"
+                );
+                let to_json = |v: &[&str]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+                found = sqlx::query(&q)
+                    .persistent(false)
+                    .bind(to_json(&ids))
+                    .bind(to_json(&senders))
+                    .fetch_all(&mut *tx)
+                    .await?;
+            }
+            Engine::Postgres => {}
+            // SQLite: a join with `VALUES` (not `(…) IN (VALUES …)`, which cannot use the
+            // partial index), one index search per triple.
+            Engine::Sqlite => {
+                for chunk in keyed.chunks(ROWS_PER_STATEMENT) {
+                    let mut ph = self.params();
+                    let tuples: Vec<String> = (0..chunk.len())
+                        .map(|_| format!("({}, {}, {})", ph.next(), ph.next(), ph.next()))
+                        .collect();
+                    let q = format!(
+                        "{MSG_SELECT} JOIN (VALUES {}) AS v ON m.client_id = v.column1 \
+                         AND m.chat_id = v.column2 AND m.sender_id = v.column3",
+                        tuples.join(", ")
+                    );
+                    let mut query = sqlx::query(&q);
+                    for &i in chunk {
+                        let m = &batch[i];
+                        query = query.bind(&m.client_id).bind(&m.chat_id).bind(&m.sender_id);
+                    }
+                    found.extend(query.fetch_all(&mut *tx).await?);
+                }
+            }
+        }
+        for row in &found {
+            match message_from_row(row) {
+                Ok(m) => {
+                    if let Some(c) = m.client_id.clone() {
+                        stored.insert((m.chat_id.clone(), m.sender_id.clone(), c), m);
+                    }
+                }
+                Err(e) => return Ok((0..n).map(|_| Err(AppError(e.0.clone(), e.1))).collect()),
             }
         }
         let mut first_of: HashMap<(String, String, String), usize> = HashMap::new();
