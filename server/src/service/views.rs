@@ -34,7 +34,17 @@ pub async fn chat(
     chat: &ChatRecord,
     member: Option<&MemberRecord>,
 ) -> AppResult<Chat> {
-    let aud = audience(actor);
+    chat_as(state, audience(actor), actor.user_id(), chat, member).await
+}
+
+/// A chat as someone who sees `aud` and is `member` (with user id `uid`) sees it.
+async fn chat_as(
+    state: &AppState,
+    aud: Audience,
+    uid: Option<&str>,
+    chat: &ChatRecord,
+    member: Option<&MemberRecord>,
+) -> AppResult<Chat> {
     let store = &state.store;
     let members = match chat.kind {
         ChatKind::Group => Vec::new(),
@@ -46,7 +56,7 @@ pub async fn chat(
             .map(|(_, u)| user(state, u))
             .collect(),
     };
-    let (unread, mention_count) = match (member, actor.user_id()) {
+    let (unread, mention_count) = match (member, uid) {
         (Some(m), Some(uid)) => (
             store
                 .unread_count(&chat.id, uid, m.last_seen_seq, aud)
@@ -80,14 +90,7 @@ pub async fn chat(
 /// A chat as a non-staff member with nothing unread would see it: the shape pushed in
 /// `chatCreated` and `chatUpdated` events to many receivers at once.
 pub async fn chat_for_members(state: &AppState, rec: &ChatRecord) -> AppResult<Chat> {
-    let site = state
-        .website(&rec.website_id)
-        .await?
-        .ok_or_else(|| crate::error::AppError::internal("chat of an unknown website"))?;
-    let mut c = chat(state, &Actor::Admin(site), rec, None).await?;
-    let aud = Audience { whispers: false };
-    c.last_message = state.store.last_message(&rec.id, aud).await?;
-    c.last_seq = state.store.last_rev(&rec.id, aud, i64::MAX).await?;
+    let mut c = chat_as(state, Audience { whispers: false }, None, rec, None).await?;
     c.is_member = true;
     Ok(c)
 }
