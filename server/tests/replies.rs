@@ -19,11 +19,14 @@ async fn reply(srv: &TestServer, who: &str, room: &str, body: Value) -> (StatusC
 #[tokio::test]
 async fn a_reply_quotes_its_message_in_the_answer_history_and_live() {
     let srv = TestServer::start().await;
-    let (ct, consultant) = srv.consultant().await;
-    let room = srv.room("Help", "public").await;
-    let (vt, v, _) = srv.visitor().await;
-    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
-        .await;
+    let HelpRoom {
+        ct,
+        consultant,
+        room,
+        vt,
+        visitor: v,
+        ..
+    } = srv.help_room().await;
     let mut vws = srv.ws(&vt).await;
     assert!(is_ack(&vws.subscribe(&room, None).await));
     let long = format!("question: {}", "why ".repeat(80));
@@ -82,11 +85,7 @@ async fn a_reply_quotes_its_message_in_the_answer_history_and_live() {
 #[tokio::test]
 async fn no_visitor_reads_a_whisper_through_a_quote() {
     let srv = TestServer::start().await;
-    let (ct, _) = srv.consultant().await;
-    let room = srv.room("Help", "public").await;
-    let (vt, _, _) = srv.visitor().await;
-    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
-        .await;
+    let HelpRoom { ct, room, vt, .. } = srv.help_room().await;
     let (s, w) = reply(
         &srv,
         &ct,
@@ -128,11 +127,13 @@ async fn no_visitor_reads_a_whisper_through_a_quote() {
 #[tokio::test]
 async fn a_deleted_message_leaves_the_quotes_of_its_replies() {
     let srv = TestServer::start().await;
-    let (ct, _) = srv.consultant().await;
-    let room = srv.room("Help", "public").await;
-    let (vt, v, _) = srv.visitor().await;
-    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
-        .await;
+    let HelpRoom {
+        ct,
+        room,
+        vt,
+        visitor: v,
+        ..
+    } = srv.help_room().await;
     let q = send_rest(&srv, &vt, &room, "my card number is 4111").await;
     let qid = q["id"].as_str().unwrap().to_owned();
     let (s, r1) = reply(

@@ -187,11 +187,7 @@ async fn replies_go_in_the_thread_and_the_parent_counts_them() {
 #[tokio::test]
 async fn bad_thread_replies_are_refused_and_store_nothing() {
     let srv = TestServer::start().await;
-    let (ct, _) = srv.consultant().await;
-    let room = srv.room("Help", "public").await;
-    let (vt, _, _) = srv.visitor().await;
-    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
-        .await;
+    let HelpRoom { ct, room, vt, .. } = srv.help_room().await;
     let parent = send_rest(&srv, &vt, &room, "how do I pay?").await;
     let pid = parent["id"].as_str().unwrap().to_owned();
     let (_, reply) = send(
@@ -300,11 +296,7 @@ async fn bad_thread_replies_are_refused_and_store_nothing() {
 #[tokio::test]
 async fn a_thread_is_as_visible_as_its_parent() {
     let srv = TestServer::start().await;
-    let (ct, _) = srv.consultant().await;
-    let room = srv.room("Help", "public").await;
-    let (vt, _, _) = srv.visitor().await;
-    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
-        .await;
+    let HelpRoom { ct, room, vt, .. } = srv.help_room().await;
     let mut vws = srv.ws(&vt).await;
     assert!(is_ack(&vws.subscribe(&room, None).await));
     let public = send_rest(&srv, &vt, &room, "is anyone there?").await;

@@ -48,6 +48,16 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     c
 }
 
+/// What [`TestServer::help_room`] made: tokens (`ct`, `vt`) and users of a consultant and a
+/// visitor, and the room's id.
+pub struct HelpRoom {
+    pub ct: String,
+    pub consultant: User,
+    pub room: String,
+    pub vt: String,
+    pub visitor: User,
+}
+
 impl TestServer {
     pub async fn start() -> TestServer {
         Self::start_with(|_| {}).await
@@ -203,6 +213,25 @@ impl TestServer {
             v["websiteId"].as_str().unwrap().to_owned(),
             v["secretKey"].as_str().unwrap().to_owned(),
         )
+    }
+
+    /// The setup most chat-feature tests share: a consultant, a public chatroom "Help",
+    /// and a visitor who joined it.
+    pub async fn help_room(&self) -> HelpRoom {
+        let (ct, consultant) = self.consultant().await;
+        let room = self.room("Help", "public").await;
+        let (vt, visitor, _) = self.visitor().await;
+        let (s, v) = self
+            .post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
+            .await;
+        assert!(s.is_success(), "the visitor joins the room: {v}");
+        HelpRoom {
+            ct,
+            consultant,
+            room,
+            vt,
+            visitor,
+        }
     }
 
     /// Creates a chatroom with the admin key.
