@@ -265,36 +265,56 @@ fn a_send_while_offline_is_pending_then_sent_once_on_reconnect_and_confirmed() {
     );
 }
 
+/// The one send frame among `fx`.
+fn send_frame(fx: &[Effect]) -> SendFrame {
+    match sent(fx).as_slice() {
+        [ClientFrame::Send(s)] => s.clone(),
+        other => panic!("expected one send frame, got {other:?}"),
+    }
+}
+
+/// Sends `text` to chat `r` as client id `k1` on a live core; returns the frame written.
+fn send_k1(c: &mut Core, text: &str) -> SendFrame {
+    let req = SendMessageRequest {
+        text: Some(text.into()),
+        ..Default::default()
+    };
+    send_frame(&c.send("r", req, "k1".into(), 0))
+}
+
+/// The server refuses request `id`.
+fn refuse(
+    c: &mut Core,
+    id: Option<u64>,
+    code: ErrorCode,
+    message: &str,
+    retry_after: Option<u32>,
+) -> Vec<Effect> {
+    c.on_server_frame(
+        ServerFrame::Error {
+            id,
+            code,
+            message: message.into(),
+            retry_after,
+        },
+        0,
+    )
+}
+
 #[test]
 fn a_send_refused_as_unavailable_is_retried_on_an_open_socket() {
     let mut c = Core::new();
     live(&mut c, "me");
-    let fx = c.send(
-        "r",
-        SendMessageRequest {
-            text: Some("a".into()),
-            ..Default::default()
-        },
-        "k1".into(),
-        0,
-    );
-    let ClientFrame::Send(s) = &sent(&fx)[0] else {
-        panic!()
-    };
-    let fx = c.on_server_frame(
-        ServerFrame::Error {
-            id: s.id,
-            code: ErrorCode::Unavailable,
-            message: "the database is unavailable right now".into(),
-            retry_after: None,
-        },
-        0,
+    let s = send_k1(&mut c, "a");
+    let fx = refuse(
+        &mut c,
+        s.id,
+        ErrorCode::Unavailable,
+        "the database is unavailable right now",
+        None,
     );
     assert_eq!(fx, [Effect::RetryLater(1_000)]);
-    let fx = c.flush_outbox();
-    let ClientFrame::Send(again) = &sent(&fx)[0] else {
-        panic!()
-    };
+    let again = send_frame(&c.flush_outbox());
     assert_eq!(
         again.message.client_id, s.message.client_id,
         "sent again with the same client id"
@@ -305,41 +325,11 @@ fn a_send_refused_as_unavailable_is_retried_on_an_open_socket() {
 fn a_refused_send_fails_and_a_rate_limited_one_is_retried() {
     let mut c = Core::new();
     live(&mut c, "me");
-    let fx = c.send(
-        "r",
-        SendMessageRequest {
-            text: Some("a".into()),
-            ..Default::default()
-        },
-        "k1".into(),
-        0,
-    );
-    let ClientFrame::Send(s) = &sent(&fx)[0] else {
-        panic!()
-    };
-    let fx = c.on_server_frame(
-        ServerFrame::Error {
-            id: s.id,
-            code: ErrorCode::RateLimited,
-            message: "slow".into(),
-            retry_after: None,
-        },
-        0,
-    );
+    let s = send_k1(&mut c, "a");
+    let fx = refuse(&mut c, s.id, ErrorCode::RateLimited, "slow", None);
     assert_eq!(fx, [Effect::RetryLater(1_000)]);
-    let fx = c.flush_outbox();
-    let ClientFrame::Send(s) = &sent(&fx)[0] else {
-        panic!()
-    };
-    let fx = c.on_server_frame(
-        ServerFrame::Error {
-            id: s.id,
-            code: ErrorCode::Forbidden,
-            message: "no".into(),
-            retry_after: None,
-        },
-        0,
-    );
+    let s = send_frame(&c.flush_outbox());
+    let fx = refuse(&mut c, s.id, ErrorCode::Forbidden, "no", None);
     let err = ApiError::new(ErrorCode::Forbidden, "no");
     assert_eq!(
         events(&fx),
@@ -360,26 +350,13 @@ fn a_refused_send_fails_and_a_rate_limited_one_is_retried() {
 fn a_send_refused_by_slow_mode_fails_with_the_wait_instead_of_retrying() {
     let mut c = Core::new();
     live(&mut c, "me");
-    let fx = c.send(
-        "r",
-        SendMessageRequest {
-            text: Some("too soon".into()),
-            ..Default::default()
-        },
-        "k1".into(),
-        0,
-    );
-    let ClientFrame::Send(s) = &sent(&fx)[0] else {
-        panic!()
-    };
-    let fx = c.on_server_frame(
-        ServerFrame::Error {
-            id: s.id,
-            code: ErrorCode::RateLimited,
-            message: "slow mode: one message every 30 s in this chatroom; wait 25 s".into(),
-            retry_after: Some(25),
-        },
-        0,
+    let s = send_k1(&mut c, "too soon");
+    let fx = refuse(
+        &mut c,
+        s.id,
+        ErrorCode::RateLimited,
+        "slow mode: one message every 30 s in this chatroom; wait 25 s",
+        Some(25),
     );
     assert!(!fx.contains(&Effect::RetryLater(1_000)), "{fx:?}");
     assert!(
