@@ -184,6 +184,37 @@ impl Cluster {
         )
     }
 
+    /// A new chat of `reader` and `writer`, the reader on node `reader_node` subscribed
+    /// from its start, and the writer on node 0 sending it `m0` to `m299` (20 ms pauses
+    /// every `pause_every`): the chat, the reader's token, its socket and the writer.
+    async fn stream_300(
+        &self,
+        name: &str,
+        reader_node: usize,
+        pause_every: usize,
+    ) -> (String, String, Ws, tokio::task::JoinHandle<()>) {
+        let (rt, _) = self.user("reader").await;
+        let (wt, _) = self.user("writer").await;
+        let room = self
+            .group(json!({"name": name, "memberUsernames": ["reader", "writer"]}))
+            .await;
+        let mut reader = Ws::connect(&self.urls[reader_node], &rt).await;
+        assert!(is_ack(&reader.subscribe(&room, Some(0)).await));
+        let (url, r2) = (self.urls[0].clone(), room.clone());
+        let writer = tokio::spawn(async move {
+            let mut ws = Ws::connect(&url, &wt).await;
+            for i in 0..300 {
+                assert!(is_ack(
+                    &ws.send_msg(&r2, json!({"text": format!("m{i}")})).await
+                ));
+                if i % pause_every == 0 {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+        });
+        (room, rt, reader, writer)
+    }
+
     async fn stop(mut self) {
         for i in 0..self.nodes.len() {
             self.kill(i).await;
@@ -197,6 +228,27 @@ impl Cluster {
 
 /// Reads message frames of `chat` until `n` distinct ones arrived; returns (rev, text) in
 /// arrival order (duplicates included, so the caller can count them).
+/// Waits for the writer of [`Cluster::stream_300`], then for the rest of its 300 messages
+/// on `reader` (`got` holds those read so far): each once, in order, and nothing after.
+async fn all_300_once(
+    reader: &mut Ws,
+    room: &str,
+    writer: tokio::task::JoinHandle<()>,
+    mut got: Vec<(i64, String)>,
+) {
+    writer.await.unwrap();
+    collect(reader, room, 300, &mut got).await;
+    assert!(
+        !reader
+            .sees_within(Duration::from_millis(300), |f| matches!(
+                f,
+                ServerFrame::Message { .. }
+            ))
+            .await
+    );
+    assert_once_in_order(&got, 300);
+}
+
 async fn collect(ws: &mut Ws, chat: &str, n: usize, got: &mut Vec<(i64, String)>) {
     let mut seen: HashSet<String> = got.iter().map(|(_, t)| t.clone()).collect();
     while seen.len() < n {
@@ -298,42 +350,14 @@ async fn a_killed_nodes_clients_resume_on_another_node() {
     let Some(mut c) = Cluster::start(3).await else {
         return;
     };
-    let (rt, _) = c.user("reader").await;
-    let (wt, _) = c.user("writer").await;
-    let room = c
-        .group(json!({"name": "k", "memberUsernames": ["reader", "writer"]}))
-        .await;
-    let mut reader = Ws::connect(&c.urls[2], &rt).await;
-    assert!(is_ack(&reader.subscribe(&room, Some(0)).await));
-    let (url, r2) = (c.urls[0].clone(), room.clone());
-    let writer = tokio::spawn(async move {
-        let mut ws = Ws::connect(&url, &wt).await;
-        for i in 0..300 {
-            assert!(is_ack(
-                &ws.send_msg(&r2, json!({"text": format!("m{i}")})).await
-            ));
-            if i % 50 == 0 {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-    });
+    let (room, rt, mut reader, writer) = c.stream_300("k", 2, 50).await;
     let mut got = Vec::new();
     collect(&mut reader, &room, 60, &mut got).await;
     c.kill(2).await; // SIGKILL the reader's node mid-stream
     let cursor = got.iter().map(|g| g.0).max().unwrap();
     let mut reader = Ws::connect(&c.urls[1], &rt).await;
     assert!(is_ack(&reader.subscribe(&room, Some(cursor)).await));
-    writer.await.unwrap();
-    collect(&mut reader, &room, 300, &mut got).await;
-    assert!(
-        !reader
-            .sees_within(Duration::from_millis(300), |f| matches!(
-                f,
-                ServerFrame::Message { .. }
-            ))
-            .await
-    );
-    assert_once_in_order(&got, 300);
+    all_300_once(&mut reader, &room, writer, got).await;
     c.stop().await;
 }
 
@@ -343,25 +367,7 @@ async fn a_cut_redis_connection_loses_nothing() {
     let Some(c) = Cluster::start(2).await else {
         return;
     };
-    let (rt, _) = c.user("reader").await;
-    let (wt, _) = c.user("writer").await;
-    let room = c
-        .group(json!({"name": "r", "memberUsernames": ["reader", "writer"]}))
-        .await;
-    let mut reader = Ws::connect(&c.urls[1], &rt).await;
-    assert!(is_ack(&reader.subscribe(&room, Some(0)).await));
-    let (url, r2) = (c.urls[0].clone(), room.clone());
-    let writer = tokio::spawn(async move {
-        let mut ws = Ws::connect(&url, &wt).await;
-        for i in 0..300 {
-            assert!(is_ack(
-                &ws.send_msg(&r2, json!({"text": format!("m{i}")})).await
-            ));
-            if i % 25 == 0 {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-    });
+    let (room, _, mut reader, writer) = c.stream_300("r", 1, 25).await;
     let mut got = Vec::new();
     collect(&mut reader, &room, 50, &mut got).await;
     // cut every subscriber connection Redis has (the nodes' fan-out links)
@@ -375,17 +381,7 @@ async fn a_cut_redis_connection_loses_nothing() {
         .await
         .unwrap();
     assert!(killed >= 2, "both nodes' subscriptions were cut ({killed})");
-    writer.await.unwrap();
-    collect(&mut reader, &room, 300, &mut got).await;
-    assert!(
-        !reader
-            .sees_within(Duration::from_millis(300), |f| matches!(
-                f,
-                ServerFrame::Message { .. }
-            ))
-            .await
-    );
-    assert_once_in_order(&got, 300);
+    all_300_once(&mut reader, &room, writer, got).await;
     c.stop().await;
 }
 
