@@ -102,25 +102,9 @@ async fn consultant_login_checks_the_password() {
     let (token, user) = srv.consultant().await;
     assert_eq!(user.role, chatix_protocol::Role::Consultant);
     assert_eq!(srv.get("/v1/me", &token).await.0, StatusCode::OK);
-    let (s, v) = srv
-        .call(
-            Method::POST,
-            "/v1/auth/consultant",
-            None,
-            Some(json!({
-        "websiteId": srv.website, "username": "consultant", "password": "wrong-password"})),
-        )
-        .await;
+    let (s, v) = srv.consultant_login("consultant", "wrong-password").await;
     assert_eq!((s, code(&v)), (StatusCode::UNAUTHORIZED, "unauthorized"));
-    let (s, _) = srv
-        .call(
-            Method::POST,
-            "/v1/auth/consultant",
-            None,
-            Some(json!({
-        "websiteId": srv.website, "username": "nobody", "password": "wrong-password"})),
-        )
-        .await;
+    let (s, _) = srv.consultant_login("nobody", "wrong-password").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     // created through the admin API, then logs in
@@ -132,15 +116,7 @@ async fn consultant_login_checks_the_password() {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
-    let (s, _) = srv
-        .call(
-            Method::POST,
-            "/v1/auth/consultant",
-            None,
-            Some(json!({
-        "websiteId": srv.website, "username": "kim", "password": "longenough"})),
-        )
-        .await;
+    let (s, _) = srv.consultant_login("kim", "longenough").await;
     assert_eq!(s, StatusCode::OK);
     let (s, v) = srv
         .post(

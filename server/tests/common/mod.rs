@@ -145,12 +145,17 @@ impl TestServer {
         )
     }
 
+    /// `POST /v1/auth/consultant` on this website: the status and the answer.
+    pub async fn consultant_login(&self, username: &str, password: &str) -> (StatusCode, Value) {
+        let body = json!({"websiteId": self.website, "username": username, "password": password});
+        self.call(Method::POST, "/v1/auth/consultant", None, Some(body))
+            .await
+    }
+
     /// The demo consultant's token.
     pub async fn consultant(&self) -> (String, User) {
         let (s, v) = self
-            .call(Method::POST, "/v1/auth/consultant", None, Some(json!({
-                "websiteId": self.website, "username": "consultant", "password": self.consultant_password
-            })))
+            .consultant_login("consultant", &self.consultant_password)
             .await;
         assert_eq!(s, StatusCode::OK, "{v}");
         (
@@ -169,16 +174,7 @@ impl TestServer {
                 json!({"username": "plain", "name": "Plain", "password": "plain-password"}),
             )
             .await;
-        let (s, v) = self
-            .call(
-                Method::POST,
-                "/v1/auth/consultant",
-                None,
-                Some(json!({
-                    "websiteId": self.website, "username": "plain", "password": "plain-password"
-                })),
-            )
-            .await;
+        let (s, v) = self.consultant_login("plain", "plain-password").await;
         assert_eq!(s, StatusCode::OK, "{v}");
         v["token"].as_str().unwrap().to_owned()
     }
