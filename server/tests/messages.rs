@@ -297,11 +297,7 @@ async fn seen_marks_and_unread_counts() {
 #[tokio::test]
 async fn whispers_never_reach_a_visitor_by_any_path() {
     let srv = TestServer::start().await;
-    let (vt, _, _) = srv.visitor().await;
-    let (ct, _) = srv.consultant().await;
-    let room = srv.room("Support", "public").await;
-    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
-        .await;
+    let HelpRoom { ct, room, vt, .. } = srv.help_room().await;
     let mut vws = srv.ws(&vt).await;
     let mut cws = srv.ws(&ct).await;
     assert!(is_ack(&vws.subscribe(&room, None).await));

@@ -279,11 +279,7 @@ async fn bad_reactions_are_refused_and_change_nothing() {
 #[tokio::test]
 async fn a_reaction_to_a_whisper_reaches_staff_only() {
     let srv = TestServer::start().await;
-    let (vt, _, _) = srv.visitor().await;
-    let (ct, _) = srv.consultant().await;
-    let room = srv.room("Support", "public").await;
-    srv.post(&format!("/v1/chats/{room}/join"), &vt, json!({}))
-        .await;
+    let HelpRoom { ct, room, vt, .. } = srv.help_room().await;
     let mut vws = srv.ws(&vt).await;
     let mut cws = srv.ws(&ct).await;
     assert!(is_ack(&vws.subscribe(&room, None).await));
